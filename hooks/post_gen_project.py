@@ -1,0 +1,128 @@
+"""Finish the workspace: drop the files of options not chosen, record the origin, git init.
+
+Cookiecutter renders this file; the answers arrive as JSON inside a raw string literal, so
+no answer can break the Python or run as code. Each step is a small function, tested by the
+template's own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: Files that belong to one answer of an option, removed when another answer was chosen.
+OPTIONAL_FILES = {
+    ("ci", "github"): [".github"],
+    ("ci", "gitlab"): [".gitlab-ci.yml"],
+    ("devcontainer", "yes"): [".devcontainer"],
+}
+#: Answers that are not worth recording (they describe the machine that baked, not the project).
+PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
+
+
+def remove_unchosen(project: Path, answers: dict[str, str]) -> list[str]:
+    """Delete the files of every option answer that was not chosen; return what was removed."""
+    removed = []
+    for (option, answer), paths in OPTIONAL_FILES.items():
+        if answers.get(option) == answer:
+            continue
+        for relative in paths:
+            path = project / relative
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            else:
+                continue
+            removed.append(relative)
+    return removed
+
+
+def _git(args: list[str], cwd: Path | str) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def is_local(template: str) -> bool:
+    """Whether `template` names a folder on this machine rather than a repository URL."""
+    if template.startswith(("gh:", "gl:", "bb:", "git+", "git@", "https://", "http://", "ssh://")):
+        return False
+    return True
+
+
+def origin(answers: dict[str, str]) -> dict[str, object]:
+    """Where the workspace came from, in the shape `cruft` reads from `.cruft.json`.
+
+    A template given as a local folder is recorded by its git remote when it has one, so that
+    no absolute path of this machine ends up in the workspace.
+    """
+    template = str(answers.get("_template", ""))
+    repo_dir = str(answers.get("_repo_dir", ""))
+    commit = _git(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
+    if is_local(template):
+        remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
+        template = remote if remote and not is_local(remote) else Path(template).name
+    context = {key: value for key, value in answers.items() if key not in PRIVATE_KEYS}
+    context["_template"] = template
+    return {
+        "template": template,
+        "commit": commit,
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+
+
+def write_origin(project: Path, answers: dict[str, str]) -> None:
+    """Record the origin in `.cruft.json` unless cruft already does."""
+    path = project / ".cruft.json"
+    if not path.exists():
+        path.write_text(json.dumps(origin(answers), indent=2) + "\n", encoding="utf-8")
+
+
+def git_init(project: Path, author: str) -> bool:
+    """Make the workspace a git repository with a first commit; False when git is missing."""
+    if shutil.which("git") is None:
+        print("git not found: skipping `git init` (install git and run it yourself)")
+        return False
+    identity = []
+    if not _git(["config", "user.email"], project):
+        identity = ["-c", f"user.name={author or 'IXON developer'}", "-c", "user.email=dev@localhost"]
+    for args in (
+        ["init", "--quiet"],
+        ["checkout", "--quiet", "-b", "main"],
+        ["add", "--all"],
+        [*identity, "commit", "--quiet", "--no-verify", "-m", "Start from the IXON Cloud Function template"],
+    ):
+        result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"git {args[-1]} failed: {result.stderr.strip()}", file=sys.stderr)
+            return False
+    return True
+
+
+def main(raw_answers: str, project: Path) -> int:
+    """Finish the workspace in `project` and print the next steps."""
+    answers = json.loads(raw_answers)
+    remove_unchosen(project, answers)
+    write_origin(project, answers)
+    if answers.get("git_init") == "yes":
+        git_init(project, answers.get("author", ""))
+    print(
+        f"\nYour Cloud Function workspace is ready in {project.name}/. Next:\n"
+        f"  cd {project.name}\n"
+        "  invoke serve      # serve the functions on http://127.0.0.1:8020/\n"
+        "  invoke test       # run the tests (sets up .venv with Python 3.12 on first use)\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(r"""{{ cookiecutter | tojson }}""", Path(os.getcwd())))

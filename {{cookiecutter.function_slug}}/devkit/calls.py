@@ -1,0 +1,63 @@
+"""Calls as IXON Cloud makes them: the JSON body it posts and the context it describes.
+
+Used by the tests' fixtures, `invoke call` and `invoke serve`; standard library and PyYAML only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CALL_CONTEXT_FILE = "call_context.yaml"
+RESOURCE_NAMES = ("user", "company", "asset", "agent", "template")
+
+
+class CallContextError(Exception):
+    """`call_context.yaml` is missing or malformed; the message names the problem."""
+
+
+def load_call_context(root: Path = ROOT) -> dict[str, Any]:
+    """The calling context (user, company, asset, agent, template) from `call_context.yaml`."""
+    import yaml  # noqa: PLC0415 - a development dependency, only needed here
+
+    path = root / CALL_CONTEXT_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise CallContextError(f"{path} is missing: restore it from the template") from None
+    except yaml.YAMLError as error:
+        raise CallContextError(f"{path} is not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise CallContextError(f"{path} must be a mapping of user, company, asset, agent")
+    for name, resource in data.items():
+        if name in RESOURCE_NAMES and resource is not None:
+            if not isinstance(resource, dict) or "publicId" not in resource:
+                raise CallContextError(f"{path}: `{name}` needs at least a publicId and a name")
+            resource.setdefault("name", resource["publicId"])
+            resource.setdefault("custom", {})
+    return data
+
+
+def request_body(
+    name: str,
+    arguments: dict[str, Any] | None = None,
+    *,
+    context: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body IXON Cloud posts to call function `name` with `arguments`."""
+    return {
+        "name": name,
+        "arguments": arguments or {},
+        "context": context or {},
+        "config": config or {},
+        "created_on": datetime.now(timezone.utc).isoformat(),
+    }
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """The body as bytes on the wire."""
+    return json.dumps(body).encode("utf-8")

@@ -1,0 +1,201 @@
+"""The workspace's Python environment: find the right interpreter, create `.venv`, install.
+
+This module runs in whatever Python runs invoke (pipx, a system Python, the activated
+`.venv`), so it uses the standard library only and works on Python 3.9 and newer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Use this environment instead of `<workspace>/.venv` (CI caches, shared test environments).
+VENV_VARIABLE = "IXON_VENV"
+#: Create the environment with this interpreter instead of searching for one.
+PYTHON_VARIABLE = "IXON_PYTHON"
+#: Set to `pip` to use pip even where uv is on PATH.
+INSTALLER_VARIABLE = "IXON_INSTALLER"
+
+REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
+STAMP_NAME = "ixon-workspace.json"
+
+
+class SetupError(Exception):
+    """A problem with the environment that the user has to fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A virtual environment that belongs to one workspace."""
+
+    root: Path
+    path: Path
+
+    @property
+    def python(self) -> Path:
+        """The environment's interpreter."""
+        if os.name == "nt":
+            return self.path / "Scripts" / "python.exe"
+        return self.path / "bin" / "python"
+
+    @property
+    def stamp(self) -> Path:
+        """The file that records what was installed, to tell a stale environment."""
+        return self.path / STAMP_NAME
+
+
+def workspace_python_version(root: Path) -> str:
+    """The `MAJOR.MINOR` Python version the workspace runs on, from `workspace.json`."""
+    settings = json.loads((root / "workspace.json").read_text(encoding="utf-8"))
+    return str(settings["python_version"])
+
+
+def environment_for(root: Path) -> Environment:
+    """The environment of the workspace at `root`: `$IXON_VENV` when set, else `.venv`."""
+    override = os.environ.get(VENV_VARIABLE)
+    path = Path(override).expanduser().resolve() if override else root / ".venv"
+    return Environment(root=root, path=path)
+
+
+def requirements_digest(root: Path, python_version: str) -> str:
+    """A digest of everything the environment is built from."""
+    digest = hashlib.sha256(python_version.encode())
+    for name in REQUIREMENT_FILES:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def interpreter_version(python: Path | str) -> str | None:
+    """`MAJOR.MINOR` of an interpreter, or None when it does not run (a pyenv shim, say)."""
+    try:
+        result = subprocess.run(
+            [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def python_candidates(version: str) -> list[Path]:
+    """Places where a Python `version` may live, most likely first."""
+    candidates: list[Path] = []
+    if sys.version_info[:2] == tuple(int(part) for part in version.split(".")):
+        candidates.append(Path(sys.executable))
+    for name in (f"python{version}", "python3", "python"):
+        found = shutil.which(name)
+        if found:
+            candidates.append(Path(found))
+    if os.name == "nt" and shutil.which("py"):
+        launcher = _run_quiet(["py", f"-{version}", "-c", "import sys; print(sys.executable)"])
+        if launcher:
+            candidates.append(Path(launcher))
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for base in (pyenv_root / "versions", pyenv_root / "pyenv-win" / "versions"):
+        for folder in sorted(base.glob(f"{version}*"), reverse=True):
+            candidates += [folder / "bin" / f"python{version}", folder / "python.exe"]
+    if shutil.which("uv"):
+        found = _run_quiet(["uv", "python", "find", version])
+        if found:
+            candidates.append(Path(found))
+    uv_home = Path(os.environ.get("UV_PYTHON_INSTALL_DIR", Path.home() / ".local/share/uv/python"))
+    for folder in sorted(uv_home.glob(f"cpython-{version}.*"), reverse=True):
+        candidates += [folder / "bin" / f"python{version}", folder / "python.exe"]
+    return candidates
+
+
+def find_python(version: str) -> Path:
+    """An interpreter of `version` (`MAJOR.MINOR`), or a SetupError that says how to get one."""
+    override = os.environ.get(PYTHON_VARIABLE)
+    if override:
+        found = interpreter_version(override)
+        if found != version:
+            raise SetupError(
+                f"{PYTHON_VARIABLE}={override} is Python {found or 'that does not run'}, "
+                f"not {version}: point it at a Python {version} interpreter or unset it"
+            )
+        return Path(override)
+    seen: set[Path] = set()
+    for candidate in python_candidates(version):
+        if candidate in seen or not candidate.exists():
+            continue
+        seen.add(candidate)
+        if interpreter_version(candidate) == version:
+            return candidate
+    raise SetupError(
+        f"no Python {version} found (looked on PATH, the py launcher, pyenv and uv): "
+        f"install it (`pyenv install {version}`, `uv python install {version}` or "
+        f"python.org), or set {PYTHON_VARIABLE} to its path"
+    )
+
+
+def is_ready(env: Environment, python_version: str) -> bool:
+    """Whether `env` exists, runs and was built from the current requirements."""
+    if not env.python.exists() or not env.stamp.exists():
+        return False
+    try:
+        stamp = json.loads(env.stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return stamp.get("digest") == requirements_digest(env.root, python_version)
+
+
+def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
+    """Create or refresh the workspace's environment when it is missing or stale.
+
+    Fast when nothing changed: it compares a digest of the requirement files with the one
+    recorded at the last install and returns at once.
+    """
+    version = workspace_python_version(root)
+    env = environment_for(root)
+    if not force and is_ready(env, version):
+        return env
+    if env.python.exists() and interpreter_version(env.python) != version:
+        echo(f"Removing {env.path}: it is not a Python {version} environment")
+        shutil.rmtree(env.path)
+    use_uv = shutil.which("uv") is not None and os.environ.get(INSTALLER_VARIABLE) != "pip"
+    if not env.python.exists():
+        python = find_python(version)
+        echo(f"Creating {env.path} with Python {version} ({python})")
+        if use_uv:
+            _run(["uv", "venv", "--quiet", "--python", str(python), str(env.path)], root)
+        else:
+            _run([str(python), "-m", "venv", str(env.path)], root)
+    if env.stamp.exists():
+        env.stamp.unlink()
+    tool = "uv" if use_uv else "pip"
+    echo(f"Installing requirements-dev.txt with {tool} (first run: about a minute)")
+    if use_uv:
+        command = ["uv", "pip", "install", "--python", str(env.python)]
+    else:
+        command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
+    _run([*command, "--quiet", "-r", "requirements-dev.txt"], root)
+    stamp = {"digest": requirements_digest(root, version), "installer": tool}
+    env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
+    echo(f"Environment ready: {env.path}")
+    return env
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    result = subprocess.run(command, cwd=cwd)
+    if result.returncode != 0:
+        raise SetupError(
+            f"`{' '.join(command[:4])} ...` failed with exit code {result.returncode}: "
+            "read the output above, fix the cause and run `invoke setup` again"
+        )
+
+
+def _run_quiet(command: list[str]) -> str | None:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None

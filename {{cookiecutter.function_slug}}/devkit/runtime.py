@@ -1,0 +1,75 @@
+"""ixoncdkingress's own request handling, set up for this workspace.
+
+Tests, `invoke serve` and `invoke call` all go through here, so a call takes the path it takes
+in IXON Cloud: ixoncdkingress's WSGI application, its servlet, its body parsing, its function
+lookup and its `FunctionContext`. One thing is ours: where the document store comes from.
+ixoncdkingress builds a new MongoDB client for every request (and expects a Docker container to
+answer on localhost); we hand it one client, chosen once, for the life of the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ixoncdkingress.webserver import utils as ingress_utils
+from ixoncdkingress.webserver import wsgi
+from ixoncdkingress.webserver.config import Config, get_config
+from ixoncdkingress.webserver.servlet import Servlet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_config(
+    root: Path = ROOT,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8020,
+    log_level: str = "INFO",
+) -> Config:
+    """An ixoncdkingress development-mode configuration for the workspace at `root`."""
+    return get_config(
+        {
+            "CBC_PATH": str(root / "functions"),
+            "HTTP_SERVER_BIND": host,
+            "HTTP_SERVER_PORT": str(port),
+            "PRODUCTION_MODE": "False",
+            "LOGGER_LOG_LEVEL": log_level,
+        }
+    )
+
+
+def make_app(config: Config) -> Callable[..., Any]:
+    """ixoncdkingress's WSGI application with its servlet, as `python -m ixoncdkingress` runs."""
+    return functools.partial(wsgi.restapi_wsgi, config, Servlet(config))
+
+
+def importable(root: Path = ROOT) -> None:
+    """Let `functions.x` and `from functions import helpers` import, as they do in IXON Cloud."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+
+@contextmanager
+def document_store(client: Any) -> Iterator[None]:
+    """Route every call without a production `dbConfig` to `client` while the block runs.
+
+    `client` is anything shaped like a `pymongo.MongoClient` (`client[db][collection]`).
+    Calls that carry `internalConfig.dbConfig` still get ixoncdkingress's own client.
+    """
+    original = ingress_utils.create_mongo_client
+
+    def shared_client(cdk_config: Config, internal_config: Mapping[str, object]) -> Any:
+        if internal_config.get("dbConfig"):
+            return original(cdk_config, internal_config)
+        return client
+
+    ingress_utils.create_mongo_client = shared_client
+    try:
+        yield
+    finally:
+        ingress_utils.create_mongo_client = original
