@@ -1,0 +1,69 @@
+"""Development tasks of the template itself: `invoke --list` lists them.
+
+`invoke test` is what CI runs (`.ci/run`); `invoke bake` gives you a workspace to try by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+SCRATCH = ROOT / ".bake"
+
+
+def _run(*arguments: str) -> None:
+    result = subprocess.run([sys.executable, *arguments], cwd=ROOT)
+    if result.returncode != 0:
+        raise Exit(code=result.returncode)
+
+
+@task(
+    help={
+        "k": "Only run tests matching this expression (pytest -k)",
+        "verbose": "List every test",
+    }
+)
+def test(c, k="", verbose=False):
+    """Run the template's whole test suite (bakes workspaces and runs their tasks)."""
+    arguments = ["-m", "pytest"]
+    if k:
+        arguments += ["-k", k]
+    if verbose:
+        arguments.append("-v")
+    _run(*arguments)
+
+
+@task
+def lint(c):
+    """Check the template's own Python (hooks, tests, tasks) with ruff."""
+    _run("-m", "ruff", "check", "hooks", "tests", "tasks.py", "benchmarks")
+    _run("-m", "ruff", "format", "--check", "hooks", "tests", "tasks.py", "benchmarks")
+
+
+@task(
+    help={
+        "name": "The function_name answer (the slug is derived from it)",
+        "output": "Folder to bake into (default: .bake/ in the template)",
+    }
+)
+def bake(c, name="My Cloud Function", output=""):
+    """Bake a demo workspace into a scratch folder, replacing an earlier one."""
+    from cookiecutter.main import cookiecutter  # noqa: PLC0415 - only this task needs it
+
+    target = Path(output).resolve() if output else SCRATCH
+    target.mkdir(parents=True, exist_ok=True)
+    project = Path(
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(target),
+            overwrite_if_exists=True,
+            extra_context={"function_name": name},
+        )
+    )
+    print(f"Baked {project}\nNext: cd {os.path.relpath(project)} && invoke serve")

@@ -1,0 +1,79 @@
+"""Fixtures of the template's own tests: bake workspaces and run their tasks for real.
+
+Baking is cheap; installing a workspace's environment is not. Every baked workspace therefore
+uses one shared environment (through the workspace's own `IXON_VENV` setting), set up once by
+the workspace's real `invoke setup` and refreshed only when the requirements change.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+#: Where the shared workspace environment lives; override with IXON_TEST_VENV.
+SHARED_VENV = Path(os.environ.get("IXON_TEST_VENV", TEMPLATE / ".bake" / "workspace-venv"))
+
+
+def bake(output_dir: Path, **answers: Any) -> Path:
+    """Bake the template with `answers` (the rest default) and return the workspace folder."""
+    answers.setdefault("git_init", "no")
+    project = cookiecutter(
+        str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers
+    )
+    return Path(project)
+
+
+def workspace_env(**extra: str) -> dict[str, str]:
+    """The environment a workspace task runs in: the shared venv, no stray settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_API_")}
+    env["IXON_VENV"] = str(SHARED_VENV)
+    env.pop("VIRTUAL_ENV", None)
+    env.update(extra)
+    return env
+
+
+def invoke(
+    project: Path, *arguments: str, check: bool = True, timeout: float = 600, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `invoke ARGUMENTS` in `project` as a user would, capturing its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", *arguments],
+        cwd=project,
+        env=workspace_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"invoke {' '.join(arguments)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workspace environment every baked workspace shares, set up by `invoke setup`."""
+    project = bake(tmp_path_factory.mktemp("venv-setup"))
+    invoke(project, "setup", timeout=900)
+    return SHARED_VENV
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, shared_venv: Path) -> Path:
+    """A freshly baked default workspace with the shared environment; yours to change."""
+    return bake(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_workspace(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
+    """One default workspace for tests that only read it (do not change its files)."""
+    return bake(tmp_path_factory.mktemp("default"))
