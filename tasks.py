@@ -53,7 +53,7 @@ def lint(c):
 )
 def bake(c, name="My Cloud Function", output=""):
     """Bake a demo workspace into a scratch folder, replacing an earlier one."""
-    from cookiecutter.main import cookiecutter  # noqa: PLC0415 - only this task needs it
+    from cookiecutter.main import cookiecutter
 
     target = Path(output).resolve() if output else SCRATCH
     target.mkdir(parents=True, exist_ok=True)

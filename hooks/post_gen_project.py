@@ -22,6 +22,7 @@ OPTIONAL_FILES = {
 }
 #: Answers that are not worth recording (they describe the machine that baked, not the project).
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
+FIRST_COMMIT = "Start from the IXON Cloud Function template"
 
 
 def remove_unchosen(project: Path, answers: dict[str, str]) -> list[str]:
@@ -52,9 +53,8 @@ def _git(args: list[str], cwd: Path | str) -> str | None:
 
 def is_local(template: str) -> bool:
     """Whether `template` names a folder on this machine rather than a repository URL."""
-    if template.startswith(("gh:", "gl:", "bb:", "git+", "git@", "https://", "http://", "ssh://")):
-        return False
-    return True
+    remote_prefixes = ("gh:", "gl:", "bb:", "git+", "git@", "https://", "http://", "ssh://")
+    return not template.startswith(remote_prefixes)
 
 
 def origin(answers: dict[str, str]) -> dict[str, object]:
@@ -94,12 +94,13 @@ def git_init(project: Path, author: str) -> bool:
         return False
     identity = []
     if not _git(["config", "user.email"], project):
-        identity = ["-c", f"user.name={author or 'IXON developer'}", "-c", "user.email=dev@localhost"]
+        name = author or "IXON developer"
+        identity = ["-c", f"user.name={name}", "-c", "user.email=dev@localhost"]
     for args in (
         ["init", "--quiet"],
         ["checkout", "--quiet", "-b", "main"],
         ["add", "--all"],
-        [*identity, "commit", "--quiet", "--no-verify", "-m", "Start from the IXON Cloud Function template"],
+        [*identity, "commit", "--quiet", "--no-verify", "-m", FIRST_COMMIT],
     ):
         result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
         if result.returncode != 0:

@@ -1,0 +1,240 @@
+"""Baking the template: every option combination, adversarial and bad answers, real tasks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TEMPLATE, bake, invoke, workspace_env
+
+OPTIONS = {
+    "ci": ["github", "gitlab", "none"],
+    "devcontainer": ["no", "yes"],
+    "git_init": ["yes", "no"],
+}
+COMBINATIONS = [
+    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
+]
+CACHES = {".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__"}
+TRICKY = 'Zoë O\'Brien "Q" \\'
+
+
+def generated_files(project: Path) -> list[Path]:
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and not CACHES.intersection(path.parts)
+    ]
+
+
+def assert_well_formed(project: Path) -> None:
+    """No Jinja left behind, and every Python, TOML, YAML and JSON file parses."""
+    for path in generated_files(project):
+        text = path.read_text(encoding="utf-8")
+        assert "{{ cookiecutter" not in text and "{%" not in text, path
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            yaml.safe_load(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+
+
+def git(project: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=lambda a: "-".join(a.values()))
+def test_every_combination_bakes_and_passes_its_own_checks(tmp_path, shared_venv, answers):
+    project = bake(tmp_path, **answers)
+
+    assert project.name == "my-cloud-function"
+    assert_well_formed(project)
+    assert (project / ".github").exists() is (answers["ci"] == "github")
+    assert (project / ".gitlab-ci.yml").exists() is (answers["ci"] == "gitlab")
+    assert (project / ".devcontainer").exists() is (answers["devcontainer"] == "yes")
+    if answers["git_init"] == "yes":
+        assert git(project, "log", "--format=%s").strip()
+        assert git(project, "status", "--porcelain") == ""
+    else:
+        assert not (project / ".git").exists()
+    assert "passed" in invoke(project, "test").stdout
+    invoke(project, "lint")
+
+
+def test_requirements_are_pinned_and_carry_ixoncdkingress(default_workspace):
+    lines = [
+        line.split("#")[0].strip()
+        for line in (default_workspace / "requirements.txt").read_text().splitlines()
+    ]
+    requirements = [line for line in lines if line]
+
+    assert "ixoncdkingress==1.0.0" in requirements
+    assert all("==" in line for line in requirements)
+    dev = (default_workspace / "requirements-dev.txt").read_text().splitlines()
+    dev_pins = [line.split("#")[0].strip() for line in dev if line.split("#")[0].strip()]
+    assert dev_pins[0] == "-r requirements.txt"
+    assert all("==" in line for line in dev_pins[1:])
+
+
+def test_answers_are_recorded_for_updates_without_local_paths(tmp_path, shared_venv):
+    project = bake(tmp_path, company_id="7966-5700-7008-0957-0300", template_id="RHQa2MEa0Dxg")
+
+    origin = json.loads((project / ".cruft.json").read_text())
+    recorded = json.dumps(origin)
+
+    assert origin["context"]["cookiecutter"]["company_id"] == "7966-5700-7008-0957-0300"
+    assert origin["commit"]
+    assert str(tmp_path) not in recorded and str(TEMPLATE) not in recorded
+    settings = json.loads((project / "workspace.json").read_text())
+    assert settings["template_id"] == "RHQa2MEa0Dxg"
+    assert "IXON_API_COMPANY_ID=7966-5700-7008-0957-0300" in (project / ".env.example").read_text()
+
+
+def test_adversarial_free_text_bakes_into_a_working_workspace(tmp_path, shared_venv):
+    project = bake(tmp_path / "with space", function_name=TRICKY, description=TRICKY, author=TRICKY)
+
+    assert project.name == "zoe-o-brien-q"
+    assert_well_formed(project)
+    assert TRICKY in (project / "README.md").read_text(encoding="utf-8")
+    assert json.loads((project / "workspace.json").read_text())["function_name"] == TRICKY
+    assert (
+        json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]["author"]
+        == TRICKY
+    )
+    invoke(project, "test")
+    invoke(project, "lint")
+
+
+@pytest.mark.parametrize(
+    ("answer", "field"),
+    [
+        ("function_slug=../evil", "function_slug"),
+        ("function_slug=a/b", "function_slug"),
+        ("function_slug=my function", "function_slug"),
+        ("function_slug=MyFunction", "function_slug"),
+        ("company_id=1234", "company_id"),
+        ("template_id=short", "template_id"),
+        ("version=1.0", "version"),
+        ("version=one", "version"),
+    ],
+)
+def test_bad_answers_are_refused_before_anything_is_written(tmp_path, answer, field):
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), answer],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and errors[0].startswith(f"ERROR: {field} "), result.stderr
+    assert "Traceback" not in result.stderr
+    # cookiecutter makes the folders of a slug with a slash before the hook can refuse it and
+    # only removes the innermost one: an empty `a/` may stay, but never a file.
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    if "/" not in answer:
+        assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_invoke_list_shows_every_task_with_help(default_workspace):
+    listing = invoke(default_workspace, "--list").stdout
+    # a task's line starts two spaces in; a wrapped help line continues further in
+    tasks = [
+        line.split(None, 1)
+        for line in listing.splitlines()
+        if line[:3].strip() and line[:2] == "  "
+    ]
+
+    names = {task[0] for task in tasks}
+    assert {"setup", "test", "lint", "format"} <= names
+    assert all(len(task) == 2 for task in tasks), listing
+
+
+def test_a_fresh_workspace_sets_itself_up_once(tmp_path):
+    """`invoke test` alone creates .venv with Python 3.12; a second setup installs nothing."""
+    project = bake(tmp_path)
+    env = {key: value for key, value in workspace_env().items() if key != "IXON_VENV"}
+
+    first = subprocess.run(
+        [sys.executable, "-m", "invoke", "test"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Creating" in first.stdout and "passed" in first.stdout
+    version = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.startswith("Python 3.12")
+
+    again = subprocess.run(
+        [sys.executable, "-m", "invoke", "setup"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0 and "Installing" not in again.stdout
+
+    with (project / "requirements-dev.txt").open("a") as requirements:
+        requirements.write("# a changed requirement file makes the environment stale\n")
+    stale = subprocess.run(
+        [sys.executable, "-m", "invoke", "setup"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert stale.returncode == 0 and "Installing" in stale.stdout
+
+
+def test_no_python_312_is_one_clear_error(tmp_path):
+    project = bake(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    result = invoke(
+        project,
+        "test",
+        check=False,
+        IXON_VENV=str(tmp_path / "venv"),
+        PYENV_ROOT=str(empty),
+        HOME=str(empty),
+        IXON_INSTALLER="pip",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin",
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("ERROR: no Python 3.12 found")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_a_wrong_interpreter_override_is_refused(tmp_path):
+    project = bake(tmp_path)
+
+    result = invoke(
+        project, "setup", check=False, IXON_VENV=str(tmp_path / "venv"), IXON_PYTHON=sys.executable
+    )
+
+    assert result.returncode != 0
+    assert "IXON_PYTHON" in result.stderr and "not 3.12" in result.stderr

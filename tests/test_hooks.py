@@ -1,0 +1,163 @@
+"""The hooks as plain Python: the answer checks and the finishing steps, without baking."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+
+import pytest
+
+from conftest import TEMPLATE
+
+
+def load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
+
+GOOD = {
+    "function_name": "My Cloud Function",
+    "function_slug": "my-cloud-function",
+    "description": "Demo",
+    "author": "Ada",
+    "company_id": "7966-5700-7008-0957-0300",
+    "template_id": "RHQa2MEa0Dxg",
+    "version": "0.1.0",
+    "ixoncdkingress_version": "1.0.0",
+    "python_version": "3.12",
+}
+
+
+def test_good_answers_pass():
+    assert pre_gen.check(GOOD) == []
+
+
+def test_ids_may_be_left_empty():
+    assert pre_gen.check({**GOOD, "company_id": "", "template_id": ""}) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("function_slug", "../evil"),
+        ("function_slug", "a/b"),
+        ("function_slug", "has space"),
+        ("function_slug", "Upper"),
+        ("function_slug", ""),
+        ("function_slug", "-leading"),
+        ("function_slug", "x" * 65),
+        ("company_id", "1234"),
+        ("company_id", "7966-5700-7008-0957-030a"),
+        ("company_id", "79665700700809570300"),
+        ("template_id", "RHQa2MEa0Dx"),
+        ("template_id", "RHQa2MEa0Dx!"),
+        ("template_id", "RHQa2MEa0Dxg1"),
+        ("version", "1.0"),
+        ("version", "v1.0.0"),
+        ("version", "01.0.0"),
+        ("version", "1.0.0-beta"),
+        ("ixoncdkingress_version", "latest"),
+        ("python_version", "three"),
+        ("function_name", "   "),
+        ("author", "two\nlines"),
+    ],
+)
+def test_bad_answers_are_refused_naming_the_field(field, value):
+    problems = pre_gen.check({**GOOD, field: value})
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{field} ")
+    assert "expected" in problems[0]
+
+
+def test_main_prints_one_error_line_and_fails(capsys):
+    assert pre_gen.main(json.dumps({**GOOD, "version": "1"})) == 1
+
+    error = capsys.readouterr().err.strip()
+    assert error.splitlines() == [error]
+    assert error.startswith('ERROR: version "1" is not valid')
+
+
+def test_free_text_with_quotes_and_backslashes_passes():
+    answers = {**GOOD, "function_name": 'Zoë O\'Brien "Q" \\', "author": 'Zoë O\'Brien "Q" \\'}
+
+    assert pre_gen.check(answers) == []
+
+
+def test_unchosen_options_are_removed(tmp_path):
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".gitlab-ci.yml").write_text("x")
+    (tmp_path / ".devcontainer").mkdir()
+
+    removed = post_gen.remove_unchosen(tmp_path, {"ci": "gitlab", "devcontainer": "no"})
+
+    assert sorted(removed) == [".devcontainer", ".github"]
+    assert (tmp_path / ".gitlab-ci.yml").exists()
+
+
+def test_origin_of_a_local_template_has_no_absolute_path(tmp_path):
+    answers = {**GOOD, "_template": str(tmp_path / "ixon-template"), "_repo_dir": str(tmp_path)}
+    answers["_output_dir"] = str(tmp_path / "out")
+
+    recorded = json.dumps(post_gen.origin(answers))
+
+    assert str(tmp_path) not in recorded
+    assert json.loads(recorded)["context"]["cookiecutter"]["company_id"] == GOOD["company_id"]
+
+
+def test_origin_keeps_a_remote_template_and_its_commit(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ],
+        cwd=tmp_path,
+        check=True,
+    )
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    recorded = post_gen.origin(
+        {**GOOD, "_template": "gh:acme/ixon-template", "_repo_dir": str(tmp_path)}
+    )
+
+    assert recorded["template"] == "gh:acme/ixon-template"
+    assert recorded["commit"] == head
+
+
+def test_git_init_makes_a_first_commit(tmp_path):
+    (tmp_path / "README.md").write_text("hi")
+
+    assert post_gen.git_init(tmp_path, "Zoë O'Brien") is True
+
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip() == "Start from the IXON Cloud Function template"
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+
+
+def test_hooks_are_rendered_with_answers_in_a_raw_string():
+    for name in ("pre_gen_project", "post_gen_project"):
+        source = (TEMPLATE / "hooks" / f"{name}.py").read_text()
+        assert 'r"""{{ cookiecutter | tojson }}"""' in source
+        assert source.count("{{") == 1
