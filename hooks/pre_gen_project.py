@@ -66,6 +66,12 @@ def check(answers: dict[str, str]) -> list[str]:
     python = answers.get("python_version", "")
     if not PYTHON_VERSION.fullmatch(python):
         problems.append(_invalid("python_version", python, "MAJOR.MINOR like 3.12"))
+    elif PACKAGE_VERSION.fullmatch(ingress) and not ingress.startswith("0.") and python != "3.12":
+        problems.append(
+            _invalid(
+                "python_version", python, f"3.12, the only Python ixoncdkingress {ingress} runs on"
+            )
+        )
     for field in FREE_TEXT:
         value = answers.get(field, "")
         if field == "function_name" and not value.strip():

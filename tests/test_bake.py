@@ -207,6 +207,21 @@ def test_a_fresh_workspace_sets_itself_up_once(tmp_path):
     assert stale.returncode == 0 and "Installing" in stale.stdout
 
 
+def test_tasks_also_run_from_the_activated_environment(default_workspace, shared_venv):
+    python = shared_venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+    result = subprocess.run(
+        [str(python), "-m", "invoke", "test"],
+        cwd=default_workspace,
+        env=workspace_env(VIRTUAL_ENV=str(shared_venv)),
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout
+
+
 def test_no_python_312_is_one_clear_error(tmp_path):
     project = bake(tmp_path)
     empty = tmp_path / "empty"

@@ -64,6 +64,7 @@ def test_ids_may_be_left_empty():
         ("version", "1.0.0-beta"),
         ("ixoncdkingress_version", "latest"),
         ("python_version", "three"),
+        ("python_version", "3.11"),
         ("function_name", "   "),
         ("author", "two\nlines"),
     ],
