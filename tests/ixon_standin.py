@@ -1,0 +1,289 @@
+"""A local stand-in for IXON's API v2: discovery and the Cloud Function upload, over real HTTP.
+
+It listens on 127.0.0.1 on a free port and speaks the documented shapes: the discovery document
+at the base URL (with a `BackendComponentTemplateVersionUpload` link holding `{publicId}`), and
+the upload endpoint, which checks the headers IXON requires, keeps the archive it receives and
+answers `{"status": "success", ...}` or IXON's error shape. Faults are injected per endpoint:
+
+    with StandIn(company_id=..., template_id=..., token=...) as api:
+        api.fail("upload", status=503, times=2)          # two 503s, then success
+        api.fail("discovery", body="html")               # an HTML page instead of JSON
+        api.fail("upload", status=429, retry_after="1")  # rate limited
+        api.fail("upload", delay=2.0)                    # slow: a read timeout
+        api.upload_link = False                          # discovery without the upload link
+        api.provisioning = True                          # companyToBeProvisioned in the answer
+        ...
+        api.uploads   # the archives received, as bytes
+        api.requests  # every request: method, path, headers
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
+APPLICATION_ID = "9J9IZzeT4xN4"
+UPLOAD_PATH = "/api/backend-component-templates/{publicId}/version-upload"
+
+
+@dataclass
+class Fault:
+    """One injected fault: for `times` requests (None: all) to `endpoint`."""
+
+    endpoint: str
+    status: int = 500
+    body: str = "json"  # "json" (IXON's error shape), "html", "text", "empty" or "echo"
+    retry_after: str | None = None
+    delay: float = 0.0
+    times: int | None = 1
+
+
+@dataclass
+class Recorded:
+    """A request as the stand-in saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    size: int
+
+
+@dataclass
+class StandIn:
+    """IXON's API for one company, Cloud Function template and access token."""
+
+    company_id: str = "7966-5700-7008-0957-0300"
+    template_id: str = "RHQa2MEa0Dxg"
+    token: str = "Tk3nS3cr3tV4lu3Xy7Qw9Er1Ty5Ui2Op"
+    application_id: str = APPLICATION_ID
+    upload_link: bool = True
+    provisioning: bool = False
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> StandIn:
+        standin = self
+
+        class Handler(_Handler):
+            api = standin
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start the stand-in first"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """What IXON_API_BASE_URL should say to reach the stand-in."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        endpoint: str,
+        status: int = 500,
+        *,
+        body: str = "json",
+        retry_after: str | None = None,
+        delay: float = 0.0,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next `times` requests to `endpoint` ("discovery" or "upload") badly."""
+        assert endpoint in ("discovery", "upload")
+        self.faults.append(Fault(endpoint, status, body, retry_after, delay, times))
+
+    def take_fault(self, endpoint: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.endpoint == endpoint and (fault.times is None or fault.times > 0):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def count(self, method: str) -> int:
+        """How many requests with `method` arrived."""
+        return sum(1 for request in self.requests if request.method == method)
+
+
+def error_body(message: str, property_name: str | None = None) -> dict[str, Any]:
+    """IXON's documented error shape."""
+    return {
+        "type": "Error",
+        "status": "error",
+        "data": [{"message": message, "propertyName": property_name}],
+        "moreAfter": None,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: StandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests read the deploy's output, not the server's."""
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _answer(
+        self, status: int, payload: Any, *, kind: str = "json", headers: dict | None = None
+    ) -> None:
+        if kind == "json":
+            content, content_type = json.dumps(payload).encode(), "application/json"
+        elif kind == "html":
+            content = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+            content_type = "text/html; charset=utf-8"
+        elif kind == "text":
+            content, content_type = b"upstream connect error", "text/plain"
+        else:
+            content, content_type = b"", "application/json"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(content)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to answer to
+
+    def _record(self, size: int) -> None:
+        with self.api._lock:
+            self.api.requests.append(
+                Recorded(self.command, self.path, dict(self.headers.items()), size)
+            )
+
+    def _fault(self, endpoint: str) -> bool:
+        fault = self.api.take_fault(endpoint)
+        if fault is None:
+            return False
+        if fault.delay:
+            time.sleep(fault.delay)
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
+        messages = {
+            401: ("Invalid access token", None),
+            403: ("Access denied: missing permission", None),
+            404: ("Not found", "publicId"),
+            429: ("Too many requests", None),
+        }
+        default = ("Internal server error", None) if fault.status >= 500 else ("Bad request", None)
+        message, prop = messages.get(fault.status, default)
+        kind = fault.body
+        if kind == "echo":
+            # A careless server that repeats the credentials it got in its error message.
+            message, prop, kind = f"Invalid {self.headers.get('Authorization')}", None, "json"
+        self._answer(fault.status, error_body(message, prop), kind=kind, headers=headers)
+        return True
+
+    # -- endpoints -----------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._record(0)
+        if self.path.rstrip("/") != "/api":
+            self._answer(404, error_body("Not found"))
+            return
+        if self._fault("discovery"):
+            return
+        if self.headers.get("Api-Version") != "2":
+            self._answer(400, error_body("Required header", "Api-Version"))
+            return
+        links = [{"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"}]
+        if self.api.upload_link:
+            links.append(
+                {"rel": UPLOAD_LINK, "href": f"http://127.0.0.1:{self.api.port}{UPLOAD_PATH}"}
+            )
+        self._answer(
+            200, {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
+        )
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        self._record(len(body))
+        prefix, _, suffix = UPLOAD_PATH.partition("{publicId}")
+        if not (self.path.startswith(prefix) and self.path.endswith(suffix)):
+            self._answer(404, error_body("Not found"))
+            return
+        if self._fault("upload"):
+            return
+        public_id = self.path[len(prefix) : -len(suffix)]
+        for header, expected in (
+            ("Api-Version", "2"),
+            ("Api-Application", self.api.application_id),
+            ("Api-Company", self.api.company_id),
+            ("Authorization", f"Bearer {self.api.token}"),
+        ):
+            value = self.headers.get(header)
+            if not value:
+                self._answer(400, error_body("Required header", header))
+                return
+            if value != expected:
+                status = {"Authorization": 401, "Api-Application": 403}.get(header, 404)
+                self._answer(status, error_body(f"Invalid {header}", header))
+                return
+        if public_id != self.api.template_id:
+            self._answer(404, error_body("Not found", "publicId"))
+            return
+        if self.headers.get("Content-Type") != "application/zip":
+            self._answer(400, error_body("Expected application/zip", "Content-Type"))
+            return
+        if not body.startswith(b"PK"):
+            self._answer(400, error_body("Not a zip archive", "file"))
+            return
+        with self.api._lock:
+            self.api.uploads.append(body)
+        data = {"publicId": self.api.template_id}
+        if self.api.provisioning:
+            data["companyToBeProvisioned"] = True
+        self._answer(200, {"type": "Upload", "data": data, "moreAfter": None, "status": "success"})
+
+
+def point_workspace_at(project: Path, api: StandIn, **settings: str) -> None:
+    """Write the workspace's `.env` so that `invoke deploy` talks to `api`, quickly."""
+    values = {
+        "IXON_API_BASE_URL": api.base_url,
+        "IXON_API_COMPANY_ID": api.company_id,
+        "IXON_API_TEMPLATE_ID": api.template_id,
+        # Tiny waits between retries, short timeouts: the tests stay fast.
+        "IXON_API_RETRY_BACKOFF": "0.01",
+        "IXON_API_CONNECT_TIMEOUT": "2",
+        "IXON_API_READ_TIMEOUT": "5",
+        **settings,
+    }
+    lines = [f"{key}={value}" for key, value in values.items()]
+    (project / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")

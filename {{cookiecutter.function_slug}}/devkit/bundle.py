@@ -1,0 +1,397 @@
+"""The deployable archive: `requirements.txt` and the `functions/` package, checked, reproducible.
+
+The archive holds what IXON Cloud needs and nothing else: `requirements.txt` at its root and the
+`functions/` folder with its Python files (data files only by the `bundle_include` patterns of
+`workspace.json`), without tests, caches, hidden files, environments or secrets. The same sources
+give the same bytes: sorted entries, one fixed timestamp, fixed permissions.
+
+Before writing, it refuses (BundleError, naming the file and line) what would fail in IXON
+Cloud or leak: unpinned or missing requirements, syntax errors, no exposed function, files that
+look like secrets, and a `functions/_version.py` that disagrees with `VERSION`.
+Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import fnmatch
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = "functions"
+REQUIREMENTS = "requirements.txt"
+VERSION_FILE = "VERSION"
+VERSION_MODULE = "functions/_version.py"
+WORKSPACE_FILE = "workspace.json"
+INCLUDE_KEY = "bundle_include"
+DIST = "dist"
+RUNTIME = "ixoncdkingress"
+
+#: The one timestamp of every entry (the earliest a zip can hold), so builds are reproducible.
+TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+#: Regular file, rw-r--r--, whatever the file system says.
+PERMISSIONS = 0o100644
+
+_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+_REQUIREMENT = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
+    r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;.*)?"
+)
+#: File names that look like keys, certificates or credentials.
+SECRET_NAMES = (
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*accesstoken*",
+    "*access_token*",
+    "*.secret",
+    "secrets.*",
+    "credentials.*",
+    "*.env",
+)
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+_ASSIGNED_TOKEN = re.compile(
+    r"(?i)(access_?token|bearer|secret|password|api_?key)\W{0,20}['\"][A-Za-z0-9]{32}['\"]"
+)
+
+
+class BundleError(Exception):
+    """The sources cannot be bundled; the message names the file (and line) and the fix."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A built archive."""
+
+    path: Path
+    slug: str
+    version: str
+    files: tuple[tuple[str, int], ...]
+    size: int
+    sha256: str
+    left_out: tuple[str, ...] = ()
+
+    def describe(self, root: Path) -> list[str]:
+        """The file list, size and sha256, as `invoke bundle` prints them."""
+        try:
+            shown = self.path.relative_to(root).as_posix()
+        except ValueError:
+            shown = str(self.path)
+        lines = [f"{size:>9,} {name}" for name, size in self.files]
+        if self.left_out:
+            lines.append(
+                f"Left out {len(self.left_out)} data file(s) under functions/ (add patterns to "
+                f"{INCLUDE_KEY} in {WORKSPACE_FILE} to include them): "
+                + ", ".join(self.left_out[:5])
+                + (", ..." if len(self.left_out) > 5 else "")
+            )
+        lines.append(
+            f"Bundle {shown}: {self.slug} {self.version}, {len(self.files)} files, "
+            f"{self.size:,} bytes, sha256 {self.sha256}"
+        )
+        return lines
+
+
+def slug(root: Path) -> str:
+    """The archive's name: `function_slug` of workspace.json, else the folder name normalised."""
+    settings = _workspace(root)
+    name = str(settings.get("function_slug") or root.resolve().name)
+    normalised = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return normalised or "cloud-function"
+
+
+def read_version(root: Path) -> str:
+    """The workspace version from `VERSION`, checked against `functions/_version.py`."""
+    path = root / VERSION_FILE
+    if not path.is_file():
+        raise BundleError(f"{VERSION_FILE} is missing: create it with the version, like 0.1.0")
+    version = path.read_text(encoding="utf-8").strip()
+    if not _VERSION.fullmatch(version):
+        raise BundleError(
+            f"{VERSION_FILE}:1 {json.dumps(version)} is not a version: expected MAJOR.MINOR.PATCH "
+            "like 0.1.0 (`invoke bump X.Y.Z` sets it)"
+        )
+    module = root / VERSION_MODULE
+    if not module.is_file():
+        raise BundleError(
+            f"{VERSION_MODULE} is missing: it carries the version into the bundle; create it "
+            f'with __version__ = "{version}"'
+        )
+    declared, line = _declared_version(module)
+    if declared != version:
+        found = f"says __version__ = {json.dumps(declared)}" if declared else "has no __version__"
+        raise BundleError(
+            f"{VERSION_MODULE}:{line} {found} but {VERSION_FILE} says {version}: run "
+            "`invoke bump` (it keeps both equal) or make them equal"
+        )
+    return version
+
+
+def check_requirements(root: Path) -> None:
+    """Refuse a missing requirements.txt, unpinned lines, and a missing ixoncdkingress."""
+    path = root / REQUIREMENTS
+    if not path.is_file():
+        raise BundleError(
+            f"{REQUIREMENTS} is missing: IXON Cloud installs it; create it with "
+            f"{RUNTIME}==<version> and your other requirements, each pinned with =="
+        )
+    names = set()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        where = f"{REQUIREMENTS}:{number}"
+        if line.startswith("-"):
+            raise BundleError(
+                f"{where} {json.dumps(line)}: options and included files do not reach IXON "
+                "Cloud: list each requirement itself, pinned with =="
+            )
+        match = _REQUIREMENT.fullmatch(line)
+        if not match:
+            raise BundleError(
+                f"{where} {json.dumps(line)} is not pinned: write name==version (IXON Cloud "
+                "must install exactly what you tested)"
+            )
+        names.add(re.sub(r"[-_.]+", "-", match["name"]).lower())
+    if RUNTIME not in names:
+        raise BundleError(
+            f"{REQUIREMENTS} does not list {RUNTIME}: add {RUNTIME}==<version> (the runtime "
+            "IXON Cloud runs your functions with)"
+        )
+
+
+def include_patterns(root: Path) -> list[str]:
+    """The `bundle_include` patterns of workspace.json (data files under functions/)."""
+    patterns = _workspace(root).get(INCLUDE_KEY, [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise BundleError(
+            f'{WORKSPACE_FILE} {INCLUDE_KEY} must be a list of patterns like ["*.json", '
+            '"templates/*.html"] (relative to functions/)'
+        )
+    for pattern in patterns:
+        if pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts or ":" in pattern:
+            raise BundleError(
+                f"{WORKSPACE_FILE} {INCLUDE_KEY} pattern {json.dumps(pattern)} leaves "
+                "functions/: patterns are relative to functions/, like data/*.json"
+            )
+    return patterns
+
+
+def collect(root: Path) -> tuple[list[str], list[str]]:
+    """Files under functions/ that go into the archive, and data files left out (posix paths)."""
+    package = root / PACKAGE
+    if not package.is_dir():
+        raise BundleError(f"{PACKAGE}/ is missing: the bundle is the {PACKAGE} package")
+    patterns = include_patterns(root)
+    chosen: list[str] = []
+    left_out: list[str] = []
+    for folder, folders, files in os.walk(package):
+        here = Path(folder)
+        # Never descend into hidden folders, caches, tests or virtual environments.
+        folders[:] = sorted(
+            name
+            for name in folders
+            if not name.startswith(".")
+            and name not in ("__pycache__", "tests", "test", "node_modules")
+            and not (here / name / "pyvenv.cfg").exists()
+        )
+        for name in sorted(files):
+            relative = (here / name).relative_to(package).as_posix()
+            if name.startswith(".") or _is_test(name) or name.endswith((".pyc", ".pyo")):
+                continue
+            wanted = name.endswith(".py") or any(
+                fnmatch.fnmatchcase(relative, pattern) for pattern in patterns
+            )
+            if wanted:
+                chosen.append(relative)
+            else:
+                left_out.append(relative)
+    return sorted(chosen), sorted(left_out)
+
+
+def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ()) -> None:
+    """Refuse syntax errors, secrets and a package that exposes no function."""
+    exposed = False
+    secrets = [secret for secret in secrets if secret]
+    for relative in files:
+        path = root / PACKAGE / relative
+        shown = f"{PACKAGE}/{relative}"
+        name = path.name
+        if any(fnmatch.fnmatchcase(name.lower(), pattern) for pattern in SECRET_NAMES):
+            raise BundleError(
+                f"{shown} looks like a secret (its name) and would be uploaded: move it out of "
+                f"{PACKAGE}/ (or rename it if it holds no secret)"
+            )
+        data = path.read_bytes()
+        text = data.decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if (
+                _PRIVATE_KEY.search(line)
+                or _ASSIGNED_TOKEN.search(line)
+                or any(s in line for s in secrets)
+            ):
+                raise BundleError(
+                    f"{shown}:{number} looks like a secret (a key or access token) and would be "
+                    "uploaded: read it from the configuration values in the IXON portal instead"
+                )
+        if name.endswith(".py"):
+            tree = _parse(root, path, shown, data)
+            exposed = exposed or _exposes(tree)
+    if not exposed:
+        raise BundleError(
+            f"no function is exposed: nothing in {PACKAGE}/ is marked with "
+            "@FunctionContext.expose, so IXON Cloud would have nothing to call"
+        )
+
+
+def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
+    """Check the sources, then write dist/<slug>-<version>.zip; the Bundle, or BundleError.
+
+    `secrets` are strings (the access token) that must not appear in any bundled file.
+    """
+    root = root.resolve()
+    version = read_version(root)
+    check_requirements(root)
+    files, left_out = collect(root)
+    check_sources(root, files, _known_secrets(root, secrets))
+    entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
+    entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in files]
+    name = slug(root)
+    archive = archive_bytes(entries, comment=f"{name} {version}")
+    target = root / DIST / f"{name}-{version}.zip"
+    target.parent.mkdir(exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(archive)
+    os.replace(partial, target)
+    return Bundle(
+        path=target,
+        slug=name,
+        version=version,
+        files=tuple(sorted((entry, len(data)) for entry, data in entries)),
+        size=len(archive),
+        sha256=hashlib.sha256(archive).hexdigest(),
+        left_out=tuple(left_out),
+    )
+
+
+def archive_bytes(entries: Iterable[tuple[str, bytes]], comment: str = "") -> bytes:
+    """A zip of `entries` (name, content) that depends on nothing but them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, data in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=TIMESTAMP)
+            info.create_system = 3  # Unix, so the permissions below mean the same everywhere
+            info.external_attr = PERMISSIONS << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        zf.comment = comment.encode("utf-8")
+    return buffer.getvalue()
+
+
+def _known_secrets(root: Path, extra: Iterable[str]) -> list[str]:
+    """The access token (from the environment or .accesstoken), to make sure no file holds it."""
+    found = [value.strip() for value in extra if value and value.strip()]
+    token = os.environ.get("IXON_API_ACCESS_TOKEN", "").strip()
+    if token:
+        found.append(token)
+    path = root / ".accesstoken"
+    if path.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            found.append(path.read_text(encoding="utf-8-sig").strip())
+    # Short strings would match by chance; a real token is 32 characters.
+    return [value.removeprefix("Bearer ").strip() for value in found if len(value) >= 16]
+
+
+def _workspace(root: Path) -> dict[str, object]:
+    try:
+        data = json.loads((root / WORKSPACE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as error:
+        raise BundleError(f"{WORKSPACE_FILE} is not valid JSON ({error}): fix it") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _is_test(name: str) -> bool:
+    if name == "conftest.py":
+        return True
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def _declared_version(module: Path) -> tuple[str | None, int]:
+    try:
+        tree = ast.parse(module.read_bytes(), filename=str(module))
+    except SyntaxError as error:
+        return None, error.lineno or 1
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets):
+                value = node.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    return value.value, node.lineno
+                return None, node.lineno
+    return None, 1
+
+
+def _parse(root: Path, path: Path, shown: str, data: bytes) -> ast.AST:
+    try:
+        return ast.parse(data, filename=shown)
+    except SyntaxError as error:
+        if not _confirmed_by_runtime_python(root, path):
+            # Syntax newer than the Python running invoke, fine for the runtime's Python.
+            return ast.Module(body=[], type_ignores=[])
+        raise BundleError(
+            f"{shown}:{error.lineno or 1} has a syntax error ({error.msg}): fix it (IXON Cloud "
+            "could not import it)"
+        ) from None
+
+
+def _confirmed_by_runtime_python(root: Path, path: Path) -> bool:
+    """Whether the workspace's own Python (when it is another one) also finds a syntax error."""
+    from devkit import environment  # noqa: PLC0415 - only needed in this rare case
+
+    try:
+        wanted = environment.workspace_python_version(root)
+    except (OSError, ValueError, KeyError):
+        return True
+    if wanted == "{}.{}".format(*sys.version_info[:2]):
+        return True
+    python = environment.environment_for(root).python
+    if not python.exists():
+        return True
+    result = subprocess.run(
+        [str(python), "-c", "import ast, sys; ast.parse(open(sys.argv[1], 'rb').read())", path],
+        capture_output=True,
+        timeout=60,
+    )
+    return result.returncode != 0
+
+
+def _exposes(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
+                    isinstance(target, ast.Name) and target.id == "expose"
+                ):
+                    return True
+    return False

@@ -1,0 +1,160 @@
+"""`invoke deploy`: settings, release rules, checks, bundle, upload, record; in that order.
+
+1. The settings are loaded and checked (no request is made with a bad one).
+2. A version already deployed to the same template is refused (`invoke bump` first) unless
+   forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning.
+3. The workspace's tests and lint run (unless skipped, which is said loudly).
+4. The bundle is built (`devkit.bundle`), with its own checks.
+5. A dry run stops here and prints what would be sent where; otherwise the bundle is uploaded
+   through IXON's API v2 (`devkit.ixon_api`) and the deploy is recorded (`devkit.deployments`).
+
+Every failure is a DeployError with one line; the access token is masked in all of them.
+Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import bundle as bundling
+from devkit import deployments, ixon_api, settings
+
+
+class DeployError(Exception):
+    """A deploy that did not happen (or may not have); the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The flags of `invoke deploy`."""
+
+    dry_run: bool = False
+    skip_checks: bool = False
+    force: bool = False
+    verbose: bool = False
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def deploy(
+    root: Path,
+    options: Options,
+    *,
+    run_checks: Callable[[], None],
+    echo: Callable[[str], None] = _say,
+    warn: Callable[[str], None] = _warn,
+) -> bundling.Bundle:
+    """Deploy the workspace at `root`; the uploaded (or, in a dry run, built) bundle."""
+    root = root.resolve()
+    try:
+        config = settings.load(root, warn=warn)
+    except settings.SettingsError as error:
+        raise DeployError(str(error)) from None
+    token = config.token
+    try:
+        return _deploy(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
+    except DeployError as error:
+        raise DeployError(token.mask(str(error))) from None
+    except (ixon_api.ApiError, bundling.BundleError, deployments.RecordError) as error:
+        raise DeployError(token.mask(str(error))) from None
+    except (OSError, ValueError, UnicodeError) as error:
+        # Anything unforeseen still ends as one line, and never with the token in it.
+        raise DeployError(token.mask(f"deploy failed: {type(error).__name__}: {error}")) from None
+
+
+def _deploy(
+    root: Path,
+    options: Options,
+    config: settings.DeploySettings,
+    *,
+    run_checks: Callable[[], None],
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> bundling.Bundle:
+    version = bundling.read_version(root)
+    template = config.template_id
+    if deployments.was_deployed(root, version, template.value):
+        if not options.force:
+            raise DeployError(
+                f"version {version} was already deployed to template {template.value} (see "
+                f"{deployments.RECORD_NAME}): IXON requires a new version for every deployment; "
+                "run `invoke bump` first (or --force to upload it again)"
+            )
+        warn(
+            f"WARNING: --force: uploading version {version} again to template {template.value}, "
+            f"although {deployments.RECORD_NAME} shows it was deployed there before"
+        )
+    state = deployments.git_state(root, version)
+    if state.commit is not None:
+        if state.dirty:
+            warn(
+                "WARNING: the git tree has uncommitted changes: the upload will hold code that "
+                "no commit has; commit first to keep deploys traceable"
+            )
+        if not state.tag_at_head:
+            warn(
+                f"WARNING: tag v{version} does not point at HEAD: `invoke bump` tags each "
+                "release, so this upload may not be the code released as " + version
+            )
+    if options.skip_checks:
+        warn("WARNING: --skip-checks: NOT running the tests and lint before deploying")
+    else:
+        echo("Running the tests and lint before deploying (skip with --skip-checks)")
+        run_checks()
+    built = bundling.build(root, secrets=[config.token.reveal()])
+    for line in built.describe(root):
+        echo(line)
+    client = ixon_api.Client(config, echo=echo, verbose=options.verbose)
+    if options.verbose or options.dry_run:
+        for line in config.describe():
+            echo(f"  {line}")
+    if options.dry_run:
+        _show_plan(config, built, echo)
+        return built
+    echo(f"Asking {config.base_url.value} where uploads go (discovery)")
+    url = client.discover_upload_url()
+    echo(f"Uploading {built.path.name} ({built.size:,} bytes) to {url}")
+    result = client.upload(url, built.path.read_bytes())
+    entry = deployments.record(
+        root,
+        version=version,
+        template_id=template.value,
+        company_id=config.company_id.value,
+        sha256=built.sha256,
+        commit=state.commit,
+        dirty=state.dirty,
+    )
+    if result.company_to_be_provisioned:
+        echo(ixon_api.PROVISIONING_MESSAGE)
+    echo(
+        f"Deployed {built.slug} {version} to template {template.value} of company "
+        f"{config.company_id.value} (HTTP {result.status}, sha256 {built.sha256[:12]}): "
+        f"recorded in {deployments.RECORD_NAME} at {entry['time']}"
+    )
+    return built
+
+
+def _show_plan(
+    config: settings.DeploySettings, built: bundling.Bundle, echo: Callable[[str], None]
+) -> None:
+    base = config.base_url.value
+    echo("Dry run: nothing was sent. A deploy would:")
+    echo(f"  GET  {base}  (Api-Version: {config.api_version.value}) for the discovery document")
+    echo(
+        f"  POST the {ixon_api.UPLOAD_LINK} link, {{publicId}} = {config.template_id.value}, "
+        f"with {built.path.name} ({built.size:,} bytes, sha256 {built.sha256})"
+    )
+    echo(
+        f"       Api-Version: {config.api_version.value}, Api-Application: "
+        f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
+        "Authorization: Bearer ********, Content-Type: application/zip"
+    )

@@ -1,0 +1,126 @@
+"""The deploy record: `deployments.json`, kept under version control, one entry per upload.
+
+Each successful deploy appends `version`, `template_id`, `company_id`, `time` (UTC, ISO 8601),
+the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`. `invoke
+deploy` reads it to refuse uploading a version twice to the same template.
+
+The record changes after every deploy, so it is not counted when telling whether the tree is
+dirty (`git_state`): recording a deploy must not make the next `invoke bump` refuse.
+Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RECORD_NAME = "deployments.json"
+
+
+class RecordError(Exception):
+    """The record cannot be read; the message says how to repair it."""
+
+
+@dataclass(frozen=True)
+class GitState:
+    """What git says about the workspace; `commit` is None outside git."""
+
+    commit: str | None
+    dirty: bool
+    tag_at_head: bool | None = None
+
+
+def load(root: Path) -> list[dict[str, Any]]:
+    """Every recorded deployment, oldest first (empty when there is no record yet)."""
+    path = root / RECORD_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", 1)
+        raise RecordError(
+            f"{RECORD_NAME}:{line} is not valid JSON ({error}): repair it from git "
+            f"(`git checkout -- {RECORD_NAME}`) or by hand"
+        ) from None
+    entries = data.get("deployments") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RecordError(
+            f'{RECORD_NAME} must hold {{"deployments": [...]}}: repair it from git '
+            f"(`git checkout -- {RECORD_NAME}`) or by hand"
+        )
+    return entries
+
+
+def was_deployed(root: Path, version: str, template_id: str) -> bool:
+    """Whether `version` was already deployed to the template `template_id`."""
+    return any(
+        entry.get("version") == version and entry.get("template_id") == template_id
+        for entry in load(root)
+    )
+
+
+def record(
+    root: Path,
+    *,
+    version: str,
+    template_id: str,
+    company_id: str,
+    sha256: str,
+    commit: str | None,
+    dirty: bool,
+    time: datetime | None = None,
+) -> dict[str, Any]:
+    """Append one deployment to the record (written whole, then renamed) and return it."""
+    moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    entry = {
+        "version": version,
+        "template_id": template_id,
+        "company_id": company_id,
+        "time": moment.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "sha256": sha256,
+        "commit": commit,
+        "dirty": bool(dirty),
+    }
+    entries = [*load(root), entry]
+    path = root / RECORD_NAME
+    partial = path.with_name(f".{RECORD_NAME}.partial")
+    partial.write_text(json.dumps({"deployments": entries}, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return entry
+
+
+def git_state(root: Path, version: str | None = None) -> GitState:
+    """The HEAD commit, whether the tree is dirty (the record aside), and the version's tag.
+
+    `tag_at_head` tells whether tag `v<version>` points at HEAD (None without a version or git).
+    """
+    commit = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    if commit is None:
+        return GitState(commit=None, dirty=False)
+    status = _git(
+        root, "status", "--porcelain", "--untracked-files=normal", "--", ".",
+        f":(exclude){RECORD_NAME}",
+    )  # fmt: skip
+    tag_at_head = None
+    if version:
+        tagged = _git(root, "rev-parse", "--verify", "-q", f"refs/tags/v{version}^{{commit}}")
+        tag_at_head = tagged == commit
+    return GitState(commit=commit, dirty=bool(status), tag_at_head=tag_at_head)
+
+
+def _git(root: Path, *arguments: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", *arguments], cwd=root, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None

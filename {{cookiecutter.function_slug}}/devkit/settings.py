@@ -1,0 +1,338 @@
+"""Deploy settings: where the upload goes, with which credentials, and how patiently.
+
+Each setting is read from the environment first (CI), then from `.env` (this machine), then from
+`workspace.json` (the answers given when the workspace was baked, committed so that a fresh clone
+deploys to the same company and template), then a default. The access token is read from
+`IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed: `Token` masks itself.
+
+Every value is checked before a single request is made; a problem names the setting, where its
+value came from and where to find a good one. Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+COMPANY_ID = "IXON_API_COMPANY_ID"
+TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
+BASE_URL = "IXON_API_BASE_URL"
+APPLICATION_ID = "IXON_API_APPLICATION_ID"
+API_VERSION = "IXON_API_VERSION"
+ACCESS_TOKEN = "IXON_API_ACCESS_TOKEN"  # noqa: S105 - the name of the variable, not a token
+CONNECT_TIMEOUT = "IXON_API_CONNECT_TIMEOUT"
+READ_TIMEOUT = "IXON_API_READ_TIMEOUT"
+RETRIES = "IXON_API_RETRIES"
+RETRY_BACKOFF = "IXON_API_RETRY_BACKOFF"
+MAX_RETRY_AFTER = "IXON_API_MAX_RETRY_AFTER"
+
+TOKEN_FILE = ".accesstoken"  # noqa: S105 - a file name
+DOTENV_FILE = ".env"
+WORKSPACE_FILE = "workspace.json"
+
+#: IXON's documented API address (IXON's own workspace uses https://api.ayayot.com).
+DEFAULT_BASE_URL = "https://portal.ixon.cloud/api/"
+#: The API application of IXON's own Cloud Function workspace.
+DEFAULT_APPLICATION_ID = "9J9IZzeT4xN4"
+DEFAULT_API_VERSION = "2"
+
+#: Numeric settings: (default, lowest allowed, highest allowed, what it is).
+NUMBERS: dict[str, tuple[float, float, float, str]] = {
+    CONNECT_TIMEOUT: (10.0, 0.01, 600.0, "seconds to wait for a connection"),
+    # IXON ends a request that runs past 60 seconds with a 5xx, so a little more than that.
+    READ_TIMEOUT: (90.0, 0.01, 3600.0, "seconds to wait for an answer"),
+    RETRIES: (3, 0, 10, "retries after a 5xx, 429, timeout or connection error"),
+    RETRY_BACKOFF: (2.0, 0.0, 300.0, "seconds before the first retry, doubled each retry"),
+    MAX_RETRY_AFTER: (120.0, 0.0, 3600.0, "longest Retry-After (seconds) worth waiting for"),
+}
+
+_COMPANY_ID = re.compile(r"\d{4}(?:-\d{4}){4}")
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9]{12}")
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")
+_WORKSPACE_KEYS = {COMPANY_ID: "company_id", TEMPLATE_ID: "template_id"}
+_LOOPBACK_NAMES = {"localhost"}
+
+HINTS = {
+    COMPANY_ID: (
+        "five groups of four digits like 7966-5700-7008-0957-0300, from the IXON portal "
+        "(Settings > Company)"
+    ),
+    TEMPLATE_ID: (
+        "12 letters or digits like RHQa2MEa0Dxg: the Cloud Function's ID in IXON Studio "
+        "(Cloud Functions)"
+    ),
+    APPLICATION_ID: (
+        f"12 letters or digits; leave it unset to use IXON's workspace application "
+        f"{DEFAULT_APPLICATION_ID}"
+    ),
+    API_VERSION: "2, the only IXON API version this workspace speaks; leave it unset",
+    BASE_URL: (
+        f"an https:// address of IXON's API; leave it unset for {DEFAULT_BASE_URL} "
+        "(http:// only to 127.0.0.1 or localhost)"
+    ),
+}
+TOKEN_HINT = (
+    f"put the token on one line in {TOKEN_FILE} (ignored by git), or set {ACCESS_TOKEN} in CI: "
+    "copy it from the Authorization header (without 'Bearer ') of a request the IXON portal "
+    "makes, in your browser's developer tools, or create an API service account in the portal"
+)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and where to find its value."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting's value and where it came from (for messages and the dry run)."""
+
+    name: str
+    value: str
+    source: str
+
+
+class Token:
+    """The access token. Its text appears only in the Authorization header (`reveal()`)."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        """The token itself: only for the request header, never for output."""
+        return self._value
+
+    def mask(self, text: str) -> str:
+        """`text` with every occurrence of the token replaced by `********`."""
+        return text.replace(self._value, "********") if self._value else text
+
+    def __repr__(self) -> str:
+        return f"Token(******** from {self.source})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """Everything a deploy needs, checked."""
+
+    company_id: Setting
+    template_id: Setting
+    base_url: Setting
+    application_id: Setting
+    api_version: Setting
+    token: Token
+    connect_timeout: float
+    read_timeout: float
+    retries: int
+    retry_backoff: float
+    max_retry_after: float
+
+    def describe(self) -> list[str]:
+        """`NAME = value (source)` lines, the token masked, for the dry run and --verbose."""
+        lines = [
+            f"{item.name} = {item.value} ({item.source})"
+            for item in (
+                self.company_id,
+                self.template_id,
+                self.base_url,
+                self.application_id,
+                self.api_version,
+            )
+        ]
+        lines.append(f"access token = ******** ({self.token.source})")
+        return lines
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """`KEY=value` lines of a `.env` file (comments, `export` and quotes allowed)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, separator, value = line.partition("=")
+        key = key.strip()
+        if not separator or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise SettingsError(
+                f"{path.name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
+            )
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def read_workspace(root: Path) -> dict[str, object]:
+    """The committed workspace settings (`workspace.json`)."""
+    path = root / WORKSPACE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as error:
+        raise SettingsError(f"{WORKSPACE_FILE} is not valid JSON ({error}): fix it") from None
+    return data if isinstance(data, dict) else {}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine (where plain http:// cannot leak the token)."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load(
+    root: Path,
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] = print,
+) -> DeploySettings:
+    """The deploy settings of the workspace at `root`, checked; SettingsError when not usable."""
+    environ = os.environ if environ is None else environ
+    dotenv = read_dotenv(root / DOTENV_FILE)
+    workspace = read_workspace(root)
+
+    def lookup(name: str, default: str | None = None) -> Setting:
+        if environ.get(name, "").strip():
+            return Setting(name, environ[name].strip(), "environment")
+        if dotenv.get(name, "").strip():
+            return Setting(name, dotenv[name].strip(), DOTENV_FILE)
+        key = _WORKSPACE_KEYS.get(name)
+        if key and str(workspace.get(key) or "").strip():
+            return Setting(name, str(workspace[key]).strip(), f"{WORKSPACE_FILE} {key}")
+        if default is not None:
+            return Setting(name, default, "default")
+        raise SettingsError(
+            f"{name} is not set: expected {HINTS[name]}; set it in .env or in "
+            f"{WORKSPACE_FILE} ({_WORKSPACE_KEYS.get(name, name)})"
+        )
+
+    company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)
+    template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
+    application_id = _checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID)
+    api_version = lookup(API_VERSION, DEFAULT_API_VERSION)
+    if api_version.value != DEFAULT_API_VERSION:
+        raise _invalid(api_version)
+    base_url = _checked_url(lookup(BASE_URL, DEFAULT_BASE_URL))
+    numbers = {name: _number(name, environ, dotenv) for name in NUMBERS}
+    if dotenv.get(ACCESS_TOKEN):
+        warn(
+            f"WARNING: {ACCESS_TOKEN} in {DOTENV_FILE} is ignored: put the token in "
+            f"{TOKEN_FILE} or set {ACCESS_TOKEN} in the environment"
+        )
+    return DeploySettings(
+        company_id=company_id,
+        template_id=template_id,
+        base_url=base_url,
+        application_id=application_id,
+        api_version=api_version,
+        token=load_token(root, environ, warn),
+        connect_timeout=numbers[CONNECT_TIMEOUT],
+        read_timeout=numbers[READ_TIMEOUT],
+        retries=int(numbers[RETRIES]),
+        retry_backoff=numbers[RETRY_BACKOFF],
+        max_retry_after=numbers[MAX_RETRY_AFTER],
+    )
+
+
+def load_token(
+    root: Path, environ: Mapping[str, str] | None = None, warn: Callable[[str], None] = print
+) -> Token:
+    """The access token from `IXON_API_ACCESS_TOKEN`, else `.accesstoken`; checked, masked."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ACCESS_TOKEN, "").strip():
+        return _checked_token(environ[ACCESS_TOKEN], f"the environment variable {ACCESS_TOKEN}")
+    path = root / TOKEN_FILE
+    if not path.is_file():
+        raise SettingsError(
+            f"no access token: {ACCESS_TOKEN} is not set and {TOKEN_FILE} is missing: " + TOKEN_HINT
+        )
+    if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warn(
+            f"WARNING: {TOKEN_FILE} can be read by other users of this machine: "
+            f"run `chmod 600 {TOKEN_FILE}`"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(
+            f"{TOKEN_FILE} cannot be read ({type(error).__name__}): {TOKEN_HINT}"
+        ) from None
+    return _checked_token(text, TOKEN_FILE)
+
+
+def _checked_token(text: str, source: str) -> Token:
+    value = text.strip()
+    if value.lower().startswith("bearer "):
+        value = value[len("bearer ") :].strip()
+    if not value:
+        raise SettingsError(f"the access token in {source} is empty: {TOKEN_HINT}")
+    if not _TOKEN.fullmatch(value):
+        # Say what is wrong without repeating any of it: it may be the token with a typo.
+        raise SettingsError(
+            f"the access token in {source} is malformed ({len(value)} characters, expected one "
+            f"line of 32 letters and digits): {TOKEN_HINT}"
+        )
+    return Token(value, source)
+
+
+def _invalid(setting: Setting) -> SettingsError:
+    return SettingsError(
+        f"{setting.name} {json.dumps(setting.value)} (from {setting.source}) is not valid: "
+        f"expected {HINTS[setting.name]}"
+    )
+
+
+def _checked(setting: Setting, pattern: re.Pattern[str]) -> Setting:
+    if not pattern.fullmatch(setting.value):
+        raise _invalid(setting)
+    return setting
+
+
+def _checked_url(setting: Setting) -> Setting:
+    parts = urlsplit(setting.value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _invalid(setting)
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise _invalid(setting)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise _invalid(setting)
+    value = setting.value if setting.value.endswith("/") else setting.value + "/"
+    return Setting(setting.name, value, setting.source)
+
+
+def _number(name: str, environ: Mapping[str, str], dotenv: Mapping[str, str]) -> float:
+    default, low, high, what = NUMBERS[name]
+    raw = (environ.get(name) or "").strip() or (dotenv.get(name) or "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high or (isinstance(default, int) and not value.is_integer()):
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise SettingsError(
+            f"{name} {json.dumps(raw)} is not valid: expected {kind} from {low:g} to "
+            f"{high:g} ({what}); leave it unset for {default:g}"
+        )
+    return value
