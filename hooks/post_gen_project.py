@@ -109,13 +109,24 @@ def git_init(project: Path, author: str) -> bool:
     return True
 
 
+def made_by_cruft(answers: dict[str, str]) -> bool:
+    """Whether cruft runs the template (it adds `_commit`; plain cookiecutter does not).
+
+    cruft writes `.cruft.json` itself once the hooks are done, and `cruft update` renders the
+    template into temporary folders to diff them, where a git repository breaks the diff. So
+    under cruft the workspace gets neither our `.cruft.json` nor a `git init`.
+    """
+    return "_commit" in answers
+
+
 def main(raw_answers: str, project: Path) -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
-    write_origin(project, answers)
-    if answers.get("git_init") == "yes":
-        git_init(project, answers.get("author", ""))
+    if not made_by_cruft(answers):
+        write_origin(project, answers)
+        if answers.get("git_init") == "yes":
+            git_init(project, answers.get("author", ""))
     print(
         f"\nYour Cloud Function workspace is ready in {project.name}/. Next:\n"
         f"  cd {project.name}\n"

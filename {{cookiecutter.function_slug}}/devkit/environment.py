@@ -166,7 +166,7 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
         python = find_python(version)
         echo(f"Creating {env.path} with Python {version} ({python})")
         if use_uv:
-            _run(["uv", "venv", "--quiet", "--python", str(python), str(env.path)], root)
+            _run(["uv", "venv", "--seed", "--quiet", "--python", str(python), str(env.path)], root)
         else:
             _run([str(python), "-m", "venv", str(env.path)], root)
     if env.stamp.exists():

@@ -1,0 +1,179 @@
+"""The CI answer: each choice bakes a workflow that parses and runs lint, test and deploy.
+
+Baking is cheap, so every choice gets its own workspace; the commands the check jobs run are
+then run for real in one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import bake, invoke
+
+TOKEN = "IXON_API_ACCESS_TOKEN"
+IDS = ("IXON_API_COMPANY_ID", "IXON_API_TEMPLATE_ID")
+CI_FILES = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml"}
+
+
+def pinned(project: Path, package: str) -> str:
+    """The `==` version requirements-dev.txt pins for `package`."""
+    text = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(package)}==(\S+)", text, re.MULTILINE | re.IGNORECASE)
+    assert found, f"{package} is not pinned in requirements-dev.txt"
+    return found.group(1)
+
+
+def load(project: Path, ci: str) -> tuple[str, dict[str, Any]]:
+    text = (project / CI_FILES[ci]).read_text(encoding="utf-8")
+    assert "{{" not in text.replace("${{", "") and "{%" not in text, "Jinja left behind"
+    return text, yaml.safe_load(text)
+
+
+def run_steps(job: dict[str, Any]) -> list[str]:
+    """The shell commands of a GitHub Actions job, in order."""
+    return [step["run"].strip() for step in job["steps"] if "run" in step]
+
+
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One workspace per CI choice (the Dev Container only with github)."""
+    return {
+        ci: bake(
+            tmp_path_factory.mktemp(ci),
+            ci=ci,
+            devcontainer="yes" if ci == "github" else "no",
+            function_name='Pump "Monitor" \\ O\'Brien',
+        )
+        for ci in ("github", "gitlab", "none")
+    }
+
+
+def test_github_checks_every_push_and_pull_request(baked):
+    project = baked["github"]
+    _, workflow = load(project, "github")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+
+    assert set(triggers) == {"push", "pull_request"}
+    assert triggers["push"]["tags"] == ["v*"]
+    check = workflow["jobs"]["check"]
+    setup = next(step for step in check["steps"] if "setup-python" in step.get("uses", ""))
+    assert setup["with"]["python-version"] == "3.12"
+    assert setup["with"]["cache"] == "pip"
+    assert set(setup["with"]["cache-dependency-path"].split()) == {
+        "requirements.txt",
+        "requirements-dev.txt",
+    }
+    assert run_steps(check) == [
+        f"pip install invoke=={pinned(project, 'invoke')}",
+        "invoke lint",
+        "invoke test",
+    ]
+    assert TOKEN not in json.dumps(check), "the check job must not see the token"
+
+
+def test_github_deploys_only_a_pushed_v_tag_with_the_secrets(baked):
+    text, workflow = load(baked["github"], "github")
+    deploy = workflow["jobs"]["deploy"]
+
+    assert deploy["needs"] == "check"
+    condition = deploy["if"]
+    assert condition.startswith("${{") and condition.endswith("}}")
+    assert "startsWith(github.ref, 'refs/tags/v')" in condition
+    assert run_steps(deploy)[-1] == "invoke deploy"
+    env = deploy["steps"][-1]["env"]
+    assert env[TOKEN] == "${{ secrets.IXON_API_ACCESS_TOKEN }}"
+    for name in IDS:
+        assert re.fullmatch(rf"\$\{{\{{ (vars|secrets)\.{name} \}}\}}", env[name]), env[name]
+    assert text.count("${{ secrets.") == 1, "the token goes to the deploy step only"
+
+
+def test_gitlab_checks_every_push(baked):
+    project = baked["gitlab"]
+    _, pipeline = load(project, "gitlab")
+
+    assert pipeline["image"] == "python:3.12"
+    assert pipeline["stages"] == ["check", "deploy"]
+    assert set(pipeline["cache"]["key"]["files"]) == {"requirements.txt", "requirements-dev.txt"}
+    assert pipeline["variables"]["PIP_CACHE_DIR"].endswith(pipeline["cache"]["paths"][0])
+    assert pipeline["default"]["before_script"] == [
+        f"pip install invoke=={pinned(project, 'invoke')}"
+    ]
+    check = pipeline["check"]
+    assert check["script"] == ["invoke lint", "invoke test"]
+    assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]
+
+
+def test_gitlab_deploys_only_a_v_tag(baked):
+    text, pipeline = load(baked["gitlab"], "gitlab")
+    deploy = pipeline["deploy"]
+
+    assert deploy["stage"] == "deploy"
+    assert deploy["script"] == ["invoke deploy"]
+    (rule,) = deploy["rules"]
+    pattern = re.fullmatch(r"\$CI_COMMIT_TAG =~ /(.+)/", rule["if"]).group(1)
+    assert re.search(pattern, "v1.2.3")
+    assert not re.search(pattern, "1.2.3")
+    assert not re.search(pattern, "release-v1")
+    for name in (TOKEN, *IDS):
+        assert name in text, f"the comments tell which CI/CD variable {name} to set"
+
+
+def test_no_ci_bakes_no_ci_files(baked):
+    project = baked["none"]
+
+    assert not (project / ".github").exists()
+    assert not (project / ".gitlab-ci.yml").exists()
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_only_the_chosen_ci_is_baked(baked, ci):
+    other = CI_FILES["gitlab" if ci == "github" else "github"]
+
+    assert (baked[ci] / CI_FILES[ci]).is_file()
+    assert not (baked[ci] / other).exists()
+
+
+def test_the_dev_container_runs_setup_and_forwards_the_port(baked):
+    container = json.loads(
+        (baked["github"] / ".devcontainer" / "devcontainer.json").read_text(encoding="utf-8")
+    )
+
+    assert container["name"] == 'Pump "Monitor" \\ O\'Brien'
+    assert "python" in container["image"] and container["image"].endswith("3.12")
+    assert any("docker-in-docker" in feature for feature in container["features"])
+    assert container["forwardPorts"] == [8020]
+    assert container["postCreateCommand"].endswith("&& invoke setup")
+    assert not (baked["gitlab"] / ".devcontainer").exists()
+
+
+def test_pre_commit_runs_ruff_at_the_pinned_version(baked):
+    project = baked["none"]
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+
+    entries = [shlex.split(hook["entry"])[:2] for hook in hooks]
+    assert entries == [["ruff", "check"], ["ruff", "format"]]
+    ruff = f"ruff=={pinned(project, 'ruff')}"
+    assert all(hook["additional_dependencies"] == [ruff] for hook in hooks)
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_check_commands_pass_in_the_baked_workspace(baked, shared_venv, ci):
+    """Run what the check job runs (but `pip install`) in the workspace it was baked with."""
+    _, workflow = load(baked[ci], ci)
+    if ci == "github":
+        commands = run_steps(workflow["jobs"]["check"])
+    else:
+        commands = workflow["check"]["script"]
+
+    invoked = [shlex.split(command) for command in commands if command.startswith("invoke ")]
+    assert invoked == [["invoke", "lint"], ["invoke", "test"]]
+    for command in invoked:
+        invoke(baked[ci], *command[1:])

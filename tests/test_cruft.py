@@ -1,0 +1,141 @@
+"""Workspaces made with cruft stay linked to the template and take its later versions.
+
+The template's working tree is copied into a real git repository in a temporary folder with
+two commits: the copy as it is, then a later change. Workspaces are made from either commit
+with `cruft create`, checked with `cruft check` and brought up to date with `cruft update`,
+all run as a user runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import TEMPLATE
+
+#: Folders of the template's working tree that are not the template.
+NOT_TEMPLATE = {".git", ".bake", ".ci", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
+LATER_LINE = "- **A later template version**: this line came with `cruft update`."
+LATER_FILE = "NOTICE.md"
+IDENTITY = ["-c", "user.name=Template Test", "-c", "user.email=test@localhost"]
+
+
+def git(cwd: Path, *arguments: str) -> str:
+    result = subprocess.run(
+        ["git", *IDENTITY, *arguments], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def cruft(cwd: Path, *arguments: object, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "cruft", *map(str, arguments)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"cruft {arguments} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def template_files() -> list[Path]:
+    """The template's files as git sees them (tracked and new), relative to TEMPLATE."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=TEMPLATE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\0")
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: walk it
+        listed = [str(path.relative_to(TEMPLATE)) for path in TEMPLATE.rglob("*")]
+    files = {Path(name) for name in listed if name}
+    return sorted(
+        path
+        for path in files
+        if not NOT_TEMPLATE.intersection(path.parts) and (TEMPLATE / path).is_file()
+    )
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A git copy of the template: commit `older` as it is, then `newer` with a change."""
+    repo = tmp_path_factory.mktemp("template") / "ixon-template"
+    for relative in template_files():
+        target = repo / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE / relative, target)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "The template as it is")
+    older = git(repo, "rev-parse", "HEAD")
+    workspace = repo / "{{cookiecutter.function_slug}}"
+    readme = workspace / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + LATER_LINE + "\n", encoding="utf-8")
+    (workspace / LATER_FILE).write_text("Made for {{ cookiecutter.function_name }}.\n")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "A later template version")
+    return {"path": repo, "older": older, "newer": git(repo, "rev-parse", "HEAD")}
+
+
+def create(template_repo: dict[str, object], output: Path, *options: str) -> Path:
+    output.mkdir()
+    context = json.dumps({"function_name": "Pump Monitor", "ci": "gitlab"})
+    cruft(
+        output, "create", "--no-input", "--extra-context", context, *options, template_repo["path"]
+    )
+    return output / "pump-monitor"
+
+
+def test_a_fresh_workspace_passes_cruft_check(template_repo, tmp_path):
+    project = create(template_repo, tmp_path / "fresh")
+
+    result = cruft(project, "check")
+
+    assert "up to date" in result.stdout
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["commit"] == template_repo["newer"]
+    assert origin["template"] == str(template_repo["path"])
+    answers = origin["context"]["cookiecutter"]
+    assert (answers["function_name"], answers["ci"]) == ("Pump Monitor", "gitlab")
+    assert (project / ".gitlab-ci.yml").is_file() and not (project / ".github").exists()
+
+
+def test_cruft_alone_writes_the_origin_and_no_git_repository_is_made(template_repo, tmp_path):
+    """The hook leaves both to cruft, which writes .cruft.json after it, and to the user."""
+    project = create(template_repo, tmp_path / "fresh")
+
+    assert not (project / ".git").exists()
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["context"]["cookiecutter"]["_commit"] == template_repo["newer"]
+
+
+def test_an_older_workspace_fails_cruft_check_then_updates(template_repo, tmp_path):
+    project = create(template_repo, tmp_path / "older", "--checkout", template_repo["older"])
+    assert LATER_LINE not in (project / "README.md").read_text(encoding="utf-8")
+    git(project, "init", "--quiet")
+    example = project / "functions" / "example.py"
+    example.write_text(example.read_text(encoding="utf-8") + "\n# my own change\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "My workspace")
+
+    stale = cruft(project, "check", check=False)
+    assert stale.returncode != 0
+    assert "out of date" in stale.stdout
+
+    cruft(project, "update", "-y")
+
+    assert LATER_LINE in (project / "README.md").read_text(encoding="utf-8")
+    assert (project / LATER_FILE).read_text() == "Made for Pump Monitor.\n"
+    assert example.read_text(encoding="utf-8").endswith("# my own change\n")
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["commit"] == template_repo["newer"]
+    assert "up to date" in cruft(project, "check").stdout

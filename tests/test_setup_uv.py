@@ -1,0 +1,104 @@
+"""`invoke setup` uses uv when it is on PATH and pip otherwise, with the same pinned result."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import bake, invoke
+
+#: Installers' own packages, which differ between the two ways by design.
+TOOLING = {"pip", "setuptools", "wheel"}
+
+
+def find_uv() -> Path:
+    """uv from PATH or beside this Python (requirements-test.txt installs it there)."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert found, "uv is not installed: pip install -r requirements-test.txt"
+    return Path(found)
+
+
+def path_with(folder: Path) -> str:
+    """PATH with `folder` first."""
+    return os.pathsep.join([str(folder), os.environ.get("PATH", "")])
+
+
+def python_of(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def installed(venv: Path) -> set[tuple[str, str]]:
+    """(name, version) of every distribution in `venv`, installers' own left out."""
+    listed = subprocess.run(
+        [
+            str(python_of(venv)),
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps("
+            "[(d.metadata['Name'], d.version) for d in m.distributions()]))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = {(name.lower().replace("_", "-"), version) for name, version in json.loads(listed)}
+    return {(name, version) for name, version in found if name not in TOOLING}
+
+
+def stamp(venv: Path) -> dict[str, str]:
+    return json.loads((venv / "ixon-workspace.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def uv_setup(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path):
+    """A workspace whose environment `invoke setup` made with uv on PATH."""
+    root = tmp_path_factory.mktemp("uv")
+    project = bake(root)
+    venv = root / "uv-venv"
+    uv = find_uv()
+    result = invoke(project, "setup", IXON_VENV=str(venv), PATH=path_with(uv.parent))
+    return project, venv, result
+
+
+def test_setup_uses_uv_when_it_is_on_path(uv_setup):
+    _, venv, result = uv_setup
+
+    assert "Installing requirements-dev.txt with uv" in result.stdout
+    assert stamp(venv)["installer"] == "uv"
+    assert python_of(venv).exists()
+
+
+def test_uv_and_pip_install_the_same_pinned_versions(uv_setup, shared_venv, tmp_path):
+    _, uv_venv, _ = uv_setup
+    if stamp(shared_venv)["installer"] == "pip":
+        pip_venv = shared_venv
+    else:  # the shared environment was made with uv too: make one with pip
+        pip_venv = tmp_path / "pip-venv"
+        invoke(bake(tmp_path), "setup", IXON_VENV=str(pip_venv), IXON_INSTALLER="pip")
+    assert stamp(pip_venv)["installer"] == "pip"
+
+    assert installed(uv_venv) == installed(pip_venv)
+    assert ("ixoncdkingress", "1.0.0") in installed(uv_venv)
+
+
+def test_ixon_installer_pip_refreshes_an_environment_uv_made(uv_setup):
+    """uv makes environments without pip unless asked (--seed): pip must still work in them."""
+    project, venv, _ = uv_setup
+    requirements = project / "requirements-dev.txt"
+    requirements.write_text(requirements.read_text(encoding="utf-8") + "# changed\n")
+
+    result = invoke(
+        project,
+        "setup",
+        IXON_VENV=str(venv),
+        IXON_INSTALLER="pip",
+        PATH=path_with(find_uv().parent),
+    )
+
+    assert "Installing requirements-dev.txt with pip" in result.stdout
+    assert stamp(venv)["installer"] == "pip"

@@ -1,0 +1,158 @@
+"""`invoke new NAME`: a new function module and its test, both working from the start.
+
+Runs in the Python that runs invoke: standard library only, Python 3.9 and newer.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+MODULE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+MAX_LENGTH = 40
+#: Names ixoncdkingress would not load as your module: it imports a function module by its
+#: bare name, so a module already imported under that name (the standard library, the
+#: runtime and its dependencies) wins over yours.
+TAKEN = frozenset(
+    {
+        "functions",
+        "devkit",
+        "tests",
+        "conftest",
+        "tasks",
+        "ixoncdkingress",
+        "pydantic",
+        "pydantic_core",
+        "pymongo",
+        "bson",
+        "gridfs",
+        "requests",
+        "urllib3",
+        "docker",
+        "cryptography",
+        "yaml",
+        "dominate",
+        "mongomock",
+        "pytest",
+        "invoke",
+    }
+)
+
+FUNCTION_TEMPLATE = '''\
+"""Say here what the functions of this module are for.
+
+A UI Component calls them by name, here `{name}.hello`:
+
+    context.createBackendComponentClient().call(
+        "{name}.hello", {{name: "Ada"}}
+    )
+"""
+
+from __future__ import annotations
+
+from ixoncdkingress.function.context import FunctionContext
+
+
+@FunctionContext.expose
+def hello(context: FunctionContext, name: str = "world") -> dict[str, str | None]:
+    """Greet `name` on behalf of the calling company."""
+    company = context.company.name if context.company else None
+    return {{"message": f"Hello, {{name}}!", "company": company}}
+'''
+
+TEST_TEMPLATE = '''\
+"""Tests of functions/{name}.py.
+
+Call a function directly with `function_context`, or by name through ixoncdkingress with
+`client`, the way IXON Cloud calls it.
+"""
+
+from __future__ import annotations
+
+from functions import {name}
+
+
+def test_hello_directly(function_context):
+    answer = {name}.hello(function_context, name="Ada")
+
+    assert answer["message"] == "Hello, Ada!"
+
+
+def test_hello_by_name_through_ixoncdkingress(client, call_context):
+    answer = client.call("{name}.hello", name="Ada")
+
+    assert answer == {{"message": "Hello, Ada!", "company": call_context["company"]["name"]}}
+'''
+
+
+class ScaffoldError(Exception):
+    """The name cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Created:
+    """The files `create` wrote, relative to the workspace."""
+
+    module: Path
+    test: Path
+
+
+def stdlib_modules() -> frozenset[str]:
+    """The standard library's top-level module names (empty before Python 3.10)."""
+    return frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def check_name(root: Path, name: str) -> None:
+    """Raise ScaffoldError when `name` cannot be a new function module of the workspace."""
+    if not MODULE_NAME.fullmatch(name) or len(name) > MAX_LENGTH:
+        suggestion = re.sub(r"\W+", "_", name.strip().lower()).strip("_")[:MAX_LENGTH]
+        if not MODULE_NAME.fullmatch(suggestion) or keyword.iskeyword(suggestion):
+            suggestion = "thermometer"
+        raise ScaffoldError(
+            f"{name!r} is not a valid function module name: use lower-case letters, digits "
+            f"and _ (starting with a letter, at most {MAX_LENGTH} characters), like {suggestion}"
+        )
+    if keyword.iskeyword(name):
+        raise ScaffoldError(f"{name!r} is a Python keyword: pick another name, like {name}_tools")
+    if name in TAKEN or name in stdlib_modules():
+        raise ScaffoldError(
+            f"{name!r} is the name of a module Python or ixoncdkingress already imports, so "
+            f"ixoncdkingress would load that one instead of yours: pick another name, like "
+            f"{name}_tools"
+        )
+    for existing in (
+        root / "functions" / f"{name}.py",
+        root / "functions" / name,
+        root / "tests" / f"test_{name}.py",
+    ):
+        if existing.exists():
+            raise ScaffoldError(
+                f"{existing.relative_to(root).as_posix()} already exists: pick another name "
+                "(or edit that file)"
+            )
+
+
+def create(root: Path, name: str, *, dry_run: bool = False) -> Created:
+    """Write `functions/NAME.py` and `tests/test_NAME.py`; all or nothing."""
+    check_name(root, name)
+    created = Created(Path("functions") / f"{name}.py", Path("tests") / f"test_{name}.py")
+    if dry_run:
+        return created
+    files = [
+        (root / created.module, FUNCTION_TEMPLATE.format(name=name)),
+        (root / created.test, TEST_TEMPLATE.format(name=name)),
+    ]
+    written: list[Path] = []
+    try:
+        for path, text in files:
+            with open(path, "x", encoding="utf-8", newline="\n") as file:
+                written.append(path)
+                file.write(text)
+    except OSError as error:
+        for path in written:
+            path.unlink()
+        raise ScaffoldError(f"cannot write {path}: {error.strerror or error}") from None
+    return created
