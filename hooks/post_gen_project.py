@@ -22,6 +22,8 @@ OPTIONAL_FILES = {
 }
 #: Answers that are not worth recording (they describe the machine that baked, not the project).
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
+#: Tool caches copied unrendered from the template folder (see cookiecutter.json), then removed.
+CACHE_FOLDERS = {"__pycache__", ".ruff_cache", ".pytest_cache"}
 FIRST_COMMIT = "Start from the IXON Cloud Function template"
 
 
@@ -40,6 +42,16 @@ def remove_unchosen(project: Path, answers: dict[str, str]) -> list[str]:
             else:
                 continue
             removed.append(relative)
+    return removed
+
+
+def remove_caches(project: Path) -> list[str]:
+    """Delete tool caches that a template folder may have picked up (they are never wanted)."""
+    removed = []
+    for path in sorted(project.rglob("*")):
+        if path.is_dir() and path.name in CACHE_FOLDERS and path.exists():
+            shutil.rmtree(path)
+            removed.append(path.relative_to(project).as_posix())
     return removed
 
 
@@ -123,6 +135,7 @@ def main(raw_answers: str, project: Path) -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
+    remove_caches(project)
     if not made_by_cruft(answers):
         write_origin(project, answers)
         if answers.get("git_init") == "yes":

@@ -74,6 +74,22 @@ def test_every_combination_bakes_and_passes_its_own_checks(tmp_path, shared_venv
     invoke(project, "lint")
 
 
+def test_tool_caches_in_the_template_folder_do_not_break_baking(tmp_path, shared_venv):
+    cache = TEMPLATE / "{{cookiecutter.function_slug}}" / "functions" / "__pycache__"
+    created = not cache.exists()
+    cache.mkdir(exist_ok=True)
+    stray = cache / "stray-test-file.pyc"
+    stray.write_bytes(b"\x8e\xff binary")
+    try:
+        project = bake(tmp_path)
+    finally:
+        stray.unlink()
+        if created:
+            cache.rmdir()
+
+    assert not (project / "functions" / "__pycache__").exists()
+
+
 def test_requirements_are_pinned_and_carry_ixoncdkingress(default_workspace):
     lines = [
         line.split("#")[0].strip()

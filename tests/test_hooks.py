@@ -102,6 +102,18 @@ def test_unchosen_options_are_removed(tmp_path):
     assert (tmp_path / ".gitlab-ci.yml").exists()
 
 
+def test_tool_caches_are_removed(tmp_path):
+    (tmp_path / "functions" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "functions" / "__pycache__" / "x.pyc").write_bytes(b"\x8e\x00")
+    (tmp_path / ".ruff_cache").mkdir()
+    (tmp_path / "functions" / "example.py").write_text("")
+
+    removed = post_gen.remove_caches(tmp_path)
+
+    assert removed == [".ruff_cache", "functions/__pycache__"]
+    assert (tmp_path / "functions" / "example.py").exists()
+
+
 def test_origin_of_a_local_template_has_no_absolute_path(tmp_path):
     answers = {**GOOD, "_template": str(tmp_path / "ixon-template"), "_repo_dir": str(tmp_path)}
     answers["_output_dir"] = str(tmp_path / "out")
