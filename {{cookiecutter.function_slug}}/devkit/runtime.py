@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ixoncdkingress.webserver import form as ingress_form
 from ixoncdkingress.webserver import utils as ingress_utils
 from ixoncdkingress.webserver import wsgi
 from ixoncdkingress.webserver.config import Config, get_config
@@ -59,9 +60,11 @@ def document_store(client: Any) -> Iterator[None]:
     """Route every call without a production `dbConfig` to `client` while the block runs.
 
     `client` is anything shaped like a `pymongo.MongoClient` (`client[db][collection]`).
-    Calls that carry `internalConfig.dbConfig` still get ixoncdkingress's own client.
+    Calls that carry `internalConfig.dbConfig` still get ixoncdkingress's own client. Both the
+    JSON parser and the form page's parser (which imported the function by name) are routed.
     """
     original = ingress_utils.create_mongo_client
+    original_form = ingress_form.create_mongo_client
 
     def shared_client(cdk_config: Config, internal_config: Mapping[str, object]) -> Any:
         if internal_config.get("dbConfig"):
@@ -69,7 +72,9 @@ def document_store(client: Any) -> Iterator[None]:
         return client
 
     ingress_utils.create_mongo_client = shared_client
+    ingress_form.create_mongo_client = shared_client
     try:
         yield
     finally:
         ingress_utils.create_mongo_client = original
+        ingress_form.create_mongo_client = original_form

@@ -54,3 +54,17 @@ def test_without_a_company_there_is_no_store(function_context):
     assert function_context.document_db_client is None
     with pytest.raises(ValueError, match="needs a company"):
         notes.recent(function_context)
+
+
+def test_the_form_page_reaches_the_same_store(client, document_store):
+    form = (
+        "function=notes.add&function_args__key0=text&function_args__value0=from+the+form"
+        "&company__public_id=0000-0000-0000-0000-0001&company__name=Test+Company"
+    )
+
+    answer = client.post(form.encode(), content_type="application/x-www-form-urlencoded")
+
+    assert answer.status == 200
+    assert "from the form" in answer.body.decode()
+    stored = document_store["0000-0000-0000-0000-0001"]["cloud_function_pid"]
+    assert stored.find_one({})["text"] == "from the form"

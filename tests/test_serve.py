@@ -1,0 +1,720 @@
+"""`invoke serve` and `invoke call` in baked workspaces, for real.
+
+Every server here is the workspace's own `invoke serve`, started as a subprocess on a free
+loopback port and called over HTTP. MongoDB is the stand-in of `mongo_standin.py` (its wire
+protocol on a loopback socket); Docker is tried only where a daemon answers. The form page
+is driven in Debian's headless chromium through the DevTools protocol.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SHARED_VENV, TEMPLATE, bake, invoke, workspace_env
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 60
+GREETING = "Hello, Ada!"
+CHROMIUM = shutil.which("chromium")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a new server could listen on `port` (closed connections may linger in TIME_WAIT)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def docker_daemon_answers() -> bool:
+    if not shutil.which("docker"):
+        return False
+    result = subprocess.run(["docker", "info"], capture_output=True, timeout=30)
+    return result.returncode == 0
+
+
+DOCKER = docker_daemon_answers()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Served:
+    """A running `invoke serve` and the means to call and stop it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    workspace: Path
+    log_path: Path
+
+    def post(self, body: bytes | None, content_type: str | None = "application/json") -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": content_type} if content_type else {}
+        try:
+            connection.request("POST", "/", body, headers)
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+    def call(
+        self, function: str, /, context: dict[str, Any] | None = None, **arguments: Any
+    ) -> Any:
+        """Call `function`; without `context` the body has none (serve adds call_context.yaml)."""
+        body: dict[str, Any] = {"name": function, "arguments": arguments}
+        if context is not None:
+            body["context"] = context
+        answer = self.post(json.dumps(body).encode())
+        assert answer.status == 200, (answer, self.log()[-3000:])
+        return answer.json()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def server_pid(self) -> int:
+        """The workspace Python that serves (the child of invoke)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return int(children.read_text().split()[0])
+
+    def stop(self, sig: int = signal.SIGINT, *, group: bool = True) -> int:
+        """Send `sig` as a terminal's Ctrl-C does (the process group) or as `kill` does."""
+        if self.process.poll() is None:
+            if group:
+                os.killpg(self.process.pid, sig)
+            else:
+                self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise AssertionError(
+                f"invoke serve did not stop on {sig}\n{self.log()[-3000:]}"
+            ) from None
+
+
+def start_serve(workspace: Path, *arguments: str, port: int | None = None) -> Served:
+    """Start `invoke serve` in `workspace` and wait until it answers."""
+    port = port or free_port()
+    log_path = workspace.parent / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "serve", "--port", str(port), *arguments],
+            cwd=workspace,
+            env=workspace_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    served = Served(process, port, workspace, log_path)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"invoke serve exited {process.returncode}\n{served.log()}")
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=1),
+        ):
+            return served
+        time.sleep(0.1)
+    served.stop(signal.SIGKILL)
+    raise AssertionError(f"invoke serve did not answer within {START_TIMEOUT} s\n{served.log()}")
+
+
+@contextlib.contextmanager
+def serving(workspace: Path, *arguments: str) -> Iterator[Served]:
+    served = start_serve(workspace, *arguments)
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+def call_context(workspace: Path) -> dict[str, Any]:
+    import yaml  # requirements-test.txt has it
+
+    return yaml.safe_load((workspace / "call_context.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Iterator[Served]:
+    """One `invoke serve --docdb memory` for the module, on a workspace of its own."""
+    workspace = bake(tmp_path_factory.mktemp("served"))
+    server = start_serve(workspace, "--docdb", "memory")
+    yield server
+    assert server.stop() == 0, server.log()[-3000:]
+
+
+@contextlib.contextmanager
+def edited(path: Path, text: str) -> Iterator[None]:
+    """Write `text` to `path` for the block, then put back what was there."""
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    path.write_text(text, encoding="utf-8")
+    try:
+        yield
+    finally:
+        if before is None:
+            path.unlink()
+        else:
+            path.write_text(before, encoding="utf-8")
+
+
+# --- serving and names
+
+
+def test_memory_store_says_what_it_is_before_anything_else(served: Served) -> None:
+    first_lines = "\n".join(served.log().splitlines()[:3])
+    assert "embedded in-memory MongoDB" in first_lines
+    assert "gone when it stops" in first_lines
+
+
+@pytest.mark.parametrize("name", ["example.greet", "functions.example.greet"])
+def test_function_names_resolve_as_in_ixon_cloud(served: Served, name: str) -> None:
+    assert served.call(name, name="Ada") == GREETING
+
+
+def test_development_form_page_is_served(served: Served) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    page = response.read().decode()
+    connection.close()
+    assert response.status == 200
+    assert "<title>IXON CDK Ingress</title>" in page
+    assert 'name="function_args__key0"' in page
+
+
+# --- the document store
+
+
+def test_store_serves_calls_with_a_company_and_none_without(served: Served) -> None:
+    caller = call_context(served.workspace)
+    added = served.call("notes.add", context=caller, text="with the caller of the body")
+    assert added["author"] == "Test User"
+    # A body without a context gets call_context.yaml's caller (a local convenience).
+    served.call("notes.add", text="with call_context.yaml")
+    texts = [note["text"] for note in served.call("notes.recent", context=caller, limit=50)]
+    assert {"with the caller of the body", "with call_context.yaml"} <= set(texts)
+
+    no_company = served.post(
+        json.dumps({"name": "notes.add", "arguments": {"text": "x"}, "context": {}}).encode()
+    )
+    assert no_company.status == 500
+    assert "needs a company" in no_company.headers["X-Devkit-Error"]
+
+
+# --- edits
+
+
+def test_helper_edit_shows_on_next_call_and_store_keeps_its_data(served: Served) -> None:
+    helpers = served.workspace / "functions" / "helpers.py"
+    served.call("notes.add", text="kept across edits")
+    original = helpers.read_text(encoding="utf-8")
+    changed = original.replace('return f"{greeting.strip()}, {name}!"', 'return f"{name}? Hi!"')
+    assert changed != original
+    with edited(helpers, changed):
+        assert served.call("example.greet", name="Ada") == "Ada? Hi!"
+        texts = [note["text"] for note in served.call("notes.recent", limit=100)]
+        assert "kept across edits" in texts
+    assert served.call("example.greet", name="Ada") == GREETING
+    assert "Changed: functions/helpers.py" in served.log()
+
+
+def test_same_size_edit_within_a_second_is_seen(served: Served) -> None:
+    helpers = served.workspace / "functions" / "helpers.py"
+    original = helpers.read_text(encoding="utf-8")
+    target = 'return f"{greeting.strip()}, {name}!"'
+    with edited(helpers, original.replace(target, target.replace("!", "?"))):
+        assert served.call("example.greet", name="Ada") == "Hello, Ada?"
+        helpers.write_text(original.replace(target, target.replace("!", ".")), encoding="utf-8")
+        assert served.call("example.greet", name="Ada") == "Hello, Ada."
+
+
+def test_new_broken_and_removed_modules(served: Served) -> None:
+    extra = served.workspace / "functions" / "extra.py"
+    source = (
+        "from ixoncdkingress.function.context import FunctionContext\n\n"
+        "from functions import helpers\n\n\n"
+        "@FunctionContext.expose\n"
+        "def shout(context, text='hey'):\n"
+        "    return helpers.format_greeting('HEY', text)\n"
+    )
+    with edited(extra, source):
+        assert served.call("extra.shout", text="you") == "HEY, you!"
+        extra.write_text(source + "\ndef broken(:\n", encoding="utf-8")
+        answer = served.post(json.dumps({"name": "extra.shout"}).encode())
+        assert answer.status == 500
+        assert "SyntaxError" in answer.headers["X-Devkit-Error"]
+        assert served.call("example.greet", name="Ada") == GREETING
+    gone = served.post(json.dumps({"name": "extra.shout"}).encode())
+    assert gone.status == 500
+    assert "ModuleNotFoundError" in gone.headers["X-Devkit-Error"]
+
+
+# --- bad requests
+
+
+BAD_REQUESTS = {
+    "malformed JSON": (b'{"name": "example.greet",', "application/json", 500),
+    "no body": (None, "application/json", 500),
+    "no content type": (b'{"name": "example.greet"}', None, 405),
+    "unknown module": (b'{"name": "nosuch.greet"}', "application/json", 500),
+    "raising function": (
+        b'{"name": "notes.add", "arguments": {"text": " "}}',
+        "application/json",
+        500,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
+def test_bad_request_is_answered_and_server_keeps_serving(served: Served, case: str) -> None:
+    body, content_type, status = BAD_REQUESTS[case]
+    assert served.post(body, content_type).status == status
+    assert served.call("example.greet", name="Ada") == GREETING
+    assert served.process.poll() is None
+
+
+@pytest.mark.parametrize("name", ["example.nosuch", "helpers.format_greeting"])
+def test_unknown_or_unexposed_function_answers_not_found(served: Served, name: str) -> None:
+    answer = served.call(name)
+    assert answer == f"Not found, function '{name}' does not exist or is not exposed"
+
+
+def test_function_exception_traceback_goes_to_the_log(served: Served) -> None:
+    answer = served.post(json.dumps({"name": "notes.add", "arguments": {"text": ""}}).encode())
+    assert answer.status == 500
+    assert answer.headers["X-Devkit-Error"].startswith("ValueError: a note needs")
+    log = served.log()
+    assert "Traceback (most recent call last)" in log
+    assert 'functions/notes.py", line' in log
+
+
+# --- long sessions
+
+
+def test_soak_keeps_threads_and_memory_flat(served: Served) -> None:
+    body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
+
+    def calls(count: int) -> None:
+        for _ in range(count):
+            assert served.post(body).status == 200
+
+    calls(200)
+    time.sleep(0.3)
+    before = proc_status(served.server_pid)
+    calls(3000)
+    time.sleep(0.3)
+    after = proc_status(served.server_pid)
+    assert int(after["Threads"]) <= int(before["Threads"]) + 1, (before, after)
+    grown_kb = int(after["VmRSS"].split()[0]) - int(before["VmRSS"].split()[0])
+    assert grown_kb < 20_000, f"RSS grew by {grown_kb} kB over 3000 calls"
+
+
+# --- invoke call
+
+
+def test_invoke_call_talks_to_the_running_server(served: Served) -> None:
+    port = str(served.port)
+    result = invoke(served.workspace, "call", "example.greet", "--arg", "name=Ada", "--port", port)
+    assert json.loads(result.stdout) == GREETING
+    assert "in-process" not in result.stderr
+    invoke(served.workspace, "call", "notes.add", "--arg", "text=via invoke call", "--port", port)
+    recent = invoke(
+        served.workspace, "call", "notes.recent", "--json", '{"limit": 100}', "--port", port
+    )
+    assert "via invoke call" in [note["text"] for note in json.loads(recent.stdout)]
+
+    failed = invoke(
+        served.workspace, "call", "notes.add", "--port", port, "--arg", "text=", check=False
+    )
+    assert failed.returncode == 1
+    assert "ERROR: notes.add raised ValueError: a note needs" in failed.stderr
+    assert failed.stdout == ""
+
+
+def test_invoke_call_runs_in_process_without_a_server(default_workspace: Path) -> None:
+    port = str(free_port())
+    result = invoke(default_workspace, "call", "example.greet", "--arg", "name=Ada", "--port", port)
+    assert result.stdout == f'"{GREETING}"\n'
+    assert "in-process" in result.stderr
+    who = invoke(default_workspace, "call", "caller.whoami", "--port", port)
+    assert json.loads(who.stdout)["company"]["publicId"] == "0000-0000-0000-0000-0001"
+
+    failed = invoke(
+        default_workspace, "call", "notes.add", "--arg", "text=", "--port", port, check=False
+    )
+    assert failed.returncode == 1
+    assert 'functions/notes.py", line' in failed.stderr
+    assert failed.stderr.rstrip().endswith("ValueError: a note needs between 1 and 2000 characters")
+
+    unknown = invoke(default_workspace, "call", "example.nosuch", "--port", port, check=False)
+    assert unknown.returncode == 1
+    assert "ERROR: Not found, function 'example.nosuch'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--json", "{oops"], "ERROR: --json is not valid JSON"),
+        (["--json", "[1]"], "ERROR: --json must be a JSON object"),
+        (["--arg", "novalue"], "ERROR: --arg 'novalue' must look like key=value"),
+    ],
+)
+def test_invoke_call_refuses_bad_input_in_one_line(
+    default_workspace: Path, arguments: list[str], message: str
+) -> None:
+    result = invoke(default_workspace, "call", "example.greet", *arguments, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(message)
+
+
+# --- refusing to start
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--docdb", "nonsense"], "ERROR: --docdb must be auto, docker, memory or a mongodb://"),
+        (["--port", "70000"], "ERROR: --port must be 0 to 65535"),
+    ],
+)
+def test_serve_refuses_bad_options_in_one_line(
+    default_workspace: Path, arguments: list[str], message: str
+) -> None:
+    result = invoke(default_workspace, "serve", *arguments, check=False, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_refuses_a_port_in_use(served: Served) -> None:
+    result = invoke(
+        served.workspace, "serve", "--port", str(served.port), "--docdb", "memory", check=False
+    )
+    assert result.returncode == 2
+    assert f"ERROR: cannot listen on 127.0.0.1:{served.port}" in result.stderr
+    assert served.call("example.greet", name="Ada") == GREETING
+
+
+# --- stopping
+
+
+@pytest.mark.parametrize(
+    ("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "sigterm"]
+)
+def test_signal_stops_cleanly_and_frees_the_port(
+    default_workspace: Path, sig: int, group: bool
+) -> None:
+    served = start_serve(default_workspace, "--docdb", "memory")
+    assert served.call("example.greet", name="Ada") == GREETING
+    server_pid = served.server_pid
+    assert served.stop(sig, group=group) == 0
+    assert "Stopped: port closed, document store closed" in served.log()
+    assert "Traceback" not in served.log()
+    assert port_is_free(served.port)
+    assert not Path(f"/proc/{server_pid}").exists()
+
+
+# --- the other stores
+
+
+@pytest.fixture
+def mongo_standin(tmp_path: Path, shared_venv: Path) -> Iterator[int]:
+    """The MongoDB stand-in on a loopback port; yields the port."""
+    process = subprocess.Popen(
+        [str(SHARED_VENV / "bin" / "python"), str(TEMPLATE / "tests" / "mongo_standin.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith("listening on 127.0.0.1:"), line
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fail_next(port: int, command: str, code: int, code_name: str) -> None:
+    """Arm the stand-in's `failCommand` fail point, as a test against MongoDB would."""
+    script = (
+        "import sys, pymongo\n"
+        "client = pymongo.MongoClient(sys.argv[1])\n"
+        "client.admin.command('configureFailPoint', 'failCommand', mode={'times': 1},\n"
+        "    data={'failCommands': [sys.argv[2]], 'errorCode': int(sys.argv[3]),\n"
+        "          'codeName': sys.argv[4]})\n"
+    )
+    subprocess.run(
+        [
+            str(SHARED_VENV / "bin" / "python"),
+            "-c",
+            script,
+            f"mongodb://127.0.0.1:{port}/",
+            command,
+            str(code),
+            code_name,
+        ],
+        check=True,
+        timeout=30,
+    )
+
+
+def test_mongodb_uri_keeps_data_between_runs_and_reports_failures(
+    workspace: Path, mongo_standin: int
+) -> None:
+    uri = f"mongodb://127.0.0.1:{mongo_standin}/"
+    with serving(workspace, "--docdb", uri) as served:
+        assert f"Document store: your MongoDB at {uri}" in served.log().splitlines()[0]
+        served.call("notes.add", text="stored in MongoDB")
+        fail_next(mongo_standin, "insert", 13, "Unauthorized")
+        # ixoncdkingress's own answer to a failed database operation
+        assert (
+            served.call("notes.add", text="refused")
+            == "Document DB operation failure: Unauthorized"
+        )
+    with serving(workspace, "--docdb", uri) as served:
+        texts = [note["text"] for note in served.call("notes.recent")]
+    assert texts == ["stored in MongoDB"]
+
+
+def test_unreachable_mongodb_uri_is_refused_in_one_line(default_workspace: Path) -> None:
+    uri = f"mongodb://ada:secret@127.0.0.1:{free_port()}/"
+    result = invoke(default_workspace, "serve", "--docdb", uri, check=False, timeout=60)
+    assert result.returncode == 2
+    assert "ERROR: no MongoDB answers at mongodb://ada:***@127.0.0.1:" in result.stderr
+    assert "secret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(DOCKER, reason="a Docker daemon answers: auto uses it")
+def test_auto_without_docker_uses_the_memory_store(default_workspace: Path) -> None:
+    with serving(default_workspace) as served:
+        lines = served.log().splitlines()
+        assert "No Docker daemon answers" in lines[0]
+        assert "embedded in-memory MongoDB" in lines[1]
+        assert served.call("notes.add", text="in memory")["text"] == "in memory"
+
+
+@pytest.mark.skipif(not DOCKER, reason="no Docker daemon answers on this machine")
+def test_docker_store_starts_and_removes_its_container(workspace: Path) -> None:
+    with serving(workspace, "--docdb", "docker") as served:
+        assert "MongoDB in Docker container ixon-cloud-function-mongo" in served.log()
+        served.call("notes.add", text="in Docker")
+        assert [note["text"] for note in served.call("notes.recent")] == ["in Docker"]
+    containers = subprocess.run(
+        ["docker", "ps", "-a", "--filter", "name=ixon-cloud-function-mongo", "-q"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert containers.stdout.strip() == ""
+
+
+# --- the form page in a real browser
+
+
+class DevTools:
+    """Headless chromium driven over its DevTools pipe (file descriptors 3 and 4)."""
+
+    def __init__(self, profile: Path) -> None:
+        to_browser, self._write = os.pipe()
+        self._read, from_browser = os.pipe()
+        # Move the browser's ends above 10 so placing them on 3 and 4 cannot clobber either.
+        child_in = fcntl.fcntl(to_browser, fcntl.F_DUPFD, 10)
+        child_out = fcntl.fcntl(from_browser, fcntl.F_DUPFD, 10)
+        os.close(to_browser)
+        os.close(from_browser)
+
+        def place_pipes() -> None:
+            os.dup2(child_in, 3)
+            os.dup2(child_out, 4)
+
+        self.process = subprocess.Popen(
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            preexec_fn=place_pipes,  # only dup2 runs there
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(child_in)
+        os.close(child_out)
+        self._buffer = b""
+        self._next_id = 0
+        self.session = ""
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self._write, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._receive()
+            if answer.get("id") == self._next_id:
+                assert "error" not in answer, answer
+                return answer["result"]
+
+    def _receive(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            chunk = os.read(self._read, 65536)
+            if not chunk:
+                raise AssertionError("chromium closed its DevTools pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def open(self, url: str) -> None:
+        target = self.send("Target.createTarget", url=url)["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+
+    def evaluate(self, expression: str) -> Any:
+        answer = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in answer, answer["exceptionDetails"]
+        return answer["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(AssertionError):  # a page in the middle of loading
+                value = self.evaluate(expression)
+                if value:
+                    return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {expression}")
+
+    def type_into(self, element_id: str, text: str) -> None:
+        """Type `text` over what the field holds (the page pre-fills it from cookies)."""
+        element = f"document.getElementById({json.dumps(element_id)})"
+        self.evaluate(f"{element}.focus(); {element}.select()")
+        self.send("Input.insertText", text=text)
+
+    def click(self, selector: str) -> None:
+        x, y = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " e.scrollIntoView(); const r = e.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, AssertionError):
+            self.session = ""
+            self.send("Browser.close")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._read)
+        os.close(self._write)
+
+
+def submit_form(browser: DevTools, fields: dict[str, str]) -> str:
+    """Fill the form page's fields by typing, press Run function; the output shown."""
+    browser.wait_for("document.readyState === 'complete' && !!document.getElementById('function')")
+    for element_id, text in fields.items():
+        browser.type_into(element_id, text)
+    browser.evaluate("window.__before_submit = true")
+    browser.click("input[type=submit]")
+    # The answer is a new page: wait until the marker is gone and the page has loaded.
+    return browser.wait_for(
+        "!window.__before_submit && document.readyState === 'complete'"
+        " && document.querySelector('textarea') && document.querySelector('textarea').value"
+    )
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
+)
+def test_form_page_in_headless_chromium_reaches_the_function(
+    served: Served, tmp_path: Path
+) -> None:
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(f"http://127.0.0.1:{served.port}/")
+        shown = submit_form(
+            browser,
+            {
+                "function": "example.greet",
+                "function_args__key0": "name",
+                "function_args__value0": "Ada",
+            },
+        )
+        assert json.loads(shown) == GREETING
+
+        # The answer page holds the form again, filled in as sent: type over it.
+        company = call_context(served.workspace)["company"]
+        shown = submit_form(
+            browser,
+            {
+                "function": "notes.add",
+                "function_args__key0": "text",
+                "function_args__value0": "from the form page",
+                "user__public_id": "FormUser0001",
+                "user__name": "Form User",
+                "company__public_id": company["publicId"],
+                "company__name": company["name"],
+            },
+        )
+        assert json.loads(shown)["author"] == "Form User"
+    finally:
+        browser.close()
+    # The form's call went to the same store that JSON calls use.
+    texts = [note["text"] for note in served.call("notes.recent", limit=100)]
+    assert "from the form page" in texts

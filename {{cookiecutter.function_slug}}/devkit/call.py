@@ -1,0 +1,171 @@
+"""`invoke call`: call one function and print its JSON result on stdout.
+
+The call carries the JSON body IXON Cloud posts (name, arguments, context, config, created_on),
+with the calling user, company, asset and agent of `call_context.yaml`. It goes to the
+`invoke serve` that answers on the port; with none there, it runs in this process through the
+same ixoncdkingress code, with an empty in-memory document store.
+
+Exit codes: 0 with the result on stdout; 1 when the call failed (the function's error on
+stderr); 2 for bad input. Run in the workspace environment:
+`python -m devkit.call example.greet --arg name=Ada`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from devkit import calls
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+#: IXON Cloud ends a request after 60 seconds; wait a little longer than that.
+CALL_TIMEOUT = 70
+ERROR_HEADER = "X-Devkit-Error"
+#: ixoncdkingress answers these as a 200 with a string; they are failures all the same.
+FAILURE_ANSWERS = ("Not found, function '", "Document DB operation failure")
+
+
+class CallError(Exception):
+    """The call reached the function (or tried to) and failed; the message says how."""
+
+
+class InputError(Exception):
+    """The command line is wrong; the message says what to do."""
+
+
+def parse_arguments(raw: list[str], payload: str) -> dict[str, Any]:
+    """Keyword arguments from `--json '{...}'` and `--arg key=value` (these as strings)."""
+    arguments: dict[str, Any] = {}
+    if payload:
+        try:
+            loaded = json.loads(payload)
+        except ValueError as error:
+            raise InputError(f"--json is not valid JSON ({error}): give an object") from None
+        if not isinstance(loaded, dict):
+            raise InputError("--json must be a JSON object of arguments, like '{\"limit\": 5}'")
+        arguments.update(loaded)
+    for item in raw:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise InputError(f"--arg {item!r} must look like key=value")
+        arguments[key.strip()] = value
+    return arguments
+
+
+def server_answers(port: int) -> bool:
+    """Whether something accepts connections on the loopback `port`."""
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def call_server(port: int, body: bytes, name: str) -> Any:
+    """POST `body` to the server on `port`; the JSON result or CallError."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
+    try:
+        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = response.read()
+        error = response.getheader(ERROR_HEADER)
+    except (OSError, http.client.HTTPException) as failure:
+        raise CallError(f"the server on port {port} did not answer {name}: {failure}") from None
+    finally:
+        connection.close()
+    if response.status == 500:
+        raised = f" raised {error}" if error else " failed"
+        raise CallError(f"{name}{raised} (HTTP 500; the traceback is in the server's log)")
+    if response.status != 200:
+        raise CallError(
+            f"the server answered {response.status} {response.reason} to {name}: "
+            f"{answer[:300].decode('utf-8', 'replace')}"
+        )
+    return _json(answer, name)
+
+
+def call_in_process(body: bytes, name: str) -> Any:
+    """Run the call through ixoncdkingress's WSGI application here; the result or CallError."""
+    # The function's prints and ixoncdkingress's log go to stderr: stdout is for the result.
+    with contextlib.redirect_stdout(sys.stderr):
+        from devkit import testing  # noqa: PLC0415 - needs the workspace environment
+
+        client = testing.FunctionClient(ROOT, {})
+        try:
+            response = client.post(body)
+        except Exception as error:  # the function's own exception
+            _print_function_traceback(error)
+            raise CallError(f"{name} raised {type(error).__name__}: {error}") from None
+    if response.status != 200:
+        raise CallError(f"{name} answered {response.status}: {response.body[:300]!r}")
+    return _json(response.body, name)
+
+
+def _print_function_traceback(error: BaseException) -> None:
+    """The traceback from the first frame in `functions/` on (none when it has no such frame)."""
+    folder = str(ROOT / "functions")
+    frames = traceback.extract_tb(error.__traceback__)
+    for index, frame in enumerate(frames):
+        if frame.filename.startswith(folder):
+            print("Traceback (most recent call last):", file=sys.stderr)
+            print("".join(traceback.format_list(frames[index:])), end="", file=sys.stderr)
+            print("".join(traceback.format_exception_only(error)), end="", file=sys.stderr)
+            return
+
+
+def _json(answer: bytes, name: str) -> Any:
+    try:
+        result = json.loads(answer)
+    except ValueError:
+        raise CallError(f"{name} answered something that is not JSON: {answer[:300]!r}") from None
+    if isinstance(result, str) and result.startswith(FAILURE_ANSWERS):
+        hint = ""
+        if result.startswith(FAILURE_ANSWERS[0]):
+            hint = ": check the name (module.function) and its @FunctionContext.expose"
+        raise CallError(result + hint)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="invoke call", description=__doc__.splitlines()[0])
+    parser.add_argument("name", help="module.function, for example example.greet")
+    parser.add_argument("--arg", action="append", default=[], help="key=value (repeatable)")
+    parser.add_argument("--json", default="", help="arguments as a JSON object")
+    parser.add_argument("--port", type=int, default=8020, help="port of a running invoke serve")
+    options = parser.parse_args(argv)
+    try:
+        if not options.name or options.name.startswith("-"):
+            raise InputError("give the function first: invoke call example.greet --arg name=Ada")
+        arguments = parse_arguments(options.arg, options.json)
+        context = calls.load_call_context(ROOT)
+    except (InputError, calls.CallContextError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    body = calls.encode(calls.request_body(options.name, arguments, context=context))
+    try:
+        if server_answers(options.port):
+            result = call_server(options.port, body, options.name)
+        else:
+            print(
+                f"(no server on {HOST}:{options.port}: calling in-process, "
+                "with an empty in-memory document store)",
+                file=sys.stderr,
+            )
+            result = call_in_process(body, options.name)
+    except CallError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

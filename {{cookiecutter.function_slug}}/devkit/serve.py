@@ -1,0 +1,365 @@
+"""`invoke serve`: serve the workspace's functions locally, through ixoncdkingress itself.
+
+Requests go through ixoncdkingress's own WSGI application and servlet (the pinned version), so
+a call behaves as in IXON Cloud. Ours are only the things around it:
+
+- the document store is chosen once (`devkit.docstore`) and one client serves every call,
+  where ixoncdkingress builds a MongoDB client per request and needs Docker;
+- any edit to a `.py` file under `functions/` (helpers too) takes effect on the next call: all
+  modules loaded from `functions/` are forgotten and imported afresh, the store stays;
+- a JSON body without a `context` gets the caller of `call_context.yaml` (`"context": {}` calls
+  without one); the form page at GET / sends exactly the fields filled in;
+- connections are accepted on threads (a browser's idle connection blocks nothing) while calls
+  run one at a time, as on ixoncdkingress's single-threaded server;
+- SIGINT (Ctrl-C) and SIGTERM stop it cleanly: port freed, store closed, container removed.
+
+Run in the workspace environment with the workspace as the working directory (ixoncdkingress
+reads `./context_values.yaml`): `python -m devkit.serve --port 8020 --docdb auto`.
+The top of this module uses the standard library only: `tasks.py` imports `run_foreground`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ERROR_HEADER = "X-Devkit-Error"
+ERROR_BODY = b"A server error occurred. Please contact the administrator."
+#: Seconds an idle connection (a browser's preconnect) may hold its thread.
+IDLE_TIMEOUT = 30
+
+
+def run_foreground(command: list[str], cwd: Path) -> int:
+    """Run the server `command` and pass SIGINT and SIGTERM on to it; its exit code.
+
+    Used by `tasks.py`: without it Ctrl-C or a SIGTERM would end invoke before the server
+    had removed its Docker container, or leave the server running on its own.
+    """
+    process = subprocess.Popen(command, cwd=cwd)
+
+    def forward(signum: int, frame: Any) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return process.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class FunctionsWatch:
+    """Notices edits under `functions/` and makes the next import load them afresh."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._seen = self.fingerprint()
+
+    def fingerprint(self) -> dict[str, tuple[int, int]]:
+        """Modification time and size of every `.py` file under the folder."""
+        found: dict[str, tuple[int, int]] = {}
+        pending = [str(self.folder)]
+        while pending:
+            try:
+                entries = list(os.scandir(pending.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir() and entry.name != "__pycache__":
+                    pending.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        continue
+                    found[entry.path] = (stat.st_mtime_ns, stat.st_size)
+        return found
+
+    def check(self) -> list[str]:
+        """The files added, changed or removed since the last check; reloads when any."""
+        current = self.fingerprint()
+        if current == self._seen:
+            return []
+        changed = sorted(
+            path
+            for path in set(current) | set(self._seen)
+            if current.get(path) != self._seen.get(path)
+        )
+        self._seen = current
+        self.forget(changed)
+        return changed
+
+    def forget(self, changed: list[str]) -> int:
+        """Drop every module loaded from the folder; the number dropped."""
+        for path in changed:
+            # An edit within the same second and of the same size would pass the bytecode
+            # cache's check (whole seconds and size) and run the old code.
+            with contextlib.suppress(OSError, ValueError, NotImplementedError):
+                Path(importlib.util.cache_from_source(path)).unlink()
+        prefix = os.path.normcase(str(self.folder)) + os.sep
+        dropped = 0
+        for name, module in list(sys.modules.items()):
+            origin = getattr(module, "__file__", None) or ""
+            loaded_here = os.path.normcase(os.path.abspath(origin)).startswith(prefix)
+            if loaded_here or name == "functions" or name.startswith("functions."):
+                del sys.modules[name]
+                dropped += 1
+        importlib.invalidate_caches()
+        from ixoncdkingress.function import caller  # noqa: PLC0415
+
+        # The agent tool lists are cached for the life of the process.
+        for cached in (caller.list_agent_tools, caller.list_agent_tools_issues):
+            cached.cache_clear()
+        caller.get_app_description.cache_clear()
+        return dropped
+
+
+class CallContext:
+    """`call_context.yaml`, read again when it changes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._stamp: int | None = None
+        self._value: dict[str, Any] = {}
+
+    def get(self) -> dict[str, Any]:
+        """The calling context, as a JSON body's `context`."""
+        from devkit import calls  # noqa: PLC0415
+
+        try:
+            stamp = (self.root / calls.CALL_CONTEXT_FILE).stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._value = calls.load_call_context(self.root)
+            self._stamp = stamp
+        return self._value
+
+
+class DevelopmentApp:
+    """ixoncdkingress's WSGI application with reload, one store and a caller for bare calls."""
+
+    def __init__(self, app: Any, watch: FunctionsWatch, context: CallContext, log: Any) -> None:
+        self.app = app
+        self.watch = watch
+        self.context = context
+        self.log = log
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = _read_body(environ)
+        with self._lock:
+            changed = self.watch.check()
+            if changed:
+                names = ", ".join(os.path.relpath(path, ROOT) for path in changed)
+                self.log.info("Changed: %s; functions/ is imported afresh", names)
+            body = self._with_context(environ, body)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            path = list(sys.path)
+            try:
+                return list(self.app(environ, start_response))
+            except Exception as error:  # answered as wsgiref answers it
+                traceback.print_exc()
+                summary = f"{type(error).__name__}: {error}".splitlines()[0][:500]
+                headers = [
+                    ("Content-Type", "text/plain"),
+                    ("Content-Length", str(len(ERROR_BODY))),
+                    (ERROR_HEADER, summary.encode("ascii", "replace").decode("ascii")),
+                ]
+                start_response("500 Internal Server Error", headers, sys.exc_info())
+                return [ERROR_BODY]
+            finally:
+                # ixoncdkingress leaves functions/ on sys.path when an import fails.
+                sys.path[:] = path
+
+    def _with_context(self, environ: dict[str, Any], body: bytes) -> bytes:
+        json_post = environ.get("REQUEST_METHOD") == "POST" and environ.get(
+            "CONTENT_TYPE", ""
+        ).startswith("application/json")
+        if not json_post:
+            return body
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return body  # ixoncdkingress answers it as it does in IXON Cloud
+        if not isinstance(parsed, dict) or "context" in parsed:
+            return body
+        try:
+            parsed["context"] = self.context.get()
+        except Exception as error:  # the call goes on without a caller
+            self.log.warning("call_context.yaml not used: %s", error)
+            return body
+        return json.dumps(parsed).encode("utf-8")
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+class Handler(WSGIRequestHandler):
+    """wsgiref's request handler with a timeout for idle connections."""
+
+    timeout = IDLE_TIMEOUT
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (TimeoutError, ConnectionError):
+            # An idle connection (a browser's preconnect) or one the client dropped.
+            self.close_connection = True
+
+
+class ThreadingServer(ThreadingMixIn, WSGIServer):
+    """wsgiref's server, accepting each connection on its own short-lived thread."""
+
+    daemon_threads = True
+    block_on_close = False
+
+
+class ThreadingServer6(ThreadingServer):
+    """The same on an IPv6 address."""
+
+    address_family = socket.AF_INET6
+
+
+class StopSignal:
+    """Remembers SIGINT or SIGTERM. A handler must not take locks (`Event.set` does): it runs
+    in the main thread, which may hold that very lock at the moment the signal comes."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def receive(self, signum: int, frame: Any) -> None:
+        self.received = True
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="invoke serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8020, help="port to listen on (0: any)")
+    parser.add_argument("--docdb", default="auto", help="auto, docker, memory or a mongodb:// URI")
+    return parser.parse_args(argv)
+
+
+def make_logger(config: Any) -> logging.Logger:
+    """Our log lines, on stdout in ixoncdkingress's format."""
+    logger = logging.getLogger("devkit.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter(config.logger_format))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def make_server_config(host: str, port: int) -> Any:
+    """ixoncdkingress's development configuration: the environment's settings, our address."""
+    from ixoncdkingress.webserver.config import get_config  # noqa: PLC0415
+
+    settings = dict(os.environ)
+    settings.update(
+        CBC_PATH=str(ROOT / "functions"),
+        HTTP_SERVER_BIND=host,
+        HTTP_SERVER_PORT=str(port),
+        PRODUCTION_MODE="False",
+    )
+    return get_config(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; 0 after a clean stop, 2 when it cannot start."""
+    arguments = parse_arguments(argv)
+    os.chdir(ROOT)
+
+    from devkit import docstore, runtime  # noqa: PLC0415 - need the workspace environment
+
+    try:
+        docstore.check_mode(arguments.docdb)
+        if not 0 <= arguments.port <= 65535:
+            raise docstore.DocStoreError(f"--port must be 0 to 65535, not {arguments.port}")
+    except docstore.DocStoreError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+
+    stop = StopSignal()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop.receive)
+
+    runtime.importable(ROOT)
+    config = make_server_config(arguments.host, arguments.port)
+    log = make_logger(config)
+    try:
+        store = docstore.open_store(arguments.docdb, config, log.info)
+    except docstore.DocStoreError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    for line in [*store.description, docstore.WHAT_IT_MEANS]:
+        log.info(line)
+    try:
+        return _serve(arguments, config, store, stop, log)
+    finally:
+        store.close()
+        log.info("Stopped: port closed, document store closed")
+
+
+def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any) -> int:
+    from devkit import runtime  # noqa: PLC0415
+
+    app = DevelopmentApp(
+        runtime.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log
+    )
+    server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
+    try:
+        server = server_class((arguments.host, arguments.port), Handler)
+    except OSError as error:
+        print(
+            f"ERROR: cannot listen on {arguments.host}:{arguments.port} ({error.strerror}): "
+            "is another server running there? Stop it or choose another --port",
+            file=sys.stderr,
+        )
+        return 2
+    server.set_app(app)
+    address = f"http://{arguments.host}:{server.server_port}/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    try:
+        with runtime.document_store(store.client):
+            thread.start()
+            log.info("Serving functions/ on %s (form page: GET /); Ctrl-C stops", address)
+            log.info("Edits to functions/ take effect on the next call; the store keeps its data")
+            while not stop.received and thread.is_alive():
+                time.sleep(0.2)
+            log.info("Stopping")
+            server.shutdown()
+            thread.join()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
