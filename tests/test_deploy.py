@@ -80,8 +80,10 @@ def received(api: StandIn) -> zipfile.ZipFile:
 def test_deploy_runs_the_checks_uploads_the_bundle_and_records_it(
     project: Path, api: StandIn
 ) -> None:
-    out = succeeded(deploy(project))
+    result = deploy(project)
+    out = succeeded(result)
 
+    assert "WARNING" not in result.stderr
     assert "Running the tests and lint" in out
     assert "passed" in out  # pytest ran
     archive = received(api)
@@ -104,6 +106,23 @@ def test_deploy_runs_the_checks_uploads_the_bundle_and_records_it(
     assert entry["commit"] is None
     assert entry["dirty"] is False
     assert entry["sha256"] in out or entry["sha256"][:12] in out
+
+
+def test_tools_that_are_not_ready_draw_a_warning_before_the_upload(
+    project: Path, api: StandIn
+) -> None:
+    (project / "functions" / "gauges.py").write_text(
+        "from ixoncdkingress.function.context import FunctionContext\n\n\n"
+        "@FunctionContext.expose(is_agentic=True)\n"
+        "def read_gauge(context: FunctionContext, gauge: str) -> float:\n"
+        "    return 0.0\n"
+    )
+
+    result = deploy(project, "--dry-run")
+
+    succeeded(result)
+    assert "WARNING: tool gauges.read_gauge is not ready for IXON's AI agent" in result.stderr
+    assert api.requests == []
 
 
 def test_failing_tests_stop_the_deploy_before_anything_is_sent(project: Path, api: StandIn) -> None:
