@@ -30,17 +30,25 @@ def bake(output_dir: Path, **answers: Any) -> Path:
     return Path(project)
 
 
-def workspace_env(**extra: str) -> dict[str, str]:
-    """The environment a workspace task runs in: the shared venv, no stray settings."""
+def workspace_env(**extra: str | None) -> dict[str, str]:
+    """The environment a workspace task runs in: the shared venv, no stray settings.
+
+    `extra` adds or replaces variables; a None value removes one (`IXON_VENV=None` lets the
+    workspace make its own `.venv`).
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_API_")}
     env["IXON_VENV"] = str(SHARED_VENV)
     env.pop("VIRTUAL_ENV", None)
-    env.update(extra)
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
 def invoke(
-    project: Path, *arguments: str, check: bool = True, timeout: float = 600, **env: str
+    project: Path, *arguments: str, check: bool = True, timeout: float = 600, **env: str | None
 ) -> subprocess.CompletedProcess[str]:
     """Run `invoke ARGUMENTS` in `project` as a user would, capturing its output."""
     result = subprocess.run(

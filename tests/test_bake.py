@@ -184,43 +184,21 @@ def test_invoke_list_shows_every_task_with_help(default_workspace):
 def test_a_fresh_workspace_sets_itself_up_once(tmp_path):
     """`invoke test` alone creates .venv with Python 3.12; a second setup installs nothing."""
     project = bake(tmp_path)
-    env = {key: value for key, value in workspace_env().items() if key != "IXON_VENV"}
 
-    first = subprocess.run(
-        [sys.executable, "-m", "invoke", "test"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert first.returncode == 0, first.stdout + first.stderr
+    first = invoke(project, "test", timeout=900, IXON_VENV=None)
     assert "Creating" in first.stdout and "passed" in first.stdout
     version = subprocess.run(
         [str(project / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("Python 3.12")
 
-    again = subprocess.run(
-        [sys.executable, "-m", "invoke", "setup"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert again.returncode == 0 and "Installing" not in again.stdout
+    again = invoke(project, "setup", IXON_VENV=None)
+    assert "Installing" not in again.stdout
 
     with (project / "requirements-dev.txt").open("a") as requirements:
         requirements.write("# a changed requirement file makes the environment stale\n")
-    stale = subprocess.run(
-        [sys.executable, "-m", "invoke", "setup"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert stale.returncode == 0 and "Installing" in stale.stdout
+    stale = invoke(project, "setup", timeout=900, IXON_VENV=None)
+    assert "Installing" in stale.stdout
 
 
 def test_tasks_also_run_from_the_activated_environment(default_workspace, shared_venv):
