@@ -24,6 +24,8 @@ OPTIONAL_FILES = {
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
 #: Tool caches copied unrendered from the template folder (see cookiecutter.json), then removed.
 CACHE_FOLDERS = {"__pycache__", ".ruff_cache", ".pytest_cache"}
+#: How far up a local template may be to be recorded by a relative path.
+MAX_LEVELS_UP = 2
 FIRST_COMMIT = "Start from the IXON Cloud Function template"
 
 
@@ -69,18 +71,19 @@ def is_local(template: str) -> bool:
     return not template.startswith(remote_prefixes)
 
 
-def origin(answers: dict[str, str]) -> dict[str, object]:
+def origin(answers: dict[str, str], project: Path) -> dict[str, object]:
     """Where the workspace came from, in the shape `cruft` reads from `.cruft.json`.
 
-    A template given as a local folder is recorded by its git remote when it has one, so that
-    no absolute path of this machine ends up in the workspace.
+    A template given as a local folder is recorded by its git remote when that is a URL, else
+    by its path relative to the workspace (`cruft` run in the workspace finds it there), so
+    that no absolute path of this machine ends up in the workspace.
     """
     template = str(answers.get("_template", ""))
     repo_dir = str(answers.get("_repo_dir", ""))
     commit = _git(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
     if is_local(template):
         remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
-        template = remote if remote and not is_local(remote) else Path(template).name
+        template = remote if remote and not is_local(remote) else _relative(repo_dir, project)
     context = {key: value for key, value in answers.items() if key not in PRIVATE_KEYS}
     context["_template"] = template
     return {
@@ -92,11 +95,23 @@ def origin(answers: dict[str, str]) -> dict[str, object]:
     }
 
 
+def _relative(folder: str, project: Path) -> str:
+    """`folder` relative to `project` when it is close by (the usual `cookiecutter ./clone`);
+    else only its name, rather than a path that spells out this machine's layout."""
+    try:
+        relative = Path(os.path.relpath(folder, project))
+    except ValueError:  # another drive on Windows: no relative path exists
+        return Path(folder).name
+    if relative.parts.count("..") > MAX_LEVELS_UP:
+        return Path(folder).name
+    return relative.as_posix()
+
+
 def write_origin(project: Path, answers: dict[str, str]) -> None:
     """Record the origin in `.cruft.json` unless cruft already does."""
     path = project / ".cruft.json"
     if not path.exists():
-        path.write_text(json.dumps(origin(answers), indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(origin(answers, project), indent=2) + "\n", encoding="utf-8")
 
 
 def git_init(project: Path, author: str) -> bool:

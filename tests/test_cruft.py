@@ -139,3 +139,21 @@ def test_an_older_workspace_fails_cruft_check_then_updates(template_repo, tmp_pa
     origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert origin["commit"] == template_repo["newer"]
     assert "up to date" in cruft(project, "check").stdout
+
+
+def test_a_plain_cookiecutter_bake_from_a_local_clone_passes_cruft_check(template_repo):
+    """The hook records a nearby local template relative to the workspace, never absolute."""
+    output = Path(template_repo["path"]).parent / "plain"  # baked beside the clone
+    output.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(template_repo["path"])],
+        cwd=output,
+        check=True,
+        capture_output=True,
+    )
+    project = output / "my-cloud-function"
+
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["template"] == "../../ixon-template"
+    assert str(output) not in json.dumps(origin)
+    assert "up to date" in cruft(project, "check").stdout

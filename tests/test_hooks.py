@@ -114,14 +114,27 @@ def test_tool_caches_are_removed(tmp_path):
     assert (tmp_path / "functions" / "example.py").exists()
 
 
-def test_origin_of_a_local_template_has_no_absolute_path(tmp_path):
-    answers = {**GOOD, "_template": str(tmp_path / "ixon-template"), "_repo_dir": str(tmp_path)}
+def test_a_local_template_is_recorded_relative_to_the_workspace(tmp_path):
+    template = tmp_path / "ixon-template"
+    template.mkdir()
+    answers = {**GOOD, "_template": str(template), "_repo_dir": str(template)}
     answers["_output_dir"] = str(tmp_path / "out")
 
-    recorded = json.dumps(post_gen.origin(answers))
+    recorded = json.dumps(post_gen.origin(answers, tmp_path / "out" / "my-cloud-function"))
 
     assert str(tmp_path) not in recorded
+    assert json.loads(recorded)["template"] == "../../ixon-template"
     assert json.loads(recorded)["context"]["cookiecutter"]["company_id"] == GOOD["company_id"]
+
+
+def test_a_far_away_local_template_is_recorded_by_name_only(tmp_path):
+    template = tmp_path / "a" / "b" / "c" / "ixon-template"
+    template.mkdir(parents=True)
+    answers = {**GOOD, "_template": str(template), "_repo_dir": str(template)}
+
+    recorded = post_gen.origin(answers, tmp_path / "x" / "y" / "out" / "my-cloud-function")
+
+    assert recorded["template"] == "ixon-template"
 
 
 def test_origin_keeps_a_remote_template_and_its_commit(tmp_path):
@@ -147,7 +160,7 @@ def test_origin_keeps_a_remote_template_and_its_commit(tmp_path):
     ).stdout.strip()
 
     recorded = post_gen.origin(
-        {**GOOD, "_template": "gh:acme/ixon-template", "_repo_dir": str(tmp_path)}
+        {**GOOD, "_template": "gh:acme/ixon-template", "_repo_dir": str(tmp_path)}, tmp_path
     )
 
     assert recorded["template"] == "gh:acme/ixon-template"
