@@ -425,6 +425,15 @@ SETTINGS = {
         {"IXON_API_RETRIES": "many"},
         'IXON_API_RETRIES "many" is not valid: expected a whole number',
     ),
+    # The token pasted into the wrong setting is still never repeated (deploy() checks).
+    "token as the company": (
+        {"IXON_API_COMPANY_ID": TOKEN},
+        'IXON_API_COMPANY_ID "********" (from .env) is not valid',
+    ),
+    "credentials in the URL": (
+        {"IXON_API_BASE_URL": f"https://ada:{TOKEN}@portal.ixon.cloud/api/"},
+        'IXON_API_BASE_URL "https://***@portal.ixon.cloud/api/" (from .env) is not valid',
+    ),
 }
 
 

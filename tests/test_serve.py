@@ -394,6 +394,26 @@ def test_invoke_call_runs_in_process_without_a_server(default_workspace: Path) -
     assert "ERROR: Not found, function 'example.nosuch'" in unknown.stderr
 
 
+def test_invoke_call_into_a_pipe_closed_early_is_no_error(default_workspace: Path) -> None:
+    # `invoke call caller.whoami | head -1`: the reader is gone before the result is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "call", "caller.whoami", "--port", str(free_port())],
+            cwd=default_workspace,
+            env=workspace_env(),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -409,6 +429,15 @@ def test_invoke_call_refuses_bad_input_in_one_line(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(message)
+
+
+def test_invoke_call_reports_a_broken_call_context_in_one_line(workspace: Path) -> None:
+    (workspace / "call_context.yaml").write_text("user: [\n", encoding="utf-8")
+    result = invoke(workspace, "call", "example.greet", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ERROR: ")
+    assert "call_context.yaml is not valid YAML" in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
 
 
 # --- refusing to start

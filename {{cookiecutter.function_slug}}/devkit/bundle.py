@@ -3,7 +3,8 @@
 The archive holds what IXON Cloud needs and nothing else: `requirements.txt` at its root and the
 `functions/` folder with its Python files (data files only by the `bundle_include` patterns of
 `workspace.json`), without tests, caches, hidden files, environments or secrets. The same sources
-give the same bytes: sorted entries, one fixed timestamp, fixed permissions.
+give the same bytes on any machine: sorted entries, one fixed timestamp, fixed permissions, and
+entries stored uncompressed (deflate output differs between zlib builds, such as zlib-ng).
 
 Before writing, it refuses (BundleError, naming the file and line) what would fail in IXON
 Cloud or leak: unpinned or missing requirements, syntax errors, no exposed function, files that
@@ -110,9 +111,13 @@ class Bundle:
 
 
 def slug(root: Path) -> str:
-    """The archive's name: `function_slug` of workspace.json, else the folder name normalised."""
-    settings = _workspace(root)
-    name = str(settings.get("function_slug") or root.resolve().name)
+    """The archive's name: `function_slug` of workspace.json or of the answers recorded in
+    `.cruft.json`, else the folder name normalised.
+
+    Not the folder name first: a clone in another folder (a CI checkout) must build the same
+    archive, name and bytes (the slug is also the archive's comment).
+    """
+    name = str(_workspace(root).get("function_slug") or _baked_slug(root) or root.resolve().name)
     normalised = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return normalised or "cloud-function"
 
@@ -294,13 +299,15 @@ def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
 def archive_bytes(entries: Iterable[tuple[str, bytes]], comment: str = "") -> bytes:
     """A zip of `entries` (name, content) that depends on nothing but them."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, data in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=TIMESTAMP)
             info.create_system = 3  # Unix, so the permissions below mean the same everywhere
             info.external_attr = PERMISSIONS << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            # Stored, not deflated: zlib builds (zlib, zlib-ng) compress the same data to
+            # different bytes, so only stored entries give one sha256 on every machine.
+            info.compress_type = zipfile.ZIP_STORED
+            zf.writestr(info, data, compress_type=zipfile.ZIP_STORED)
         zf.comment = comment.encode("utf-8")
     return buffer.getvalue()
 
@@ -327,6 +334,15 @@ def _workspace(root: Path) -> dict[str, object]:
     except ValueError as error:
         raise BundleError(f"{WORKSPACE_FILE} is not valid JSON ({error}): fix it") from None
     return data if isinstance(data, dict) else {}
+
+
+def _baked_slug(root: Path) -> str:
+    """`function_slug` as answered when the workspace was baked (`.cruft.json`), or ""."""
+    try:
+        data = json.loads((root / ".cruft.json").read_text(encoding="utf-8"))
+        return str(data["context"]["cookiecutter"]["function_slug"] or "")
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def _is_test(name: str) -> bool:

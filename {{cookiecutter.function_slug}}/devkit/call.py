@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import os
 import socket
 import sys
 import traceback
@@ -147,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         arguments = parse_arguments(options.arg, options.json)
         context = calls.load_call_context(ROOT)
     except (InputError, calls.CallContextError) as error:
-        print(f"ERROR: {error}", file=sys.stderr)
+        # One line, even for a YAML error with its pointer to the spot.
+        print("ERROR: " + " ".join(str(error).split()), file=sys.stderr)
         return 2
     body = calls.encode(calls.request_body(options.name, arguments, context=context))
     try:
@@ -163,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     except CallError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    try:
+        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+    except BrokenPipeError:
+        # The reader left early (`invoke call ... | head -1`): not an error of the call.
+        # Point stdout at nothing so that Python's own flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

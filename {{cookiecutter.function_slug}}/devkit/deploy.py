@@ -58,7 +58,7 @@ def deploy(
     try:
         config = settings.load(root, warn=warn)
     except settings.SettingsError as error:
-        raise DeployError(str(error)) from None
+        raise DeployError(_mask_token(root, str(error))) from None
     token = config.token
     try:
         return _deploy(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
@@ -69,6 +69,16 @@ def deploy(
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
         raise DeployError(token.mask(f"deploy failed: {type(error).__name__}: {error}")) from None
+
+
+def _mask_token(root: Path, text: str) -> str:
+    """`text` with the access token masked: a message may quote a setting that holds it by
+    mistake (the token pasted as IXON_API_COMPANY_ID, say)."""
+    try:
+        token = settings.load_token(root, warn=lambda _line: None)
+    except settings.SettingsError:
+        return text
+    return token.mask(text)
 
 
 def _deploy(

@@ -296,8 +296,10 @@ def _checked_token(text: str, source: str) -> Token:
 
 
 def _invalid(setting: Setting) -> SettingsError:
+    # A URL's user:password@ part is a credential: never repeat it.
+    shown = re.sub(r"//[^/@]*@", "//***@", setting.value)
     return SettingsError(
-        f"{setting.name} {json.dumps(setting.value)} (from {setting.source}) is not valid: "
+        f"{setting.name} {json.dumps(shown)} (from {setting.source}) is not valid: "
         f"expected {HINTS[setting.name]}"
     )
 
