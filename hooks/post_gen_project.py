@@ -24,6 +24,12 @@ OPTIONAL_FILES = {
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
 #: Tool caches copied unrendered from the template folder (see cookiecutter.json), then removed.
 CACHE_FOLDERS = {"__pycache__", ".ruff_cache", ".pytest_cache"}
+#: cookiecutter's built-in abbreviations of template repositories.
+ABBREVIATIONS = {
+    "gh:": "https://github.com/{}.git",
+    "gl:": "https://gitlab.com/{}.git",
+    "bb:": "https://bitbucket.org/{}",
+}
 #: How far up a local template may be to be recorded by a relative path.
 MAX_LEVELS_UP = 2
 FIRST_COMMIT = "Start from the IXON Cloud Function template"
@@ -67,23 +73,38 @@ def _git(args: list[str], cwd: Path | str) -> str | None:
 
 def is_local(template: str) -> bool:
     """Whether `template` names a folder on this machine rather than a repository URL."""
-    remote_prefixes = ("gh:", "gl:", "bb:", "git+", "git@", "https://", "http://", "ssh://")
+    remote_prefixes = (*ABBREVIATIONS, "git+", "git@", "https://", "http://", "ssh://")
     return not template.startswith(remote_prefixes)
+
+
+def spelled_out(template: str) -> str:
+    """`template` as a URL git can clone: cookiecutter's `gh:` style abbreviations and its
+    `git+` prefix are cookiecutter's own, and cruft hands the recorded template to git as is."""
+    for prefix, url in ABBREVIATIONS.items():
+        if template.startswith(prefix):
+            return url.format(template[len(prefix) :])
+    return template.removeprefix("git+")
 
 
 def origin(answers: dict[str, str], project: Path) -> dict[str, object]:
     """Where the workspace came from, in the shape `cruft` reads from `.cruft.json`.
 
-    A template given as a local folder is recorded by its git remote when that is a URL, else
-    by its path relative to the workspace (`cruft` run in the workspace finds it there), so
-    that no absolute path of this machine ends up in the workspace.
+    The template is recorded as a URL git can clone: the remote of cookiecutter's clone when
+    there is one (`gh:owner/repo` spelled out, as cruft needs it). A template given as a local
+    folder without such a remote is recorded by its path relative to the workspace (`cruft`
+    run in the workspace finds it there), so that no absolute path of this machine ends up in
+    the workspace.
     """
     template = str(answers.get("_template", ""))
     repo_dir = str(answers.get("_repo_dir", ""))
     commit = _git(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
-    if is_local(template):
-        remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
-        template = remote if remote and not is_local(remote) else _relative(repo_dir, project)
+    remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
+    if remote and not is_local(remote):
+        template = spelled_out(remote)
+    elif is_local(template):
+        template = _relative(repo_dir, project)
+    else:
+        template = spelled_out(template)
     context = {key: value for key, value in answers.items() if key not in PRIVATE_KEYS}
     context["_template"] = template
     return {
@@ -123,15 +144,20 @@ def git_init(project: Path, author: str) -> bool:
     if not _git(["config", "user.email"], project):
         name = author or "IXON developer"
         identity = ["-c", f"user.name={name}", "-c", "user.email=dev@localhost"]
-    for args in (
-        ["init", "--quiet"],
-        ["checkout", "--quiet", "-b", "main"],
-        ["add", "--all"],
-        [*identity, "commit", "--quiet", "--no-verify", "-m", FIRST_COMMIT],
+    for step, args in (
+        ("init", ["init", "--quiet"]),
+        ("checkout", ["checkout", "--quiet", "-b", "main"]),
+        ("add", ["add", "--all"]),
+        ("commit", [*identity, "commit", "--quiet", "--no-verify", "-m", FIRST_COMMIT]),
     ):
         result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
         if result.returncode != 0:
-            print(f"git {args[-1]} failed: {result.stderr.strip()}", file=sys.stderr)
+            reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            print(
+                f"WARNING: git {step} failed ({reason}): the workspace is complete; make the "
+                "first commit yourself (git init, git add --all, git commit)",
+                file=sys.stderr,
+            )
             return False
     return True
 
@@ -146,6 +172,23 @@ def made_by_cruft(answers: dict[str, str]) -> bool:
     return "_commit" in answers
 
 
+def where(project: Path, start: str | None) -> str:
+    """The workspace folder as the user who ran cookiecutter in `start` can `cd` to it.
+
+    The hook runs inside the new folder, so the shell's `PWD` is the only trace of where the
+    user is (`cookiecutter -o ..` bakes elsewhere); without it, the folder's name.
+    """
+    folder = project.name
+    if start and Path(start).is_dir():
+        try:
+            folder = os.path.relpath(project, start)
+        except ValueError:  # another drive on Windows
+            folder = str(project)
+        if Path(folder).parts.count("..") > MAX_LEVELS_UP:
+            folder = str(project)
+    return f'"{folder}"' if " " in folder else folder
+
+
 def main(raw_answers: str, project: Path) -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
@@ -155,9 +198,10 @@ def main(raw_answers: str, project: Path) -> int:
         write_origin(project, answers)
         if answers.get("git_init") == "yes":
             git_init(project, answers.get("author", ""))
+    folder = where(project, os.environ.get("PWD"))
     print(
-        f"\nYour Cloud Function workspace is ready in {project.name}/. Next:\n"
-        f"  cd {project.name}\n"
+        f"\nYour Cloud Function workspace is ready in {folder}. Next:\n"
+        f"  cd {folder}\n"
         "  invoke serve      # serve the functions on http://127.0.0.1:8020/\n"
         "  invoke test       # run the tests (sets up .venv with Python 3.12 on first use)\n"
     )

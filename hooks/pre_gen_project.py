@@ -61,16 +61,15 @@ def check(answers: dict[str, str]) -> list[str]:
     if not VERSION.fullmatch(version):
         problems.append(_invalid("version", version, "MAJOR.MINOR.PATCH like 0.1.0"))
     ingress = answers.get("ixoncdkingress_version", "")
-    if not PACKAGE_VERSION.fullmatch(ingress):
-        problems.append(_invalid("ixoncdkingress_version", ingress, "a release like 1.0.0"))
+    if not PACKAGE_VERSION.fullmatch(ingress) or not ingress.startswith("1."):
+        # The workspace's tooling and examples use ixoncdkingress 1.x (agentic tools and all).
+        problems.append(_invalid("ixoncdkingress_version", ingress, "a 1.x release like 1.0.0"))
     python = answers.get("python_version", "")
     if not PYTHON_VERSION.fullmatch(python):
         problems.append(_invalid("python_version", python, "MAJOR.MINOR like 3.12"))
-    elif PACKAGE_VERSION.fullmatch(ingress) and not ingress.startswith("0.") and python != "3.12":
+    elif python != "3.12":
         problems.append(
-            _invalid(
-                "python_version", python, f"3.12, the only Python ixoncdkingress {ingress} runs on"
-            )
+            _invalid("python_version", python, "3.12, the only Python ixoncdkingress 1.x runs on")
         )
     for field in FREE_TEXT:
         value = answers.get(field, "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +103,29 @@ def test_gitlab_checks_every_push(baked):
     assert pipeline["stages"] == ["check", "deploy"]
     assert set(pipeline["cache"]["key"]["files"]) == {"requirements.txt", "requirements-dev.txt"}
     assert pipeline["variables"]["PIP_CACHE_DIR"].endswith(pipeline["cache"]["paths"][0])
-    assert pipeline["default"]["before_script"] == [
+    assert pipeline["default"]["before_script"][-1] == (
         f"pip install invoke=={pinned(project, 'invoke')}"
-    ]
+    )
     check = pipeline["check"]
     assert check["script"] == ["invoke lint", "invoke test"]
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]
+
+
+def test_gitlabs_pip_cache_does_not_make_the_tree_dirty(tmp_path):
+    """The cache sits in the project; `invoke deploy` must not see it as uncommitted."""
+    project = bake(tmp_path, ci="gitlab", git_init="yes")
+    _, pipeline = load(project, "gitlab")
+    cache = project / pipeline["cache"]["paths"][0] / "http" / "entry"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"cached")
+
+    for command in pipeline["default"]["before_script"][:-1]:  # all but `pip install`
+        subprocess.run(command, shell=True, cwd=project, check=True)
+
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
 
 
 def test_gitlab_deploys_only_a_v_tag(baked):

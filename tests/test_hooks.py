@@ -63,6 +63,8 @@ def test_ids_may_be_left_empty():
         ("version", "01.0.0"),
         ("version", "1.0.0-beta"),
         ("ixoncdkingress_version", "latest"),
+        ("ixoncdkingress_version", "0.0.20"),
+        ("ixoncdkingress_version", "2.0.0"),
         ("python_version", "three"),
         ("python_version", "3.11"),
         ("function_name", "   "),
@@ -160,11 +162,45 @@ def test_origin_keeps_a_remote_template_and_its_commit(tmp_path):
     ).stdout.strip()
 
     recorded = post_gen.origin(
-        {**GOOD, "_template": "gh:acme/ixon-template", "_repo_dir": str(tmp_path)}, tmp_path
+        {
+            **GOOD,
+            "_template": "https://example.com/acme/ixon-template.git",
+            "_repo_dir": str(tmp_path),
+        },
+        tmp_path,
     )
 
-    assert recorded["template"] == "gh:acme/ixon-template"
+    assert recorded["template"] == "https://example.com/acme/ixon-template.git"
     assert recorded["commit"] == head
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded"),
+    [
+        ("gh:acme/ixon-template", "https://github.com/acme/ixon-template.git"),
+        ("gl:acme/ixon-template", "https://gitlab.com/acme/ixon-template.git"),
+        ("git+https://example.com/ixon-template.git", "https://example.com/ixon-template.git"),
+    ],
+)
+def test_a_remote_template_is_recorded_as_a_url_git_can_clone(tmp_path, given, recorded):
+    """cruft hands `template` to `git clone` as it is: `gh:` means nothing to git."""
+    answers = {**GOOD, "_template": given, "_repo_dir": str(tmp_path / "not-a-clone")}
+
+    assert post_gen.origin(answers, tmp_path)["template"] == recorded
+
+
+def test_the_remote_of_cookiecutters_clone_is_recorded(tmp_path):
+    clone = tmp_path / "ixon-template"
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    url = "https://example.com/acme/ixon-template.git"
+    subprocess.run(["git", "remote", "add", "origin", url], cwd=clone, check=True)
+
+    recorded = post_gen.origin(
+        {**GOOD, "_template": "gh:acme/x", "_repo_dir": str(clone)}, tmp_path
+    )
+
+    assert recorded["template"] == url
+    assert recorded["context"]["cookiecutter"]["_template"] == url
 
 
 def test_git_init_makes_a_first_commit(tmp_path):
@@ -180,6 +216,38 @@ def test_git_init_makes_a_first_commit(tmp_path):
         ["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert status.stdout == ""
+
+
+def test_a_failing_git_step_is_named_with_what_to_do(tmp_path, monkeypatch, capsys):
+    (tmp_path / "README.md").write_text("hi")
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "no-such-folder" / "index"))
+
+    assert post_gen.git_init(tmp_path, "Ada") is False
+
+    error = capsys.readouterr().err.strip()
+    assert error.splitlines() == [error]
+    assert error.startswith("WARNING: git add failed (")
+    assert error.endswith("make the first commit yourself (git init, git add --all, git commit)")
+
+
+@pytest.mark.parametrize(
+    ("start", "shown"),
+    [
+        (None, "my-cloud-function"),
+        ("out dir", "my-cloud-function"),
+        ("elsewhere", '"../out dir/my-cloud-function"'),
+        ("a/b/c", '"{project}"'),  # far away: the full path rather than ../../../
+    ],
+)
+def test_the_next_steps_cd_to_the_workspace_from_where_the_user_is(tmp_path, start, shown):
+    project = tmp_path / "out dir" / "my-cloud-function"
+    project.mkdir(parents=True)
+    if start:
+        (tmp_path / start).mkdir(parents=True, exist_ok=True)
+
+    folder = post_gen.where(project, str(tmp_path / start) if start else None)
+
+    assert folder == shown.format(project=project)
 
 
 def test_hooks_are_rendered_with_answers_in_a_raw_string():

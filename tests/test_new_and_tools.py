@@ -93,6 +93,8 @@ def test_a_dry_run_writes_nothing(untouched):
         ("_private", "not a valid function module name"),
         ("a" * 41, "at most 40 characters"),
         ("class", "is a Python keyword"),
+        ("test_gauge", "looks like a test module, which the bundle leaves out"),
+        ("gauge_test", "pick another name, like gauge"),
         ("json", "Python or ixoncdkingress already imports"),
         ("pydantic", "Python or ixoncdkingress already imports"),
         ("functions", "Python or ixoncdkingress already imports"),

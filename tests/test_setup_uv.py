@@ -73,6 +73,19 @@ def test_setup_uses_uv_when_it_is_on_path(uv_setup):
     assert python_of(venv).exists()
 
 
+def test_setup_force_repairs_a_broken_package(uv_setup):
+    """`invoke setup --force` reinstalls, so it mends what deleting files in .venv broke."""
+    project, venv, _ = uv_setup
+    broken = next(venv.glob("lib*/python3.12/site-packages/dominate/__init__.py"))
+    broken.unlink()
+
+    invoke(project, "setup", IXON_VENV=str(venv), PATH=path_with(find_uv().parent))
+    assert not broken.exists(), "an up-to-date environment is left alone"
+
+    invoke(project, "setup", "--force", IXON_VENV=str(venv), PATH=path_with(find_uv().parent))
+    assert broken.exists()
+
+
 def test_uv_and_pip_install_the_same_pinned_versions(uv_setup, shared_venv, tmp_path):
     _, uv_venv, _ = uv_setup
     if stamp(shared_venv)["installer"] == "pip":

@@ -29,13 +29,25 @@ def load_call_context(root: Path = ROOT) -> dict[str, Any]:
     except FileNotFoundError:
         raise CallContextError(f"{path} is missing: restore it from the template") from None
     except yaml.YAMLError as error:
-        raise CallContextError(f"{path} is not valid YAML: {error}") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "it cannot be parsed"
+        raise CallContextError(
+            f"{path} is not valid YAML{where} ({problem}): fix it there, or restore it from "
+            "the template"
+        ) from None
     if not isinstance(data, dict):
-        raise CallContextError(f"{path} must be a mapping of user, company, asset, agent")
+        raise CallContextError(
+            f"{path} must be a mapping with the keys user, company, asset and agent: "
+            "restore it from the template"
+        )
     for name, resource in data.items():
         if name in RESOURCE_NAMES and resource is not None:
             if not isinstance(resource, dict) or "publicId" not in resource:
-                raise CallContextError(f"{path}: `{name}` needs at least a publicId and a name")
+                raise CallContextError(
+                    f"{path}: `{name}` needs at least a publicId (and a name): add them, or "
+                    f"delete `{name}` for a call without one"
+                )
             resource.setdefault("name", resource["publicId"])
             resource.setdefault("custom", {})
     return data

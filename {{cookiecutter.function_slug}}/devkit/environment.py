@@ -118,9 +118,10 @@ def find_python(version: str) -> Path:
     if override:
         found = interpreter_version(override)
         if found != version:
+            what = f"is Python {found}, not {version}" if found else "does not run"
             raise SetupError(
-                f"{PYTHON_VARIABLE}={override} is Python {found or 'that does not run'}, "
-                f"not {version}: point it at a Python {version} interpreter or unset it"
+                f"{PYTHON_VARIABLE}={override} {what}: point it at a Python {version} "
+                "interpreter or unset it"
             )
         return Path(override)
     seen: set[Path] = set()
@@ -158,6 +159,12 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     env = environment_for(root)
     if not force and is_ready(env, version):
         return env
+    if env.path != root / ".venv" and _foreign_folder(env.path):
+        # IXON_VENV may point anywhere: never build into, or delete, what is not an environment.
+        raise SetupError(
+            f"{env.path} is a folder that is not a virtual environment: move it away, or set "
+            f"{VENV_VARIABLE} to a new folder or an existing environment"
+        )
     if env.python.exists() and interpreter_version(env.python) != version:
         echo(f"Removing {env.path}: it is not a Python {version} environment")
         shutil.rmtree(env.path)
@@ -177,11 +184,18 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
         command = ["uv", "pip", "install", "--python", str(env.python)]
     else:
         command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
+    if force:  # repair what an install over the top would leave broken
+        command.append("--reinstall" if use_uv else "--force-reinstall")
     _run([*command, "--quiet", "-r", "requirements-dev.txt"], root)
     stamp = {"digest": requirements_digest(root, version), "installer": tool}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     echo(f"Environment ready: {env.path}")
     return env
+
+
+def _foreign_folder(path: Path) -> bool:
+    """Whether `path` is a folder with files in it that is not a virtual environment."""
+    return path.is_dir() and not (path / "pyvenv.cfg").exists() and any(path.iterdir())
 
 
 def _run(command: list[str], cwd: Path) -> None:

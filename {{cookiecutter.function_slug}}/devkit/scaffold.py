@@ -115,6 +115,12 @@ def check_name(root: Path, name: str) -> None:
             f"{name!r} is not a valid function module name: use lower-case letters, digits "
             f"and _ (starting with a letter, at most {MAX_LENGTH} characters), like {suggestion}"
         )
+    if name.startswith("test_") or name.endswith("_test"):
+        stem = name.removeprefix("test_").removesuffix("_test") or "thermometer"
+        raise ScaffoldError(
+            f"{name!r} looks like a test module, which the bundle leaves out (as IXON's "
+            f"workspace does), so it would never reach IXON Cloud: pick another name, like {stem}"
+        )
     if keyword.iskeyword(name):
         raise ScaffoldError(f"{name!r} is a Python keyword: pick another name, like {name}_tools")
     if name in TAKEN or name in stdlib_modules():
