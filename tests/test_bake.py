@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -39,7 +40,7 @@ def assert_well_formed(project: Path) -> None:
     """No Jinja left behind, and every Python, TOML, YAML and JSON file parses."""
     for path in generated_files(project):
         text = path.read_text(encoding="utf-8")
-        assert "{{ cookiecutter" not in text and "{%" not in text, path
+        assert not re.search(r"\{\{\s*cookiecutter|\{%", text), path
         if path.suffix == ".py":
             compile(text, str(path), "exec")
         elif path.suffix == ".toml":
@@ -124,7 +125,8 @@ def test_adversarial_free_text_bakes_into_a_working_workspace(tmp_path, shared_v
 
     assert project.name == "zoe-o-brien-q"
     assert_well_formed(project)
-    assert TRICKY in (project / "README.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# {TRICKY}\n\n{TRICKY}\n\nMaintained by {TRICKY}. ")
     assert json.loads((project / "workspace.json").read_text())["function_name"] == TRICKY
     assert (
         json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]["author"]
@@ -183,7 +185,7 @@ def test_invoke_list_shows_every_task_with_help(default_workspace):
 
 def test_a_fresh_workspace_sets_itself_up_once(tmp_path):
     """`invoke test` alone creates .venv with Python 3.12; a second setup installs nothing."""
-    project = bake(tmp_path)
+    project = bake(tmp_path / "with space")
 
     first = invoke(project, "test", timeout=900, IXON_VENV=None)
     assert "Creating" in first.stdout and "passed" in first.stdout
@@ -238,6 +240,22 @@ def test_no_python_312_is_one_clear_error(tmp_path):
     assert not (tmp_path / "venv").exists()
 
 
+def test_an_environment_folder_that_is_no_environment_is_left_alone(tmp_path):
+    project = bake(tmp_path)
+    folder = tmp_path / "my-documents"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("keep me")
+
+    result = invoke(project, "setup", check=False, IXON_VENV=str(folder))
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"ERROR: {folder} is a folder that is not a virtual environment: move it away, or set "
+        "IXON_VENV to a new folder or an existing environment"
+    ]
+    assert sorted(path.name for path in folder.iterdir()) == ["thesis.txt"]
+
+
 def test_a_wrong_interpreter_override_is_refused(tmp_path):
     project = bake(tmp_path)
 
@@ -247,3 +265,34 @@ def test_a_wrong_interpreter_override_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "IXON_PYTHON" in result.stderr and "not 3.12" in result.stderr
+    missing = invoke(
+        project, "setup", check=False, IXON_VENV=str(tmp_path / "venv"), IXON_PYTHON="/nowhere"
+    )
+    assert missing.stderr.strip() == (
+        "ERROR: IXON_PYTHON=/nowhere does not run: point it at a Python 3.12 interpreter or "
+        "unset it"
+    )
+
+
+def test_lint_reports_both_checks_and_what_to_do(workspace):
+    (workspace / "functions" / "sloppy.py").write_text("import os\nx  =  1\n")
+
+    result = invoke(workspace, "lint", check=False)
+
+    assert result.returncode == 1
+    assert "functions/sloppy.py" in result.stdout
+    assert "1 file would be reformatted" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ERROR: ruff check and ruff format --check found problems (listed above): "
+        "`invoke format` fixes the formatting and ruff's safe fixes; fix the rest by hand"
+    )
+
+
+def test_a_failing_test_ends_with_what_to_do(workspace):
+    (workspace / "tests" / "test_broken.py").write_text("def test_broken():\n    assert False\n")
+
+    result = invoke(workspace, "test", check=False)
+
+    assert result.returncode == 1
+    assert "1 failed" in result.stdout
+    assert result.stderr.strip().startswith("ERROR: tests failed (listed above)")

@@ -63,15 +63,34 @@ def test(c, k="", verbose=False):
         arguments += ["-k", k]
     if verbose:
         arguments.append("-v")
-    _run(env, *arguments)
+    result = subprocess.run([str(env.python), *arguments], cwd=ROOT)
+    if result.returncode == 5:
+        raise Exit("ERROR: no tests ran: check the -k expression, or add tests under tests/", 5)
+    if result.returncode != 0:
+        raise Exit(
+            "ERROR: tests failed (listed above): fix them, then run `invoke test` again "
+            "(`invoke test -k NAME` runs only the matching ones)",
+            result.returncode,
+        )
 
 
 @task
 def lint(c):
     """Check the code with ruff: lint rules and formatting."""
     env = _environment()
-    _run(env, "-m", "ruff", "check", ".")
-    _run(env, "-m", "ruff", "format", "--check", ".")
+    failed = [
+        step
+        for step, arguments in (
+            ("ruff check", ("-m", "ruff", "check", ".")),
+            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+        )
+        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+    ]
+    if failed:
+        raise Exit(
+            f"ERROR: {' and '.join(failed)} found problems (listed above): `invoke format` "
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+        )
 
 
 @task(name="format")
