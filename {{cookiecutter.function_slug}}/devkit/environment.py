@@ -179,14 +179,17 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     if env.stamp.exists():
         env.stamp.unlink()
     tool = "uv" if use_uv else "pip"
-    echo(f"Installing requirements-dev.txt with {tool} (first run: about a minute)")
+    takes = "seconds" if use_uv else "up to a minute"
+    echo(f"Installing requirements-dev.txt with {tool} (a first install takes {takes})")
     if use_uv:
         command = ["uv", "pip", "install", "--python", str(env.python)]
     else:
         command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
     if force:  # repair what an install over the top would leave broken
         command.append("--reinstall" if use_uv else "--force-reinstall")
-    _run([*command, "--quiet", "-r", "requirements-dev.txt"], root)
+    # pip's lines ("Collecting ...") are the progress of a long first install; uv's are few.
+    progress = [] if use_uv else ["--progress-bar", "off"]
+    _run([*command, *progress, "-r", "requirements-dev.txt"], root)
     stamp = {"digest": requirements_digest(root, version), "installer": tool}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     echo(f"Environment ready: {env.path}")
