@@ -1,7 +1,8 @@
 """Tasks of this Cloud Function workspace: `invoke --list` lists them.
 
-Each task sets up `.venv` first when it is missing or its requirements changed, so on a fresh
-machine `invoke test` alone is enough. The logic lives in `devkit/`; this file only wires it up.
+Tasks that run code in the workspace's environment (test, lint, serve, call, deploy, ...) set
+up `.venv` first when it is missing or its requirements changed, so on a fresh machine
+`invoke test` alone is enough. The logic lives in `devkit/`; this file only wires it up.
 """
 
 from __future__ import annotations
