@@ -410,12 +410,18 @@ def test_bump_deploy_bump_deploy_needs_no_flags(repo, shared_venv, tmp_path):
 
 
 def _version_module():
-    path = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "version.py"
-    spec = importlib.util.spec_from_file_location("workspace_devkit_version", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    """The template's devkit/version.py, imported as tasks.py imports it, then forgotten by
+    name so that no other test's `devkit` is this one."""
+    workspace = str(TEMPLATE / "{{cookiecutter.function_slug}}")
+    sys.path.insert(0, workspace)
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # keep it clean
+    try:
+        module = importlib.import_module("devkit.version")
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+        sys.path.remove(workspace)
+        for name in [name for name in sys.modules if name.split(".")[0] == "devkit"]:
+            del sys.modules[name]
     return module
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from devkit import git
 
 RECORD_NAME = "deployments.json"
 
@@ -102,25 +103,14 @@ def git_state(root: Path, version: str | None = None) -> GitState:
 
     `tag_at_head` tells whether tag `v<version>` points at HEAD (None without a version or git).
     """
-    commit = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    commit = git.head(root)
     if commit is None:
         return GitState(commit=None, dirty=False)
-    status = _git(
-        root, "status", "--porcelain", "--untracked-files=normal", "--", ".",
-        f":(exclude){RECORD_NAME}",
-    )  # fmt: skip
+    try:
+        dirty = any(path != RECORD_NAME for path in git.changed_paths(root))
+    except git.GitError:
+        dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
     tag_at_head = None
     if version:
-        tagged = _git(root, "rev-parse", "--verify", "-q", f"refs/tags/v{version}^{{commit}}")
-        tag_at_head = tagged == commit
-    return GitState(commit=commit, dirty=bool(status), tag_at_head=tag_at_head)
-
-
-def _git(root: Path, *arguments: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", *arguments], cwd=root, capture_output=True, text=True, timeout=60
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+        tag_at_head = git.tag_target(root, f"v{version}") == commit
+    return GitState(commit=commit, dirty=dirty, tag_at_head=tag_at_head)

@@ -19,18 +19,19 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
+
+from devkit import deployments, git
 
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
 CHANGELOG = "CHANGELOG.md"
 MANIFEST = "manifest.json"
 #: The deploy record `invoke deploy` writes after an upload; a bump commits it along.
-DEPLOY_RECORD = "deployments.json"
+DEPLOY_RECORD = deployments.RECORD_NAME
 #: Uncommitted changes to these files do not make the tree dirty: the release commit takes them.
 RELEASE_FILES = (DEPLOY_RECORD, CHANGELOG)
 PARTS = ("major", "minor", "patch")
@@ -366,67 +367,16 @@ def restore(root: Path, changes: list[FileChange]) -> None:
 # -- git -----------------------------------------------------------------------------------
 
 
-def _git(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def _changed_paths(root: Path) -> list[str]:
     try:
-        return subprocess.run(
-            ["git", *arguments],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except OSError as error:  # git is not installed
-        return subprocess.CompletedProcess(["git", *arguments], 127, "", str(error))
-
-
-def git_prefix(root: Path) -> str | None:
-    """The workspace's folder inside its git repository ("" at the top); None outside git."""
-    if shutil.which("git") is None:
-        return None
-    result = _git(root, "rev-parse", "--show-prefix")
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def dirty_paths(root: Path) -> list[str]:
-    """Workspace files (relative POSIX paths) that git sees as changed, new or deleted."""
-    prefix = git_prefix(root) or ""
-    result = _git(root, "status", "--porcelain", "-z", "--", ".")
-    if result.returncode != 0:
-        raise VersionError(f"git status failed: {_first_line(result.stderr)}")
-    paths = []
-    entries = iter(result.stdout.split("\0"))
-    for entry in entries:
-        if not entry:
-            continue
-        status, path = entry[:2], entry[3:]
-        if "R" in status or "C" in status:
-            next(entries, None)  # the name the file was renamed or copied from
-        paths.append(path[len(prefix) :] if path.startswith(prefix) else path)
-    return paths
-
-
-def head_commit(root: Path) -> str | None:
-    """The commit HEAD points at, or None (outside git, or before the first commit)."""
-    result = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
-
-
-def tag_commit(root: Path, tag: str) -> str | None:
-    """The commit a tag points at, or None when there is no such tag."""
-    result = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
-
-
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (fatal or lines or ["no message"])[0]
+        return git.changed_paths(root)
+    except git.GitError as error:
+        raise VersionError(str(error)) from None
 
 
 def _check_identity(root: Path) -> None:
     for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        if _git(root, "var", variable).returncode != 0:
+        if git.run(root, "var", variable).returncode != 0:
             raise VersionError(
                 "git does not know who you are: run "
                 'git config --global user.name "Your Name" and '
@@ -478,10 +428,10 @@ def bump(
     old = current(root)
     new = next_version(old, part_or_version)
     changes = planned_changes(root, old, new, today or date.today())
-    result = BumpResult(old, new, changes, git=git_prefix(root) is not None)
+    result = BumpResult(old, new, changes, git=git.prefix(root) is not None)
     tag = tag and commit
     if result.git:
-        dirty = dirty_paths(root)
+        dirty = _changed_paths(root)
         blocking = [path for path in dirty if path not in RELEASE_FILES]
         if blocking and not allow_dirty:
             raise VersionError(
@@ -490,7 +440,7 @@ def bump(
             )
         changed = {change.path for change in changes}
         result.extra_paths = [p for p in dirty if p == DEPLOY_RECORD and p not in changed]
-        if tag and tag_commit(root, new.tag):
+        if tag and git.tag_target(root, new.tag):
             raise VersionError(
                 f"the git tag {new.tag} already exists: bump to a higher version, or "
                 f"delete the tag (git tag -d {new.tag}) if it was a mistake"
@@ -542,24 +492,25 @@ def _git_done(result: BumpResult) -> str:
 
 def _commit(root: Path, result: BumpResult) -> None:
     paths = [change.path for change in result.changes] + result.extra_paths
-    outcome = _git(root, "add", "--", *paths)
+    outcome = git.run(root, "add", "--", *paths)
     if outcome.returncode == 0:
-        outcome = _git(root, "commit", "--quiet", "-m", f"Release {result.new}", "--", *paths)
+        outcome = git.run(root, "commit", "--quiet", "-m", f"Release {result.new}", "--", *paths)
     if outcome.returncode != 0:
         # A refused commit (a hook, say) must not leave a half-made release behind.
-        _git(root, "reset", "--quiet", "--", *paths)
+        git.run(root, "reset", "--quiet", "--", *paths)
         restore(root, result.changes)
+        reason = git.first_line(outcome.stderr or outcome.stdout)
         raise VersionError(
-            f"git could not commit the release ({_first_line(outcome.stderr or outcome.stdout)}):"
-            " the files were put back as they were; fix the cause and bump again"
+            f"git could not commit the release ({reason}): the files were put back as they "
+            "were; fix the cause and bump again"
         )
     result.committed = True
 
 
 def _tag(root: Path, new: Version) -> None:
-    tagged = _git(root, "tag", "--annotate", "--message", f"Release {new}", new.tag)
+    tagged = git.run(root, "tag", "--annotate", "--message", f"Release {new}", new.tag)
     if tagged.returncode != 0:
         raise VersionError(
-            f"committed Release {new} but could not tag it ({_first_line(tagged.stderr)}): "
+            f"committed Release {new} but could not tag it ({git.first_line(tagged.stderr)}): "
             f'tag it with git tag -a {new.tag} -m "Release {new}"'
         )

@@ -1,0 +1,75 @@
+"""What the workspace's tooling asks git: HEAD, tags, changed files. Standard library only.
+
+Outside a git repository, or where git is not installed, the questions answer None (or raise
+GitError where an answer is needed); nothing here changes the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+
+class GitError(Exception):
+    """git could not answer; the message carries git's own first line."""
+
+
+def run(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`git ARGUMENTS` in `root`, captured; exit code 127 when git is not installed."""
+    try:
+        return subprocess.run(
+            ["git", *arguments],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as error:  # git is not installed
+        return subprocess.CompletedProcess(["git", *arguments], 127, "", str(error))
+
+
+def first_line(text: str) -> str:
+    """The line of git's output worth showing: its `fatal:` or `error:` line, else the first."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (fatal or lines or ["no message"])[0]
+
+
+def prefix(root: Path) -> str | None:
+    """The workspace's folder inside its git repository ("" at the top); None outside git."""
+    if shutil.which("git") is None:
+        return None
+    result = run(root, "rev-parse", "--show-prefix")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def changed_paths(root: Path) -> list[str]:
+    """Workspace files (relative POSIX paths) that git sees as changed, new or deleted."""
+    folder = prefix(root) or ""
+    result = run(root, "status", "--porcelain", "-z", "--", ".")
+    if result.returncode != 0:
+        raise GitError(f"git status failed: {first_line(result.stderr)}")
+    paths = []
+    entries = iter(result.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        status, path = entry[:2], entry[3:]
+        if "R" in status or "C" in status:
+            next(entries, None)  # the name the file was renamed or copied from
+        paths.append(path[len(folder) :] if path.startswith(folder) else path)
+    return paths
+
+
+def head(root: Path) -> str | None:
+    """The commit HEAD points at, or None (outside git, or before the first commit)."""
+    result = run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def tag_target(root: Path, tag: str) -> str | None:
+    """The commit a tag points at, or None when there is no such tag."""
+    result = run(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
