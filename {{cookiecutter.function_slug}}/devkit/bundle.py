@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit import walk
+
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
 VERSION_FILE = "VERSION"
@@ -207,27 +209,19 @@ def collect(root: Path) -> tuple[list[str], list[str]]:
     patterns = include_patterns(root)
     chosen: list[str] = []
     left_out: list[str] = []
-    for folder, folders, files in os.walk(package):
-        here = Path(folder)
-        # Never descend into hidden folders, caches, tests or virtual environments.
-        folders[:] = sorted(
-            name
-            for name in folders
-            if not name.startswith(".")
-            and name not in ("__pycache__", "tests", "test", "node_modules")
-            and not (here / name / "pyvenv.cfg").exists()
+    # Never descend into hidden folders, caches, tests or virtual environments.
+    for path in walk.files(package, {"__pycache__", "tests", "test", "node_modules"}):
+        name = path.name
+        relative = path.relative_to(package).as_posix()
+        if name.startswith(".") or _is_test(name) or name.endswith((".pyc", ".pyo")):
+            continue
+        wanted = name.endswith(".py") or any(
+            fnmatch.fnmatchcase(relative, pattern) for pattern in patterns
         )
-        for name in sorted(files):
-            relative = (here / name).relative_to(package).as_posix()
-            if name.startswith(".") or _is_test(name) or name.endswith((".pyc", ".pyo")):
-                continue
-            wanted = name.endswith(".py") or any(
-                fnmatch.fnmatchcase(relative, pattern) for pattern in patterns
-            )
-            if wanted:
-                chosen.append(relative)
-            else:
-                left_out.append(relative)
+        if wanted:
+            chosen.append(relative)
+        else:
+            left_out.append(relative)
     return sorted(chosen), sorted(left_out)
 
 

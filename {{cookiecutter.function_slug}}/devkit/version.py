@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from devkit import deployments, git
+from devkit import deployments, git, walk
 
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
@@ -254,19 +254,8 @@ def _changelog_change(root: Path, new: Version, today: date) -> FileChange | Non
 
 def manifests(root: Path) -> list[str]:
     """Every `manifest.json` in the workspace (relative POSIX paths), skipping tool folders."""
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        here = Path(folder)
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if not name.startswith(".")
-            and name not in SKIPPED_FOLDERS
-            and not (here / name / "pyvenv.cfg").exists()
-        )
-        if MANIFEST in files:
-            found.append((here / MANIFEST).relative_to(root).as_posix())
-    return sorted(found)
+    found = walk.files(root, SKIPPED_FOLDERS)
+    return sorted(path.relative_to(root).as_posix() for path in found if path.name == MANIFEST)
 
 
 def _top_level_value(text: str, key: str) -> tuple[int, int] | None:
