@@ -296,3 +296,15 @@ def test_a_failing_test_ends_with_what_to_do(workspace):
     assert result.returncode == 1
     assert "1 failed" in result.stdout
     assert result.stderr.strip().startswith("ERROR: tests failed (listed above)")
+
+
+@pytest.mark.parametrize("task", ["setup", "bundle"])
+def test_a_broken_workspace_json_is_one_clear_error(workspace, task):
+    (workspace / "workspace.json").write_text('{"python_version": "3.12",}')
+
+    result = invoke(workspace, task, check=False)
+
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("ERROR: workspace.json is not valid JSON")
+    assert result.stderr.strip().endswith("fix it")
+    assert "Traceback" not in result.stderr

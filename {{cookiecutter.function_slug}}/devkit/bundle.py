@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import walk
+from devkit import workspace as workspace_file
 
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
-WORKSPACE_FILE = "workspace.json"
+WORKSPACE_FILE = workspace_file.FILE
 INCLUDE_KEY = "bundle_include"
 DIST = "dist"
 RUNTIME = "ixoncdkingress"
@@ -322,12 +323,9 @@ def _known_secrets(root: Path, extra: Iterable[str]) -> list[str]:
 
 def _workspace(root: Path) -> dict[str, object]:
     try:
-        data = json.loads((root / WORKSPACE_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError as error:
-        raise BundleError(f"{WORKSPACE_FILE} is not valid JSON ({error}): fix it") from None
-    return data if isinstance(data, dict) else {}
+        return workspace_file.read(root)
+    except workspace_file.WorkspaceFileError as error:
+        raise BundleError(str(error)) from None
 
 
 def _baked_slug(root: Path) -> str:

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit import workspace as workspace_file
+
 #: Use this environment instead of `<workspace>/.venv` (CI caches, shared test environments).
 VENV_VARIABLE = "IXON_VENV"
 #: Create the environment with this interpreter instead of searching for one.
@@ -52,8 +54,15 @@ class Environment:
 
 def workspace_python_version(root: Path) -> str:
     """The `MAJOR.MINOR` Python version the workspace runs on, from `workspace.json`."""
-    settings = json.loads((root / "workspace.json").read_text(encoding="utf-8"))
-    return str(settings["python_version"])
+    try:
+        version = workspace_file.read(root).get("python_version")
+    except workspace_file.WorkspaceFileError as error:
+        raise SetupError(str(error)) from None
+    if not isinstance(version, str) or not version.strip():
+        raise SetupError(
+            f'{workspace_file.FILE} has no "python_version": add it, like "python_version": "3.12"'
+        )
+    return version.strip()
 
 
 def environment_for(root: Path) -> Environment:

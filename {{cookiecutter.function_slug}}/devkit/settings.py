@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from devkit import workspace as workspace_file
+
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
 BASE_URL = "IXON_API_BASE_URL"
@@ -35,7 +37,7 @@ MAX_RETRY_AFTER = "IXON_API_MAX_RETRY_AFTER"
 
 TOKEN_FILE = ".accesstoken"  # noqa: S105 - a file name
 DOTENV_FILE = ".env"
-WORKSPACE_FILE = "workspace.json"
+WORKSPACE_FILE = workspace_file.FILE
 
 #: IXON's documented API address (IXON's own workspace uses https://api.ayayot.com).
 DEFAULT_BASE_URL = "https://portal.ixon.cloud/api/"
@@ -181,14 +183,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def read_workspace(root: Path) -> dict[str, object]:
     """The committed workspace settings (`workspace.json`)."""
-    path = root / WORKSPACE_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError as error:
-        raise SettingsError(f"{WORKSPACE_FILE} is not valid JSON ({error}): fix it") from None
-    return data if isinstance(data, dict) else {}
+        return workspace_file.read(root)
+    except workspace_file.WorkspaceFileError as error:
+        raise SettingsError(str(error)) from None
 
 
 def is_loopback(host: str) -> bool:
