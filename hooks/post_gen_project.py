@@ -86,7 +86,23 @@ def spelled_out(template: str) -> str:
     return template.removeprefix("git+")
 
 
-def origin(answers: dict[str, str], project: Path) -> dict[str, object]:
+def template_folder(repo_dir: str, start: str | None) -> str | None:
+    """The template's folder as an absolute path, or None when that cannot be known.
+
+    cookiecutter passes the folder as it was given (`cookiecutter .` gives "."), while the
+    hook runs inside the new workspace: a relative folder is resolved against `start`, the
+    folder cookiecutter was started in (the shell's `PWD`).
+    """
+    if not repo_dir:
+        return None
+    if os.path.isabs(repo_dir):
+        return repo_dir
+    if start and os.path.isabs(start):
+        return os.path.normpath(os.path.join(start, repo_dir))
+    return None
+
+
+def origin(answers: dict[str, str], project: Path, start: str | None = None) -> dict[str, object]:
     """Where the workspace came from, in the shape `cruft` reads from `.cruft.json`.
 
     The template is recorded as a URL git can clone: the remote of cookiecutter's clone when
@@ -96,13 +112,14 @@ def origin(answers: dict[str, str], project: Path) -> dict[str, object]:
     the workspace.
     """
     template = str(answers.get("_template", ""))
-    repo_dir = str(answers.get("_repo_dir", ""))
+    repo_dir = template_folder(str(answers.get("_repo_dir", "")), start)
     commit = _git(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
     remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
     if remote and not is_local(remote):
         template = spelled_out(remote)
     elif is_local(template):
-        template = _relative(repo_dir, project)
+        # Without a known folder, keep the template as it was typed (never made absolute).
+        template = _relative(repo_dir, project) if repo_dir else template
     else:
         template = spelled_out(template)
     context = {key: value for key, value in answers.items() if key not in PRIVATE_KEYS}
@@ -128,11 +145,12 @@ def _relative(folder: str, project: Path) -> str:
     return relative.as_posix()
 
 
-def write_origin(project: Path, answers: dict[str, str]) -> None:
+def write_origin(project: Path, answers: dict[str, str], start: str | None = None) -> None:
     """Record the origin in `.cruft.json` unless cruft already does."""
     path = project / ".cruft.json"
     if not path.exists():
-        path.write_text(json.dumps(origin(answers, project), indent=2) + "\n", encoding="utf-8")
+        recorded = origin(answers, project, start)
+        path.write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
 
 
 def git_init(project: Path, author: str) -> bool:
@@ -194,11 +212,12 @@ def main(raw_answers: str, project: Path) -> int:
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
     remove_caches(project)
+    start = os.environ.get("PWD")
     if not made_by_cruft(answers):
-        write_origin(project, answers)
+        write_origin(project, answers, start)
         if answers.get("git_init") == "yes":
             git_init(project, answers.get("author", ""))
-    folder = where(project, os.environ.get("PWD"))
+    folder = where(project, start)
     print(
         f"\nYour Cloud Function workspace is ready in {folder}. Next:\n"
         f"  cd {folder}\n"

@@ -9,6 +9,7 @@ all run as a user runs them.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -156,4 +157,27 @@ def test_a_plain_cookiecutter_bake_from_a_local_clone_passes_cruft_check(templat
     origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert origin["template"] == "../../ixon-template"
     assert str(output) not in json.dumps(origin)
+    assert "up to date" in cruft(project, "check").stdout
+
+
+def test_the_readme_bake_from_inside_the_clone_records_it_for_cruft(template_repo):
+    """`cookiecutter --no-input . -o ..` run in the clone, as the README's first line does."""
+    clone = Path(template_repo["path"])
+    # A shell exports PWD; the hook runs inside the new workspace and needs it to resolve "."
+    env = {**os.environ, "PWD": str(clone)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", ".", "-o", "..",
+         "function_name=Readme Demo"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    project = clone.parent / "readme-demo"
+
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["template"] == "../ixon-template"
+    assert origin["commit"] == template_repo["newer"]
+    assert "cd ../readme-demo" in result.stdout
     assert "up to date" in cruft(project, "check").stdout
