@@ -30,18 +30,25 @@ def make_config(
     *,
     host: str = "127.0.0.1",
     port: int = 8020,
-    log_level: str = "INFO",
+    log_level: str | None = "INFO",
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
-    """An ixoncdkingress development-mode configuration for the workspace at `root`."""
-    return get_config(
-        {
-            "CBC_PATH": str(root / "functions"),
-            "HTTP_SERVER_BIND": host,
-            "HTTP_SERVER_PORT": str(port),
-            "PRODUCTION_MODE": "False",
-            "LOGGER_LOG_LEVEL": log_level,
-        }
+    """An ixoncdkingress development-mode configuration for the workspace at `root`.
+
+    `environ` supplies ixoncdkingress's other settings (`API_CLIENT_BASE_URL`, its logger
+    format, ...), as `python -m ixoncdkingress` reads them; ours win over it. With
+    `log_level=None` the level comes from `environ` too.
+    """
+    settings = dict(environ or {})
+    settings.update(
+        CBC_PATH=str(root / "functions"),
+        HTTP_SERVER_BIND=host,
+        HTTP_SERVER_PORT=str(port),
+        PRODUCTION_MODE="False",
     )
+    if log_level is not None:
+        settings["LOGGER_LOG_LEVEL"] = log_level
+    return get_config(settings)
 
 
 def make_app(config: Config) -> Callable[..., Any]:

@@ -277,20 +277,6 @@ def make_logger(config: Any) -> logging.Logger:
     return logger
 
 
-def make_server_config(host: str, port: int) -> Any:
-    """ixoncdkingress's development configuration: the environment's settings, our address."""
-    from ixoncdkingress.webserver.config import get_config  # noqa: PLC0415
-
-    settings = dict(os.environ)
-    settings.update(
-        CBC_PATH=str(ROOT / "functions"),
-        HTTP_SERVER_BIND=host,
-        HTTP_SERVER_PORT=str(port),
-        PRODUCTION_MODE="False",
-    )
-    return get_config(settings)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; 0 after a clean stop, 2 when it cannot start."""
     arguments = parse_arguments(argv)
@@ -311,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, stop.receive)
 
     runtime.importable(ROOT)
-    config = make_server_config(arguments.host, arguments.port)
+    config = runtime.make_config(
+        ROOT, host=arguments.host, port=arguments.port, log_level=None, environ=os.environ
+    )
     log = make_logger(config)
     try:
         store = docstore.open_store(arguments.docdb, config, log.info)
