@@ -1,0 +1,1 @@
+"""Helpers of the service log, a subpackage imported by its bare name."""

@@ -1,0 +1,5 @@
+import tidy
+
+
+def test_tidy(function_context):
+    assert tidy.tidy(function_context, " a ") == "a"

@@ -1,0 +1,428 @@
+"""Existing IXON code moves in unchanged (`invoke adopt PATH`) and runs the same everywhere.
+
+The apps under `tests/apps/` are synthetic, shaped as the public IXON apps that people migrate:
+`service_log` (IXON's Makefile workspace inside an app repository: a bare re-export in
+`functions/__init__.py`, a helper subpackage, its own decorator, tests on a docker-compose
+MongoDB, `context_config.json`, `.env`, a UI Component), `legacy_cbc` (written for
+ixoncdkingress 0.0.x) and `shadowing` (modules named like a library the runtime imports, and
+like the `functions` package itself).
+
+Workspaces that install the adopted requirements get an environment of their own, so the
+environment every other test shares is never changed by them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import TEMPLATE, bake, invoke
+
+APPS = TEMPLATE / "tests" / "apps"
+EXAMPLE_MODULES = ("example", "notes", "caller", "about", "assistant", "helpers")
+
+
+def copy_app(app: str, project: Path, *parts: str) -> None:
+    """Copy folders or files of an app over a workspace by hand, as people did before adopt."""
+    for part in parts:
+        source = APPS / app / part
+        if source.is_dir():
+            shutil.copytree(source, project / part, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, project / part)
+
+
+def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+
+
+def one_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one ERROR line of a refused task, which must exit non-zero and leave no traceback."""
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
+    errors = error_lines(result)
+    assert len(errors) == 1, result.stdout + result.stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def own_venv(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> str:
+    """An environment for workspaces whose requirements differ from the template's."""
+    return str(tmp_path_factory.mktemp("adopted-venv") / "venv")
+
+
+@pytest.fixture
+def mongo(shared_venv: Path) -> Iterator[int]:
+    """The MongoDB stand-in (tests/mongo_standin.py) on a loopback port; yields the port."""
+    process = subprocess.Popen(
+        [str(shared_venv / "bin" / "python"), str(TEMPLATE / "tests" / "mongo_standin.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith("listening on 127.0.0.1:"), line
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- findings: copying by hand ----------------------------------------------------------------
+
+
+def test_a_copied_test_suite_with_its_own_conftest_keeps_the_workspace_fixtures(workspace):
+    copy_app("service_log", workspace, "tests/conftest.py")
+
+    result = invoke(workspace, "test", "-k", "test_example or test_notes", "--verbose")
+
+    assert "test_example.py::test_greet_by_name_through_ixoncdkingress PASSED" in result.stdout
+    assert "fixture 'client' not found" not in result.stdout
+
+
+def test_a_bare_import_in_functions_init_works_in_tests_as_in_serve(workspace):
+    copy_app("service_log", workspace, "functions")
+    (workspace / "tests" / "test_send.py").write_text(
+        "from functions import send_email\n\n\n"
+        "def test_send(function_context):\n"
+        "    assert send_email(function_context, to='a@b.c', subject='s')['queued']\n\n\n"
+        "def test_send_by_bare_name(client):\n"
+        "    assert client.call('send_email', to='a@b.c', subject='s')['queued']\n",
+        encoding="utf-8",
+    )
+    (workspace / "context_values.yaml").write_text('mail_from: "me@example.com"\n')
+
+    result = invoke(workspace, "test", "-k", "test_send", "--verbose", check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_send.py::test_send_by_bare_name PASSED" in result.stdout
+
+
+def test_a_module_named_functions_is_refused_everywhere(workspace):
+    copy_app("shadowing", workspace, "functions/functions.py")
+
+    bundled = invoke(workspace, "bundle", check=False)
+    tested = invoke(workspace, "test", check=False)
+
+    error = one_error(bundled)
+    assert "functions/functions.py" in error and "shadows" in error
+    assert "functions/functions.py" in tested.stdout + tested.stderr
+    assert tested.returncode != 0
+
+
+def test_a_module_named_like_a_library_the_runtime_imports_is_refused(workspace):
+    copy_app("shadowing", workspace, "functions/certifi.py")
+
+    error = one_error(invoke(workspace, "bundle", check=False))
+
+    assert "functions/certifi.py" in error and "certifi" in error
+    assert "rename" in error
+
+
+@pytest.mark.parametrize("name", ["certifi", "typing_extensions", "idna", "annotated_types"])
+def test_new_refuses_names_the_runtime_has_imported(default_workspace, name):
+    error = one_error(invoke(default_workspace, "new", name, check=False))
+
+    assert f"'{name}'" in error
+    assert not (default_workspace / "functions" / f"{name}.py").exists()
+
+
+def test_two_app_descriptions_name_both_modules(workspace):
+    copy_app("service_log", workspace, "functions")
+    (workspace / "context_values.yaml").write_text('mail_from: "me@example.com"\n')
+
+    tools = invoke(workspace, "tools", check=False)
+    bundled = invoke(workspace, "bundle", check=False)
+
+    assert "functions/assistant.py" in tools.stdout and "functions/service_log.py" in tools.stdout
+    error = one_error(bundled)
+    assert "AppDescription" in error
+    assert "functions/assistant.py:" in error and "functions/service_log.py:" in error
+
+
+def test_tools_judge_a_return_type_by_what_the_exposed_function_returns(workspace):
+    copy_app("service_log", workspace, "functions")
+    (workspace / "functions" / "assistant.py").unlink()
+    plain = workspace / "functions" / "plain_model.py"
+    plain.write_text(
+        "from ixoncdkingress.function.context import FunctionContext\n"
+        "from pydantic import BaseModel\n\n\n"
+        "class Count(BaseModel):\n    n: int\n\n\n"
+        '@FunctionContext.expose(is_agentic=True, description="Count.")\n'
+        "def count(context: FunctionContext) -> Count:\n    return Count(n=1)\n",
+        encoding="utf-8",
+    )
+
+    result = invoke(workspace, "tools")
+
+    assert "returns a pydantic model (LogSummary)" not in result.stdout
+    assert "returns a pydantic model (Count)" in result.stdout
+
+
+def test_a_legacy_context_config_beside_the_yaml_is_said_to_be_ignored(workspace):
+    copy_app("service_log", workspace, "context_config.json")
+
+    called = invoke(workspace, "call", "example.greet", "--port", "9")
+    tested = invoke(workspace, "test", "-k", "test_example")
+
+    said = "context_values.yaml is used; context_config.json is ignored"
+    assert said in called.stderr
+    assert said in tested.stdout
+
+
+# --- findings: the old runtime ------------------------------------------------------------------
+
+
+def test_setup_refuses_a_pin_of_the_old_runtime_in_one_line(workspace):
+    (workspace / "requirements.txt").write_text("ixoncdkingress==0.0.21\n", encoding="utf-8")
+
+    error = one_error(invoke(workspace, "setup", check=False))
+
+    assert "requirements.txt:1" in error and "0.0.21" in error
+    assert "ixoncdkingress==1.0.0" in error
+
+
+def test_old_runtime_imports_are_reported_with_their_replacement(workspace):
+    copy_app("legacy_cbc", workspace, "functions")
+
+    bundled = invoke(workspace, "bundle", check=False)
+    tested = invoke(workspace, "test", check=False)
+    tools = invoke(workspace, "tools", check=False)
+
+    error = one_error(bundled)
+    assert "functions/greeter.py:3" in error
+    assert "ixoncdkingress.function.context" in error and "FunctionContext" in error
+    for output in (tested.stdout + tested.stderr, tools.stdout + tools.stderr):
+        assert "functions/greeter.py:3" in output
+        assert "functions/store.py:1" in output
+        assert "Traceback" not in output
+    assert tested.returncode != 0
+
+
+# --- examples ------------------------------------------------------------------------------------
+
+
+def test_a_workspace_without_examples(tmp_path, shared_venv):
+    project = bake(tmp_path, examples="no")
+
+    functions = sorted(path.name for path in (project / "functions").iterdir())
+    tests = sorted(path.name for path in (project / "tests").glob("test_*.py"))
+
+    assert functions == ["__init__.py", "_version.py"]
+    assert tests == []
+    assert "{{" not in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_deploy_refuses_unchanged_examples_with_the_command_that_removes_them(workspace):
+    result = invoke(workspace, "deploy", "--dry-run", "--skip-checks", check=False)
+
+    error = one_error(result)
+    assert "functions/assistant.py" in error
+    assert "invoke remove-examples" in error and "--keep-examples" in error
+
+
+def test_remove_examples_keeps_an_edited_one(workspace):
+    notes = workspace / "functions" / "notes.py"
+    notes.write_text(notes.read_text(encoding="utf-8") + "\n# mine now\n", encoding="utf-8")
+
+    result = invoke(workspace, "remove-examples")
+
+    left = sorted(path.stem for path in (workspace / "functions").glob("*.py"))
+    assert left == ["__init__", "_version", "notes"]
+    assert "functions/notes.py" in result.stdout and "changed" in result.stdout
+    assert not (workspace / "tests" / "test_example.py").exists()
+    assert "functions/assistant.py" not in invoke(workspace, "bundle").stdout
+
+
+# --- invoke adopt --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def adopted(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
+    """A workspace that adopted the service log app, its examples removed."""
+    project = bake(tmp_path_factory.mktemp("adopted"))
+    result = invoke(project, "adopt", str(APPS / "service_log"), "--remove-examples")
+    (project / "adopt.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+    return project
+
+
+def test_adopt_brings_the_functions_package_whole(adopted):
+    for name in ("__init__.py", "mailer.py", "service_log.py", "logbook/entries.py"):
+        source = APPS / "service_log" / "functions" / name
+        assert (adopted / "functions" / name).read_bytes() == source.read_bytes(), name
+    for module in EXAMPLE_MODULES:
+        assert not (adopted / "functions" / f"{module}.py").exists(), module
+    assert (adopted / "functions" / "_version.py").is_file()
+
+
+def test_adopt_maps_requirements_context_values_settings_and_components(adopted):
+    import yaml
+
+    dev = (adopted / "requirements-dev.txt").read_text(encoding="utf-8")
+    values = yaml.safe_load((adopted / "context_values.yaml").read_text(encoding="utf-8"))
+    settings = json.loads((adopted / "workspace.json").read_text(encoding="utf-8"))
+
+    assert "pytest-timeout==2.4.0" in dev
+    assert values == {"mail_from": "service@example.com", "max_entries": "50"}
+    assert not (adopted / "context_config.json").exists()
+    assert settings["company_id"] == "1234-5678-9012-3456-7890"
+    assert settings["template_id"] == "SvcLog000001"
+    assert (adopted / "components" / "service-log" / "manifest.json").is_file()
+    assert (adopted / "cdk.config.json").is_file()
+
+
+def test_adopt_says_what_it_did_and_what_is_left(adopted):
+    log = (adopted / "adopt.log").read_text(encoding="utf-8")
+    conftest = (APPS / "service_log" / "tests" / "conftest.py").read_text(encoding="utf-8")
+    line = conftest[: conftest.index("MongoClient(host")].count("\n") + 1
+
+    assert f"tests/conftest.py:{line}" in log and "document_store" in log  # their own MongoDB
+    assert "components/" in log
+    assert "context_config.json" in log
+    assert "Traceback" not in log
+
+
+def test_the_adopted_suite_runs_on_its_own_mongodb(adopted, own_venv, mongo):
+    result = invoke(
+        adopted,
+        "test",
+        "--verbose",
+        IXON_VENV=own_venv,
+        MONGO_HOST="127.0.0.1",
+        MONGO_PORT=str(mongo),
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_service_log.py::test_entries_are_kept PASSED" in result.stdout
+    assert "test_mailer.py::test_mail_is_queued PASSED" in result.stdout
+
+
+def test_the_adopted_suite_runs_on_the_workspace_document_store(adopted, own_venv, tmp_path):
+    project = tmp_path / "rewired"
+    shutil.copytree(adopted, project, ignore=shutil.ignore_patterns("__pycache__"))
+    conftest = project / "tests" / "conftest.py"
+    # The README's recipe: the suite's MongoDB fixture hands out the workspace's store.
+    source = conftest.read_text(encoding="utf-8")
+    start = source.index("@pytest.fixture\ndef mongo_client")
+    end = source.index("@pytest.fixture\ndef context")
+    conftest.write_text(
+        source[:start]
+        + "@pytest.fixture\ndef mongo_client(document_store):\n    return document_store\n\n\n"
+        + source[end:],
+        encoding="utf-8",
+    )
+
+    result = invoke(project, "test", IXON_VENV=own_venv, MONGO_PORT="9", check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_venv):
+    result = invoke(
+        adopted, "call", "service_log.add_entry", "--arg", "text=Oiled", IXON_VENV=own_venv
+    )
+    mailed = invoke(
+        adopted,
+        "call",
+        "send_email",
+        "--arg",
+        "to=a@b.c",
+        "--arg",
+        "subject=s",
+        IXON_VENV=own_venv,
+    )
+
+    assert json.loads(result.stdout)["text"] == "Oiled"
+    assert json.loads(mailed.stdout)["from"] == "service@example.com"
+
+
+def test_the_adopted_bundle_holds_the_app_and_no_example(adopted):
+    invoke(adopted, "bundle")
+
+    (archive,) = (adopted / "dist").glob("*.zip")
+    names = zipfile.ZipFile(archive).namelist()
+    assert "functions/__init__.py" in names and "functions/logbook/entries.py" in names
+    assert not [name for name in names if Path(name).stem in EXAMPLE_MODULES]
+
+
+def test_adopt_refuses_to_overwrite_a_changed_file_and_writes_nothing(tmp_path, shared_venv):
+    project = bake(tmp_path)
+    init = project / "functions" / "__init__.py"
+    init.write_text('"""Mine."""\n', encoding="utf-8")
+    before = sorted(p.relative_to(project).as_posix() for p in project.rglob("*"))
+
+    error = one_error(
+        invoke(project, "adopt", str(APPS / "service_log"), "--keep-examples", check=False)
+    )
+
+    assert "functions/__init__.py" in error and "--force" in error
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == before
+    assert init.read_text(encoding="utf-8") == '"""Mine."""\n'
+
+
+def test_adopt_dry_run_shows_the_plan_and_writes_nothing(default_workspace):
+    before = {p: p.stat().st_mtime_ns for p in default_workspace.rglob("*") if p.is_file()}
+
+    result = invoke(
+        default_workspace, "adopt", str(APPS / "service_log"), "--remove-examples", "--dry-run"
+    )
+
+    assert "functions/mailer.py" in result.stdout
+    assert {p: p.stat().st_mtime_ns for p in default_workspace.rglob("*") if p.is_file()} == before
+
+
+def test_adopt_without_an_answer_about_the_examples_asks_or_refuses(default_workspace):
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "adopt", str(APPS / "service_log")],
+        cwd=default_workspace,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert "--remove-examples" in one_error(result) and "--keep-examples" in one_error(result)
+
+
+def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
+    project = bake(tmp_path)
+
+    result = invoke(
+        project, "adopt", str(APPS / "legacy_cbc"), "--remove-examples", "--rewrite-imports"
+    )
+
+    greeter = (project / "functions" / "greeter.py").read_text(encoding="utf-8")
+    assert (
+        "from ixoncdkingress.function.context import FunctionContext, FunctionResource" in greeter
+    )
+    assert "CbcContext" not in greeter
+    assert "ixoncdkingress==1.0.0" in (project / "requirements.txt").read_text(encoding="utf-8")
+    assert "0.0.21" in result.stdout  # said what it replaced
+    tested = invoke(project, "test", "--verbose", IXON_VENV=own_venv, check=False)
+    assert "test_greeter.py::test_hello PASSED" in tested.stdout, tested.stdout + tested.stderr
+
+
+def test_adopt_reports_old_runtime_imports_it_did_not_rewrite(tmp_path, shared_venv):
+    project = bake(tmp_path)
+
+    result = invoke(project, "adopt", str(APPS / "legacy_cbc"), "--keep-examples")
+
+    assert "functions/greeter.py:3" in result.stdout
+    assert "--rewrite-imports" in result.stdout
+
+
+def test_adopt_names_the_shadowing_modules_as_left_to_do(tmp_path, shared_venv):
+    project = bake(tmp_path)
+
+    result = invoke(project, "adopt", str(APPS / "shadowing"), "--remove-examples")
+
+    assert "functions/certifi.py" in result.stdout and "functions/functions.py" in result.stdout
+    assert one_error(invoke(project, "bundle", check=False))
