@@ -7,6 +7,7 @@ template's own tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +21,23 @@ OPTIONAL_FILES = {
     ("ci", "gitlab"): [".gitlab-ci.yml"],
     ("devcontainer", "yes"): [".devcontainer"],
 }
+#: The template's examples: functions and their tests (`examples` answered "no" leaves them out).
+EXAMPLE_FILES = (
+    "functions/about.py",
+    "functions/assistant.py",
+    "functions/caller.py",
+    "functions/example.py",
+    "functions/helpers.py",
+    "functions/notes.py",
+    "tests/test_about.py",
+    "tests/test_assistant.py",
+    "tests/test_caller.py",
+    "tests/test_example.py",
+    "tests/test_notes.py",
+)
+#: Other files as baked, which `invoke adopt` may replace while nobody has changed them.
+TEMPLATE_FILES = ("functions/__init__.py", "context_values.yaml")
+WORKSPACE_FILE = "workspace.json"
 #: Answers that are not worth recording (they describe the machine that baked, not the project).
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
 #: Tool caches copied unrendered from the template folder (see cookiecutter.json), then removed.
@@ -51,6 +69,37 @@ def remove_unchosen(project: Path, answers: dict[str, str]) -> list[str]:
                 continue
             removed.append(relative)
     return removed
+
+
+def remove_examples(project: Path) -> list[str]:
+    """Delete the example functions and their tests; return what was removed."""
+    removed = []
+    for relative in EXAMPLE_FILES:
+        path = project / relative
+        if path.is_file():
+            path.unlink()
+            removed.append(relative)
+    return removed
+
+
+def record_template_files(project: Path) -> dict[str, dict[str, str]]:
+    """Record the sha256 of every example and template file in workspace.json, so the
+    workspace can tell the template's files (`invoke deploy` refuses to ship unchanged
+    examples; `invoke adopt` replaces unchanged template files) from the user's edits."""
+
+    def digests(paths: tuple[str, ...]) -> dict[str, str]:
+        return {
+            relative: hashlib.sha256((project / relative).read_bytes()).hexdigest()
+            for relative in paths
+            if (project / relative).is_file()
+        }
+
+    recorded = {"examples": digests(EXAMPLE_FILES), "template_files": digests(TEMPLATE_FILES)}
+    path = project / WORKSPACE_FILE
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings.update(recorded)
+    path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return recorded
 
 
 def remove_caches(project: Path) -> list[str]:
@@ -212,6 +261,9 @@ def main(raw_answers: str, project: Path) -> int:
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
     remove_caches(project)
+    if answers.get("examples") == "no":
+        remove_examples(project)
+    record_template_files(project)
     start = os.environ.get("PWD")
     if not made_by_cruft(answers):
         write_origin(project, answers, start)

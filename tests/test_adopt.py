@@ -286,6 +286,7 @@ def test_adopt_says_what_it_did_and_what_is_left(adopted):
     assert f"tests/conftest.py:{line}" in log and "document_store" in log  # their own MongoDB
     assert "components/" in log
     assert "context_config.json" in log
+    assert "AssetList" in log  # an API access name to grant
     assert "Traceback" not in log
 
 

@@ -39,6 +39,13 @@ def list_entries(context: FunctionContext) -> list[dict[str, Any]]:
     return list(found)
 
 
+@FunctionContext.expose
+def asset_names(context: FunctionContext) -> list[str]:
+    """The names of the company's assets (IXON Cloud must grant the function AssetList)."""
+    answer = context.api_client.get("AssetList", query={"fields": "name"})
+    return [asset["name"] for asset in answer["data"]]
+
+
 @FunctionContext.expose(is_agentic=True, description="Count the entries of the service log.")
 @returns_json
 def summary(context: FunctionContext) -> LogSummary:
