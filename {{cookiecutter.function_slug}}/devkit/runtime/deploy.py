@@ -4,26 +4,34 @@
 2. A version already deployed to the same template is refused (`invoke bump` first) unless
    forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning.
 3. The workspace's tests and lint run (unless skipped, which is said loudly).
-4. The bundle is built (`devkit.bundle`), with its own checks.
+4. The bundle is built (`devkit.host.bundle`), with its own checks.
 5. A dry run stops here and prints what would be sent where; otherwise the bundle is uploaded
-   through IXON's API v2 (`devkit.ixon_api`) and the deploy is recorded (`devkit.deployments`).
+   through IXON's API v2 (`devkit.runtime.ixon_api`) and the deploy is recorded
+   (`devkit.host.deploy_record`).
 
 Every failure is a DeployError with one line; the access token is masked in all of them.
-Standard library only, Python 3.9+.
+Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 """
 
 from __future__ import annotations
 
+import argparse
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import bundle as bundling
-from devkit import deployments, ixon_api, settings
+from devkit.errors import UserError, main_wrapper
+from devkit.host import bundle as bundling
+from devkit.host import deploy_record as deployments
+from devkit.host import settings
+from devkit.runtime import ixon_api
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-class DeployError(Exception):
+class DeployError(UserError):
     """A deploy that did not happen (or may not have); the message says why and what to do."""
 
 
@@ -168,3 +176,46 @@ def _show_plan(
         f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
         "Authorization: Bearer ********, Content-Type: application/zip"
     )
+
+
+def run_checks(root: Path) -> None:
+    """Tests, lint and the agentic tools, as their own tasks check them, before a deploy."""
+    from devkit.runtime import tools  # noqa: PLC0415 - imports the functions, so only here
+
+    for line in tools.deploy_warnings(root, sys.executable):
+        _warn(f"WARNING: {line}")
+    for arguments in (
+        ("-m", "pytest", "-q"),
+        ("-m", "ruff", "check", "."),
+        ("-m", "ruff", "format", "--check", "."),
+    ):
+        if subprocess.run([sys.executable, *arguments], cwd=root).returncode != 0:
+            raise DeployError(
+                f"`{' '.join(arguments[1:])}` failed, so nothing was deployed: fix what "
+                "it reports (or, at your own risk, deploy with --skip-checks)"
+            )
+
+
+@main_wrapper
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devkit.runtime.deploy [--dry-run] ...`, as `invoke deploy` runs it."""
+    parser = argparse.ArgumentParser(prog="invoke deploy", description=__doc__.splitlines()[0])
+    for flag in ("--dry-run", "--skip-checks", "--force", "--verbose"):
+        parser.add_argument(flag, action="store_true")
+    options = parser.parse_args(argv)
+    root = ROOT
+    deploy(
+        root,
+        Options(
+            dry_run=options.dry_run,
+            skip_checks=options.skip_checks,
+            force=options.force,
+            verbose=options.verbose,
+        ),
+        run_checks=lambda: run_checks(root),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

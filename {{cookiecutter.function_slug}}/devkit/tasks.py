@@ -1,0 +1,273 @@
+"""The workspace's tasks, as an invoke Collection that the workspace's `tasks.py` imports.
+
+The template owns this file (a template update through cruft replaces it); `tasks.py` belongs
+to you. Tasks that run code in the workspace's environment (test, lint, serve, call, deploy,
+...) set up the environment first when it is missing or its requirements changed, then run a
+`python -m devkit.runtime.X` entry point in it. Every user-facing error is a
+`devkit.errors.UserError`, turned into one `ERROR:` line and an exit code by `user_task` alone.
+
+Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from invoke import Collection, Exit, task
+
+from devkit.errors import UserError, error_line
+from devkit.host import bundle as bundling
+from devkit.host import environment, processes, scaffold, versioning
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CommandError(UserError):
+    """A tool run by a task failed and has said why above; the message says what to do."""
+
+
+def user_task(*arguments: Any, **options: Any) -> Any:
+    """`@task`, with every UserError turned into its one `ERROR:` line and exit code."""
+
+    def decorate(body: Callable[..., Any]) -> Any:
+        @functools.wraps(body)
+        def wrapped(*call_arguments: Any, **call_options: Any) -> Any:
+            try:
+                return body(*call_arguments, **call_options)
+            except UserError as error:
+                raise Exit(error_line(error), code=error.exit_code) from None
+
+        return task(wrapped, **options)
+
+    if arguments and callable(arguments[0]):
+        return decorate(arguments[0])
+    return decorate
+
+
+def ensure_environment(force: bool = False) -> environment.Environment:
+    """The workspace's environment, set up first when needed."""
+    return environment.ensure(ROOT, force=force)
+
+
+def run_in_environment(*arguments: str, failed: str = "") -> int:
+    """Run `python ARGUMENTS` in the workspace's environment (set up when needed).
+
+    A non-zero exit ends the task with that code; with `failed`, also with that ERROR line
+    (without it the tool has already said what went wrong).
+    """
+    env = ensure_environment()
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    if code != 0:
+        if failed:
+            raise CommandError(failed, exit_code=code)
+        raise Exit(code=code)
+    return code
+
+
+@user_task(help={"force": "Reinstall even when the environment is up to date"})
+def setup(c, force=False):
+    """Create .venv and install requirements-dev.txt (quick when up to date).
+
+    Finds Python 3.12 on PATH, through the py launcher, among pyenv's or uv's Pythons, or at
+    IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
+    """
+    env = ensure_environment(force=force)
+    print(f"Ready: {env.python}")
+
+
+@user_task(
+    help={
+        "k": "Only run tests matching this expression (pytest -k)",
+        "verbose": "List every test",
+    }
+)
+def test(c, k="", verbose=False):
+    """Run the tests with pytest."""
+    env = ensure_environment()
+    arguments = ["-m", "pytest"]
+    if k:
+        arguments += ["-k", k]
+    if verbose:
+        arguments.append("-v")
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    if code == 5:
+        raise CommandError(
+            "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
+        )
+    if code != 0:
+        raise CommandError(
+            "tests failed (listed above): fix them, then run `invoke test` again "
+            "(`invoke test -k NAME` runs only the matching ones)",
+            exit_code=code,
+        )
+
+
+@user_task
+def lint(c):
+    """Check the code with ruff: lint rules and formatting."""
+    env = ensure_environment()
+    failed = [
+        step
+        for step, arguments in (
+            ("ruff check", ("-m", "ruff", "check", ".")),
+            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+        )
+        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+    ]
+    if failed:
+        raise CommandError(
+            f"{' and '.join(failed)} found problems (listed above): `invoke format` "
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+        )
+
+
+@user_task(name="format")
+def format_(c):
+    """Format the code and apply ruff's safe fixes."""
+    run_in_environment("-m", "ruff", "format", ".")
+    run_in_environment("-m", "ruff", "check", "--fix", ".")
+
+
+@user_task(
+    help={
+        "host": "Address to listen on (default 127.0.0.1: this machine only)",
+        "port": "Port to listen on (default 8020, as ixoncdkingress)",
+        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+    }
+)
+def serve(c, host="127.0.0.1", port=8020, docdb="auto"):
+    """Serve the functions on http://127.0.0.1:8020/; edits apply on the next call.
+
+    Runs ixoncdkingress's own request handling with one document store for the whole run
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Ctrl-C stops it.
+    """
+    env = ensure_environment()
+    command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
+    code = processes.run_foreground([*command, "--docdb", docdb], ROOT)
+    if code != 0:
+        raise Exit(code=code)
+
+
+@user_task(
+    iterable=["arg"],
+    help={
+        "name": "The function as module.function, for example example.greet",
+        "arg": "An argument as key=value (a string); repeat for more",
+        "json": "Arguments as a JSON object, for typed values: '{\"limit\": 5}'",
+        "port": "Port of a running invoke serve (default 8020)",
+    },
+)
+def call(c, name, arg=None, json="", port=8020):
+    """Call a function and print its JSON result (on invoke serve, else in-process).
+
+    Sends the body IXON Cloud sends, with the caller of call_context.yaml. Without a server on
+    the port it runs in-process, with an empty in-memory document store.
+    """
+    arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
+    for item in arg or []:
+        arguments += ["--arg", item]
+    if json:
+        arguments += ["--json", json]
+    run_in_environment(*arguments)
+
+
+@user_task
+def bundle(c):
+    """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
+
+    Holds requirements.txt and functions/ (Python files, plus data files matching the
+    bundle_include patterns of workspace.json); prints the files, size and sha256.
+    """
+    built = bundling.build(ROOT)
+    print("\n".join(built.describe(ROOT)))
+
+
+@user_task(
+    help={
+        "dry_run": "Check and bundle, then show what would be sent where; send nothing",
+        "skip_checks": "Do not run the tests and lint first (says so loudly)",
+        "force": "Upload even a version already deployed to this template",
+        "verbose": "Show every request and answer (the token masked)",
+    }
+)
+def deploy(c, dry_run=False, skip_checks=False, force=False, verbose=False):
+    """Test, lint, bundle and upload the function to IXON Cloud; record the deploy.
+
+    Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
+    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken (README: Deploying).
+    """
+    flags = {
+        "--dry-run": dry_run,
+        "--skip-checks": skip_checks,
+        "--force": force,
+        "--verbose": verbose,
+    }
+    run_in_environment("-m", "devkit.runtime.deploy", *[flag for flag, on in flags.items() if on])
+
+
+@user_task(name="version")
+def version_(c):
+    """Print the workspace's version (from VERSION) alone on the last line."""
+    for problem in versioning.mismatches(ROOT):
+        print(f"WARNING: {problem}: run invoke bump to set both", file=sys.stderr)
+    print(versioning.current(ROOT))
+
+
+@user_task(
+    help={
+        "part": "major, minor or patch to raise that part, or a version like 1.2.3 to set",
+        "dry_run": "Show what would change in each file and change nothing",
+        "allow_dirty": "Bump even when git has uncommitted changes (they stay uncommitted)",
+        "no_commit": "Change the files but do not commit (and so do not tag)",
+        "no_tag": "Commit but do not make the tag vX.Y.Z",
+    }
+)
+def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=False):
+    """Raise the version everywhere, commit "Release X.Y.Z" and tag vX.Y.Z (never pushes).
+
+    Changes VERSION, functions/_version.py, CHANGELOG.md (the Unreleased notes move under the
+    new version) and the "version" of every UI Component manifest.json. Refuses a version that
+    does not go up and, in git, a tree with uncommitted changes other than deployments.json
+    and CHANGELOG.md.
+    """
+    versioning.bump(
+        ROOT,
+        part,
+        dry_run=dry_run,
+        allow_dirty=allow_dirty,
+        commit=not no_commit,
+        tag=not no_tag,
+    )
+
+
+@user_task(
+    help={
+        "name": "Module name: lower-case letters, digits and _ (like thermometer)",
+        "dry_run": "Say which files would be written and write nothing",
+    }
+)
+def new(c, name, dry_run=False):
+    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
+    created = scaffold.create(ROOT, name, dry_run=dry_run)
+    files = f"{created.module.as_posix()} and {created.test.as_posix()}"
+    if dry_run:
+        print(f"Would create {files}")
+        return
+    print(f"Created {files}")
+    print(f"Next: invoke test -k {name}; a UI Component calls it as {name}.hello")
+
+
+@user_task(help={"strict": "Exit 1 when a tool is not ready (for CI and before deploying)"})
+def tools(c, strict=False):
+    """List the tools IXON's AI agent would see and, for any that is not ready, why."""
+    run_in_environment("-m", "devkit.runtime.tools", *(["--strict"] if strict else []))
+
+
+namespace = Collection(
+    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools
+)
