@@ -21,8 +21,9 @@ from typing import Any
 from invoke import Collection, Exit, task
 
 from devkit.errors import UserError, error_line
+from devkit.host import adopt as adopting
 from devkit.host import bundle as bundling
-from devkit.host import environment, processes, scaffold, versioning
+from devkit.host import environment, examples, import_world, legacy, processes, scaffold, versioning
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +78,8 @@ def setup(c, force=False):
     IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
     """
     env = ensure_environment(force=force)
+    for found in legacy.find(ROOT):
+        print(f"WARNING: {found.describe()}", file=sys.stderr)
     print(f"Ready: {env.python}")
 
 
@@ -95,6 +98,9 @@ def test(c, k="", verbose=False):
     if verbose:
         arguments.append("-v")
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
+        print("No tests yet: `invoke new NAME` adds a function with its test")
+        return
     if code == 5:
         raise CommandError(
             "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
@@ -183,8 +189,18 @@ def bundle(c):
     Holds requirements.txt and functions/ (Python files, plus data files matching the
     bundle_include patterns of workspace.json); prints the files, size and sha256.
     """
-    built = bundling.build(ROOT)
+    env = ensure_environment()  # the runtime says which module names are taken
+    modules = import_world.runtime_modules(env.python, ROOT)
+    built = bundling.build(ROOT, runtime_modules=modules or None)
     print("\n".join(built.describe(ROOT)))
+    shipped = examples.state(ROOT).shipped()
+    if shipped:
+        print(
+            f"WARNING: the bundle holds the template's examples unchanged ({', '.join(shipped)}):"
+            " `invoke remove-examples` removes them; `invoke deploy` refuses them unless "
+            "--keep-examples",
+            file=sys.stderr,
+        )
 
 
 @user_task(
@@ -193,9 +209,10 @@ def bundle(c):
         "skip_checks": "Do not run the tests and lint first (says so loudly)",
         "force": "Upload even a version already deployed to this template",
         "verbose": "Show every request and answer (the token masked)",
+        "keep_examples": "Deploy the template's examples too, if still unchanged (refused without)",
     }
 )
-def deploy(c, dry_run=False, skip_checks=False, force=False, verbose=False):
+def deploy(c, *, dry_run=False, skip_checks=False, force=False, verbose=False, keep_examples=False):
     """Test, lint, bundle and upload the function to IXON Cloud; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
@@ -206,6 +223,7 @@ def deploy(c, dry_run=False, skip_checks=False, force=False, verbose=False):
         "--skip-checks": skip_checks,
         "--force": force,
         "--verbose": verbose,
+        "--keep-examples": keep_examples,
     }
     run_in_environment("-m", "devkit.runtime.deploy", *[flag for flag, on in flags.items() if on])
 
@@ -253,7 +271,10 @@ def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=F
 )
 def new(c, name, dry_run=False):
     """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
-    created = scaffold.create(ROOT, name, dry_run=dry_run)
+    scaffold.check_name(ROOT, name)  # the quick refusals first, before any environment
+    env = ensure_environment()
+    modules = import_world.runtime_modules(env.python, ROOT)
+    created = scaffold.create(ROOT, name, dry_run=dry_run, runtime_modules=modules)
     files = f"{created.module.as_posix()} and {created.test.as_posix()}"
     if dry_run:
         print(f"Would create {files}")
@@ -268,6 +289,97 @@ def tools(c, strict=False):
     run_in_environment("-m", "devkit.runtime.tools", *(["--strict"] if strict else []))
 
 
+@user_task(
+    help={
+        "path": "Folder of the IXON workspace or app repository to bring in (holds functions/)",
+        "remove_examples": "Remove the template's examples (still as baked) while adopting",
+        "keep_examples": "Keep the template's examples beside the adopted code",
+        "rewrite_imports": "Rewrite imports of ixoncdkingress 0.0.x (ixoncdkingress.cbc) for 1.x",
+        "force": "Overwrite files of the workspace that you changed",
+        "dry_run": "Show what would be written, removed and left to do; change nothing",
+    }
+)
+def adopt(
+    c,
+    path,
+    *,
+    remove_examples=False,
+    keep_examples=False,
+    rewrite_imports=False,
+    force=False,
+    dry_run=False,
+):
+    """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
+
+    Its code moves in unchanged; the end says what is left to do (README: Moving existing
+    code in). Asks whether to remove the template's examples unless told.
+    """
+    if remove_examples and keep_examples:
+        raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
+    if not remove_examples and not keep_examples and examples.state(ROOT).unchanged:
+        remove_examples = _ask_about_examples()
+    env = environment.environment_for(ROOT)
+    modules = import_world.runtime_modules(env.python, ROOT) if env.python.exists() else ()
+    options = adopting.Options(
+        remove_examples=remove_examples,
+        force=force,
+        dry_run=dry_run,
+        rewrite_imports=rewrite_imports,
+    )
+    plan = adopting.adopt(ROOT, Path(path), options, modules)
+    print("\n".join(adopting.describe(ROOT, plan, dry_run=dry_run)))
+
+
+def _ask_about_examples() -> bool:
+    """Ask whether to remove the examples; refuse when nobody can answer (scripts, CI)."""
+    if not sys.stdin.isatty():
+        raise adopting.AdoptError(
+            "say whether to remove the template's examples: --remove-examples or "
+            "--keep-examples (nothing was written)"
+        )
+    answer = input("Remove the template's example functions and tests? [Y/n] ").strip().lower()
+    return answer in ("", "y", "yes")
+
+
+@user_task(help={"dry_run": "Say which files would be removed and remove nothing"})
+def remove_examples(c, dry_run=False):
+    """Remove the template's example functions and tests that are still as baked."""
+    state = examples.remove(ROOT, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    if state.unchanged:
+        print(f"{verb} {', '.join(state.unchanged)}")
+    else:
+        print("No example left as baked: nothing to remove")
+    if state.changed:
+        print(f"Kept {', '.join(state.changed)}: changed since baked, so yours now")
+
+
+@user_task(help={"dry_run": "Say which files would change and change nothing"})
+def rewrite_imports(c, dry_run=False):
+    """Rewrite imports of ixoncdkingress 0.0.x (ixoncdkingress.cbc, CbcContext) for 1.x."""
+    changed = legacy.rewrite_files(ROOT, dry_run=dry_run)
+    if not changed:
+        print("No imports of ixoncdkingress 0.0.x found")
+        return
+    print(f"{'Would rewrite' if dry_run else 'Rewrote'} {', '.join(changed)}")
+    if legacy.old_pin(ROOT / "requirements.txt"):
+        print(f"Next: pin ixoncdkingress=={legacy.CURRENT_RELEASE} in requirements.txt")
+
+
 namespace = Collection(
-    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools
+    setup,
+    test,
+    lint,
+    format_,
+    serve,
+    call,
+    bundle,
+    deploy,
+    version_,
+    bump,
+    new,
+    tools,
+    adopt,
+    remove_examples,
+    rewrite_imports,
 )

@@ -580,12 +580,10 @@ def _review(root: Path, result: Plan, runtime_modules: frozenset[str], options: 
     for relative, data in functions.items():
         tree = _parse(data, relative)
         if tree is not None:
-            described += [f"{relative}:{line}" for line in app_descriptions(tree)]
-    if len({place.partition(":")[0] for place in described}) > 1:
-        result.left.append(
-            f"AppDescription is created in {' and '.join(described)}: IXON allows one per app "
-            '("App description already created"): keep one'
-        )
+            described += [f"{relative}:{line}" for line in import_world.app_descriptions(tree)]
+    clash = import_world.app_description_clash(described)
+    if clash:
+        result.left.append(clash)
     _review_tests(root, result, tests)
     grants = sorted(
         {name for relative, data in functions.items() for name in _api_names(data, relative)}
@@ -615,22 +613,6 @@ def _old_imports(tree: ast.AST, shown: str) -> list[legacy.OldImport]:
             if module == legacy.OLD_PACKAGE or module.startswith(legacy.OLD_PACKAGE + ".")
         ]
     return found
-
-
-def app_descriptions(tree: ast.AST) -> list[int]:
-    """The lines where a module creates an `AppDescription(...)`."""
-    lines = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            function = node.func
-            name = (
-                function.attr
-                if isinstance(function, ast.Attribute)
-                else getattr(function, "id", "")
-            )
-            if name == "AppDescription":
-                lines.append(node.lineno)
-    return lines
 
 
 def _api_names(data: bytes, shown: str) -> list[str]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, ids, walk, workspace_file
+from devkit.host import files, ids, import_world, legacy, walk, workspace_file
 
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
@@ -160,6 +160,9 @@ def check_requirements(root: Path) -> None:
             f"{REQUIREMENTS} is missing: IXON Cloud installs it; create it with "
             f"{RUNTIME}==<version> and your other requirements, each pinned with =="
         )
+    old = legacy.old_pin(path)
+    if old:
+        raise BundleError(legacy.pin_message(path, *old))
     names = set()
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
@@ -261,16 +264,65 @@ def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ())
         )
 
 
-def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
+def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[str]) -> None:
+    """Refuse what would not import in IXON Cloud: imports of ixoncdkingress 0.0.x, modules
+    that shadow the functions package or a module the runtime has imported, and a second
+    AppDescription (devkit.host.import_world)."""
+    old = []
+    described = []
+    for relative in chosen:
+        path = root / PACKAGE / relative
+        if path.suffix != ".py":
+            continue
+        shown = f"{PACKAGE}/{relative}"
+        old += legacy.imports_in(path, shown)
+        try:
+            tree = ast.parse(path.read_bytes(), filename=shown)
+        except (SyntaxError, ValueError):
+            continue
+        described += [f"{shown}:{line}" for line in import_world.app_descriptions(tree)]
+    if old:
+        more = f" (and {len(old) - 1} more such import(s))" if len(old) > 1 else ""
+        raise BundleError(
+            f"{old[0].describe()}{more}: IXON Cloud could not import it; `invoke "
+            "rewrite-imports` rewrites them"
+        )
+    shadows = import_world.shadows(root / PACKAGE, frozenset(runtime_modules))
+    if shadows:
+        more = f" (and {len(shadows) - 1} more)" if len(shadows) > 1 else ""
+        raise BundleError(shadows[0].describe() + more)
+    clash = import_world.app_description_clash(described)
+    if clash:
+        raise BundleError(clash)
+
+
+def loaded_by_runtime(root: Path) -> frozenset[str]:
+    """The modules the workspace's runtime has imported before it imports yours (asked of
+    its environment; without one, the standard library's names)."""
+    from devkit.host import environment  # noqa: PLC0415
+
+    python = environment.environment_for(root).python
+    found = import_world.runtime_modules(python, root) if python.exists() else frozenset()
+    return found or frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def build(
+    root: Path, *, secrets: Iterable[str] = (), runtime_modules: Iterable[str] | None = None
+) -> Bundle:
     """Check the sources, then write dist/<slug>-<version>.zip; the Bundle, or BundleError.
 
-    `secrets` are strings (the access token) that must not appear in any bundled file.
+    `secrets` are strings (the access token) that must not appear in any bundled file;
+    `runtime_modules` the names no module of functions/ may have (default: asked of the
+    workspace's environment).
     """
     root = root.resolve()
     version = read_version(root)
     check_requirements(root)
     chosen, left_out = collect(root)
     check_sources(root, chosen, _known_secrets(root, secrets))
+    if runtime_modules is None:
+        runtime_modules = loaded_by_runtime(root)
+    check_imports(root, chosen, runtime_modules)
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
     entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import workspace_file
+from devkit.host import legacy, workspace_file
 
 #: Use this environment instead of `<workspace>/.venv` (CI caches, shared test environments).
 VENV_VARIABLE = "IXON_VENV"
@@ -165,6 +165,9 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     Fast when nothing changed: it compares a digest of the requirement files with the one
     recorded at the last install and returns at once.
     """
+    old = legacy.old_pin(root / "requirements.txt")
+    if old:  # it would install, then fail at every import: refuse before installing
+        raise SetupError(legacy.pin_message(root / "requirements.txt", *old))
     version = workspace_python_version(root)
     env = environment_for(root)
     if not force and is_ready(env, version):

@@ -21,6 +21,7 @@ Standard library only, Python 3.9+.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 from dataclasses import dataclass
@@ -93,3 +94,29 @@ def runtime_modules(python: Path | str, root: Path, timeout: float = 60) -> froz
     except (OSError, subprocess.TimeoutExpired, ValueError):
         names = []
     return frozenset(name for name in names if isinstance(name, str))
+
+
+def app_descriptions(tree: ast.AST) -> list[int]:
+    """The lines where a module creates an `AppDescription(...)`: ixoncdkingress allows one
+    per app and fails the second module's import with "App description already created"."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else ""
+            name = name or getattr(function, "id", "")
+            if name == "AppDescription":
+                lines.append(node.lineno)
+    return lines
+
+
+def app_description_clash(places: list[str]) -> str | None:
+    """The line naming the modules that create an app description, when more than one does;
+    `places` are `path:line` strings."""
+    if len({place.partition(":")[0] for place in places}) < 2:
+        return None
+    return (
+        f"AppDescription is created in {' and '.join(places)}: ixoncdkingress allows one per "
+        'app (the second import fails with "App description already created"): keep one '
+        "(`invoke remove-examples` removes the template's, in functions/assistant.py)"
+    )

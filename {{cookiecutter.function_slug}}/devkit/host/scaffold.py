@@ -8,6 +8,7 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,33 +16,10 @@ from devkit.errors import UserError
 
 MODULE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_LENGTH = 40
-#: Names ixoncdkingress would not load as your module: it imports a function module by its
-#: bare name, so a module already imported under that name (the standard library, the
-#: runtime and its dependencies) wins over yours.
-TAKEN = frozenset(
-    {
-        "functions",
-        "devkit",
-        "tests",
-        "conftest",
-        "tasks",
-        "ixoncdkingress",
-        "pydantic",
-        "pydantic_core",
-        "pymongo",
-        "bson",
-        "gridfs",
-        "requests",
-        "urllib3",
-        "docker",
-        "cryptography",
-        "yaml",
-        "dominate",
-        "mongomock",
-        "pytest",
-        "invoke",
-    }
-)
+#: Names of the workspace itself and of its test tools: with functions/ first on sys.path
+#: (as ixoncdkingress puts it), a module of that name would hide them. The names the runtime
+#: has imported are asked of the runtime itself (`runtime_modules` of `check_name`).
+TAKEN = frozenset({"functions", "devkit", "tests", "conftest", "tasks", "pytest", "mongomock"})
 
 FUNCTION_TEMPLATE = '''\
 """Say here what the functions of this module are for.
@@ -107,8 +85,13 @@ def stdlib_modules() -> frozenset[str]:
     return frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
-def check_name(root: Path, name: str) -> None:
-    """Raise ScaffoldError when `name` cannot be a new function module of the workspace."""
+def check_name(root: Path, name: str, runtime_modules: Iterable[str] = ()) -> None:
+    """Raise ScaffoldError when `name` cannot be a new function module of the workspace.
+
+    `runtime_modules` are the modules the runtime has imported before yours
+    (`devkit.host.import_world.runtime_modules`): ixoncdkingress imports a function module by
+    its bare name, so a loaded module of that name would run instead of yours.
+    """
     if not MODULE_NAME.fullmatch(name) or len(name) > MAX_LENGTH:
         suggestion = re.sub(r"\W+", "_", name.strip().lower()).strip("_")[:MAX_LENGTH]
         if not MODULE_NAME.fullmatch(suggestion) or keyword.iskeyword(suggestion):
@@ -125,7 +108,7 @@ def check_name(root: Path, name: str) -> None:
         )
     if keyword.iskeyword(name):
         raise ScaffoldError(f"{name!r} is a Python keyword: pick another name, like {name}_tools")
-    if name in TAKEN or name in stdlib_modules():
+    if name in TAKEN or name in stdlib_modules() or name in set(runtime_modules):
         raise ScaffoldError(
             f"{name!r} is the name of a module Python or ixoncdkingress already imports, so "
             f"ixoncdkingress would load that one instead of yours: pick another name, like "
@@ -143,9 +126,11 @@ def check_name(root: Path, name: str) -> None:
             )
 
 
-def create(root: Path, name: str, *, dry_run: bool = False) -> Created:
+def create(
+    root: Path, name: str, *, dry_run: bool = False, runtime_modules: Iterable[str] = ()
+) -> Created:
     """Write `functions/NAME.py` and `tests/test_NAME.py`; all or nothing."""
-    check_name(root, name)
+    check_name(root, name, runtime_modules)
     created = Created(Path("functions") / f"{name}.py", Path("tests") / f"test_{name}.py")
     if dry_run:
         return created

@@ -154,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     except calls.CallContextError as error:
         raise InputError(str(error)) from None
     body = calls.encode(calls.request_body(options.name, arguments, context=context))
+    from devkit.runtime import ingress  # noqa: PLC0415 - imports ixoncdkingress
+
+    note = ingress.context_files_note(ROOT)
+    if note:
+        print(f"Note: {note}", file=sys.stderr)
     if server_answers(options.port):
         result = call_server(options.port, body, options.name)
     else:

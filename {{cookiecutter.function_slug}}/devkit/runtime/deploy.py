@@ -1,6 +1,7 @@
 """`invoke deploy`: settings, release rules, checks, bundle, upload, record; in that order.
 
 1. The settings are loaded and checked (no request is made with a bad one).
+   The template's examples, still as baked, are refused first (`--keep-examples` ships them).
 2. A version already deployed to the same template is refused (`invoke bump` first) unless
    forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning.
 3. The workspace's tests and lint run (unless skipped, which is said loudly).
@@ -25,7 +26,7 @@ from pathlib import Path
 from devkit.errors import UserError, main_wrapper
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
-from devkit.host import settings
+from devkit.host import examples, settings
 from devkit.runtime import ixon_api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,7 @@ class Options:
     skip_checks: bool = False
     force: bool = False
     verbose: bool = False
+    keep_examples: bool = False
 
 
 def _warn(text: str) -> None:
@@ -63,6 +65,11 @@ def deploy(
 ) -> bundling.Bundle:
     """Deploy the workspace at `root`; the uploaded (or, in a dry run, built) bundle."""
     root = root.resolve()
+    shipped = examples.state(root).shipped()
+    if shipped and not options.keep_examples:
+        raise DeployError(examples.refusal(shipped))
+    if shipped:
+        warn(f"WARNING: --keep-examples: deploying the template's examples {', '.join(shipped)}")
     try:
         config = settings.load(root, warn=warn)
     except settings.SettingsError as error:
@@ -200,7 +207,7 @@ def run_checks(root: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`python -m devkit.runtime.deploy [--dry-run] ...`, as `invoke deploy` runs it."""
     parser = argparse.ArgumentParser(prog="invoke deploy", description=__doc__.splitlines()[0])
-    for flag in ("--dry-run", "--skip-checks", "--force", "--verbose"):
+    for flag in ("--dry-run", "--skip-checks", "--force", "--verbose", "--keep-examples"):
         parser.add_argument(flag, action="store_true")
     options = parser.parse_args(argv)
     root = ROOT
@@ -211,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             skip_checks=options.skip_checks,
             force=options.force,
             verbose=options.verbose,
+            keep_examples=options.keep_examples,
         ),
         run_checks=lambda: run_checks(root),
     )

@@ -7,12 +7,22 @@ conftest.py of yours never hides it.
   user/company/asset/agent of `call_context.yaml` and a fresh in-memory document store.
 - `client`: calls a function by name through ixoncdkingress's own request handling, with the
   JSON body IXON Cloud posts, so a test takes the same path as a call in production.
-- `document_store`: the in-memory MongoDB behind both, fresh for every test.
+- `document_store`: the in-memory MongoDB behind both, fresh for every test; with
+  `IXON_TEST_MONGODB_URI=mongodb://...` a real MongoDB instead, whose database of the
+  calling company is emptied at the start of every test.
+
+Before any test module (or a conftest.py) is imported, the plugin refuses what would not
+import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
+module the runtime has already imported, and imports of ixoncdkingress 0.0.x. The header says
+which context values file is used when another one is ignored.
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +30,56 @@ import mongomock
 import pytest
 from ixoncdkingress.function.context import FunctionContext
 
+from devkit.host import import_world, legacy
+from devkit.runtime import ingress, testing
 from devkit.runtime import request_body as calls
-from devkit.runtime import testing
 
 ROOT = Path(__file__).resolve().parents[2]
+#: A MongoDB server for the tests instead of the in-memory one (README: Writing tests).
+MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
+
+
+def workspace_problems(root: Path = ROOT) -> list[str]:
+    """What keeps the workspace's code from importing as it would in IXON Cloud."""
+    problems = [found.describe() for found in legacy.find(root)]
+    if problems:
+        problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
+    loaded = import_world.runtime_modules(sys.executable, root)
+    problems += [shadow.describe() for shadow in import_world.shadows(root / "functions", loaded)]
+    return problems
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Refuse, before a test module or conftest.py is imported, code that cannot import."""
+    problems = workspace_problems(ROOT)
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    note = ingress.context_files_note(ROOT)
+    return [f"Note: {note}"] if note else []
 
 
 @pytest.fixture
-def document_store() -> mongomock.MongoClient:
-    """An empty in-memory MongoDB server, shaped like `pymongo.MongoClient`."""
-    return mongomock.MongoClient()
+def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
+    """An empty MongoDB, shaped like `pymongo.MongoClient`: in memory, or the server of
+    IXON_TEST_MONGODB_URI (the calling company's database emptied first)."""
+    uri = os.environ.get(MONGODB_URI_VARIABLE, "").strip()
+    if not uri:
+        yield mongomock.MongoClient()
+        return
+    import pymongo  # noqa: PLC0415 - comes with ixoncdkingress
+
+    client: Any = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    company = (call_context.get("company") or {}).get("publicId")
+    if company:
+        client.drop_database(company)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +103,7 @@ def context_values() -> dict[str, Any]:
 def function_context(
     context_values: dict[str, Any],
     call_context: dict[str, Any],
-    document_store: mongomock.MongoClient,
+    document_store: Any,
 ) -> FunctionContext:
     """A real `FunctionContext`, as ixoncdkingress builds it for a call."""
     return testing.make_function_context(
@@ -62,8 +112,6 @@ def function_context(
 
 
 @pytest.fixture
-def client(
-    call_context: dict[str, Any], document_store: mongomock.MongoClient
-) -> testing.FunctionClient:
+def client(call_context: dict[str, Any], document_store: Any) -> testing.FunctionClient:
     """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`."""
     return testing.FunctionClient(ROOT, call_context, store=document_store)

@@ -56,10 +56,43 @@ def make_app(config: Config) -> Callable[..., Any]:
     return functools.partial(wsgi.restapi_wsgi, config, Servlet(config))
 
 
-def importable(root: Path = ROOT) -> None:
-    """Let `functions.x` and `from functions import helpers` import, as they do in IXON Cloud."""
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+def enter_import_world(root: Path = ROOT) -> None:
+    """Resolve modules as ixoncdkingress does in IXON Cloud: the functions folder first on
+    `sys.path` (a bare `import helpers` or `from app import x` works), the workspace root after
+    it (`from functions import helpers` works). Tests get the same order from pyproject's
+    `pythonpath`, so whatever imports in one imports in all (devkit.host.import_world)."""
+    for folder in (str(root), str(root / "functions")):
+        while folder in sys.path:
+            sys.path.remove(folder)
+        sys.path.insert(0, folder)
+
+
+#: The files ixoncdkingress reads the local configuration values from, first found wins.
+CONTEXT_FILES = ("context_values.yaml", "context_values.json", "context_config.json")
+
+
+def context_files_note(root: Path = ROOT) -> str | None:
+    """One line saying which context values file is used and which is ignored, when more
+    than one is there or only IXON's legacy `context_config.json` is; else None."""
+    present = [name for name in CONTEXT_FILES if (root / name).is_file()]
+    if not present or present == ["context_values.yaml"]:
+        return None
+    used, ignored = present[0], present[1:]
+    if not ignored:
+        return (
+            f"{used} is used (ixoncdkingress prefers context_values.yaml): move its values "
+            "there (`invoke adopt` does) and delete it"
+            + (
+                "; ixoncdkingress copies the legacy file's values to context_values.json"
+                if used == "context_config.json"
+                else ""
+            )
+        )
+    return (
+        f"{used} is used; {' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} "
+        f"ignored (ixoncdkingress reads only the first of {', '.join(CONTEXT_FILES)}): "
+        "move what you need into the one used and delete the other"
+    )
 
 
 @contextmanager

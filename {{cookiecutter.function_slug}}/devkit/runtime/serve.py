@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop.receive)
 
-    ingress.importable(ROOT)
+    ingress.enter_import_world(ROOT)
     config = ingress.make_config(
         ROOT, host=arguments.host, port=arguments.port, log_level=None, environ=os.environ
     )
@@ -280,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
         log.info(line)
+    note = ingress.context_files_note(ROOT)
+    if note:
+        log.warning(note)
     try:
         return _serve(arguments, config, store, stop, log)
     finally:

@@ -102,7 +102,7 @@ class FunctionClient:
     config: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        ingress.importable(self.root)
+        ingress.enter_import_world(self.root)
         self._config = ingress.make_config(self.root, log_level="WARNING")
         self._app = ingress.make_app(self._config)
 

@@ -14,6 +14,7 @@ and only uses the standard library.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import inspect
 import json
@@ -63,8 +64,9 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
     """
     from ixoncdkingress.function import caller  # noqa: PLC0415 - only in the environment
 
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))  # `from functions import x`, as in IXON Cloud
+    from devkit.runtime import ingress  # noqa: PLC0415
+
+    ingress.enter_import_world(root)  # modules resolve as in IXON Cloud
     cbc_path = str(root / "functions")
     lists = (caller.list_agent_tools, caller.list_agent_tools_issues, caller.get_app_description)
     for cached in lists:
@@ -82,7 +84,30 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
         else:
             tools.append(_tool(entry, ready=False))
     tools.sort(key=lambda tool: tool["name"])
-    return {"app": dict(app), "tools": tools, "modules": modules}
+    code = _code_problems(root)
+    clash = next((line for line in code if line.startswith("AppDescription ")), "")
+    for module in modules:
+        if clash and "App description already created" in module["problem"]:
+            module["problem"] += f" ({clash.partition(':')[0]}...: see above)"
+    return {"app": dict(app), "tools": tools, "modules": modules, "code": code}
+
+
+def _code_problems(root: Path) -> list[str]:
+    """What keeps modules from importing that the code itself shows: imports of
+    ixoncdkingress 0.0.x, and more than one module creating an AppDescription."""
+    from devkit.host import import_world, legacy  # noqa: PLC0415
+
+    found = [old.describe() for old in legacy.find(root, ("functions",))]
+    places = []
+    for path in legacy.python_files(root, ("functions",)):
+        shown = path.relative_to(root).as_posix()
+        try:
+            tree = ast.parse(path.read_bytes(), filename=shown)
+        except (SyntaxError, ValueError):
+            continue
+        places += [f"{shown}:{line}" for line in import_world.app_descriptions(tree)]
+    clash = import_world.app_description_clash(places)
+    return found + ([clash] if clash else [])
 
 
 def _tool(definition: dict[str, Any], *, ready: bool) -> dict[str, Any]:
@@ -172,7 +197,10 @@ def _call_warnings(function: Any) -> list[str]:
                 "it and ixoncdkingress does not pass it on (add a type hint)"
             )
     returned = signature.return_annotation
-    if inspect.isclass(returned) and issubclass(returned, BaseModel):
+    # A decorator between @expose and the function (functools.wraps) may turn what the
+    # function returns into JSON: then its annotation says nothing about what is sent.
+    wrapped = hasattr(function, "__wrapped__")
+    if not wrapped and inspect.isclass(returned) and issubclass(returned, BaseModel):
         found.append(
             f"it returns a pydantic model ({returned.__name__}), which ixoncdkingress cannot "
             "send as JSON (the call fails): return a TypedDict or model.model_dump(mode='json')"
@@ -215,6 +243,7 @@ def render(report: dict[str, Any]) -> str:
             "No app description: create AppDescription(short_name=..., description=...) "
             "from ixoncdkingress.types in a function module, so the agent knows the app"
         )
+    lines += [f"Problem: {line}" for line in report.get("code", [])]
     ready = [tool for tool in report["tools"] if tool["ready"]]
     hidden = [tool for tool in report["tools"] if not tool["ready"]]
     if not report["tools"] and not report["modules"]:
@@ -301,6 +330,7 @@ def deploy_warnings(root: Path, python: Path | str, timeout: float = 120) -> lis
         f"module {module['module']} does not import: {module['problem']}"
         for module in report["modules"]
     ]
+    found += report.get("code", [])
     if found:
         found.append("run `invoke tools` for details")
     return found
