@@ -83,7 +83,9 @@ def test_a_copied_test_suite_with_its_own_conftest_keeps_the_workspace_fixtures(
 
     result = invoke(workspace, "test", "-k", "test_example or test_notes", "--verbose")
 
-    assert "test_example.py::test_greet_by_name_through_ixoncdkingress PASSED" in result.stdout
+    assert (
+        "test_example.py::test_a_call_by_name_goes_through_ixoncdkingress PASSED" in result.stdout
+    )
     assert "fixture 'client' not found" not in result.stdout
 
 
@@ -306,11 +308,12 @@ def test_the_adopted_suite_runs_on_its_own_mongodb(adopted, own_venv, mongo):
     assert "test_mailer.py::test_mail_is_queued PASSED" in result.stdout
 
 
-def test_the_adopted_suite_runs_on_the_workspace_document_store(adopted, own_venv, tmp_path):
-    project = tmp_path / "rewired"
+def rewired(adopted: Path, folder: Path) -> Path:
+    """A copy of the adopted workspace whose suite takes the README's recipe: its MongoDB
+    fixture hands out the workspace's `document_store`."""
+    project = folder / "rewired"
     shutil.copytree(adopted, project, ignore=shutil.ignore_patterns("__pycache__"))
     conftest = project / "tests" / "conftest.py"
-    # The README's recipe: the suite's MongoDB fixture hands out the workspace's store.
     source = conftest.read_text(encoding="utf-8")
     start = source.index("@pytest.fixture\ndef mongo_client")
     end = source.index("@pytest.fixture\ndef context")
@@ -320,10 +323,41 @@ def test_the_adopted_suite_runs_on_the_workspace_document_store(adopted, own_ven
         + source[end:],
         encoding="utf-8",
     )
+    return project
+
+
+def test_the_adopted_suite_runs_on_the_workspace_document_store(adopted, own_venv, tmp_path):
+    project = rewired(adopted, tmp_path)
 
     result = invoke(project, "test", IXON_VENV=own_venv, MONGO_PORT="9", check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def mongo_script(python: Path, uri: str, script: str) -> str:
+    """Run `script` (with `client`, a pymongo client of `uri`) in `python`; its output."""
+    code = f"import sys, pymongo\nclient = pymongo.MongoClient(sys.argv[1])\n{script}"
+    ran = subprocess.run(
+        [str(python), "-c", code, uri], capture_output=True, text=True, timeout=60, check=True
+    )
+    return ran.stdout
+
+
+def test_the_workspace_document_store_can_be_a_mongodb_server(adopted, own_venv, tmp_path, mongo):
+    project = rewired(adopted, tmp_path)
+    uri = f"mongodb://127.0.0.1:{mongo}/"
+    python = Path(own_venv) / "bin" / "python"
+    invoke(adopted, "setup", IXON_VENV=own_venv)
+    seed = (
+        "client['0000-0000-0000-0000-0001'].c.insert_one({'old': 1}); client.other.c.insert_one({})"
+    )
+    mongo_script(python, uri, seed)
+
+    result = invoke(project, "test", IXON_VENV=own_venv, IXON_TEST_MONGODB_URI=uri, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The calling company's database was emptied, the tests' own dropped, the rest kept.
+    assert mongo_script(python, uri, "print(client.list_database_names())").strip() == "['other']"
 
 
 def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_venv):

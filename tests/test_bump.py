@@ -393,10 +393,10 @@ def test_bump_deploy_bump_deploy_needs_no_flags(repo, shared_venv, tmp_path):
         point_workspace_at(repo, api)
 
         invoke(repo, "bump", "patch")
-        invoke(repo, "deploy", IXON_API_ACCESS_TOKEN=TOKEN)
-        again = invoke(repo, "deploy", check=False, IXON_API_ACCESS_TOKEN=TOKEN)
+        invoke(repo, "deploy", "--keep-examples", IXON_API_ACCESS_TOKEN=TOKEN)
+        again = invoke(repo, "deploy", "--keep-examples", check=False, IXON_API_ACCESS_TOKEN=TOKEN)
         invoke(repo, "bump", "minor")  # the deploy record changed: no --allow-dirty needed
-        invoke(repo, "deploy", IXON_API_ACCESS_TOKEN=TOKEN)
+        invoke(repo, "deploy", "--keep-examples", IXON_API_ACCESS_TOKEN=TOKEN)
 
     assert "invoke bump" in refused(again)
     assert len(api.uploads) == 2

@@ -42,10 +42,11 @@ def project(workspace: Path, api: StandIn) -> Path:
 def deploy(
     project: Path, *arguments: str, token: str | None = TOKEN, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`invoke deploy ARGUMENTS`, the token in IXON_API_ACCESS_TOKEN unless None."""
+    """`invoke deploy ARGUMENTS`, the token in IXON_API_ACCESS_TOKEN unless None; the baked
+    workspace's examples are what these tests deploy, so with --keep-examples."""
     if token is not None:
         env["IXON_API_ACCESS_TOKEN"] = token
-    result = invoke(project, "deploy", *arguments, check=False, **env)
+    result = invoke(project, "deploy", "--keep-examples", *arguments, check=False, **env)
     output = result.stdout + result.stderr
     assert TOKEN not in output, "the access token leaked into the output"
     assert "Traceback" not in output

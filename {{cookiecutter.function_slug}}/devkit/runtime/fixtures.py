@@ -8,8 +8,8 @@ conftest.py of yours never hides it.
 - `client`: calls a function by name through ixoncdkingress's own request handling, with the
   JSON body IXON Cloud posts, so a test takes the same path as a call in production.
 - `document_store`: the in-memory MongoDB behind both, fresh for every test; with
-  `IXON_TEST_MONGODB_URI=mongodb://...` a real MongoDB instead, whose database of the
-  calling company is emptied at the start of every test.
+  `IXON_TEST_MONGODB_URI=mongodb://...` a real MongoDB instead, where each test starts with
+  the calling company's database empty and the databases it creates are dropped after it.
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
@@ -65,7 +65,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.fixture
 def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
     """An empty MongoDB, shaped like `pymongo.MongoClient`: in memory, or the server of
-    IXON_TEST_MONGODB_URI (the calling company's database emptied first)."""
+    IXON_TEST_MONGODB_URI (the calling company's database is emptied first, and the
+    databases a test creates are dropped after it: use a server for tests only)."""
     uri = os.environ.get(MONGODB_URI_VARIABLE, "").strip()
     if not uri:
         yield mongomock.MongoClient()
@@ -76,9 +77,13 @@ def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
     company = (call_context.get("company") or {}).get("publicId")
     if company:
         client.drop_database(company)
+    before = set(client.list_database_names())
     try:
         yield client
     finally:
+        # What the test made goes, so the next one starts empty too; what was there stays.
+        for name in set(client.list_database_names()) - before | ({company} - {None}):
+            client.drop_database(name)
         client.close()
 
 

@@ -6,4 +6,6 @@ def test_mail_is_queued(context):
 
     assert answer["queued"] is True
     assert answer["from"] == "tests@example.com"
-    assert context.document_db_client.find_one({"kind": "mail"})["to"] == "ops@example.com"
+    assert (
+        context.document_db_client.find_one(filter_map={"kind": "mail"})["to"] == "ops@example.com"
+    )
