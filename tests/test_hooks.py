@@ -104,6 +104,24 @@ def test_unchosen_options_are_removed(tmp_path):
     assert (tmp_path / ".gitlab-ci.yml").exists()
 
 
+def test_examples_are_removed_and_the_template_files_recorded(tmp_path):
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "tests").mkdir()
+    for relative in (*post_gen.EXAMPLE_FILES, *post_gen.TEMPLATE_FILES):
+        (tmp_path / relative).write_text(f"# {relative}\n")
+    (tmp_path / "workspace.json").write_text('{"function_slug": "x"}')
+
+    removed = post_gen.remove_examples(tmp_path)
+    recorded = post_gen.record_template_files(tmp_path)
+
+    assert removed == list(post_gen.EXAMPLE_FILES)
+    assert not (tmp_path / "functions" / "assistant.py").exists()
+    settings = json.loads((tmp_path / "workspace.json").read_text())
+    assert settings["function_slug"] == "x"
+    assert settings["examples"] == {} == recorded["examples"]
+    assert sorted(settings["template_files"]) == sorted(post_gen.TEMPLATE_FILES)
+
+
 def test_tool_caches_are_removed(tmp_path):
     (tmp_path / "functions" / "__pycache__").mkdir(parents=True)
     (tmp_path / "functions" / "__pycache__" / "x.pyc").write_bytes(b"\x8e\x00")
