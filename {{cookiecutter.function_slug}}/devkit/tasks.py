@@ -189,6 +189,7 @@ def bundle(c):
     Holds requirements.txt and functions/ (Python files, plus data files matching the
     bundle_include patterns of workspace.json); prints the files, size and sha256.
     """
+    bundling.check_requirements(ROOT)  # before setting up an environment from them
     env = ensure_environment()  # the runtime says which module names are taken
     modules = import_world.runtime_modules(env.python, ROOT)
     built = bundling.build(ROOT, runtime_modules=modules or None)

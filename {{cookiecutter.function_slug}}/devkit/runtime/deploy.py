@@ -69,7 +69,9 @@ def deploy(
     if shipped and not options.keep_examples:
         raise DeployError(examples.refusal(shipped))
     if shipped:
-        warn(f"WARNING: --keep-examples: deploying the template's examples {', '.join(shipped)}")
+        echo(
+            f"Deploying the template's examples on purpose (--keep-examples): {', '.join(shipped)}"
+        )
     try:
         config = settings.load(root, warn=warn)
     except settings.SettingsError as error:
