@@ -118,9 +118,8 @@ def _compare(variable: str, op: str, value: str, python: tuple[int, ...]) -> Tru
         return same if op == "==" else not same
     if variable == "python_full_version" and (*wanted, 0, 0)[:2] == python:
         # Only MAJOR.MINOR is known: the patch decides, unless the value's patch is 0.
-        if not any(wanted[2:]) and op in ("<", ">="):
-            return op == ">="
-        return None
+        patch_zero = not any(wanted[2:])
+        return (op == ">=") if patch_zero and op in ("<", ">=") else None
     return _holds(op, python, wanted)
 
 
