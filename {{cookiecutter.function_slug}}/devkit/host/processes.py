@@ -22,36 +22,40 @@ GRACE = 10.0
 
 
 def stop_signals() -> tuple[int, ...]:
-    """The signals that ask a task to stop: Ctrl-C, SIGTERM, and on Windows Ctrl-Break."""
-    found = [signal.SIGINT, signal.SIGTERM]
+    """The signals that ask a process to stop: Ctrl-C and SIGTERM, and on Windows Ctrl-Break
+    (what a process started in its own group receives from `ask_to_stop`)."""
     if WINDOWS:
-        found.append(signal.SIGBREAK)  # type: ignore[attr-defined]  # Windows only
-    return tuple(found)
+        return (signal.SIGINT, signal.SIGTERM, signal.SIGBREAK)  # type: ignore[attr-defined]
+    return (signal.SIGINT, signal.SIGTERM)
 
 
-def group_options() -> dict[str, Any]:
-    """Popen options that start a child in its own process group, so a terminal's Ctrl-C
-    reaches only us and we decide what the child gets."""
+def own_group() -> dict[str, Any]:
+    """Popen options that start a child in its own process group, out of reach of the
+    terminal's Ctrl-C: we decide what the child gets, and when."""
     if WINDOWS:
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
     return {"start_new_session": True}
 
 
-def ask_to_stop(process: subprocess.Popen[Any], signum: int = signal.SIGINT) -> None:
-    """Ask a child started with `group_options()` (and its children) to stop, as Ctrl-C
-    would: SIGINT or SIGTERM to its group on POSIX, CTRL_BREAK_EVENT on Windows."""
+def ask_to_stop(process: subprocess.Popen[Any], signum: int, *, group: bool) -> None:
+    """Ask a child to stop as Ctrl-C would. With `group` (a child started with `own_group()`)
+    its whole group: `signum` to the group on POSIX, CTRL_BREAK_EVENT on Windows, the one
+    event Windows delivers to a group. Without it, `signum` to the child alone (POSIX)."""
     if process.poll() is not None:
         return
     try:
         if WINDOWS:
+            # SIGINT cannot be sent on Windows; Ctrl-Break reaches a group of its own.
             process.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
-        else:
+        elif group:
             os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
     except (OSError, ValueError):
         pass  # it has just ended
 
 
-def _kill_group(process: subprocess.Popen[Any]) -> None:
+def _kill(process: subprocess.Popen[Any]) -> None:
     try:
         if WINDOWS:
             process.kill()
@@ -65,30 +69,28 @@ def run_foreground(command: list[str], cwd: Path) -> int:
     """Run the server `command` and pass SIGINT and SIGTERM on to it; its exit code.
 
     Used by the tasks: without it Ctrl-C or a SIGTERM would end invoke before the server had
-    removed its Docker container, or leave the server running on its own. The server runs in
-    its own process group, so the one Ctrl-C it gets is the one passed on here.
+    removed its Docker container, or leave the server running on its own. On POSIX the server
+    stays in the terminal's process group (so closing the terminal ends it too) and each
+    signal is passed on as it is; on Windows, where no SIGINT can be sent to another process,
+    it runs in a group of its own and gets CTRL_BREAK_EVENT.
     """
-    process = subprocess.Popen(command, cwd=cwd, **group_options())
+    process = subprocess.Popen(command, cwd=cwd, **(own_group() if WINDOWS else {}))
 
     def forward(signum: int, frame: Any) -> None:
-        ask_to_stop(process, signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
+        ask_to_stop(process, signum, group=False)
 
     previous = {sig: signal.signal(sig, forward) for sig in stop_signals()}
     try:
-        while True:
-            try:
-                return process.wait()
-            except KeyboardInterrupt:  # pragma: no cover - the handler above takes Ctrl-C
-                ask_to_stop(process)
+        return process.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
 class HeldSignals:
-    """SIGINT and SIGTERM (Ctrl-Break on Windows) held back inside a `with` block: the block
-    sees `received` and decides to finish or to undo. Outside the main thread (where Python
-    cannot take signals) it holds nothing."""
+    """Stop signals (and, on POSIX, SIGHUP: a closed terminal) held back inside a `with`
+    block: the block sees `received` and decides to finish or to undo. Outside the main thread
+    (where Python cannot take signals) it holds nothing."""
 
     def __init__(self) -> None:
         self.signum: int | None = None
@@ -104,7 +106,8 @@ class HeldSignals:
 
     def __enter__(self) -> HeldSignals:
         if threading.current_thread() is threading.main_thread():
-            self._previous = {sig: signal.signal(sig, self._receive) for sig in stop_signals()}
+            held = stop_signals() + (() if WINDOWS else (signal.SIGHUP,))
+            self._previous = {sig: signal.signal(sig, self._receive) for sig in held}
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -126,7 +129,7 @@ def run_stoppable(
         text=True,
         encoding="utf-8",
         errors="replace",
-        **group_options(),
+        **own_group(),
     )
     was_stopped = False
     while True:
@@ -136,11 +139,11 @@ def run_stoppable(
         except subprocess.TimeoutExpired:
             if stopped() and not was_stopped:
                 was_stopped = True
-                ask_to_stop(process, signal.SIGTERM)
+                ask_to_stop(process, signal.SIGTERM, group=True)
                 try:
                     out, err = process.communicate(timeout=grace)
                 except subprocess.TimeoutExpired:
-                    _kill_group(process)
+                    _kill(process)
                     out, err = process.communicate()
                 break
     code = process.returncode
