@@ -32,6 +32,7 @@ from devkit.errors import UserError
 from devkit.host import (
     deploy_record,
     environment,
+    files,
     ids,
     settings,
     versioning,
@@ -764,6 +765,4 @@ def record_test_run(root: Path, exit_code: int, selection: str = "") -> None:
         .isoformat()
         .replace("+00:00", "Z"),
     }
-    from devkit.host import files  # noqa: PLC0415 - only the test task writes
-
     files.write_atomic(path, json.dumps(record, indent=2) + "\n")
