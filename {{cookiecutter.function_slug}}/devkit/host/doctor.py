@@ -448,9 +448,10 @@ def api_access_step(sources: Sources) -> Step:
 def token_step(root: Path, environ: Mapping[str, str], now: datetime) -> Step:
     """The access token: present, well formed, not older than 30 days, readable by you only."""
     name = "Access token"
-    if not str(environ.get(settings.ACCESS_TOKEN, "")).strip() and not (
-        root / settings.TOKEN_FILE
-    ).is_file():
+    if (
+        not str(environ.get(settings.ACCESS_TOKEN, "")).strip()
+        and not (root / settings.TOKEN_FILE).is_file()
+    ):
         return Step(
             name,
             MISSING,
