@@ -255,6 +255,16 @@ def test_a_version_already_deployed_to_the_template_stops_a_deploy(ready: Path) 
     assert "invoke bump" in version.action
 
 
+def test_an_untagged_version_in_git_draws_a_warning_with_how_to_tag_it(tmp_path: Path) -> None:
+    project = bake(tmp_path, git_init="yes")
+
+    version = steps(project)["Version"]
+
+    assert version.status == doctor.WARNING
+    assert "tag v0.1.0 is not at HEAD" in version.detail
+    assert "`git tag -a v0.1.0 -m 0.1.0`" in version.action
+
+
 def test_provisioning_is_a_warning_for_two_business_days(ready: Path) -> None:
     friday = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     record_deploy(ready, friday, company_to_be_provisioned=True)

@@ -533,7 +533,8 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
             WARNING,
             f"{version}, not yet deployed to this template, but tag v{version} is not at HEAD"
             f"{last_text}",
-            "run `invoke bump` to release the code you deploy",
+            f"`invoke bump` releases the next version with its tag (or tag this one: "
+            f"`git tag -a v{version} -m {version}`)",
         )
     tag = f", tag v{version} at HEAD" if state.commit is not None else ""
     if not records:
