@@ -322,6 +322,20 @@ def test_the_email_asks_to_authorise_the_api_names_the_code_uses(ready: Path) ->
     assert TOKEN not in text
 
 
+def test_with_a_template_the_email_asks_only_for_new_ui_component_templates(ready: Path) -> None:
+    add_component(ready, "gauge")
+    write_workspace(ready, ui_components={"gauge": {"template_id": "", "main_page": True}})
+
+    text = doctor.email_requests(ready, environ={})
+
+    assert text.startswith("Subject: UI Component templates for My Cloud Function")
+    assert f"Cloud Function template ID: {TEMPLATE}" in text
+    assert "- gauge: used on a main page; new: please create its page-component-template" in text
+
+    write_workspace(ready, ui_components={"gauge": {"template_id": "PcT0000000A1"}})
+    assert doctor.email_requests(ready, environ={}).startswith("Nothing to ask IXON")
+
+
 # -- the real tasks ----------------------------------------------------------------------------
 
 

@@ -636,6 +636,26 @@ def email_requests(root: Path, environ: Mapping[str, str] | None = None) -> str:
             "Kind regards,",
             "[your name]",
         ]
+    elif _new_components(sources):
+        lines += [
+            f"Subject: UI Component templates for {function_name}",
+            "",
+            "Hello IXON support,",
+            "",
+            "Please create page-component templates for the new UI Components of our Cloud",
+            "Function, so that we can deploy them with IXON's API.",
+            "",
+            f"- Company name: {company_name}",
+            f"- Company ID: {company_id}",
+            f"- Cloud Function name: {function_name}",
+            f"- Cloud Function template ID: {template_id}",
+            *_component_lines(sources),
+            "",
+            "Please send us the page-component-template ID of each new UI Component.",
+            "",
+            "Kind regards,",
+            "[your name]",
+        ]
     used = api_names_used(root)
     if used:
         if lines:
@@ -660,8 +680,8 @@ def email_requests(root: Path, environ: Mapping[str, str] | None = None) -> str:
         ]
     if not lines:
         lines = [
-            f"Nothing to ask IXON: the Cloud Function has its template ID ({template_id}) and "
-            "its code calls no IXON API endpoint."
+            f"Nothing to ask IXON: the Cloud Function has its template ID ({template_id}), "
+            "every UI Component has one, and the code calls no IXON API endpoint."
         ]
     return "\n".join(lines)
 
