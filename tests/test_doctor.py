@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,16 +29,25 @@ TEMPLATE = "AbCdEf123456"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 
 
-@pytest.fixture
-def fresh(tmp_path: Path) -> Path:
-    """A baked workspace without IDs and without a token."""
-    return bake(tmp_path)
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Workspaces baked once for this module: without IDs, and with both."""
+    return {
+        "fresh": bake(tmp_path_factory.mktemp("fresh")),
+        "ready": bake(tmp_path_factory.mktemp("ready"), company_id=COMPANY, template_id=TEMPLATE),
+    }
 
 
 @pytest.fixture
-def ready(tmp_path: Path) -> Path:
+def fresh(tmp_path: Path, baked: dict[str, Path]) -> Path:
+    """A baked workspace without IDs and without a token; yours to change."""
+    return Path(shutil.copytree(baked["fresh"], tmp_path / baked["fresh"].name))
+
+
+@pytest.fixture
+def ready(tmp_path: Path, baked: dict[str, Path]) -> Path:
     """A baked workspace with both IDs and a token file only its owner can read."""
-    project = bake(tmp_path, company_id=COMPANY, template_id=TEMPLATE)
+    project = Path(shutil.copytree(baked["ready"], tmp_path / baked["ready"].name))
     token = project / ".accesstoken"
     token.write_text(TOKEN + "\n")
     token.chmod(0o600)

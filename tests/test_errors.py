@@ -78,6 +78,8 @@ EXPECTED = {
     "DocStoreError",
     "ToolsNotReadyError",
     "CommandError",
+    "DoctorError",
+    "OnlineError",
 }
 
 

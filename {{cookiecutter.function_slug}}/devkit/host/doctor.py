@@ -245,16 +245,14 @@ def python_step(root: Path) -> Step:
     env = environment.environment_for(root)
     if environment.is_ready(env, version):
         return Step(name, DONE, f"Python {version} environment ready at {_shown(root, env.path)}")
-    try:
-        python = environment.find_python(version)
-    except environment.SetupError as error:
-        return Step(name, MISSING, str(error), blocking=True)
-    state = "missing" if not env.python.exists() else "out of date with requirements*.txt"
+    # Finding a Python is `invoke setup`'s job (and slow): it says how to get one when none is.
+    state = "not set up yet" if not env.python.exists() else "out of date with requirements*.txt"
     return Step(
         name,
         WARNING,
-        f"{_shown(root, env.path)} is {state} (Python {version} found at {python})",
-        "run `invoke setup` (every task also does it when needed)",
+        f"{_shown(root, env.path)} is {state}",
+        f"run `invoke setup` (every task also does it when needed; it finds Python {version} "
+        "or says how to get it)",
     )
 
 
@@ -730,11 +728,8 @@ def _records(root: Path, steps: list[Step]) -> list[dict]:
 def _quoted(sources: Sources, setting: settings.Setting) -> str:
     """A setting's value for a message, masked when it holds the access token by mistake."""
     text = f"{setting.name} {json.dumps(setting.value)}"
-    try:
-        token = settings.load_token(sources.root, sources.environ, warn=lambda _line: None)
-    except settings.SettingsError:
-        return text
-    return token.mask(text)
+    token = settings.find_token(sources.root, sources.environ)
+    return token.mask(text) if token else text
 
 
 def _shown(root: Path, path: Path) -> str:
