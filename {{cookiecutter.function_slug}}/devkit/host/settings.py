@@ -182,14 +182,6 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def read_workspace(root: Path) -> dict[str, object]:
-    """The committed workspace settings (`workspace.json`)."""
-    try:
-        return workspace_file.read(root)
-    except workspace_file.WorkspaceFileError as error:
-        raise SettingsError(str(error)) from None
-
-
 def is_loopback(host: str) -> bool:
     """Whether `host` is this machine (where plain http:// cannot leak the token)."""
     if host.lower() in _LOOPBACK_NAMES:
@@ -208,7 +200,7 @@ def load(
     """The deploy settings of the workspace at `root`, checked; SettingsError when not usable."""
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
-    workspace = read_workspace(root)
+    workspace = workspace_file.read(root)
 
     def lookup(name: str, default: str | None = None) -> Setting:
         if environ.get(name, "").strip():
