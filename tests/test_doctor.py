@@ -150,6 +150,17 @@ def test_a_token_pasted_as_a_setting_is_never_shown(ready: Path) -> None:
     assert "********" in found["Company ID"].detail
 
 
+def test_a_broken_workspace_json_is_a_step_not_a_traceback(ready: Path) -> None:
+    (ready / "workspace.json").write_text("{ not json")
+
+    report = doctor.check(ready, environ={})
+
+    first = report.steps[0]
+    assert first.name == "Settings"
+    assert first.blocking
+    assert "workspace.json is not valid JSON" in first.detail
+
+
 # -- the token ----------------------------------------------------------------------------------
 
 

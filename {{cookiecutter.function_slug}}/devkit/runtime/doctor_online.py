@@ -159,7 +159,7 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> setti
         environ[settings.TEMPLATE_ID] = _NO_TEMPLATE
     try:
         return settings.load(root, environ, warn=lambda _line: None)
-    except settings.SettingsError as error:
+    except UserError as error:  # a setting, or workspace.json itself
         raise OnlineError(f"cannot ask IXON: {error}") from None
 
 
