@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from devkit.errors import UserError
 from devkit.host import (
@@ -315,52 +316,59 @@ def tests_step(root: Path) -> Step:
     return Step(name, DONE, f"passed at the last run ({when})")
 
 
+def _id_step(
+    sources: Sources,
+    name: str,
+    *,
+    variable: str,
+    key: str,
+    pattern: re.Pattern[str],
+    kind: str,
+    how: str,
+    hint: str,
+) -> Step:
+    """An ID setting: missing (`how` to get one), malformed (`hint`), or done."""
+    setting = sources.lookup(variable)
+    where = f'"{key}" in {workspace_file.FILE} (or {variable} in .env or CI)'
+    if setting is None:
+        return Step(name, MISSING, f"{variable} is not set", how.format(where=where), blocking=True)
+    if not pattern.fullmatch(setting.value):
+        shown = f"{_quoted(sources, setting)} (from {setting.source})"
+        return Step(name, MISSING, f"{shown} is not a {kind}", hint, blocking=True)
+    return Step(name, DONE, f"{setting.value} (from {setting.source})")
+
+
+#: The two IDs a deploy needs: how each is checked and how to get it.
+_ID_STEPS: dict[str, dict[str, Any]] = {
+    "company": {
+        "name": "Company ID",
+        "variable": settings.COMPANY_ID,
+        "key": "company_id",
+        "pattern": ids.COMPANY_ID,
+        "kind": "company ID",
+        "how": "copy your company's ID from the IXON portal (Settings > Company) into {where}",
+        "hint": f"expected {settings.HINTS[settings.COMPANY_ID]}",
+    },
+    "template": {
+        "name": "Cloud Function template ID",
+        "variable": settings.TEMPLATE_ID,
+        "key": "template_id",
+        "pattern": ids.PUBLIC_ID,
+        "kind": "template ID",
+        "how": f"{TEMPLATE_WAYS}; then put it in {{where}}",
+        "hint": f"expected 12 letters or digits: {TEMPLATE_WAYS}",
+    },
+}
+
+
 def company_step(sources: Sources) -> Step:
     """The company ID: present and well formed."""
-    name = "Company ID"
-    setting = sources.lookup(settings.COMPANY_ID)
-    where = f'"company_id" in {workspace_file.FILE} (or {settings.COMPANY_ID} in .env or CI)'
-    if setting is None:
-        return Step(
-            name,
-            MISSING,
-            f"{settings.COMPANY_ID} is not set",
-            f"copy your company's ID from the IXON portal (Settings > Company) into {where}",
-            blocking=True,
-        )
-    if not ids.COMPANY_ID.fullmatch(setting.value):
-        return Step(
-            name,
-            MISSING,
-            f"{_quoted(sources, setting)} (from {setting.source}) is not a company ID",
-            f"expected {settings.HINTS[settings.COMPANY_ID]}",
-            blocking=True,
-        )
-    return Step(name, DONE, f"{setting.value} (from {setting.source})")
+    return _id_step(sources, **_ID_STEPS["company"])
 
 
 def template_step(sources: Sources) -> Step:
     """The Cloud Function template ID: present and well formed; if not, both ways to get one."""
-    name = "Cloud Function template ID"
-    setting = sources.lookup(settings.TEMPLATE_ID)
-    where = f'"template_id" in {workspace_file.FILE} (or {settings.TEMPLATE_ID} in .env or CI)'
-    if setting is None:
-        return Step(
-            name,
-            MISSING,
-            f"{settings.TEMPLATE_ID} is not set",
-            f"{TEMPLATE_WAYS}; then put it in {where}",
-            blocking=True,
-        )
-    if not ids.PUBLIC_ID.fullmatch(setting.value):
-        return Step(
-            name,
-            MISSING,
-            f"{_quoted(sources, setting)} (from {setting.source}) is not a template ID",
-            f"expected 12 letters or digits: {TEMPLATE_WAYS}",
-            blocking=True,
-        )
-    return Step(name, DONE, f"{setting.value} (from {setting.source})")
+    return _id_step(sources, **_ID_STEPS["template"])
 
 
 def ui_component_steps(sources: Sources) -> list[Step]:
