@@ -3,7 +3,9 @@
 It listens on 127.0.0.1 on a free port and speaks the documented shapes: the discovery document
 at the base URL (with a `BackendComponentTemplateVersionUpload` link holding `{publicId}`), and
 the upload endpoint, which checks the headers IXON requires, keeps the archive it receives and
-answers `{"status": "success", ...}` or IXON's error shape. Faults are injected per endpoint:
+answers `{"status": "success", ...}` or IXON's error shape; `MyUser` and `Company` (read by
+`invoke doctor --online`) answer the user's and the company's names. Faults are injected per
+endpoint ("discovery", "upload", "user" or "company"):
 
     with StandIn(company_id=..., template_id=..., token=...) as api:
         api.fail("upload", status=503, times=2)          # two 503s, then success
@@ -12,6 +14,7 @@ answers `{"status": "success", ...}` or IXON's error shape. Faults are injected 
         api.fail("upload", delay=2.0)                    # slow: a read timeout
         api.upload_link = False                          # discovery without the upload link
         api.provisioning = True                          # companyToBeProvisioned in the answer
+        api.role = "Platform administrator"              # MyUser tells the role in the company
         ...
         api.uploads   # the archives received, as bytes
         api.requests  # every request: method, path, headers
@@ -30,6 +33,8 @@ from typing import Any
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
 APPLICATION_ID = "9J9IZzeT4xN4"
 UPLOAD_PATH = "/api/backend-component-templates/{publicId}/version-upload"
+USER_PATH = "/api/users/me"
+COMPANY_PATH = "/api/companies/{publicId}"
 
 
 @dataclass
@@ -64,6 +69,9 @@ class StandIn:
     application_id: str = APPLICATION_ID
     upload_link: bool = True
     provisioning: bool = False
+    user_name: str = "Ada Lovelace"
+    company_name: str = "Acme Machines"
+    role: str | None = None
     faults: list[Fault] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
@@ -120,7 +128,7 @@ class StandIn:
         times: int | None = 1,
     ) -> None:
         """Answer the next `times` requests to `endpoint` ("discovery" or "upload") badly."""
-        assert endpoint in ("discovery", "upload")
+        assert endpoint in ("discovery", "upload", "user", "company")
         self.faults.append(Fault(endpoint, status, body, retry_after, delay, times))
 
     def take_fault(self, endpoint: str) -> Fault | None:
@@ -215,6 +223,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record(0)
+        path = self.path.split("?")[0]
+        if path in (USER_PATH, COMPANY_PATH.replace("{publicId}", self.api.company_id)):
+            self._resource("user" if path == USER_PATH else "company")
+            return
         if self.path.rstrip("/") != "/api":
             self._answer(404, error_body("Not found"))
             return
@@ -223,7 +235,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Api-Version") != "2":
             self._answer(400, error_body("Required header", "Api-Version"))
             return
-        links = [{"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"}]
+        links = [
+            {"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"},
+            {"rel": "MyUser", "href": f"http://127.0.0.1:{self.api.port}{USER_PATH}"},
+            {"rel": "Company", "href": f"http://127.0.0.1:{self.api.port}{COMPANY_PATH}"},
+        ]
         if self.api.upload_link:
             links.append(
                 {"rel": UPLOAD_LINK, "href": f"http://127.0.0.1:{self.api.port}{UPLOAD_PATH}"}
@@ -231,6 +247,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(
             200, {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
         )
+
+    def _resource(self, endpoint: str) -> None:
+        """`MyUser` or `Company`: the token must be right; IXON's shape of one resource."""
+        if self._fault(endpoint):
+            return
+        if self.headers.get("Authorization") != f"Bearer {self.api.token}":
+            self._answer(401, error_body("Invalid access token", "Authorization"))
+            return
+        if endpoint == "company":
+            data = {"publicId": self.api.company_id, "name": self.api.company_name}
+        else:
+            data = {"publicId": "UsEr00000001", "name": self.api.user_name}
+            if self.api.role is not None:
+                data["memberships"] = [
+                    {"company": {"publicId": self.api.company_id}, "role": {"name": self.api.role}}
+                ]
+        self._answer(200, {"type": endpoint, "data": data, "moreAfter": None, "status": "success"})
 
     def do_POST(self) -> None:
         body = self._read_body()

@@ -250,7 +250,8 @@ FAILURES = {
         403,
         "json",
         None,
-        "403 Forbidden (Access denied: missing permission): the token's user lacks a permission",
+        "403 Forbidden (Access denied: missing permission): deploying needs the Platform "
+        "administrator role",
     ),
     "404": (
         "upload",

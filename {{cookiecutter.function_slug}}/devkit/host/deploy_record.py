@@ -1,11 +1,13 @@
 """The deploy record: `deployments.json`, kept under version control, one entry per upload.
 
 Each successful deploy appends `version`, `template_id`, `company_id`, `time` (UTC, ISO 8601),
-the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`. `invoke
-deploy` reads it to refuse uploading a version twice to the same template.
+the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`; an upload
+that left the company to be provisioned (its first) also gets `company_to_be_provisioned:
+true`. `invoke deploy` reads it to refuse uploading a version twice to the same template, and
+`invoke doctor` to tell where the workspace stands.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
-dirty (`git_state`): recording a deploy must not make the next `invoke bump` refuse.
+dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
 Standard library only, Python 3.9+.
 """
 
@@ -21,6 +23,9 @@ from devkit.errors import UserError
 from devkit.host import files, git
 
 RECORD_NAME = "deployments.json"
+#: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
+#: first, after which IXON prepares the company within two business days.
+PROVISIONING_KEY = "company_to_be_provisioned"
 
 
 class RecordError(UserError):
@@ -78,6 +83,7 @@ def record(
     commit: str | None,
     dirty: bool,
     time: datetime | None = None,
+    provisioning: bool = False,
 ) -> dict[str, Any]:
     """Append one deployment to the record (written whole, then renamed) and return it."""
     moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -90,6 +96,8 @@ def record(
         "commit": commit,
         "dirty": bool(dirty),
     }
+    if provisioning:
+        entry[PROVISIONING_KEY] = True
     entries = [*load(root), entry]
     path = root / RECORD_NAME
     files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
@@ -105,7 +113,7 @@ def git_state(root: Path, version: str | None = None) -> GitState:
     if commit is None:
         return GitState(commit=None, dirty=False)
     try:
-        dirty = any(path != RECORD_NAME for path in git.changed_paths(root))
+        dirty = bool(git.dirty_paths(root))
     except git.GitError:
         dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
     tag_at_head = None

@@ -150,6 +150,7 @@ def _deploy(
         sha256=built.sha256,
         commit=state.commit,
         dirty=state.dirty,
+        provisioning=result.company_to_be_provisioned,
     )
     if result.company_to_be_provisioned:
         echo(ixon_api.PROVISIONING_MESSAGE)
@@ -158,7 +159,24 @@ def _deploy(
         f"{config.company_id.value} (HTTP {result.status}, sha256 {built.sha256[:12]}): "
         f"recorded in {deployments.RECORD_NAME} at {entry['time']}"
     )
+    echo("\n".join(next_steps(result.company_to_be_provisioned)))
     return built
+
+
+def next_steps(provisioning: bool) -> list[str]:
+    """What IXON's process has after a successful upload, as the deploy's last lines."""
+    lines = ["Next, in the IXON portal:"]
+    if provisioning:
+        lines.append(
+            "  - wait for IXON to prepare the company (up to two business days; "
+            "`invoke doctor` shows since when)"
+        )
+    lines += [
+        "  - enable the app for the company: Admin > Apps",
+        "  - share it with other companies there, if they need it",
+        "  - its logs: Admin > Apps, the app, More options > Download logs",
+    ]
+    return lines
 
 
 def _show_plan(

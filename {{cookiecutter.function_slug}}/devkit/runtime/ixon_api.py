@@ -356,10 +356,11 @@ class Client:
             )
         elif answer.status == 403:
             advice = (
-                "the token's user lacks a permission this needs in company "
-                f"{company.value}, or the API application "
-                f"{self.settings.application_id.value} may not use this endpoint: check your "
-                "role in the IXON portal, and IXON_API_APPLICATION_ID"
+                "deploying needs the Platform administrator role in company "
+                f"{company.value}: ask an administrator of that company to give it to the "
+                "token's user; otherwise the API application "
+                f"{self.settings.application_id.value} may not use this endpoint: check "
+                "IXON_API_APPLICATION_ID"
             )
         elif answer.status == 404:
             advice = (
