@@ -54,9 +54,13 @@ class VersionError(UserError):
 class BumpInterruptedError(VersionError):
     """Ctrl-C or SIGTERM stopped the bump before its release commit; everything was undone."""
 
-    def __init__(self, signum: int, new: Version) -> None:
+    exit_code = 128 + signal.SIGINT
+
+    @classmethod
+    def by(cls, signum: int, new: Version) -> BumpInterruptedError:
+        """The error for signal `signum`, exiting as a process ended by it would (128 + N)."""
         name = "Ctrl-C" if signum == signal.SIGINT else f"signal {signum}"
-        super().__init__(
+        return cls(
             f"stopped by {name} before Release {new} was committed: every file was put back "
             "as it was and nothing was committed or tagged; bump again when ready",
             exit_code=128 + signum,
@@ -492,7 +496,7 @@ def bump(
         write_changes(root, changes)
         if held.signum is not None:
             restore(root, changes)
-            raise BumpInterruptedError(held.signum, new)
+            raise BumpInterruptedError.by(held.signum, new)
         for change in changes:
             echo(f"  {change.summary}")
         if result.git and commit:
@@ -546,7 +550,7 @@ def _commit(root: Path, result: BumpResult, held: processes.HeldSignals) -> None
     git.run(root, "reset", "--quiet", "--", *paths)
     restore(root, result.changes)
     if held.signum is not None:
-        raise BumpInterruptedError(held.signum, result.new)
+        raise BumpInterruptedError.by(held.signum, result.new)
     reason = git.first_line(outcome.stderr or outcome.stdout)
     raise VersionError(
         f"git could not commit the release ({reason}): the files were put back as they "
