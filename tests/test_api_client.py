@@ -552,6 +552,8 @@ def test_the_plan_says_what_would_be_sent_where_and_sends_nothing(
     assert f"GET  {api.base_url}" in text
     assert f"{{publicId}} = {TEMPLATE}" in text
     assert f"only to http://127.0.0.1:{api.port}" in text
+    assert f"upload version 0.1.0 to template {TEMPLATE} (not deployed there before)" in text
+    assert "access token = ******** (.accesstoken)" in text
     assert plan.bundle.path.is_file()
     assert plan.version == "0.1.0"
     assert api.requests == []

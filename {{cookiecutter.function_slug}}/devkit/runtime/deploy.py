@@ -56,15 +56,21 @@ class Plan:
     options: Options
     settings: settings.DeploySettings
     version: str
+    again: bool
     git: deployments.GitState
     bundle: bundling.Bundle
 
     def describe(self) -> list[str]:
-        """What the deploy would send where, the token masked (the dry run prints this)."""
+        """The settings, then what the deploy would send where, the token masked (the dry run
+        prints this)."""
         config = self.settings
         built = self.bundle
+        template = config.template_id.value
         return [
+            *(f"  {line}" for line in config.describe()),
             "A deploy would:",
+            f"  upload version {self.version} to template {template} "
+            + ("AGAIN (--force)" if self.again else "(not deployed there before)"),
             f"  GET  {config.base_url.value}  (Api-Version: {config.api_version.value}) for the "
             "discovery document",
             f"  POST the {ixon_api.UPLOAD_LINK} link, {{publicId}} = {config.template_id.value}, "
@@ -109,14 +115,14 @@ def deploy(
     config = load_settings(root, warn)
     try:
         plan = make_plan(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
-        if options.verbose or options.dry_run:
-            for line in config.describe():
-                echo(f"  {line}")
         if options.dry_run:
             echo("Dry run: nothing was sent.")
             for line in plan.describe():
                 echo(line)
             return plan.bundle
+        if options.verbose:
+            for line in config.describe():
+                echo(f"  {line}")
         make_client = client or (
             lambda config: ixon_api.Client(config, echo=echo, verbose=options.verbose)
         )
@@ -154,13 +160,13 @@ def make_plan(
 ) -> Plan:
     """Check the release rules, run the checks and build the bundle: the Plan, nothing sent."""
     version = bundling.read_version(root)
-    check_not_deployed(root, version, config, options, warn)
+    again = check_not_deployed(root, version, config, options, warn)
     state = git_warnings(root, version, warn)
     checks(options, run_checks, echo, warn)
     built = bundling.build(root, secrets=[config.token.reveal()])
     for line in built.describe(root):
         echo(line)
-    return Plan(root, options, config, version, state, built)
+    return Plan(root, options, config, version, again, state, built)
 
 
 def check_not_deployed(
@@ -169,11 +175,12 @@ def check_not_deployed(
     config: settings.DeploySettings,
     options: Options,
     warn: Callable[[str], None],
-) -> None:
-    """IXON's rule: a new version for every deploy; --force overrides it, loudly."""
+) -> bool:
+    """IXON's rule: a new version for every deploy; --force overrides it, loudly. Whether this
+    is the version's second upload to the template."""
     template = config.template_id.value
     if not deployments.was_deployed(root, version, template):
-        return
+        return False
     if not options.force:
         raise DeployError(
             f"version {version} was already deployed to template {template} (see "
@@ -184,6 +191,7 @@ def check_not_deployed(
         f"WARNING: --force: uploading version {version} again to template {template}, "
         f"although {deployments.RECORD_NAME} shows it was deployed there before"
     )
+    return True
 
 
 def git_warnings(root: Path, version: str, warn: Callable[[str], None]) -> deployments.GitState:
