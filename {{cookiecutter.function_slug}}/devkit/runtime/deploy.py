@@ -281,11 +281,8 @@ def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
 def _mask_token(root: Path, text: str) -> str:
     """`text` with the access token masked: a message may quote a setting that holds it by
     mistake (the token pasted as IXON_API_COMPANY_ID, say)."""
-    try:
-        token = settings.load_token(root, warn=lambda _line: None)
-    except settings.SettingsError:
-        return text
-    return token.mask(text)
+    token = settings.find_token(root)
+    return token.mask(text) if token is not None else text
 
 
 def run_checks(root: Path) -> None:
