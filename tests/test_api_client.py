@@ -623,3 +623,17 @@ def test_concurrent_records_keep_every_entry(tmp_path: Path) -> None:
     assert len(entries) == 6 * 15
     assert len({entry["version"] for entry in entries}) == 6 * 15
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_old_private_names_still_work_for_code_written_against_them(
+    api: StandIn, out: Recorder
+) -> None:
+    with client_for(api, out) as client:
+        url = client.discover_upload_url()
+        headers = {**client._headers(authorized=True), "Content-Type": "application/zip"}
+        answer = client._request("POST", url, headers, b"PK\x05\x06" + bytes(18), "upload")
+        document = client._json(answer, "the upload", hint="-")
+
+    assert document["status"] == "success"
+    assert api.requests[-1].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert api.requests[-1].headers["Content-Type"] == "application/zip"

@@ -719,6 +719,23 @@ class Client:
         text = "; ".join(parts)[:500]
         return f" ({self.mask(text)})" if text else ""
 
+    # -- the urllib client's names, for code written against it (prefer the public ones) --------
+
+    def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, what: str
+    ) -> Answer:
+        """`request` with the old signature: `headers` as `_headers` made them, plus any."""
+        own = self._headers(authorized=True)
+        extra = {name: value for name, value in headers.items() if name not in own}
+        authorized = any(name.lower() == "authorization" for name in headers)
+        return self.request(method, url, body=body, headers=extra, authorized=authorized, what=what)
+
+    def _explain(self, answer: Answer, what: str) -> str:
+        return self.explain(answer, what)
+
+    def _json(self, answer: Answer, what: str, *, hint: str) -> Any:
+        return self.json_of(answer, what, hint=hint)
+
     # -- verbose output ------------------------------------------------------------------------
 
     def _show_request(
