@@ -637,3 +637,38 @@ def test_the_old_private_names_still_work_for_code_written_against_them(
     assert document["status"] == "success"
     assert api.requests[-1].headers["Authorization"] == f"Bearer {TOKEN}"
     assert api.requests[-1].headers["Content-Type"] == "application/zip"
+
+
+def test_a_redirect_is_explained_not_followed(out: Recorder) -> None:
+    moved = StubResponse(301, b"", {"Location": "https://elsewhere.example/api/"})
+    session = StubSession(moved)
+
+    with pytest.raises(ixon_api.ApiError) as caught:
+        stub_client(session, out).upload("https://portal.example/api/up", b"PK")
+
+    assert "the API moved to https://elsewhere.example/api/" in str(caught.value)
+    assert len(session.calls) == 1
+
+
+def test_an_upload_taken_but_not_recorded_says_so(
+    tmp_path: Path, api: StandIn, out: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = small_workspace(tmp_path, api)
+
+    def full_disk(*_arguments: Any, **_options: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(deploy_record, "record", full_disk)
+
+    with pytest.raises(deploy.DeployError) as caught:
+        deploy.deploy(
+            root,
+            deploy.Options(skip_checks=True),
+            run_checks=lambda: None,
+            echo=out.echo,
+            warn=out.echo,
+        )
+
+    assert "IXON took the upload of 0.1.0 (HTTP 200), but recording it" in str(caught.value)
+    assert "add the entry by hand" in str(caught.value)
+    assert len(api.uploads) == 1
