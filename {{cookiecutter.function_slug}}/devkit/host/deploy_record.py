@@ -109,9 +109,6 @@ def record(
     }
     if provisioning:
         entry[PROVISIONING_KEY] = True
-    entries = [*load(root), entry]
-    path = root / RECORD_NAME
-    files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
     with files.locked(root / LOCK_NAME, wait=60):
         entries = [*load(root), entry]
         path = root / RECORD_NAME
