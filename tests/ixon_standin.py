@@ -12,6 +12,8 @@ endpoint ("discovery", "upload", "user" or "company"):
         api.fail("discovery", body="html")               # an HTML page instead of JSON
         api.fail("upload", status=429, retry_after="1")  # rate limited
         api.fail("upload", delay=2.0)                    # slow: a read timeout
+        api.fail("upload", drip=0.2)                     # the answer one byte every 0.2 s
+        api.upload_origin = "http://127.0.0.1:9"         # the upload link on another origin
         api.upload_link = False                          # discovery without the upload link
         api.provisioning = True                          # companyToBeProvisioned in the answer
         api.role = "Platform administrator"              # MyUser tells the role in the company
@@ -22,6 +24,7 @@ endpoint ("discovery", "upload", "user" or "company"):
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -47,6 +50,7 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0
     times: int | None = 1
+    drip: float = 0.0
 
 
 @dataclass
@@ -68,6 +72,7 @@ class StandIn:
     token: str = "Tk3nS3cr3tV4lu3Xy7Qw9Er1Ty5Ui2Op"
     application_id: str = APPLICATION_ID
     upload_link: bool = True
+    upload_origin: str | None = None
     provisioning: bool = False
     user_name: str = "Ada Lovelace"
     company_name: str = "Acme Machines"
@@ -90,7 +95,9 @@ class StandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -126,10 +133,13 @@ class StandIn:
         retry_after: str | None = None,
         delay: float = 0.0,
         times: int | None = 1,
+        drip: float = 0.0,
     ) -> None:
-        """Answer the next `times` requests to `endpoint` ("discovery" or "upload") badly."""
+        """Answer the next `times` requests to `endpoint` ("discovery", "upload", "user" or
+        "company") badly; with `drip`, send the answer (status line and headers too) one byte
+        every `drip` s."""
         assert endpoint in ("discovery", "upload", "user", "company")
-        self.faults.append(Fault(endpoint, status, body, retry_after, delay, times))
+        self.faults.append(Fault(endpoint, status, body, retry_after, delay, times, drip))
 
     def take_fault(self, endpoint: str) -> Fault | None:
         with self._lock:
@@ -169,7 +179,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _answer(
-        self, status: int, payload: Any, *, kind: str = "json", headers: dict | None = None
+        self,
+        status: int,
+        payload: Any,
+        *,
+        kind: str = "json",
+        headers: dict | None = None,
+        drip: float = 0.0,
     ) -> None:
         if kind == "json":
             content, content_type = json.dumps(payload).encode(), "application/json"
@@ -180,15 +196,24 @@ class _Handler(BaseHTTPRequestHandler):
             content, content_type = b"upstream connect error", "text/plain"
         else:
             content, content_type = b"", "application/json"
+        wire, self.wfile = self.wfile, io.BytesIO()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(content)
+        data, self.wfile = self.wfile.getvalue(), wire
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(content)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(content)
-        except (BrokenPipeError, ConnectionResetError):
+            if not drip:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):  # bounded: one byte at a time, until the client goes
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(drip)
+        except OSError:
             pass  # the client gave up (a timeout test): nothing to answer to
 
     def _record(self, size: int) -> None:
@@ -216,7 +241,11 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "echo":
             # A careless server that repeats the credentials it got in its error message.
             message, prop, kind = f"Invalid {self.headers.get('Authorization')}", None, "json"
-        self._answer(fault.status, error_body(message, prop), kind=kind, headers=headers)
+        if fault.drip and fault.status < 300:
+            payload: Any = {"type": "Discovery", "data": [], "moreAfter": None, "status": "success"}
+        else:
+            payload = error_body(message, prop)
+        self._answer(fault.status, payload, kind=kind, headers=headers, drip=fault.drip)
         return True
 
     # -- endpoints -----------------------------------------------------------------------------
@@ -241,9 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
             {"rel": "Company", "href": f"http://127.0.0.1:{self.api.port}{COMPANY_PATH}"},
         ]
         if self.api.upload_link:
-            links.append(
-                {"rel": UPLOAD_LINK, "href": f"http://127.0.0.1:{self.api.port}{UPLOAD_PATH}"}
-            )
+            where = self.api.upload_origin or f"http://127.0.0.1:{self.api.port}"
+            links.append({"rel": UPLOAD_LINK, "href": f"{where}{UPLOAD_PATH}"})
         self._answer(
             200, {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
         )

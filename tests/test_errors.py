@@ -80,6 +80,8 @@ EXPECTED = {
     "CommandError",
     "DoctorError",
     "OnlineError",
+    "UncertainRequestError",
+    "LockBusyError",
 }
 
 

@@ -8,12 +8,19 @@ true`. `invoke deploy` reads it to refuse uploading a version twice to the same 
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
 dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
+
+Concurrent deploys: `record` reads and rewrites the record under a lock (`LOCK_NAME`), so N
+deploys at once leave N entries; `one_upload` lets only one deploy of a version to a template
+run at a time, so the second one finds the first one's entry and stops.
 Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +33,10 @@ RECORD_NAME = "deployments.json"
 #: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
 #: first, after which IXON prepares the company within two business days.
 PROVISIONING_KEY = "company_to_be_provisioned"
+#: Held while the record is read and rewritten (ignored by git).
+LOCK_NAME = ".deployments.json.lock"
+#: Held by the deploy of one version to one template, in the bundle folder (ignored by git).
+UPLOAD_LOCK = "dist/.deploy-{template_id}-{version}.lock"
 
 
 class RecordError(UserError):
@@ -98,10 +109,30 @@ def record(
     }
     if provisioning:
         entry[PROVISIONING_KEY] = True
-    entries = [*load(root), entry]
-    path = root / RECORD_NAME
-    files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
+    with files.locked(root / LOCK_NAME, wait=60):
+        entries = [*load(root), entry]
+        path = root / RECORD_NAME
+        files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
     return entry
+
+
+@contextlib.contextmanager
+def one_upload(
+    root: Path,
+    version: str,
+    template_id: str,
+    *,
+    waiting: Callable[[], None] | None = None,
+    wait: float = 3600.0,
+) -> Iterator[None]:
+    """Only one deploy of `version` to `template_id` at a time: the block runs once any other
+    has finished (`waiting` is called when it has to wait), so it can see that one's entry."""
+    name = UPLOAD_LOCK.format(
+        template_id=re.sub(r"[^A-Za-z0-9]", "_", template_id),
+        version=re.sub(r"[^A-Za-z0-9.]", "_", version),
+    )
+    with files.locked(root / name, wait=wait, waiting=waiting):
+        yield
 
 
 def git_state(root: Path, version: str | None = None) -> GitState:
