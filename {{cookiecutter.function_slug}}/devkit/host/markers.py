@@ -11,6 +11,7 @@ Standard library only, Python 3.9+.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Optional
 
 #: A three-valued truth: True, False, or None (cannot be known here).
@@ -67,19 +68,40 @@ def _tokens(marker: str) -> list[tuple[str, str]]:
 
 
 def _or(tokens: list[tuple[str, str]], python: tuple[int, ...]) -> tuple[Truth, list]:
-    value, tokens = _and(tokens, python)
-    while tokens and tokens[0] == ("bool", "or"):
-        right, tokens = _and(tokens[1:], python)
-        value = True if True in (value, right) else (None if None in (value, right) else False)
-    return value, tokens
+    return _chain(tokens, python, "or", _and, _either)
 
 
 def _and(tokens: list[tuple[str, str]], python: tuple[int, ...]) -> tuple[Truth, list]:
-    value, tokens = _atom(tokens, python)
-    while tokens and tokens[0] == ("bool", "and"):
-        right, tokens = _atom(tokens[1:], python)
-        value = False if False in (value, right) else (None if None in (value, right) else True)
+    return _chain(tokens, python, "and", _atom, _both)
+
+
+def _chain(
+    tokens: list[tuple[str, str]],
+    python: tuple[int, ...],
+    word: str,
+    operand: Callable[..., tuple[Truth, list]],
+    combine: Callable[[Truth, Truth], Truth],
+) -> tuple[Truth, list]:
+    """Operands joined by `word` (and, or), combined left to right."""
+    value, tokens = operand(tokens, python)
+    while tokens and tokens[0] == ("bool", word):
+        right, tokens = operand(tokens[1:], python)
+        value = combine(value, right)
     return value, tokens
+
+
+def _either(left: Truth, right: Truth) -> Truth:
+    """`or` where None means "cannot tell here"."""
+    if True in (left, right):
+        return True
+    return None if None in (left, right) else False
+
+
+def _both(left: Truth, right: Truth) -> Truth:
+    """`and` where None means "cannot tell here"."""
+    if False in (left, right):
+        return False
+    return None if None in (left, right) else True
 
 
 def _atom(tokens: list[tuple[str, str]], python: tuple[int, ...]) -> tuple[Truth, list]:
