@@ -23,6 +23,7 @@ from invoke import Collection, Exit, task
 from devkit.errors import UserError, error_line
 from devkit.host import adopt as adopting
 from devkit.host import bundle as bundling
+from devkit.host import doctor as doctoring
 from devkit.host import environment, examples, import_world, legacy, processes, scaffold, versioning
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,7 @@ def test(c, k="", verbose=False):
     if verbose:
         arguments.append("-v")
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    doctoring.record_test_run(ROOT, code, selection=k)
     if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
         print("No tests yet: `invoke new NAME` adds a function with its test")
         return
@@ -292,6 +294,36 @@ def tools(c, strict=False):
 
 @user_task(
     help={
+        "online": "Also ask IXON's API what the token may do: user, company, role",
+        "email": "Print the e-mails to IXON support this workspace needs (template, API access)",
+    }
+)
+def doctor(c, online=False, email=False):
+    """Where this workspace stands in IXON's process: one line per step, with what to do next.
+
+    Offline by default. Exits non-zero when something would stop a deploy.
+    """
+    if email:
+        print(doctoring.email_requests(ROOT))
+        return
+    report = doctoring.check(ROOT)
+    print("\n".join(report.lines()), flush=True)
+    blocking = [step.name for step in report.blocking]
+    if online:
+        if any(name in doctoring.ONLINE_NEEDS for name in blocking):
+            print("Not asking IXON (--online): fix the company ID and the access token first")
+        else:
+            env = ensure_environment()
+            command = [str(env.python), "-m", "devkit.runtime.doctor_online"]
+            if subprocess.run(command, cwd=ROOT).returncode != 0:
+                blocking.append("the online checks")
+    if blocking:
+        raise doctoring.DoctorError(
+            f"{len(blocking)} step(s) would stop a deploy: {', '.join(blocking)} "
+            "(marked missing above, each with what to do)"
+        )
+
+
         "path": "Folder of the IXON workspace or app repository to bring in (holds functions/)",
         "remove_examples": "Remove the template's examples (still as baked) while adopting",
         "keep_examples": "Keep the template's examples beside the adopted code",
@@ -380,6 +412,7 @@ namespace = Collection(
     bump,
     new,
     tools,
+    doctor,
     adopt,
     remove_examples,
     rewrite_imports,
