@@ -324,6 +324,8 @@ def doctor(c, online=False, email=False):
         )
 
 
+@user_task(
+    help={
         "path": "Folder of the IXON workspace or app repository to bring in (holds functions/)",
         "remove_examples": "Remove the template's examples (still as baked) while adopting",
         "keep_examples": "Keep the template's examples beside the adopted code",
