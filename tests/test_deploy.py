@@ -432,7 +432,7 @@ def test_concurrent_deploys_leave_every_entry_and_upload_a_version_once(
     api.fail("upload", 503, times=1)  # the first upload is retried: the deploys overlap
     commands = [
         subprocess.Popen(
-            [sys.executable, "-m", "invoke", "deploy", "--skip-checks", *flags],
+            [sys.executable, "-m", "invoke", "deploy", "--skip-checks", "--keep-examples", *flags],
             cwd=project,
             env=workspace_env(IXON_API_ACCESS_TOKEN=TOKEN, IXON_API_RETRY_BACKOFF="0.3"),
             stdout=subprocess.PIPE,

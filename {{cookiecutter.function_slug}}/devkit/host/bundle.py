@@ -34,6 +34,7 @@ from pathlib import Path
 
 from devkit.errors import UserError
 from devkit.host import (
+    environment,
     files,
     import_world,
     legacy,
@@ -433,8 +434,6 @@ def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[s
 def loaded_by_runtime(root: Path) -> frozenset[str]:
     """The modules the workspace's runtime has imported before it imports yours (asked of
     its environment; without one, the standard library's names)."""
-    from devkit.host import environment  # noqa: PLC0415
-
     python = environment.environment_for(root).python
     found = import_world.runtime_modules(python, root) if python.exists() else frozenset()
     return found or frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -534,7 +533,6 @@ def _parse(root: Path, path: Path, shown: str, data: bytes) -> ast.AST:
 
 def _confirmed_by_runtime_python(root: Path, path: Path) -> bool:
     """Whether the workspace's own Python (when it is another one) also finds a syntax error."""
-    from devkit.host import environment  # noqa: PLC0415 - only needed in this rare case
 
     try:
         wanted = environment.workspace_python_version(root)

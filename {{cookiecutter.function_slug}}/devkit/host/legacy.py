@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit.host import files
+
 #: The ixoncdkingress release this workspace's tooling runs (requirements-dev.txt locks it).
 CURRENT_RELEASE = "1.0.0"
 OLD_PACKAGE = "ixoncdkingress.cbc"
@@ -72,7 +74,9 @@ def old_pin(requirements: Path) -> tuple[int, str] | None:
     """(line, version) of an `ixoncdkingress==0.0.x` pin in `requirements`, else None."""
     if not requirements.is_file():
         return None
-    for number, line in enumerate(requirements.read_text(encoding="utf-8").splitlines(), 1):
+    # Undecodable bytes are the bundle's to refuse (it names the encoding); a pin reads as ASCII.
+    text = requirements.read_bytes().decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
         found = _OLD_PIN.match(line)
         if found:
             return number, found.group(1)
@@ -141,8 +145,6 @@ def rewrite(text: str) -> str:
 
 def rewrite_files(root: Path, *, dry_run: bool = False) -> list[str]:
     """Rewrite the 0.0.x imports of the workspace's files; the files (posix) changed."""
-    from devkit.host import files  # noqa: PLC0415 - only needed when writing
-
     changed = []
     for path in python_files(root):
         shown = path.relative_to(root).as_posix()
