@@ -7,6 +7,7 @@ up `.venv` first when it is missing or its requirements changed, so on a fresh m
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,10 @@ from devkit import environment, scaffold  # noqa: E402
 from devkit import serve as serving  # noqa: E402
 from devkit import tools as agent_tools  # noqa: E402
 from devkit import version as versioning  # noqa: E402
+from devkit.host import components as ui_components  # noqa: E402
+from devkit.host import node as nodejs  # noqa: E402
+from devkit.host import together  # noqa: E402
+from devkit.host import ui_bundle  # noqa: E402
 
 
 def _environment(force: bool = False) -> environment.Environment:
@@ -48,6 +53,11 @@ def setup(c, force=False):
     """
     env = _environment(force=force)
     print(f"Ready: {env.python}")
+    if nodejs.wanted(ROOT):
+        try:
+            print(nodejs.install(ROOT, force=force))
+        except nodejs.NodeError as error:
+            raise Exit(f"ERROR: {error}") from None
 
 
 @task(
@@ -107,19 +117,92 @@ def format_(c):
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
+        "component": "The UI Component to simulate (default: the first in cdk.config.json)",
+        "ui_port": "Port of IXON's UI simulator (default 8000)",
     }
 )
-def serve(c, host="127.0.0.1", port=8020, docdb="auto"):
-    """Serve the functions on http://127.0.0.1:8020/; edits apply on the next call.
+def serve(
+    c,
+    host="127.0.0.1",
+    port=8020,
+    docdb="auto",
+    functions_only=False,
+    component="",
+    ui_port=8000,
+):
+    """Serve the functions on http://127.0.0.1:8020/ and the UI simulator on :8000.
 
     Runs ixoncdkingress's own request handling with one document store for the whole run
-    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Ctrl-C stops it.
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
+    the next call. With UI Components, IXON's simulator runs beside it (its output prefixed
+    "ui", the server's "functions"); one Ctrl-C stops both.
     """
+    found = [] if functions_only else _ui_components()
+    if component and not found:
+        raise Exit(
+            "ERROR: --component needs a UI Component and the simulator: "
+            + ("drop --functions-only" if functions_only else "invoke new-component NAME adds one")
+        )
+    simulate = None
+    if found:
+        names = [item.name for item in found]
+        simulate = component or names[0]
+        if simulate not in names:
+            raise Exit(
+                f"ERROR: no UI Component named {simulate}; the workspace has: {', '.join(names)}"
+            )
+        if not together.port_is_free(ui_port):
+            raise Exit(
+                f"ERROR: port {ui_port} (the UI simulator's) is in use, perhaps by another "
+                f"invoke serve: stop that, or pick another with --ui-port {ui_port + 1}"
+            )
     env = _environment()
     command = [str(env.python), "-m", "devkit.serve", "--host", host, "--port", str(port)]
-    code = serving.run_foreground([*command, "--docdb", docdb], ROOT)
+    command += ["--docdb", docdb]
+    if simulate is None:
+        code = serving.run_foreground(command, ROOT)
+        if code != 0:
+            raise Exit(code=code)
+        return
+    try:
+        node = nodejs.ensure(ROOT)
+    except nodejs.NodeError as error:
+        raise Exit(f"ERROR: {error}") from None
+    others = [name for name in names if name != simulate]
+    print(
+        f"Serving the functions on http://{host}:{port}/ and simulating UI Component "
+        f"{simulate} on http://localhost:{ui_port}/"
+        + (f" (others: --component {' or '.join(others)})" if others else "")
+        + "; Ctrl-C stops both"
+    )
+    if port != 8020:
+        print(
+            f"NOTE: the simulator calls http://localhost:8020/ unless you set the Cloud "
+            f"Function URL to http://localhost:{port}/ in its settings (README: Simulator)"
+        )
+    servers = [
+        together.Server(
+            "functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}
+        ),
+        together.Server(
+            "ui",
+            [str(node.node), str(ROOT.joinpath(*ui_bundle.RUNNER)), "simulate", simulate,
+             "--port", str(ui_port)],
+            ROOT,
+            {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+        ),
+    ]
+    code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _ui_components() -> list[ui_components.Component]:
+    try:
+        return ui_components.listed(ROOT)
+    except ui_components.ComponentError as error:
+        raise Exit(f"ERROR: {error}") from None
 
 
 @task(
@@ -146,18 +229,31 @@ def call(c, name, arg=None, json="", port=8020):
     _run(env, *arguments)
 
 
-@task
-def bundle(c):
+@task(
+    help={
+        "functions_only": "Bundle only the Cloud Function, not the UI Components",
+        "component": "Build only this UI Component (besides the function)",
+    }
+)
+def bundle(c, functions_only=False, component=""):
     """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
 
     Holds requirements.txt and functions/ (Python files, plus data files matching the
-    bundle_include patterns of workspace.json); prints the files, size and sha256.
+    bundle_include patterns of workspace.json); prints the files, size and sha256. Each UI
+    Component is built with IXON's builder into dist/ui-<component>-<manifest version>.zip.
     """
     try:
         built = bundling.build(ROOT)
     except bundling.BundleError as error:
         raise Exit(f"ERROR: {error}") from None
     print("\n".join(built.describe(ROOT)))
+    if functions_only or not _ui_components():
+        return
+    try:
+        for made in ui_bundle.build_all(ROOT, [component] if component else []):
+            print("\n".join(made.describe(ROOT)))
+    except (ui_bundle.UiBundleError, nodejs.NodeError, ui_components.ComponentError) as error:
+        raise Exit(f"ERROR: {error}") from None
 
 
 def _checks() -> None:
@@ -261,6 +357,31 @@ def new(c, name, dry_run=False):
         return
     print(f"Created {files}")
     print(f"Next: invoke test -k {name}; a UI Component calls it as {name}.hello")
+
+
+@task(
+    name="new-component",
+    help={
+        "name": "Component name: lower-case letters, digits and dashes (like status-panel)",
+        "template_id": "Its page-component-template ID from IXON Studio (fill in later if empty)",
+        "dry_run": "Say which files would be written and write nothing",
+    },
+)
+def new_component(c, name, template_id="", dry_run=False):
+    """Add the UI Component components/NAME/ (and package.json, cdk.config.json if missing)."""
+    try:
+        if dry_run:
+            files = list(ui_components.plan(ROOT, name, template_id))
+        else:
+            files = ui_components.add(ROOT, name, template_id)
+    except ui_components.ComponentError as error:
+        raise Exit(f"ERROR: {error}") from None
+    print(("Would write " if dry_run else "Wrote ") + ", ".join(files))
+    if not dry_run:
+        print(
+            f"Next: invoke setup (installs the Node packages), then invoke serve --component "
+            f"{name}; set its template ID in workspace.json (ui_components) before deploying"
+        )
 
 
 @task(help={"strict": "Exit 1 when a tool is not ready (for CI and before deploying)"})
