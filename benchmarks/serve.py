@@ -1,4 +1,4 @@
-"""Benchmark: `invoke serve` (devkit.serve) against plain `python -m ixoncdkingress`, one run.
+"""Benchmark: `invoke serve` (devkit.runtime.serve) against plain ixoncdkingress, one run.
 
 Both serve the same freshly baked workspace from the same environment (the pinned
 ixoncdkingress). The plain server is ixoncdkingress's own `__main__` with one thing left out:
@@ -316,7 +316,15 @@ def main() -> int:
         base["IXON_VENV"] = options.venv
 
         def ours_command(port: int) -> list[str]:
-            return [str(python), "-m", "devkit.serve", "--port", str(port), "--docdb", "memory"]
+            return [
+                str(python),
+                "-m",
+                "devkit.runtime.serve",
+                "--port",
+                str(port),
+                "--docdb",
+                "memory",
+            ]
 
         def plain_command(port: int) -> list[str]:
             return [str(python), "-c", PLAIN_LAUNCHER]

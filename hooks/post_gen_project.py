@@ -7,7 +7,7 @@ template's own tests.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import shutil
@@ -63,16 +63,12 @@ def add_ui_component(project: Path, answers: dict[str, str]) -> list[str]:
     name = answers.get("ui_component", "")
     if not name:
         return []
-    # Loaded by path (standard library only), so no `devkit` package lingers in this process.
-    path = project / "devkit" / "host" / "components.py"
-    spec = importlib.util.spec_from_file_location("_workspace_components", path)
-    assert spec is not None and spec.loader is not None
-    components = importlib.util.module_from_spec(spec)
+    # The workspace's own standard-library code; nothing of it lingers in this process.
     dont_write = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
-    sys.modules[spec.name] = components  # dataclasses look their module up while it loads
+    sys.path.insert(0, str(project))
     try:
-        spec.loader.exec_module(components)
+        components = importlib.import_module("devkit.host.components")
         return components.add(
             project,
             name,
@@ -81,7 +77,9 @@ def add_ui_component(project: Path, answers: dict[str, str]) -> list[str]:
         )
     finally:
         sys.dont_write_bytecode = dont_write
-        sys.modules.pop(spec.name, None)
+        sys.path.remove(str(project))
+        for module in [m for m in sys.modules if m == "devkit" or m.startswith("devkit.")]:
+            del sys.modules[module]
 
 
 def remove_caches(project: Path) -> list[str]:

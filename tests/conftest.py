@@ -7,10 +7,12 @@ the workspace's real `invoke setup` and refreshed only when the requirements cha
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,6 +21,24 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parent.parent
 #: Where the shared workspace environment lives; override with IXON_TEST_VENV.
 SHARED_VENV = Path(os.environ.get("IXON_TEST_VENV", TEMPLATE / ".bake" / "workspace-venv"))
+
+
+WORKSPACE_TEMPLATE = TEMPLATE / "{{cookiecutter.function_slug}}"
+
+
+def workspace_module(name: str, folder: Path = WORKSPACE_TEMPLATE) -> ModuleType:
+    """The module `name` (like `devkit.host.versioning`) of the workspace in `folder`, imported
+    as the workspace's tasks import it, then forgotten by name so that no other test's
+    `devkit` is this one. Writes no bytecode into the folder."""
+    sys.path.insert(0, str(folder))
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+        sys.path.remove(str(folder))
+        for loaded in [loaded for loaded in sys.modules if loaded.split(".")[0] == "devkit"]:
+            del sys.modules[loaded]
 
 
 def bake(output_dir: Path, **answers: Any) -> Path:

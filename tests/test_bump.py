@@ -6,7 +6,6 @@ in temporary repositories, with an identity from the environment and no global g
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from ixon_standin import StandIn, point_workspace_at
 
-from conftest import SHARED_VENV, TEMPLATE, bake, invoke
+from conftest import SHARED_VENV, bake, invoke, workspace_module
 
 TODAY = date.today().isoformat()
 IDENTITY = {
@@ -371,7 +370,7 @@ def version_in_bundle(archive: bytes, project: Path, folder: Path) -> str:
     """What `about.version` answers when ixoncdkingress runs the uploaded bundle."""
     zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
     script = (
-        "import sys; from pathlib import Path; from devkit import testing; "
+        "import sys; from pathlib import Path; from devkit.runtime import testing; "
         "print(testing.FunctionClient(Path(sys.argv[1]), {}).call('about.version'))"
     )
     python = SHARED_VENV / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
@@ -409,23 +408,7 @@ def test_bump_deploy_bump_deploy_needs_no_flags(repo, shared_venv, tmp_path):
 # -- the module itself -----------------------------------------------------------------------
 
 
-def _version_module():
-    """The template's devkit/version.py, imported as tasks.py imports it, then forgotten by
-    name so that no other test's `devkit` is this one."""
-    workspace = str(TEMPLATE / "{{cookiecutter.function_slug}}")
-    sys.path.insert(0, workspace)
-    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # keep it clean
-    try:
-        module = importlib.import_module("devkit.version")
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-        sys.path.remove(workspace)
-        for name in [name for name in sys.modules if name.split(".")[0] == "devkit"]:
-            del sys.modules[name]
-    return module
-
-
-version = _version_module()
+version = workspace_module("devkit.host.versioning")
 
 
 def test_versions_compare_by_number():

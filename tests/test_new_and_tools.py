@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import SHARED_VENV, bake, invoke
+from conftest import SHARED_VENV, bake, invoke, workspace_module
 
 #: An agentic tool with two mistakes: no description, and a parameter type without a schema.
 BROKEN_TOOL = """\
@@ -40,14 +38,6 @@ def ruff(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
     )
-
-
-def devkit_tools(project: Path) -> ModuleType:
-    """The workspace's devkit/tools.py, imported the way tasks.py (and deploy) import it."""
-    spec = importlib.util.spec_from_file_location("workspace_tools", project / "devkit/tools.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +182,7 @@ def test_tools_warns_about_calls_that_would_fail(workspace):
 
 
 def test_deploy_warnings_name_each_tool_that_is_not_ready(workspace):
-    tools = devkit_tools(workspace)
+    tools = workspace_module("devkit.runtime.tools", workspace)
     assert tools.deploy_warnings(workspace, venv_python()) == []
     (workspace / "functions" / "gauges.py").write_text(BROKEN_TOOL)
 

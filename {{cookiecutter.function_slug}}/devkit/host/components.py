@@ -14,11 +14,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit.errors import UserError
+from devkit.host import files as atomic
+from devkit.host import ids
+
 #: A component name: IXON's custom element tag is `<prefix>-<name>`, so lower case, digits and
 #: dashes, starting with a letter.
 NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MAX_NAME = 40
-TEMPLATE_ID = re.compile(r"[A-Za-z0-9]{12}")
+TEMPLATE_ID = ids.PUBLIC_ID
 PREFIX = "app"
 CONFIG_FILE = "cdk.config.json"
 PACKAGE_FILE = "package.json"
@@ -31,8 +35,8 @@ TEMPLATE_FOLDER = Path(__file__).resolve().parent / "ui_template"
 TAKEN = frozenset({"dist", "node-modules", "components", "simulator", "runner", "core"})
 
 
-class ComponentError(Exception):
-    """A component name or template ID is not usable; the message says what to do."""
+class ComponentError(UserError):
+    """A component name, template ID or the SDK's configuration is not usable; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -179,11 +183,9 @@ def add(root: Path, name: str, template_id: str = "", slug: str = "") -> list[st
     `cdk.config.json`. Each file is written whole to a temporary name and then renamed, so an
     interrupted run leaves no half-written file.
     """
-    files = plan(root, name, template_id, slug)
-    for relative, text in files.items():
+    planned = plan(root, name, template_id, slug)
+    for relative, text in planned.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8", newline="\n")
-        partial.replace(path)
-    return list(files)
+        atomic.write_atomic(path, text)
+    return list(planned)

@@ -16,6 +16,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit.errors import UserError
+from devkit.host import files
+
 #: The oldest Node.js the pinned SDK (vite 4, svelte 3) and npm's lock file version 3 work with.
 MIN_NODE = (18, 0)
 MIN_NPM = (8, 0)
@@ -29,7 +32,7 @@ INSTALL_HINT = (
 )
 
 
-class NodeError(Exception):
+class NodeError(UserError):
     """Node.js or npm is missing, too old, or the install failed; the message says what to do."""
 
 
@@ -173,7 +176,7 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
             "`invoke setup` again"
         )
     if modules.is_dir():
-        (modules / STAMP).write_text(fingerprint(root) + "\n", encoding="utf-8")
+        files.write_atomic(modules / STAMP, fingerprint(root) + "\n")
     return f"Node packages installed with npm {command[1]}"
 
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.bundle import archive_bytes
+from devkit.errors import UserError
 from devkit.host import components as ui
+from devkit.host import files
 from devkit.host import node as nodejs
+from devkit.host.bundle import archive_bytes
 
 DIST = "dist"
 #: IXON's rule: an integer in a string ("1", "25") that goes up with every deploy.
@@ -27,7 +29,7 @@ MANIFEST_VERSION = re.compile(r"[1-9][0-9]{0,8}")
 RUNNER = ("node_modules", "@ixon-cdk", "runner", "bin", "index.js")
 
 
-class UiBundleError(Exception):
+class UiBundleError(UserError):
     """A UI Component cannot be built or its manifest is wrong; the message says what to fix."""
 
 
@@ -84,9 +86,9 @@ def read_manifest(component: ui.Component) -> dict[str, object]:
     return manifest
 
 
-def build_command(root: Path, node: nodejs.Node, name: str) -> list[str]:
-    """`cdk build NAME` run by node itself (no shell, works the same on Windows)."""
-    return [str(node.node), str(root.joinpath(*RUNNER)), "build", name]
+def runner_command(root: Path, node: nodejs.Node) -> list[str]:
+    """IXON's `cdk` command run by node itself (no npx, no shell: the same on Windows)."""
+    return [str(node.node), str(root.joinpath(*RUNNER))]
 
 
 def build(
@@ -97,7 +99,7 @@ def build(
     version = str(read_manifest(component)["version"])
     output = root / DIST / component.name
     result = subprocess.run(
-        build_command(root, node, component.name),
+        [*runner_command(root, node), "build", component.name],
         cwd=root,
         capture_output=True,
         text=True,
@@ -108,11 +110,11 @@ def build(
     script = output / component.main
     # The builder reports a broken component and still exits 0: its script is then missing.
     if result.returncode != 0 or not script.is_file():
-        messages = (result.stdout + result.stderr).strip()
+        print((result.stdout + result.stderr).strip(), file=sys.stderr)
         raise UiBundleError(
-            f"IXON's builder could not build UI Component {component.name}"
-            + (f":\n{messages}\n" if messages else " ")
-            + f"fix {component.folder.relative_to(root).as_posix()}/ and run `invoke bundle` again"
+            f"IXON's builder could not build UI Component {component.name} (its messages "
+            f"above): fix {component.folder.relative_to(root).as_posix()}/ and run `invoke "
+            "bundle` again"
         )
     entries = []
     for path in sorted(output.rglob("*")):
@@ -128,9 +130,7 @@ def build(
                 )
     archive = archive_bytes(entries, comment=f"{component.name} {version}")
     target = root / DIST / f"ui-{component.name}-{version}.zip"
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(archive)
-    os.replace(partial, target)
+    files.write_atomic(target, archive)
     return UiBundle(
         component=component,
         path=target,

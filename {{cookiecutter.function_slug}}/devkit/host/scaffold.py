@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit.errors import UserError
+
 MODULE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_LENGTH = 40
 #: Names ixoncdkingress would not load as your module: it imports a function module by its
@@ -88,7 +90,7 @@ def test_hello_by_name_through_ixoncdkingress(client, call_context):
 '''
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(UserError):
     """The name cannot be used; the message says why and what to do."""
 
 

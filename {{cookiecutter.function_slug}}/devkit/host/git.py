@@ -10,8 +10,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from devkit.errors import UserError
 
-class GitError(Exception):
+
+class GitError(UserError):
     """git could not answer; the message carries git's own first line."""
 
 

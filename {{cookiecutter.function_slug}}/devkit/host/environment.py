@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import workspace as workspace_file
+from devkit.errors import UserError
+from devkit.host import workspace_file
 
 #: Use this environment instead of `<workspace>/.venv` (CI caches, shared test environments).
 VENV_VARIABLE = "IXON_VENV"
@@ -28,7 +29,7 @@ REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
 STAMP_NAME = "ixon-workspace.json"
 
 
-class SetupError(Exception):
+class SetupError(UserError):
     """A problem with the environment that the user has to fix; the message says how."""
 
 

@@ -4,26 +4,34 @@
 2. A version already deployed to the same template is refused (`invoke bump` first) unless
    forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning.
 3. The workspace's tests and lint run (unless skipped, which is said loudly).
-4. The bundle is built (`devkit.bundle`), with its own checks.
+4. The bundle is built (`devkit.host.bundle`), with its own checks.
 5. A dry run stops here and prints what would be sent where; otherwise the bundle is uploaded
-   through IXON's API v2 (`devkit.ixon_api`) and the deploy is recorded (`devkit.deployments`).
+   through IXON's API v2 (`devkit.runtime.ixon_api`) and the deploy is recorded
+   (`devkit.host.deploy_record`).
 
 Every failure is a DeployError with one line; the access token is masked in all of them.
-Standard library only, Python 3.9+.
+Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 """
 
 from __future__ import annotations
 
+import argparse
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import bundle as bundling
-from devkit import deployments, ixon_api, settings
+from devkit.errors import UserError, main_wrapper
+from devkit.host import bundle as bundling
+from devkit.host import deploy_record as deployments
+from devkit.host import settings
+from devkit.runtime import ixon_api, ui_deploy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-class DeployError(Exception):
+class DeployError(UserError):
     """A deploy that did not happen (or may not have); the message says why and what to do."""
 
 
@@ -35,6 +43,15 @@ class Options:
     skip_checks: bool = False
     force: bool = False
     verbose: bool = False
+    functions_only: bool = False
+    ui_only: bool = False
+    component: str = ""
+    publish: bool = False
+
+    @property
+    def function(self) -> bool:
+        """Whether the Cloud Function is deployed (not with --ui-only or --component)."""
+        return not (self.ui_only or self.component)
 
 
 def _warn(text: str) -> None:
@@ -52,8 +69,9 @@ def deploy(
     run_checks: Callable[[], None],
     echo: Callable[[str], None] = _say,
     warn: Callable[[str], None] = _warn,
-) -> bundling.Bundle:
-    """Deploy the workspace at `root`; the uploaded (or, in a dry run, built) bundle."""
+) -> bundling.Bundle | None:
+    """Deploy the workspace at `root`; the function's uploaded (or, in a dry run, built)
+    bundle, None when only UI Components were deployed."""
     root = root.resolve()
     try:
         config = settings.load(root, warn=warn)
@@ -61,11 +79,43 @@ def deploy(
         raise DeployError(_mask_token(root, str(error))) from None
     token = config.token
     try:
-        return _deploy(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
+        chosen: list[ui_deploy.Target] = []
+        if not options.functions_only:
+            # Every component's template ID and version is checked before anything is sent.
+            names = [options.component] if options.component else []
+            chosen = ui_deploy.targets(root, names, force=options.force, warn=warn)
+            if options.ui_only and not chosen:
+                raise DeployError(
+                    "--ui-only, but the workspace has no UI Components "
+                    "(`invoke new-component NAME` adds one)"
+                )
+        if options.publish and not chosen:
+            raise DeployError("--publish publishes UI Components, and none is being deployed")
+        built = None
+        if options.function:
+            built = _deploy(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
+        elif not options.skip_checks:
+            echo("Running the tests and lint before deploying (skip with --skip-checks)")
+            run_checks()
+        if chosen:
+            state = deployments.git_state(root)
+            client = ixon_api.Client(config, echo=echo, verbose=options.verbose)
+            ui_deploy.deploy(
+                root,
+                chosen,
+                config,
+                client,
+                publish_versions=options.publish,
+                dry_run=options.dry_run,
+                commit=state.commit,
+                dirty=state.dirty,
+                echo=echo,
+            )
+        return built
     except DeployError as error:
         raise DeployError(token.mask(str(error))) from None
-    except (ixon_api.ApiError, bundling.BundleError, deployments.RecordError) as error:
-        raise DeployError(token.mask(str(error))) from None
+    except UserError as error:
+        raise DeployError(token.mask(str(error)), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
         raise DeployError(token.mask(f"deploy failed: {type(error).__name__}: {error}")) from None
@@ -168,3 +218,63 @@ def _show_plan(
         f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
         "Authorization: Bearer ********, Content-Type: application/zip"
     )
+
+
+def run_checks(root: Path) -> None:
+    """Tests, lint and the agentic tools, as their own tasks check them, before a deploy."""
+    from devkit.runtime import tools  # noqa: PLC0415 - imports the functions, so only here
+
+    for line in tools.deploy_warnings(root, sys.executable):
+        _warn(f"WARNING: {line}")
+    for arguments in (
+        ("-m", "pytest", "-q"),
+        ("-m", "ruff", "check", "."),
+        ("-m", "ruff", "format", "--check", "."),
+    ):
+        if subprocess.run([sys.executable, *arguments], cwd=root).returncode != 0:
+            raise DeployError(
+                f"`{' '.join(arguments[1:])}` failed, so nothing was deployed: fix what "
+                "it reports (or, at your own risk, deploy with --skip-checks)"
+            )
+
+
+@main_wrapper
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devkit.runtime.deploy [--dry-run] ...`, as `invoke deploy` runs it."""
+    parser = argparse.ArgumentParser(prog="invoke deploy", description=__doc__.splitlines()[0])
+    for flag in (
+        "--dry-run",
+        "--skip-checks",
+        "--force",
+        "--verbose",
+        "--functions-only",
+        "--ui-only",
+        "--publish",
+    ):
+        parser.add_argument(flag, action="store_true")
+    parser.add_argument("--component", default="")
+    options = parser.parse_args(argv)
+    if options.functions_only and (options.ui_only or options.component or options.publish):
+        raise DeployError(
+            "--functions-only deploys no UI Component: drop --ui-only, --component and --publish"
+        )
+    root = ROOT
+    deploy(
+        root,
+        Options(
+            dry_run=options.dry_run,
+            skip_checks=options.skip_checks,
+            force=options.force,
+            verbose=options.verbose,
+            functions_only=options.functions_only,
+            ui_only=options.ui_only,
+            component=options.component,
+            publish=options.publish,
+        ),
+        run_checks=lambda: run_checks(root),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

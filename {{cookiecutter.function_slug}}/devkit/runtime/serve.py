@@ -3,7 +3,7 @@
 Requests go through ixoncdkingress's own WSGI application and servlet (the pinned version), so
 a call behaves as in IXON Cloud. Ours are only the things around it:
 
-- the document store is chosen once (`devkit.docstore`) and one client serves every call,
+- the document store is chosen once (`devkit.runtime.docstore`) and one client serves every call,
   where ixoncdkingress builds a MongoDB client per request and needs Docker;
 - any edit to a `.py` file under `functions/` (helpers too) takes effect on the next call: all
   modules loaded from `functions/` are forgotten and imported afresh, the store stays;
@@ -14,8 +14,7 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
 - SIGINT (Ctrl-C) and SIGTERM stop it cleanly: port freed, store closed, container removed.
 
 Run in the workspace environment with the workspace as the working directory (ixoncdkingress
-reads `./context_values.yaml`): `python -m devkit.serve --port 8020 --docdb auto`.
-The top of this module uses the standard library only: `tasks.py` imports `run_foreground`.
+reads `./context_values.yaml`): `python -m devkit.runtime.serve --port 8020 --docdb auto`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -40,31 +38,15 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.errors import main_wrapper
+from devkit.runtime import docstore, ingress
+from devkit.runtime import request_body as calls
+
+ROOT = Path(__file__).resolve().parents[2]
 ERROR_HEADER = "X-Devkit-Error"
 ERROR_BODY = b"A server error occurred. Please contact the administrator."
 #: Seconds an idle connection (a browser's preconnect) may hold its thread.
 IDLE_TIMEOUT = 30
-
-
-def run_foreground(command: list[str], cwd: Path) -> int:
-    """Run the server `command` and pass SIGINT and SIGTERM on to it; its exit code.
-
-    Used by `tasks.py`: without it Ctrl-C or a SIGTERM would end invoke before the server
-    had removed its Docker container, or leave the server running on its own.
-    """
-    process = subprocess.Popen(command, cwd=cwd)
-
-    def forward(signum: int, frame: Any) -> None:
-        if process.poll() is None:
-            process.send_signal(signum)
-
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return process.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 class FunctionsWatch:
@@ -143,7 +125,6 @@ class CallContext:
 
     def get(self) -> dict[str, Any]:
         """The calling context, as a JSON body's `context`."""
-        from devkit import calls  # noqa: PLC0415
 
         try:
             stamp = (self.root / calls.CALL_CONTEXT_FILE).stat().st_mtime_ns
@@ -267,7 +248,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def make_logger(config: Any) -> logging.Logger:
     """Our log lines, on stdout in ixoncdkingress's format."""
-    logger = logging.getLogger("devkit.serve")
+    logger = logging.getLogger("devkit.runtime.serve")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter(config.logger_format))
@@ -277,35 +258,26 @@ def make_logger(config: Any) -> logging.Logger:
     return logger
 
 
+@main_wrapper
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; 0 after a clean stop, 2 when it cannot start."""
     arguments = parse_arguments(argv)
     os.chdir(ROOT)
 
-    from devkit import docstore, runtime  # noqa: PLC0415 - need the workspace environment
-
-    try:
-        docstore.check_mode(arguments.docdb)
-        if not 0 <= arguments.port <= 65535:
-            raise docstore.DocStoreError(f"--port must be 0 to 65535, not {arguments.port}")
-    except docstore.DocStoreError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
+    docstore.check_mode(arguments.docdb)
+    if not 0 <= arguments.port <= 65535:
+        raise docstore.DocStoreError(f"--port must be 0 to 65535, not {arguments.port}")
 
     stop = StopSignal()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop.receive)
 
-    runtime.importable(ROOT)
-    config = runtime.make_config(
+    ingress.importable(ROOT)
+    config = ingress.make_config(
         ROOT, host=arguments.host, port=arguments.port, log_level=None, environ=os.environ
     )
     log = make_logger(config)
-    try:
-        store = docstore.open_store(arguments.docdb, config, log.info)
-    except docstore.DocStoreError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
+    store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
         log.info(line)
     try:
@@ -316,10 +288,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any) -> int:
-    from devkit import runtime  # noqa: PLC0415
-
     app = DevelopmentApp(
-        runtime.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log
+        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log
     )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
@@ -335,7 +305,7 @@ def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any) 
     address = f"http://{arguments.host}:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
     try:
-        with runtime.document_store(store.client):
+        with ingress.document_store(store.client):
             thread.start()
             log.info("Serving functions/ on %s (form page: GET /); Ctrl-C stops", address)
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")

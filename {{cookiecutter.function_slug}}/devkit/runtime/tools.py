@@ -6,7 +6,7 @@ and leaves out those that are not ready (`list-agent-tools-issues` says why). Th
 ixoncdkingress's own code the same questions and says the answers in plain words, adding the
 mistakes ixoncdkingress accepts but that fail when the agent calls the tool.
 
-`python -m devkit.tools [--strict] [--json]` runs in the workspace's environment (it needs
+`python -m devkit.runtime.tools [--strict] [--json]` runs in the workspace's environment (it needs
 ixoncdkingress); `invoke tools` runs it. `deploy_warnings()` is for the Python that runs invoke
 and only uses the standard library.
 """
@@ -24,7 +24,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.errors import UserError, main_wrapper
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ToolsNotReadyError(UserError):
+    """`invoke tools --strict` found a tool that is not ready."""
+
 
 #: Plain words for the issue types of ixoncdkingress's `list-agent-tools-issues`.
 ISSUE_WORDS = {
@@ -236,9 +243,10 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@main_wrapper
 def main(argv: list[str] | None = None) -> int:
-    """`python -m devkit.tools`: print the report; with --strict, exit 1 when one is not ready."""
-    parser = argparse.ArgumentParser(prog="python -m devkit.tools", description=__doc__)
+    """`python -m devkit.runtime.tools`: print the report; --strict fails on a tool not ready."""
+    parser = argparse.ArgumentParser(prog="python -m devkit.runtime.tools", description=__doc__)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a tool is not ready")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)
@@ -252,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     message = f"{problems}: fix the problems listed above"
     if options.strict:
-        print(f"ERROR: {message}", file=sys.stderr)
-        return 1
+        raise ToolsNotReadyError(message)
     print(f"Note: {message}; `invoke tools --strict` fails on this")
     return 0
 
@@ -269,7 +276,7 @@ def deploy_warnings(root: Path, python: Path | str, timeout: float = 120) -> lis
     """
     try:
         result = subprocess.run(
-            [str(python), "-m", "devkit.tools", "--json"],
+            [str(python), "-m", "devkit.runtime.tools", "--json"],
             cwd=root,
             capture_output=True,
             text=True,

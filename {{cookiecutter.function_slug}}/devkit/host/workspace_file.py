@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from devkit.errors import UserError
+
 FILE = "workspace.json"
 
 
-class WorkspaceFileError(Exception):
+class WorkspaceFileError(UserError):
     """`workspace.json` cannot be used; the message says what to fix."""
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from devkit.settings import DeploySettings, is_loopback
+from devkit.errors import UserError
+from devkit.host.settings import DeploySettings, is_loopback
 
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
 #: Answers larger than this are cut off: we only ever need a short JSON document.
@@ -33,7 +34,7 @@ PROVISIONING_MESSAGE = (
 )
 
 
-class ApiError(Exception):
+class ApiError(UserError):
     """An outcome that is not a success, as one line that says what to do."""
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from devkit.errors import UserError
+
 MODES = ("auto", "docker", "memory")
 URI_SCHEMES = ("mongodb://", "mongodb+srv://")
 #: How long a MongoDB server of a URI may take to answer at start.
@@ -32,8 +34,10 @@ WHAT_IT_MEANS = (
 )
 
 
-class DocStoreError(Exception):
+class DocStoreError(UserError):
     """The chosen store cannot be used; the message says why and what to do."""
+
+    exit_code = 2
 
 
 @dataclass

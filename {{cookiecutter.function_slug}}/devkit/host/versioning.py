@@ -13,18 +13,17 @@ that runs invoke: standard library only, Python 3.9 and newer.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from devkit import deployments, git, walk
+from devkit.errors import UserError
+from devkit.host import deploy_record as deployments
+from devkit.host import files, git, ids, walk
 
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
@@ -38,14 +37,14 @@ PARTS = ("major", "minor", "patch")
 #: Folders never searched for UI Component manifests (besides hidden folders and virtualenvs).
 SKIPPED_FOLDERS = {"node_modules", "dist", "build", "__pycache__", "site-packages"}
 
-_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+_VERSION = ids.VERSION
 _VERSION_LINE = re.compile(r"^(__version__\s*(?::\s*str\s*)?=\s*)([\"'])([^\"']*)\2", re.MULTILINE)
 _UNRELEASED = re.compile(r"##\s+\[?unreleased\]?\s*", re.IGNORECASE)
 _SECTION = re.compile(r"##\s")
 _EMPTY_NOTES = "- No notable changes."
 
 
-class VersionError(Exception):
+class VersionError(UserError):
     """A bump that cannot go ahead; the message says what is wrong and what to do."""
 
 
@@ -322,22 +321,12 @@ def planned_changes(root: Path, old: Version, new: Version, today: date) -> list
     return [change for change in changes if change is not None]
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace `path` with `text` at once: a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.partial")  # ignored by .gitignore
-    with open(temporary, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
-    with contextlib.suppress(OSError):  # keep the file's permissions where the OS allows
-        shutil.copymode(path, temporary)
-    os.replace(temporary, path)
-
-
 def write_changes(root: Path, changes: list[FileChange]) -> None:
     """Write every change, or, when one write fails, put back the ones already written."""
     written: list[FileChange] = []
     for change in changes:
         try:
-            _write(root / change.path, change.new)
+            files.write_atomic(root / change.path, change.new)
         except OSError as error:
             restore(root, written)
             raise VersionError(
@@ -350,7 +339,7 @@ def write_changes(root: Path, changes: list[FileChange]) -> None:
 def restore(root: Path, changes: list[FileChange]) -> None:
     """Put back the old text of `changes`."""
     for change in reversed(changes):
-        _write(root / change.path, change.old)
+        files.write_atomic(root / change.path, change.old)
 
 
 # -- git -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Building blocks for the workspace's tests: a real `FunctionContext` and an in-process client.
 
-`tests/conftest.py` turns these into fixtures. Nothing here needs Docker or a network: the
+`devkit/runtime/fixtures.py` turns these into fixtures. Nothing here needs Docker or a network: the
 document store is an in-memory MongoDB (mongomock) that each test gets fresh.
 """
 
@@ -21,7 +21,8 @@ from ixoncdkingress.function.api_client import ApiClient
 from ixoncdkingress.function.context import FunctionContext, FunctionResource
 from ixoncdkingress.webserver.config import load_context_values
 
-from devkit import calls, runtime
+from devkit.runtime import ingress
+from devkit.runtime import request_body as calls
 
 
 def resource(data: dict[str, Any] | None, *, with_permissions: bool) -> FunctionResource | None:
@@ -53,10 +54,10 @@ def make_function_context(
     )
 
 
-def context_values(root: Path = runtime.ROOT) -> dict[str, Any]:
+def context_values(root: Path = ingress.ROOT) -> dict[str, Any]:
     """The values of `context_values.yaml`, loaded by ixoncdkingress's own loader."""
     with working_directory(root):
-        return load_context_values(runtime.make_config(root, log_level="WARNING"))
+        return load_context_values(ingress.make_config(root, log_level="WARNING"))
 
 
 @contextmanager
@@ -83,7 +84,7 @@ class Response:
         return json.loads(self.body)
 
 
-class CallError(AssertionError):
+class FunctionCallError(AssertionError):
     """A call answered something other than 200."""
 
 
@@ -101,9 +102,9 @@ class FunctionClient:
     config: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        runtime.importable(self.root)
-        self._config = runtime.make_config(self.root, log_level="WARNING")
-        self._app = runtime.make_app(self._config)
+        ingress.importable(self.root)
+        self._config = ingress.make_config(self.root, log_level="WARNING")
+        self._app = ingress.make_app(self._config)
 
     def call(self, function: str, /, **arguments: Any) -> Any:
         """Call `function` (`module.function`) and return its JSON result; raise on an error."""
@@ -112,7 +113,9 @@ class FunctionClient:
         )
         response = self.post(calls.encode(body))
         if response.status != 200:
-            raise CallError(f"{function} answered {response.status}: {response.body[:500]!r}")
+            raise FunctionCallError(
+                f"{function} answered {response.status}: {response.body[:500]!r}"
+            )
         return response.json()
 
     def post(self, body: bytes, content_type: str = "application/json") -> Response:
@@ -130,6 +133,6 @@ class FunctionClient:
             answered["status"] = int(status.split(maxsplit=1)[0])
             answered["headers"] = dict(headers)
 
-        with working_directory(self.root), runtime.document_store(self.store):
+        with working_directory(self.root), ingress.document_store(self.store):
             chunks = list(self._app(environ, start_response))
         return Response(answered["status"], answered["headers"], b"".join(chunks))

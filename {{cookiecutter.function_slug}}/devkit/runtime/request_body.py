@@ -10,12 +10,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[2]
 CALL_CONTEXT_FILE = "call_context.yaml"
 RESOURCE_NAMES = ("user", "company", "asset", "agent", "template")
 
 
-class CallContextError(Exception):
+class CallContextError(UserError):
     """`call_context.yaml` is missing or malformed; the message names the problem."""
 
 

@@ -22,7 +22,7 @@ from ixoncdkingress.webserver import wsgi
 from ixoncdkingress.webserver.config import Config, get_config
 from ixoncdkingress.webserver.servlet import Servlet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_config(

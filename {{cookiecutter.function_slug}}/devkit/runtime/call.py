@@ -7,7 +7,7 @@ same ixoncdkingress code, with an empty in-memory document store.
 
 Exit codes: 0 with the result on stdout; 1 when the call failed (the function's error on
 stderr); 2 for bad input. Run in the workspace environment:
-`python -m devkit.call example.greet --arg name=Ada`.
+`python -m devkit.runtime.call example.greet --arg name=Ada`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from devkit import calls
+from devkit.errors import UserError, main_wrapper
+from devkit.runtime import request_body as calls
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 #: IXON Cloud ends a request after 60 seconds; wait a little longer than that.
 CALL_TIMEOUT = 70
@@ -34,12 +35,14 @@ ERROR_HEADER = "X-Devkit-Error"
 FAILURE_ANSWERS = ("Not found, function '", "Document DB operation failure")
 
 
-class CallError(Exception):
+class CallError(UserError):
     """The call reached the function (or tried to) and failed; the message says how."""
 
 
-class InputError(Exception):
+class InputError(UserError):
     """The command line is wrong; the message says what to do."""
+
+    exit_code = 2
 
 
 def parse_arguments(raw: list[str], payload: str) -> dict[str, Any]:
@@ -97,7 +100,7 @@ def call_in_process(body: bytes, name: str) -> Any:
     """Run the call through ixoncdkingress's WSGI application here; the result or CallError."""
     # The function's prints and ixoncdkingress's log go to stderr: stdout is for the result.
     with contextlib.redirect_stdout(sys.stderr):
-        from devkit import testing  # noqa: PLC0415 - needs the workspace environment
+        from devkit.runtime import testing  # noqa: PLC0415 - needs the workspace environment
 
         client = testing.FunctionClient(ROOT, {})
         try:
@@ -135,6 +138,7 @@ def _json(answer: bytes, name: str) -> Any:
     return result
 
 
+@main_wrapper
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="invoke call", description=__doc__.splitlines()[0])
     parser.add_argument("name", help="module.function, for example example.greet")
@@ -142,29 +146,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="", help="arguments as a JSON object")
     parser.add_argument("--port", type=int, default=8020, help="port of a running invoke serve")
     options = parser.parse_args(argv)
+    if not options.name or options.name.startswith("-"):
+        raise InputError("give the function first: invoke call example.greet --arg name=Ada")
+    arguments = parse_arguments(options.arg, options.json)
     try:
-        if not options.name or options.name.startswith("-"):
-            raise InputError("give the function first: invoke call example.greet --arg name=Ada")
-        arguments = parse_arguments(options.arg, options.json)
         context = calls.load_call_context(ROOT)
-    except (InputError, calls.CallContextError) as error:
-        # One line, even for a YAML error with its pointer to the spot.
-        print("ERROR: " + " ".join(str(error).split()), file=sys.stderr)
-        return 2
+    except calls.CallContextError as error:
+        raise InputError(str(error)) from None
     body = calls.encode(calls.request_body(options.name, arguments, context=context))
-    try:
-        if server_answers(options.port):
-            result = call_server(options.port, body, options.name)
-        else:
-            print(
-                f"(no server on {HOST}:{options.port}: calling in-process, "
-                "with an empty in-memory document store)",
-                file=sys.stderr,
-            )
-            result = call_in_process(body, options.name)
-    except CallError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 1
+    if server_answers(options.port):
+        result = call_server(options.port, body, options.name)
+    else:
+        print(
+            f"(no server on {HOST}:{options.port}: calling in-process, "
+            "with an empty in-memory document store)",
+            file=sys.stderr,
+        )
+        result = call_in_process(body, options.name)
     try:
         print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
     except BrokenPipeError:

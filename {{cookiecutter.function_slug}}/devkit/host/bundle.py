@@ -29,8 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import walk
-from devkit import workspace as workspace_file
+from devkit.errors import UserError
+from devkit.host import files, ids, walk, workspace_file
 
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
@@ -46,7 +46,7 @@ TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Regular file, rw-r--r--, whatever the file system says.
 PERMISSIONS = 0o100644
 
-_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+_VERSION = ids.VERSION
 _REQUIREMENT = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
     r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;.*)?"
@@ -76,7 +76,7 @@ _ASSIGNED_TOKEN = re.compile(
 )
 
 
-class BundleError(Exception):
+class BundleError(UserError):
     """The sources cannot be bundled; the message names the file (and line) and the fix."""
 
 
@@ -269,17 +269,15 @@ def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
     root = root.resolve()
     version = read_version(root)
     check_requirements(root)
-    files, left_out = collect(root)
-    check_sources(root, files, _known_secrets(root, secrets))
+    chosen, left_out = collect(root)
+    check_sources(root, chosen, _known_secrets(root, secrets))
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
-    entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in files]
+    entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)
     archive = archive_bytes(entries, comment=f"{name} {version}")
     target = root / DIST / f"{name}-{version}.zip"
     target.parent.mkdir(exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(archive)
-    os.replace(partial, target)
+    files.write_atomic(target, archive)
     return Bundle(
         path=target,
         slug=name,
@@ -374,7 +372,7 @@ def _parse(root: Path, path: Path, shown: str, data: bytes) -> ast.AST:
 
 def _confirmed_by_runtime_python(root: Path, path: Path) -> bool:
     """Whether the workspace's own Python (when it is another one) also finds a syntax error."""
-    from devkit import environment  # noqa: PLC0415 - only needed in this rare case
+    from devkit.host import environment  # noqa: PLC0415 - only needed in this rare case
 
     try:
         wanted = environment.workspace_python_version(root)

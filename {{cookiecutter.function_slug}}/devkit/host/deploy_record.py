@@ -12,18 +12,18 @@ Standard library only, Python 3.9+.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from devkit import git
+from devkit.errors import UserError
+from devkit.host import files, git
 
 RECORD_NAME = "deployments.json"
 
 
-class RecordError(Exception):
+class RecordError(UserError):
     """The record cannot be read; the message says how to repair it."""
 
 
@@ -92,9 +92,7 @@ def record(
     }
     entries = [*load(root), entry]
     path = root / RECORD_NAME
-    partial = path.with_name(f".{RECORD_NAME}.partial")
-    partial.write_text(json.dumps({"deployments": entries}, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
     return entry
 
 

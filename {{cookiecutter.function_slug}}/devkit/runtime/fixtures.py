@@ -1,4 +1,7 @@
-"""Fixtures for testing Cloud Functions: reuse them in your own tests.
+"""The pytest plugin with the fixtures for testing Cloud Functions: use them in any test.
+
+pyproject.toml loads it (`-p devkit.runtime.fixtures`), so it needs no conftest.py and a
+conftest.py of yours never hides it.
 
 - `function_context`: a real `FunctionContext` with `context_values.yaml`, the calling
   user/company/asset/agent of `call_context.yaml` and a fresh in-memory document store.
@@ -17,9 +20,10 @@ import mongomock
 import pytest
 from ixoncdkingress.function.context import FunctionContext
 
-from devkit import calls, testing
+from devkit.runtime import request_body as calls
+from devkit.runtime import testing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

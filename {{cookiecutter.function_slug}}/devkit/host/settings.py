@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devkit import workspace as workspace_file
+from devkit.errors import UserError
+from devkit.host import ids, workspace_file
 
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
@@ -55,9 +56,9 @@ NUMBERS: dict[str, tuple[float, float, float, str]] = {
     MAX_RETRY_AFTER: (120.0, 0.0, 3600.0, "longest Retry-After (seconds) worth waiting for"),
 }
 
-_COMPANY_ID = re.compile(r"\d{4}(?:-\d{4}){4}")
-_PUBLIC_ID = re.compile(r"[A-Za-z0-9]{12}")
-_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")
+_COMPANY_ID = ids.COMPANY_ID
+_PUBLIC_ID = ids.PUBLIC_ID
+_TOKEN = ids.TOKEN
 _WORKSPACE_KEYS = {COMPANY_ID: "company_id", TEMPLATE_ID: "template_id"}
 _LOOPBACK_NAMES = {"localhost"}
 
@@ -87,7 +88,7 @@ TOKEN_HINT = (
 )
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """A setting is missing or malformed; the message names it and where to find its value."""
 
 

@@ -1,0 +1,20 @@
+"""The shapes of IXON's identifiers and of the workspace's version: one home for each pattern.
+
+The template's pre-generation hook checks the same shapes at bake time (it runs before this
+folder exists, so it keeps its own copy); a test of the template proves the two agree.
+Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A company ID: five groups of four digits, like 7966-5700-7008-0957-0300.
+COMPANY_ID = re.compile(r"\d{4}(?:-\d{4}){4}")
+#: A public ID (Cloud Function template, page-component template, API application): 12
+#: letters or digits, like RHQa2MEa0Dxg.
+PUBLIC_ID = re.compile(r"[A-Za-z0-9]{12}")
+#: The workspace's version, MAJOR.MINOR.PATCH without leading zeros.
+VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+#: An access token as IXON hands them out (a 32-character string; allow some room).
+TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")

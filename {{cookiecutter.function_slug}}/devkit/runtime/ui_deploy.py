@@ -1,0 +1,213 @@
+"""`invoke deploy` for the UI Components: upload each to its page-component template, publish.
+
+The same calls IXON's `cdk deploy` and `cdk publish` make (`@ixon-cdk/core`'s deploy service):
+POST the component's zip to `page-component-templates/{id}/version-upload`, whose answer names
+the new version (`data.publicId`), then, with `--publish`, PATCH
+`page-component-template-versions/{versionId}` with `{"published": true}`. They go through the
+function upload's client (`devkit.runtime.ixon_api.Client`): the same token, retries, timeouts,
+one-line errors and masking.
+
+Each component's template ID comes from `IXON_UI_TEMPLATE_ID_<NAME>` (the name in capitals,
+dashes as underscores) in the environment, then `.env`, then `workspace.json`
+(`ui_components.<name>.template_id`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from devkit.errors import UserError
+from devkit.host import components as ui
+from devkit.host import deploy_record as deployments
+from devkit.host import settings, ui_bundle
+from devkit.runtime import ixon_api
+
+UPLOAD_PATH = "page-component-templates/{id}/version-upload"
+PUBLISH_PATH = "page-component-template-versions/{id}"
+#: What IXON's SDK sends with the zip (not application/zip: that is what IXON's API takes).
+UPLOAD_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class UiDeployError(UserError):
+    """A UI Component that cannot be (or was not) deployed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One UI Component to deploy: where to, which version."""
+
+    component: ui.Component
+    template_id: settings.Setting
+    version: str
+
+
+def variable(name: str) -> str:
+    """The environment variable that overrides a component's template ID."""
+    return "IXON_UI_TEMPLATE_ID_" + name.upper().replace("-", "_")
+
+
+def targets(
+    root: Path,
+    names: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    *,
+    force: bool = False,
+    warn: Callable[[str], None] = print,
+) -> list[Target]:
+    """The components to deploy (all, or the named ones), each checked before any upload."""
+    import os  # noqa: PLC0415
+
+    environ = os.environ if environ is None else environ
+    dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
+    found = ui.listed(root)
+    wanted = list(names)
+    for name in wanted:
+        if name not in {c.name for c in found}:
+            known = ", ".join(c.name for c in found) or "none"
+            raise UiDeployError(f"no UI Component named {name}; the workspace has: {known}")
+    chosen = [c for c in found if not wanted or c.name in wanted]
+    result = []
+    for component in chosen:
+        key = variable(component.name)
+        if environ.get(key, "").strip():
+            setting = settings.Setting(key, environ[key].strip(), "environment")
+        elif dotenv.get(key, "").strip():
+            setting = settings.Setting(key, dotenv[key].strip(), settings.DOTENV_FILE)
+        else:
+            setting = settings.Setting(
+                key, component.template_id, f"{ui.WORKSPACE_FILE} ui_components"
+            )
+        if not setting.value:
+            raise UiDeployError(
+                f"UI Component {component.name} has no page-component-template ID: set "
+                f'"template_id" under ui_components.{component.name} in {ui.WORKSPACE_FILE} '
+                f"(or {key} in .env or the environment) to its 12-character ID from IXON Studio "
+                "(UI Components), or deploy with --functions-only"
+            )
+        if not ui.TEMPLATE_ID.fullmatch(setting.value):
+            raise UiDeployError(
+                f"{key} {json.dumps(setting.value)} (from {setting.source}) is not valid: "
+                "expected 12 letters or digits like PcT0000000A1"
+            )
+        version = str(ui_bundle.read_manifest(component)["version"])
+        if deployments.was_deployed(root, version, setting.value):
+            if not force:
+                raise UiDeployError(
+                    f"UI Component {component.name} version {version} was already deployed "
+                    f"to template {setting.value} (see {deployments.RECORD_NAME}): IXON refuses "
+                    "a repeated version; run `invoke bump` first (it raises every manifest's "
+                    "version), or --force"
+                )
+            warn(
+                f"WARNING: --force: uploading UI Component {component.name} version {version} "
+                f"again to template {setting.value}; IXON may answer 'version: Already exists'"
+            )
+        result.append(Target(component, setting, version))
+    return result
+
+
+def _url(base: str, path: str, public_id: str) -> str:
+    return base.rstrip("/") + "/" + path.format(id=quote(public_id, safe=""))
+
+
+def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes) -> str:
+    """POST a component's zip to its template; the new version's publicId."""
+    url = _url(base, UPLOAD_PATH, template_id)
+    headers = client._headers(authorized=True)  # noqa: SLF001 - the same client as the function's
+    headers["Content-Type"] = UPLOAD_CONTENT_TYPE
+    answer = client._request("POST", url, headers, archive, "UI upload")  # noqa: SLF001
+    what = f"the UI upload to {url}"
+    if not 200 <= answer.status < 300:
+        raise ixon_api.ApiError(client._explain(answer, what))  # noqa: SLF001
+    document = client._json(  # noqa: SLF001
+        answer, what, hint="check the UI Component's versions in IXON Studio"
+    )
+    data = document.get("data") if isinstance(document, dict) else None
+    version_id = data.get("publicId") if isinstance(data, dict) else None
+    succeeded = isinstance(document, dict) and document.get("status") == "success"
+    if not succeeded or not isinstance(version_id, str) or not version_id:
+        raise ixon_api.ApiError(
+            f'{what} answered {answer.status} without "status": "success" and the new '
+            "version's publicId: check the UI Component's versions in IXON Studio"
+        )
+    return version_id
+
+
+def publish(client: ixon_api.Client, base: str, version_id: str) -> None:
+    """PATCH the uploaded version to published, as `cdk publish` does."""
+    url = _url(base, PUBLISH_PATH, version_id)
+    headers = client._headers(authorized=True)  # noqa: SLF001
+    headers["Content-Type"] = "application/json"
+    body = json.dumps({"published": True}).encode()
+    answer = client._request("PATCH", url, headers, body, "publish")  # noqa: SLF001
+    what = f"publishing UI version {version_id} at {url}"
+    if not 200 <= answer.status < 300:
+        raise ixon_api.ApiError(
+            client._explain(answer, what)  # noqa: SLF001
+            + " (the version was uploaded: publish it in IXON Studio, or deploy again after "
+            "`invoke bump`)"
+        )
+
+
+def deploy(
+    root: Path,
+    chosen: list[Target],
+    config: settings.DeploySettings,
+    client: ixon_api.Client,
+    *,
+    publish_versions: bool,
+    dry_run: bool,
+    commit: str | None,
+    dirty: bool,
+    echo: Callable[[str], None],
+) -> list[str]:
+    """Build, upload (and publish) each target; the uploaded version IDs."""
+    names = [target.component.name for target in chosen]
+    built = {
+        made.component.name: made
+        for made in ui_bundle.build_all(root, names, secrets=[config.token.reveal()])
+    }
+    base = config.base_url.value
+    uploaded = []
+    for target in chosen:
+        made = built[target.component.name]
+        for line in made.describe(root):
+            echo(line)
+        if dry_run:
+            echo(
+                f"  POST {_url(base, UPLOAD_PATH, target.template_id.value)} with "
+                f"{made.path.name} ({made.size:,} bytes, sha256 {made.sha256}), Content-Type: "
+                f"{UPLOAD_CONTENT_TYPE}, Authorization: Bearer ********"
+            )
+            if publish_versions:
+                echo(f"  PATCH {_url(base, PUBLISH_PATH, '{versionId}')} {{\"published\": true}}")
+            continue
+        echo(f"Uploading UI Component {target.component.name} ({made.size:,} bytes)")
+        version_id = upload(client, base, target.template_id.value, made.path.read_bytes())
+        deployments.record(
+            root,
+            version=target.version,
+            template_id=target.template_id.value,
+            company_id=config.company_id.value,
+            sha256=made.sha256,
+            commit=commit,
+            dirty=dirty,
+        )
+        uploaded.append(version_id)
+        echo(
+            f"Deployed UI Component {target.component.name} version {target.version} to "
+            f"template {target.template_id.value} (version ID {version_id})"
+        )
+        if publish_versions:
+            publish(client, base, version_id)
+            echo(f"Published UI Component {target.component.name} version {target.version}")
+        else:
+            echo(
+                "Not published: preview it in IXON Studio, or deploy with --publish "
+                "(which publishes the versions it uploads)"
+            )
+    return uploaded

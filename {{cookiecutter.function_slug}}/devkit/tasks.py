@@ -1,0 +1,393 @@
+"""The workspace's tasks, as an invoke Collection that the workspace's `tasks.py` imports.
+
+The template owns this file (a template update through cruft replaces it); `tasks.py` belongs
+to you. Tasks that run code in the workspace's environment (test, lint, serve, call, deploy,
+...) set up the environment first when it is missing or its requirements changed, then run a
+`python -m devkit.runtime.X` entry point in it. Every user-facing error is a
+`devkit.errors.UserError`, turned into one `ERROR:` line and an exit code by `user_task` alone.
+
+Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from invoke import Collection, Exit, task
+
+from devkit.errors import UserError, error_line
+from devkit.host import bundle as bundling
+from devkit.host import components as ui_components
+from devkit.host import environment, processes, scaffold, together, ui_bundle, versioning
+from devkit.host import node as nodejs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CommandError(UserError):
+    """A tool run by a task failed and has said why above; the message says what to do."""
+
+
+def user_task(*arguments: Any, **options: Any) -> Any:
+    """`@task`, with every UserError turned into its one `ERROR:` line and exit code."""
+
+    def decorate(body: Callable[..., Any]) -> Any:
+        @functools.wraps(body)
+        def wrapped(*call_arguments: Any, **call_options: Any) -> Any:
+            try:
+                return body(*call_arguments, **call_options)
+            except UserError as error:
+                raise Exit(error_line(error), code=error.exit_code) from None
+
+        return task(wrapped, **options)
+
+    if arguments and callable(arguments[0]):
+        return decorate(arguments[0])
+    return decorate
+
+
+def ensure_environment(force: bool = False) -> environment.Environment:
+    """The workspace's environment, set up first when needed."""
+    return environment.ensure(ROOT, force=force)
+
+
+def run_in_environment(*arguments: str, failed: str = "") -> int:
+    """Run `python ARGUMENTS` in the workspace's environment (set up when needed).
+
+    A non-zero exit ends the task with that code; with `failed`, also with that ERROR line
+    (without it the tool has already said what went wrong).
+    """
+    env = ensure_environment()
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    if code != 0:
+        if failed:
+            raise CommandError(failed, exit_code=code)
+        raise Exit(code=code)
+    return code
+
+
+@user_task(help={"force": "Reinstall even when the environment is up to date"})
+def setup(c, force=False):
+    """Create .venv and install requirements-dev.txt (quick when up to date), and the Node packages.
+
+    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH, through the py launcher, among pyenv's or uv's Pythons, or at
+    IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
+    """
+    env = ensure_environment(force=force)
+    print(f"Ready: {env.python}")
+    if nodejs.wanted(ROOT):
+        print(nodejs.install(ROOT, force=force))
+
+
+@user_task(
+    help={
+        "k": "Only run tests matching this expression (pytest -k)",
+        "verbose": "List every test",
+    }
+)
+def test(c, k="", verbose=False):
+    """Run the tests with pytest."""
+    env = ensure_environment()
+    arguments = ["-m", "pytest"]
+    if k:
+        arguments += ["-k", k]
+    if verbose:
+        arguments.append("-v")
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    if code == 5:
+        raise CommandError(
+            "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
+        )
+    if code != 0:
+        raise CommandError(
+            "tests failed (listed above): fix them, then run `invoke test` again "
+            "(`invoke test -k NAME` runs only the matching ones)",
+            exit_code=code,
+        )
+
+
+@user_task
+def lint(c):
+    """Check the code with ruff: lint rules and formatting."""
+    env = ensure_environment()
+    failed = [
+        step
+        for step, arguments in (
+            ("ruff check", ("-m", "ruff", "check", ".")),
+            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+        )
+        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+    ]
+    if failed:
+        raise CommandError(
+            f"{' and '.join(failed)} found problems (listed above): `invoke format` "
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+        )
+
+
+@user_task(name="format")
+def format_(c):
+    """Format the code and apply ruff's safe fixes."""
+    run_in_environment("-m", "ruff", "format", ".")
+    run_in_environment("-m", "ruff", "check", "--fix", ".")
+
+
+@user_task(
+    help={
+        "host": "Address to listen on (default 127.0.0.1: this machine only)",
+        "port": "Port to listen on (default 8020, as ixoncdkingress)",
+        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
+        "component": "The UI Component to simulate (default: the first in cdk.config.json)",
+        "ui_port": "Port of IXON's UI simulator (default 8000)",
+    }
+)
+def serve(
+    c, host="127.0.0.1", port=8020, docdb="auto", functions_only=False, component="", ui_port=8000
+):
+    """Serve the functions on http://127.0.0.1:8020/, and IXON's UI simulator when there are UI Components.
+
+    Runs ixoncdkingress's own request handling with one document store for the whole run
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
+    the next call. With UI Components, IXON's simulator (http://localhost:8000/) runs beside
+    it and calls it; both print here, prefixed "functions" and "ui"; one Ctrl-C stops both.
+    """
+    simulate = "" if functions_only else _simulated_component(component, ui_port)
+    if functions_only and component:
+        raise CommandError("--component picks a UI Component to simulate: drop --functions-only")
+    env = ensure_environment()
+    command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
+    command += ["--docdb", docdb]
+    if not simulate:
+        code = processes.run_foreground(command, ROOT)
+        if code != 0:
+            raise Exit(code=code)
+        return
+    node = nodejs.ensure(ROOT)
+    print(
+        f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
+        f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
+    )
+    if port != 8020:
+        print(
+            f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
+            f"Cloud Function URL) say http://localhost:{port}/ (README: UI Components)"
+        )
+    servers = [
+        together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),
+        together.Server(
+            "ui",
+            [*ui_bundle.runner_command(ROOT, node), "simulate", simulate, "--port", str(ui_port)],
+            ROOT,
+            # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
+            {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+        ),
+    ]
+    code = together.Together(servers).run()
+    if code != 0:
+        raise Exit(code=code)
+
+
+def _simulated_component(wanted: str, ui_port: int) -> str:
+    """The UI Component `invoke serve` simulates ("" for none), its port checked first."""
+    names = [item.name for item in ui_components.listed(ROOT)]
+    if not names:
+        if wanted:
+            raise CommandError(
+                f"there is no UI Component to simulate (--component {wanted}): "
+                "`invoke new-component NAME` adds one"
+            )
+        return ""
+    chosen = wanted or names[0]
+    if chosen not in names:
+        raise CommandError(
+            f"no UI Component named {chosen}; the workspace has: {', '.join(names)}"
+        )
+    if not together.port_is_free(ui_port):
+        raise CommandError(
+            f"port {ui_port}, the UI simulator's, is in use (another invoke serve or cdk "
+            f"simulate?): stop that, or use --ui-port {ui_port + 1}"
+        )
+    return chosen
+
+
+@user_task(
+    iterable=["arg"],
+    help={
+        "name": "The function as module.function, for example example.greet",
+        "arg": "An argument as key=value (a string); repeat for more",
+        "json": "Arguments as a JSON object, for typed values: '{\"limit\": 5}'",
+        "port": "Port of a running invoke serve (default 8020)",
+    },
+)
+def call(c, name, arg=None, json="", port=8020):
+    """Call a function and print its JSON result (on invoke serve, else in-process).
+
+    Sends the body IXON Cloud sends, with the caller of call_context.yaml. Without a server on
+    the port it runs in-process, with an empty in-memory document store.
+    """
+    arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
+    for item in arg or []:
+        arguments += ["--arg", item]
+    if json:
+        arguments += ["--json", json]
+    run_in_environment(*arguments)
+
+
+@user_task(
+    help={
+        "functions_only": "Bundle only the Cloud Function, not the UI Components",
+        "ui_only": "Build only the UI Components, not the Cloud Function",
+        "component": "Build only this UI Component",
+    }
+)
+def bundle(c, functions_only=False, ui_only=False, component=""):
+    """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
+
+    Holds requirements.txt and functions/ (Python files, plus data files matching the
+    bundle_include patterns of workspace.json); prints the files, size and sha256. Each UI
+    Component is built with IXON's builder into dist/ui-<component>-<manifest version>.zip.
+    """
+    if functions_only and (ui_only or component):
+        raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component):
+        built = bundling.build(ROOT)
+        print("\n".join(built.describe(ROOT)))
+    if not functions_only:
+        for made in ui_bundle.build_all(ROOT, [component] if component else []):
+            print("\n".join(made.describe(ROOT)))
+
+
+@user_task(
+    help={
+        "dry_run": "Check and bundle, then show what would be sent where; send nothing",
+        "skip_checks": "Do not run the tests and lint first (says so loudly)",
+        "force": "Upload even a version already deployed to this template",
+        "verbose": "Show every request and answer (the token masked)",
+        "functions_only": "Deploy only the Cloud Function, no UI Component",
+        "ui_only": "Deploy only the UI Components, not the Cloud Function",
+        "component": "Deploy only this UI Component (not the Cloud Function)",
+        "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
+    }
+)
+def deploy(
+    c,
+    dry_run=False,
+    skip_checks=False,
+    force=False,
+    verbose=False,
+    functions_only=False,
+    ui_only=False,
+    component="",
+    publish=False,
+):
+    """Test, lint, bundle and upload the function and the UI Components; record the deploy.
+
+    Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
+    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying).
+    """
+    flags = {
+        "--dry-run": dry_run,
+        "--skip-checks": skip_checks,
+        "--force": force,
+        "--verbose": verbose,
+        "--functions-only": functions_only,
+        "--ui-only": ui_only,
+        "--publish": publish,
+    }
+    arguments = [flag for flag, on in flags.items() if on]
+    if component:
+        arguments += ["--component", component]
+    run_in_environment("-m", "devkit.runtime.deploy", *arguments)
+
+
+@user_task(name="version")
+def version_(c):
+    """Print the workspace's version (from VERSION) alone on the last line."""
+    for problem in versioning.mismatches(ROOT):
+        print(f"WARNING: {problem}: run invoke bump to set both", file=sys.stderr)
+    print(versioning.current(ROOT))
+
+
+@user_task(
+    help={
+        "part": "major, minor or patch to raise that part, or a version like 1.2.3 to set",
+        "dry_run": "Show what would change in each file and change nothing",
+        "allow_dirty": "Bump even when git has uncommitted changes (they stay uncommitted)",
+        "no_commit": "Change the files but do not commit (and so do not tag)",
+        "no_tag": "Commit but do not make the tag vX.Y.Z",
+    }
+)
+def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=False):
+    """Raise the version everywhere, commit "Release X.Y.Z" and tag vX.Y.Z (never pushes).
+
+    Changes VERSION, functions/_version.py, CHANGELOG.md (the Unreleased notes move under the
+    new version) and the "version" of every UI Component manifest.json. Refuses a version that
+    does not go up and, in git, a tree with uncommitted changes other than deployments.json
+    and CHANGELOG.md.
+    """
+    versioning.bump(
+        ROOT,
+        part,
+        dry_run=dry_run,
+        allow_dirty=allow_dirty,
+        commit=not no_commit,
+        tag=not no_tag,
+    )
+
+
+@user_task(
+    help={
+        "name": "Module name: lower-case letters, digits and _ (like thermometer)",
+        "dry_run": "Say which files would be written and write nothing",
+    }
+)
+def new(c, name, dry_run=False):
+    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
+    created = scaffold.create(ROOT, name, dry_run=dry_run)
+    files = f"{created.module.as_posix()} and {created.test.as_posix()}"
+    if dry_run:
+        print(f"Would create {files}")
+        return
+    print(f"Created {files}")
+    print(f"Next: invoke test -k {name}; a UI Component calls it as {name}.hello")
+
+
+@user_task(
+    name="new-component",
+    help={
+        "name": "Component name: lower-case letters, digits and dashes (like status-panel)",
+        "template_id": "Its page-component-template ID from IXON Studio (empty: fill in later)",
+        "dry_run": "Say which files would be written and write nothing",
+    },
+)
+def new_component(c, name, template_id="", dry_run=False):
+    """Add the UI Component components/NAME/ (and package.json, cdk.config.json if missing)."""
+    if dry_run:
+        print("Would write " + ", ".join(ui_components.plan(ROOT, name, template_id)))
+        return
+    print("Wrote " + ", ".join(ui_components.add(ROOT, name, template_id)))
+    print(
+        f"Next: invoke setup (installs the Node packages), then invoke serve --component {name}"
+        + ("" if template_id else "; set its template_id in workspace.json before deploying")
+    )
+
+
+@user_task(help={"strict": "Exit 1 when a tool is not ready (for CI and before deploying)"})
+def tools(c, strict=False):
+    """List the tools IXON's AI agent would see and, for any that is not ready, why."""
+    run_in_environment("-m", "devkit.runtime.tools", *(["--strict"] if strict else []))
+
+
+namespace = Collection(
+    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, new_component,
+    tools,
+)
