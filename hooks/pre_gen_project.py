@@ -18,7 +18,9 @@ TEMPLATE_ID = re.compile(r"[A-Za-z0-9]{12}")
 UI_COMPONENT = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MAX_UI_COMPONENT = 40
 #: Names the component SDK uses for its own folders (kept in step with devkit/host/components.py).
-UI_COMPONENT_TAKEN = frozenset({"dist", "node-modules", "components", "simulator", "runner", "core"})
+UI_COMPONENT_TAKEN = frozenset(
+    {"dist", "node-modules", "components", "simulator", "runner", "core"}
+)
 VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 PACKAGE_VERSION = re.compile(r"\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.post|\.dev)\d+)?")
 PYTHON_VERSION = re.compile(r"3\.\d{1,2}")

@@ -74,11 +74,12 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt (quick when up to date), and the Node packages.
+    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
 
     With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
-    a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH, through the py launcher, among pyenv's or uv's Pythons, or at
-    IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
+    a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
+    through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
+    the environment somewhere else than .venv.
     """
     env = ensure_environment(force=force)
     print(f"Ready: {env.python}")
@@ -150,9 +151,16 @@ def format_(c):
     }
 )
 def serve(
-    c, host="127.0.0.1", port=8020, docdb="auto", functions_only=False, component="", ui_port=8000
+    c,
+    *,
+    host="127.0.0.1",
+    port=8020,
+    docdb="auto",
+    functions_only=False,
+    component="",
+    ui_port=8000,
 ):
-    """Serve the functions on http://127.0.0.1:8020/, and IXON's UI simulator when there are UI Components.
+    """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
     Runs ixoncdkingress's own request handling with one document store for the whole run
     (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
@@ -207,9 +215,7 @@ def _simulated_component(wanted: str, ui_port: int) -> str:
         return ""
     chosen = wanted or names[0]
     if chosen not in names:
-        raise CommandError(
-            f"no UI Component named {chosen}; the workspace has: {', '.join(names)}"
-        )
+        raise CommandError(f"no UI Component named {chosen}; the workspace has: {', '.join(names)}")
     if not together.port_is_free(ui_port):
         raise CommandError(
             f"port {ui_port}, the UI simulator's, is in use (another invoke serve or cdk "
@@ -248,7 +254,7 @@ def call(c, name, arg=None, json="", port=8020):
         "component": "Build only this UI Component",
     }
 )
-def bundle(c, functions_only=False, ui_only=False, component=""):
+def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
 
     Holds requirements.txt and functions/ (Python files, plus data files matching the
@@ -279,6 +285,7 @@ def bundle(c, functions_only=False, ui_only=False, component=""):
 )
 def deploy(
     c,
+    *,
     dry_run=False,
     skip_checks=False,
     force=False,
@@ -369,7 +376,7 @@ def new(c, name, dry_run=False):
         "dry_run": "Say which files would be written and write nothing",
     },
 )
-def new_component(c, name, template_id="", dry_run=False):
+def new_component(c, name, *, template_id="", dry_run=False):
     """Add the UI Component components/NAME/ (and package.json, cdk.config.json if missing)."""
     if dry_run:
         print("Would write " + ", ".join(ui_components.plan(ROOT, name, template_id)))
@@ -388,6 +395,17 @@ def tools(c, strict=False):
 
 
 namespace = Collection(
-    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, new_component,
+    setup,
+    test,
+    lint,
+    format_,
+    serve,
+    call,
+    bundle,
+    deploy,
+    version_,
+    bump,
+    new,
+    new_component,
     tools,
 )

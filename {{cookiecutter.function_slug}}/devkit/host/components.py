@@ -36,7 +36,8 @@ TAKEN = frozenset({"dist", "node-modules", "components", "simulator", "runner", 
 
 
 class ComponentError(UserError):
-    """A component name, template ID or the SDK's configuration is not usable; the message says what to do."""
+    """A component name, template ID or the SDK's configuration is not usable; the message
+    says what to do."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def plan(root: Path, name: str, template_id: str = "", slug: str = "") -> dict[s
     workspace = _read_json(root / WORKSPACE_FILE, "the workspace settings")
     components = config.setdefault("components", {})
     if not isinstance(components, dict):
-        raise ComponentError(f"{CONFIG_FILE}: \"components\" must be an object: fix it")
+        raise ComponentError(f'{CONFIG_FILE}: "components" must be an object: fix it')
     folder_name = str(config.get("newComponentRoot") or COMPONENT_ROOT)
     if name in components or (root / folder_name / name).exists():
         raise ComponentError(

@@ -74,13 +74,15 @@ class Together:
         self._readers.append(reader)
 
     def _copy(self, server: Server) -> None:
-        assert server.process is not None and server.process.stdout is not None
-        for raw in iter(server.process.stdout.readline, b""):
+        process = server.process
+        if process is None or process.stdout is None:
+            return
+        for raw in iter(process.stdout.readline, b""):
             self.say(server.label, raw.decode("utf-8", "replace").rstrip("\r\n"))
 
     def _interrupt(self, server: Server, sig: int) -> None:
         process = server.process
-        if process is None or process.poll() is not None and WINDOWS:
+        if process is None or (WINDOWS and process.poll() is not None):
             return
         try:
             if WINDOWS:
@@ -127,12 +129,15 @@ class Together:
             for server in self.servers:
                 self._start(server)
             while not self._stop.wait(0.2):
-                ended = [s for s in self.servers if s.process and s.process.poll() is not None]
+                ended = [
+                    (s.label, s.process.returncode)
+                    for s in self.servers
+                    if s.process is not None and s.process.poll() is not None
+                ]
                 if ended:
-                    first = ended[0]
-                    assert first.process is not None
-                    code = first.process.returncode or 1
-                    self.say(first.label, f"stopped (exit {first.process.returncode}): stopping the rest")
+                    label, returncode = ended[0]
+                    code = returncode or 1
+                    self.say(label, f"stopped (exit {returncode}): stopping the rest")
                     break
         finally:
             self.stop()

@@ -71,12 +71,12 @@ def read_manifest(component: ui.Component) -> dict[str, object]:
     version = manifest.get("version")
     if not isinstance(version, str) or not MANIFEST_VERSION.fullmatch(version):
         raise UiBundleError(
-            f"{shown}: \"version\" is {json.dumps(version)}, IXON needs a whole number in a "
+            f'{shown}: "version" is {json.dumps(version)}, IXON needs a whole number in a '
             'string like "1" (`invoke bump` raises it with the workspace version)'
         )
     if manifest.get("main") != component.main:
         raise UiBundleError(
-            f"{shown}: \"main\" is {json.dumps(manifest.get('main'))}, the builder writes "
+            f'{shown}: "main" is {json.dumps(manifest.get("main"))}, the builder writes '
             f'{component.main}: set "main": "{component.main}"'
         )
     if not isinstance(manifest.get("inputs", None), list):
@@ -141,9 +141,7 @@ def build(
     )
 
 
-def build_all(
-    root: Path, names: Iterable[str] = (), secrets: Iterable[str] = ()
-) -> list[UiBundle]:
+def build_all(root: Path, names: Iterable[str] = (), secrets: Iterable[str] = ()) -> list[UiBundle]:
     """Build the named UI Components (all when none are named); [] without any."""
     found = ui.listed(root)
     wanted = list(names)

@@ -114,18 +114,20 @@ def _url(base: str, path: str, public_id: str) -> str:
     return base.rstrip("/") + "/" + path.format(id=quote(public_id, safe=""))
 
 
+# The calls below use the function upload's client and its request helpers, so both uploads
+# share the token handling, retries, timeouts and messages.
+
+
 def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes) -> str:
     """POST a component's zip to its template; the new version's publicId."""
     url = _url(base, UPLOAD_PATH, template_id)
-    headers = client._headers(authorized=True)  # noqa: SLF001 - the same client as the function's
+    headers = client._headers(authorized=True)
     headers["Content-Type"] = UPLOAD_CONTENT_TYPE
-    answer = client._request("POST", url, headers, archive, "UI upload")  # noqa: SLF001
+    answer = client._request("POST", url, headers, archive, "UI upload")
     what = f"the UI upload to {url}"
     if not 200 <= answer.status < 300:
-        raise ixon_api.ApiError(client._explain(answer, what))  # noqa: SLF001
-    document = client._json(  # noqa: SLF001
-        answer, what, hint="check the UI Component's versions in IXON Studio"
-    )
+        raise ixon_api.ApiError(client._explain(answer, what))
+    document = client._json(answer, what, hint="check the UI Component's versions in IXON Studio")
     data = document.get("data") if isinstance(document, dict) else None
     version_id = data.get("publicId") if isinstance(data, dict) else None
     succeeded = isinstance(document, dict) and document.get("status") == "success"
@@ -140,14 +142,14 @@ def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes)
 def publish(client: ixon_api.Client, base: str, version_id: str) -> None:
     """PATCH the uploaded version to published, as `cdk publish` does."""
     url = _url(base, PUBLISH_PATH, version_id)
-    headers = client._headers(authorized=True)  # noqa: SLF001
+    headers = client._headers(authorized=True)
     headers["Content-Type"] = "application/json"
     body = json.dumps({"published": True}).encode()
-    answer = client._request("PATCH", url, headers, body, "publish")  # noqa: SLF001
+    answer = client._request("PATCH", url, headers, body, "publish")
     what = f"publishing UI version {version_id} at {url}"
     if not 200 <= answer.status < 300:
         raise ixon_api.ApiError(
-            client._explain(answer, what)  # noqa: SLF001
+            client._explain(answer, what)
             + " (the version was uploaded: publish it in IXON Studio, or deploy again after "
             "`invoke bump`)"
         )
@@ -184,7 +186,7 @@ def deploy(
                 f"{UPLOAD_CONTENT_TYPE}, Authorization: Bearer ********"
             )
             if publish_versions:
-                echo(f"  PATCH {_url(base, PUBLISH_PATH, '{versionId}')} {{\"published\": true}}")
+                echo(f'  PATCH {_url(base, PUBLISH_PATH, "{versionId}")} {{"published": true}}')
             continue
         echo(f"Uploading UI Component {target.component.name} ({made.size:,} bytes)")
         version_id = upload(client, base, target.template_id.value, made.path.read_bytes())
