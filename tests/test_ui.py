@@ -314,7 +314,7 @@ def test_deploy_options_pick_the_halves(project: Path, api: StandIn) -> None:
 
 
 def test_template_id_from_the_environment_and_missing(project: Path, api: StandIn) -> None:
-    api.page_templates.add("PcTFromEnv001")
+    api.page_templates.add("PcTFromEnv01")
     result = invoke(
         project,
         "deploy",
@@ -322,10 +322,10 @@ def test_template_id_from_the_environment_and_missing(project: Path, api: StandI
         "--ui-only",
         check=False,
         IXON_API_ACCESS_TOKEN=TOKEN,
-        IXON_UI_TEMPLATE_ID_STATUS_PANEL="PcTFromEnv001",
+        IXON_UI_TEMPLATE_ID_STATUS_PANEL="PcTFromEnv01",
     )
     assert result.returncode == 0, result.stderr
-    assert next(iter(api.ui_versions.values()))["template"] == "PcTFromEnv001"
+    assert next(iter(api.ui_versions.values()))["template"] == "PcTFromEnv01"
     settings = json.loads((project / "workspace.json").read_text())
     settings["ui_components"][COMPONENT]["template_id"] = ""
     (project / "workspace.json").write_text(json.dumps(settings))
@@ -386,8 +386,13 @@ def serving_both(project: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, 
         yield process, function_port, ui_port, log_path
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            # Ctrl-C first: invoke serve stops its servers (each in its own process group).
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def wait_for_line(process: subprocess.Popen[bytes], log_path: Path, text: str) -> str:
@@ -410,6 +415,7 @@ class Browser(DevTools):
     """
 
     function_port = 8020
+    _fetch_ids = 1_000_000  # apart from send()'s ids, so their answers are not taken for its
 
     def _receive(self) -> dict:
         while True:
@@ -418,9 +424,9 @@ class Browser(DevTools):
                 return message
             paused = message["params"]
             url = paused["request"]["url"].replace(":8020/", f":{self.function_port}/")
-            self._next_id += 1
+            self._fetch_ids += 1
             command = {
-                "id": self._next_id,
+                "id": self._fetch_ids,
                 "method": "Fetch.continueRequest",
                 "params": {"requestId": paused["requestId"], "url": url},
                 "sessionId": message.get("sessionId", self.session),
