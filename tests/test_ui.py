@@ -489,3 +489,14 @@ def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
         result = invoke(workspace_ui, "serve", "--ui-port", str(port), check=False, timeout=60)
     line = one_error(result)
     assert f"port {port}" in line and "--ui-port" in line
+
+
+def test_hook_and_workspace_agree_on_component_names() -> None:
+    """The pre-generation hook keeps its own copy of the name rules (it runs before the
+    workspace exists); the workspace's devkit/host/components.py is the other copy."""
+    source = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "components.py"
+    text = source.read_text()
+    assert f're.compile(r"{pre_gen.UI_COMPONENT.pattern}")' in text
+    assert f"MAX_NAME = {pre_gen.MAX_UI_COMPONENT}" in text
+    taken = sorted(pre_gen.UI_COMPONENT_TAKEN)
+    assert all(f'"{name}"' in text.split("TAKEN = ")[1].split("\n")[0] for name in taken)
