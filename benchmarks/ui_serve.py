@@ -37,7 +37,7 @@ from pathlib import Path
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE / "tests"))
 
-from test_serve import free_port  # noqa: E402
+from support import free_port  # noqa: E402
 from test_ui import SHADOW, Browser  # noqa: E402
 
 COMPONENT = "status-panel"

@@ -9,6 +9,7 @@ file makes the next session install afresh.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -24,8 +25,8 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
+from support import CHROMIUM, DevTools, free_port
 from test_hooks import GOOD, load_hook
-from test_serve import CHROMIUM, DevTools, free_port
 
 from conftest import TEMPLATE, bake, invoke, workspace_env
 
@@ -51,15 +52,24 @@ def link_node_modules(project: Path) -> None:
 
 @pytest.fixture(scope="session")
 def node_modules(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
-    """The Node packages every UI workspace shares, installed by a real `invoke setup`."""
-    project = bake(tmp_path_factory.mktemp("node-setup"), ui_component=COMPONENT)
-    link_node_modules(project)
-    invoke(project, "setup", timeout=900)
-    installed = project / "node_modules"
-    if not installed.is_symlink():  # the cache was missing or stale: setup installed here
-        shutil.rmtree(NODE_CACHE, ignore_errors=True)
-        NODE_CACHE.mkdir(parents=True)
-        shutil.move(str(installed), str(NODE_CACHE / "node_modules"))
+    """The Node packages every UI workspace shares, installed by a real `invoke setup`.
+
+    A file lock keeps two test runs from installing at once (as for the Python environment).
+    """
+    NODE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(NODE_CACHE.parent / f".{NODE_CACHE.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            project = bake(tmp_path_factory.mktemp("node-setup"), ui_component=COMPONENT)
+            link_node_modules(project)
+            invoke(project, "setup", timeout=900)
+            installed = project / "node_modules"
+            if not installed.is_symlink():  # the cache was missing or stale: installed here
+                shutil.rmtree(NODE_CACHE, ignore_errors=True)
+                NODE_CACHE.mkdir(parents=True)
+                shutil.move(str(installed), str(NODE_CACHE / "node_modules"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return NODE_CACHE / "node_modules"
 
 

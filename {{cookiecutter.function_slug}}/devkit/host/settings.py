@@ -182,14 +182,6 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def read_workspace(root: Path) -> dict[str, object]:
-    """The committed workspace settings (`workspace.json`)."""
-    try:
-        return workspace_file.read(root)
-    except workspace_file.WorkspaceFileError as error:
-        raise SettingsError(str(error)) from None
-
-
 def is_loopback(host: str) -> bool:
     """Whether `host` is this machine (where plain http:// cannot leak the token)."""
     if host.lower() in _LOOPBACK_NAMES:
@@ -208,7 +200,7 @@ def load(
     """The deploy settings of the workspace at `root`, checked; SettingsError when not usable."""
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
-    workspace = read_workspace(root)
+    workspace = workspace_file.read(root)
 
     def lookup(name: str, default: str | None = None) -> Setting:
         if environ.get(name, "").strip():
@@ -277,6 +269,15 @@ def load_token(
             f"{TOKEN_FILE} cannot be read ({type(error).__name__}): {TOKEN_HINT}"
         ) from None
     return _checked_token(text, TOKEN_FILE)
+
+
+def find_token(root: Path, environ: Mapping[str, str] | None = None) -> Token | None:
+    """The access token where `load_token` finds it, or None when there is none or it is
+    malformed; never raises and never warns (for checks that only need to know it)."""
+    try:
+        return load_token(root, environ, warn=lambda _line: None)
+    except SettingsError:
+        return None
 
 
 def _checked_token(text: str, source: str) -> Token:
