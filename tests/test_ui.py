@@ -28,7 +28,7 @@ from ixon_standin import StandIn, point_workspace_at
 from support import CHROMIUM, DevTools, free_port
 from test_hooks import GOOD, load_hook
 
-from conftest import TEMPLATE, bake, invoke, workspace_env
+from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
 
 NODE_CACHE = Path(os.environ.get("IXON_TEST_NODE_CACHE", TEMPLATE / ".bake" / "node-cache"))
 COMPONENT = "status-panel"
@@ -98,7 +98,7 @@ def one_error(result: subprocess.CompletedProcess[str]) -> str:
 def path_without_node(tmp_path: Path, fake_node: str | None = None) -> str:
     """A PATH with git (and, if given, a fake `node` printing that version) but no Node."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
     (bin_dir / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
     if fake_node:
         for program in ("node", "npm"):
@@ -510,3 +510,66 @@ def test_hook_and_workspace_agree_on_component_names() -> None:
     assert f"MAX_NAME = {pre_gen.MAX_UI_COMPONENT}" in text
     taken = sorted(pre_gen.UI_COMPONENT_TAKEN)
     assert all(f'"{name}"' in text.split("TAKEN = ")[1].split("\n")[0] for name in taken)
+
+
+# -- in process: devkit's standard-library modules ----------------------------------------------
+
+
+def test_node_versions_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    node = workspace_module("devkit.host.node")
+    monkeypatch.setenv("PATH", path_without_node(tmp_path, "v20.11.1"))
+    found = node.find()
+    assert found.node_version == (20, 11, 1) and found.npm_version == (20, 11, 1)
+    monkeypatch.setenv("PATH", path_without_node(tmp_path / "old", "v16.0.0"))
+    with pytest.raises(node.NodeError, match=r"Node.js 18.0 or newer, found 16.0.0"):
+        node.find()
+
+
+def test_node_fingerprint_ignores_the_workspace_name(tmp_path: Path) -> None:
+    node = workspace_module("devkit.host.node")
+    components = workspace_module("devkit.host.components")
+    fingerprints = []
+    for slug in ("one", "two"):
+        root = tmp_path / slug
+        root.mkdir()
+        components.add(root, "panel", slug=slug)
+        fingerprints.append(node.fingerprint(root))
+    assert fingerprints[0] == fingerprints[1]
+    package = json.loads((tmp_path / "two" / "package.json").read_text())
+    package["devDependencies"]["left-pad"] = "1.3.0"
+    (tmp_path / "two" / "package.json").write_text(json.dumps(package))
+    assert node.fingerprint(tmp_path / "two") != fingerprints[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "template_id", "expected"),
+    [
+        ("Panel", "", "component name"),
+        ("node-modules", "", "taken"),
+        ("panel", "abc", "template ID"),
+    ],
+)
+def test_new_component_refusals_write_nothing(
+    tmp_path: Path, name: str, template_id: str, expected: str
+) -> None:
+    components = workspace_module("devkit.host.components")
+    with pytest.raises(components.ComponentError, match=expected):
+        components.add(tmp_path, name, template_id)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_together_prefixes_output_and_stops_all_when_one_ends(tmp_path: Path) -> None:
+    together = workspace_module("devkit.host.together")
+    out = io.StringIO()
+    sleeper = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"]
+    quitter = [sys.executable, "-c", "print('bye'); raise SystemExit(3)"]
+    servers = [
+        together.Server("long", sleeper, tmp_path),
+        together.Server("q", quitter, tmp_path),
+    ]
+    started = time.monotonic()
+    assert together.Together(servers, out=out).run() == 3
+    assert time.monotonic() - started < 15
+    lines = out.getvalue().splitlines()
+    assert "q    | bye" in lines and "q    | stopped (exit 3): stopping the rest" in lines
+    assert all(server.process.poll() is not None for server in servers)
