@@ -174,7 +174,7 @@ def test_workspace_without_a_component_needs_no_node(tmp_path: Path, shared_venv
 def test_setup_without_a_usable_node_says_so_in_one_line(
     tmp_path: Path, shared_venv: Path, fake: str | None
 ) -> None:
-    project = ui_workspace(tmp_path / "ws")
+    project = bake(tmp_path / "ws", ui_component=COMPONENT)  # no node_modules linked
     result = invoke(project, "setup", check=False, PATH=path_without_node(tmp_path, fake))
     line = one_error(result)
     assert "Node.js 18" in line and "--functions-only" in line
