@@ -573,3 +573,9 @@ def test_together_prefixes_output_and_stops_all_when_one_ends(tmp_path: Path) ->
     lines = out.getvalue().splitlines()
     assert "q    | bye" in lines and "q    | stopped (exit 3): stopping the rest" in lines
     assert all(server.process.poll() is not None for server in servers)
+
+
+def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
+    versioning = workspace_module("devkit.host.versioning")
+    project = ui_workspace(tmp_path)
+    assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
