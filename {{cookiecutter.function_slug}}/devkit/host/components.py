@@ -167,7 +167,9 @@ def plan(root: Path, name: str, template_id: str = "", slug: str = "") -> dict[s
     workspace["ui_components"] = dict(sorted(settings.items()))
     files = {
         f"{folder_name}/{name}/{name}.svelte": _render("component.svelte", NAME=name, TAG=tag),
-        f"{folder_name}/{name}/manifest.json": _render("manifest.template.json", NAME=name, TAG=tag),
+        f"{folder_name}/{name}/manifest.json": _render(
+            "manifest.template.json", NAME=name, TAG=tag
+        ),
         f"{folder_name}/{name}/icon.svg": _render("icon.svg"),
         CONFIG_FILE: _dump(config),
         WORKSPACE_FILE: _dump(workspace),

@@ -15,6 +15,7 @@ dashes as underscores) in the environment, then `.env`, then `workspace.json`
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,6 @@ def targets(
     warn: Callable[[str], None] = print,
 ) -> list[Target]:
     """The components to deploy (all, or the named ones), each checked before any upload."""
-    import os  # noqa: PLC0415
-
     environ = os.environ if environ is None else environ
     dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
     found = ui.listed(root)
