@@ -37,9 +37,18 @@ def load(project: Path, ci: str) -> tuple[str, dict[str, Any]]:
     return text, yaml.safe_load(text)
 
 
-def run_steps(job: dict[str, Any]) -> list[str]:
-    """The shell commands of a GitHub Actions job, in order."""
-    return [step["run"].strip() for step in job["steps"] if "run" in step]
+#: The condition of the steps for UI Components: they run only when the workspace has them.
+HAS_UI = "hashFiles('package-lock.json') != ''"
+
+
+def run_steps(job: dict[str, Any], *, ui: bool = False) -> list[str]:
+    """The shell commands of a GitHub Actions job, in order (with `ui`, also the steps that
+    run only in a workspace with UI Components)."""
+    return [
+        step["run"].strip()
+        for step in job["steps"]
+        if "run" in step and (ui or HAS_UI not in step.get("if", ""))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +85,9 @@ def test_github_checks_every_push_and_pull_request(baked):
         "invoke lint",
         "invoke test",
     ]
+    assert run_steps(check, ui=True)[-1] == "invoke setup && invoke bundle --ui-only"
+    node = [step for step in check["steps"] if "setup-node" in step.get("uses", "")]
+    assert len(node) == 1 and HAS_UI in node[0]["if"]
     assert TOKEN not in json.dumps(check), "the check job must not see the token"
 
 
@@ -107,7 +119,11 @@ def test_gitlab_checks_every_push(baked):
         f"pip install invoke=={pinned(project, 'invoke')}"
     )
     check = pipeline["check"]
-    assert check["script"] == ["invoke lint", "invoke test"]
+    assert check["script"][:2] == ["invoke lint", "invoke test"]
+    # Built only in a workspace with UI Components.
+    assert check["script"][2:] == [
+        "if [ -f package-lock.json ]; then invoke setup && invoke bundle --ui-only; fi"
+    ]
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]
 
 
