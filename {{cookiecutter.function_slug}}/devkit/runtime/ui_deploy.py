@@ -113,99 +113,141 @@ def _url(base: str, path: str, public_id: str) -> str:
     return base.rstrip("/") + "/" + path.format(id=quote(public_id, safe=""))
 
 
-# The calls below use the function upload's client and its request helpers, so both uploads
-# share the token handling, retries, timeouts and messages.
+@dataclass(frozen=True)
+class Built:
+    """A target with its built archive: what a deploy would send."""
+
+    target: Target
+    bundle: ui_bundle.UiBundle
+
+
+def build(
+    root: Path,
+    chosen: list[Target],
+    config: settings.DeploySettings,
+    *,
+    echo: Callable[[str], None],
+) -> list[Built]:
+    """Build every target's archive (IXON's builder, the manifest checks); nothing is sent."""
+    if not chosen:
+        return []
+    names = [target.component.name for target in chosen]
+    made = {
+        bundle.component.name: bundle
+        for bundle in ui_bundle.build_all(root, names, secrets=[config.token.reveal()])
+    }
+    result = [Built(target, made[target.component.name]) for target in chosen]
+    for item in result:
+        for line in item.bundle.describe(root):
+            echo(line)
+    return result
+
+
+def describe(planned: list[Built], config: settings.DeploySettings, *, publish: bool) -> list[str]:
+    """What a deploy would send for the UI Components (for --dry-run)."""
+    base = config.base_url.value
+    lines = []
+    for item in planned:
+        bundle = item.bundle
+        lines.append(
+            f"  POST {_url(base, UPLOAD_PATH, item.target.template_id.value)} with "
+            f"{bundle.path.name} ({bundle.size:,} bytes, sha256 {bundle.sha256}), Content-Type: "
+            f"{UPLOAD_CONTENT_TYPE}, Authorization: Bearer ********"
+        )
+        if publish:
+            lines.append(
+                f"  PATCH {_url(base, PUBLISH_PATH, '{versionId}')} with "
+                '{"published": true}, the version ID the upload answers'
+            )
+    return lines
+
+
+# The calls below go through the function upload's client: the same token handling, retries,
+# deadlines and one-line messages.
 
 
 def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes) -> str:
     """POST a component's zip to its template; the new version's publicId."""
     url = _url(base, UPLOAD_PATH, template_id)
-    headers = client._headers(authorized=True)
-    headers["Content-Type"] = UPLOAD_CONTENT_TYPE
-    answer = client._request("POST", url, headers, archive, "UI upload")
+    check = "check the UI Component's versions in IXON Studio before deploying again"
+    answer = client.request(
+        "POST",
+        url,
+        body=archive,
+        headers={"Content-Type": UPLOAD_CONTENT_TYPE},
+        what="UI upload",
+        check=check,
+    )
     what = f"the UI upload to {url}"
-    if not 200 <= answer.status < 300:
-        raise ixon_api.ApiError(client._explain(answer, what))
-    document = client._json(answer, what, hint="check the UI Component's versions in IXON Studio")
+    if not answer.ok:
+        raise ixon_api.ApiError(client.explain(answer, what))
+    document = client.json_of(answer, what, hint=check)
     data = document.get("data") if isinstance(document, dict) else None
     version_id = data.get("publicId") if isinstance(data, dict) else None
     succeeded = isinstance(document, dict) and document.get("status") == "success"
     if not succeeded or not isinstance(version_id, str) or not version_id:
         raise ixon_api.ApiError(
             f'{what} answered {answer.status} without "status": "success" and the new '
-            "version's publicId: check the UI Component's versions in IXON Studio"
+            f"version's publicId: {check}"
         )
     return version_id
 
 
-def publish(client: ixon_api.Client, base: str, version_id: str) -> None:
-    """PATCH the uploaded version to published, as `cdk publish` does."""
+def publish_version(client: ixon_api.Client, base: str, version_id: str) -> None:
+    """PATCH the uploaded version to published, as `cdk publish` does (safe to repeat)."""
     url = _url(base, PUBLISH_PATH, version_id)
-    headers = client._headers(authorized=True)
-    headers["Content-Type"] = "application/json"
-    body = json.dumps({"published": True}).encode()
-    answer = client._request("PATCH", url, headers, body, "publish")
-    what = f"publishing UI version {version_id} at {url}"
-    if not 200 <= answer.status < 300:
+    answer = client.request(
+        "PATCH",
+        url,
+        body=json.dumps({"published": True}).encode(),
+        headers={"Content-Type": "application/json"},
+        what="publish",
+        repeatable=True,
+    )
+    if not answer.ok:
         raise ixon_api.ApiError(
-            client._explain(answer, what)
+            client.explain(answer, f"publishing UI version {version_id} at {url}")
             + " (the version was uploaded: publish it in IXON Studio, or deploy again after "
             "`invoke bump`)"
         )
 
 
-def deploy(
+def ship(
     root: Path,
-    chosen: list[Target],
+    planned: list[Built],
     config: settings.DeploySettings,
     client: ixon_api.Client,
     *,
-    publish_versions: bool,
-    dry_run: bool,
+    publish: bool,
     commit: str | None,
     dirty: bool,
     echo: Callable[[str], None],
 ) -> list[str]:
-    """Build, upload (and publish) each target; the uploaded version IDs."""
-    names = [target.component.name for target in chosen]
-    built = {
-        made.component.name: made
-        for made in ui_bundle.build_all(root, names, secrets=[config.token.reveal()])
-    }
+    """Upload (and publish) each built component, recording each upload; the version IDs."""
     base = config.base_url.value
     uploaded = []
-    for target in chosen:
-        made = built[target.component.name]
-        for line in made.describe(root):
-            echo(line)
-        if dry_run:
-            echo(
-                f"  POST {_url(base, UPLOAD_PATH, target.template_id.value)} with "
-                f"{made.path.name} ({made.size:,} bytes, sha256 {made.sha256}), Content-Type: "
-                f"{UPLOAD_CONTENT_TYPE}, Authorization: Bearer ********"
-            )
-            if publish_versions:
-                echo(f'  PATCH {_url(base, PUBLISH_PATH, "{versionId}")} {{"published": true}}')
-            continue
-        echo(f"Uploading UI Component {target.component.name} ({made.size:,} bytes)")
-        version_id = upload(client, base, target.template_id.value, made.path.read_bytes())
+    for item in planned:
+        target, bundle = item.target, item.bundle
+        name = target.component.name
+        echo(f"Uploading UI Component {name} ({bundle.size:,} bytes)")
+        version_id = upload(client, base, target.template_id.value, bundle.path.read_bytes())
         deployments.record(
             root,
             version=target.version,
             template_id=target.template_id.value,
             company_id=config.company_id.value,
-            sha256=made.sha256,
+            sha256=bundle.sha256,
             commit=commit,
             dirty=dirty,
         )
         uploaded.append(version_id)
         echo(
-            f"Deployed UI Component {target.component.name} version {target.version} to "
-            f"template {target.template_id.value} (version ID {version_id})"
+            f"Deployed UI Component {name} version {target.version} to template "
+            f"{target.template_id.value} (version ID {version_id})"
         )
-        if publish_versions:
-            publish(client, base, version_id)
-            echo(f"Published UI Component {target.component.name} version {target.version}")
+        if publish:
+            publish_version(client, base, version_id)
+            echo(f"Published UI Component {name} version {target.version}")
         else:
             echo(
                 "Not published: preview it in IXON Studio, or deploy with --publish "
