@@ -221,7 +221,11 @@ def test_the_check_commands_pass_in_the_baked_workspace(baked, shared_venv, ci):
 # -- current versions, limits, and the ecosystem's own schemas --------------------------------
 
 #: The current major versions (checked against their releases when this was written).
-CURRENT_ACTIONS = {"actions/checkout": "v6", "actions/setup-python": "v6"}
+CURRENT_ACTIONS = {
+    "actions/checkout": "v6",
+    "actions/setup-python": "v6",
+    "actions/setup-node": "v6",
+}
 
 
 def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
