@@ -579,3 +579,13 @@ def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
     versioning = workspace_module("devkit.host.versioning")
     project = ui_workspace(tmp_path)
     assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
+
+
+def test_serve_without_node_says_so_and_names_functions_only(
+    workspace_ui: Path, tmp_path: Path
+) -> None:
+    result = invoke(
+        workspace_ui, "serve", check=False, timeout=60, PATH=path_without_node(tmp_path)
+    )
+    line = one_error(result)
+    assert "Node.js" in line and "invoke serve --functions-only" in line
