@@ -589,3 +589,11 @@ def test_serve_without_node_says_so_and_names_functions_only(
     )
     line = one_error(result)
     assert "Node.js" in line and "invoke serve --functions-only" in line
+
+
+def test_ui_only_needs_no_function_template_id(project: Path, api: StandIn) -> None:
+    point_workspace_at(project, api, IXON_API_TEMPLATE_ID="")
+    result = deploy(project, "--ui-only")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(api.ui_versions) == 1 and not api.uploads
+    assert "IXON_API_TEMPLATE_ID is not set" in one_error(deploy(project, "--functions-only"))

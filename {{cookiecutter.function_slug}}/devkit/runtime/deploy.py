@@ -127,7 +127,7 @@ def deploy(
     """Deploy the workspace at `root`; the function's uploaded (or, in a dry run, built)
     bundle, None when only UI Components were deployed."""
     root = root.resolve()
-    config = load_settings(root, warn)
+    config = load_settings(root, warn, function=options.function)
     try:
         targets = ui_targets(root, options, warn)
         if options.function:
@@ -179,10 +179,13 @@ def deploy(
 # -- the plan: everything that sends nothing ---------------------------------------------------
 
 
-def load_settings(root: Path, warn: Callable[[str], None]) -> settings.DeploySettings:
-    """The checked settings; a DeployError (the token masked) when one is not usable."""
+def load_settings(
+    root: Path, warn: Callable[[str], None], *, function: bool = True
+) -> settings.DeploySettings:
+    """The checked settings; a DeployError (the token masked) when one is not usable.
+    Without the function (`function=False`) its template ID may be unset."""
     try:
-        return settings.load(root, warn=warn)
+        return settings.load(root, warn=warn, function=function)
     except settings.SettingsError as error:
         raise DeployError(_mask_token(root, str(error))) from None
 
