@@ -187,7 +187,8 @@ def test_the_dev_container_runs_setup_and_forwards_the_port(baked):
     assert container["name"] == 'Pump "Monitor" \\ O\'Brien'
     assert "python" in container["image"] and container["image"].endswith("3.12")
     assert any("docker-in-docker" in feature for feature in container["features"])
-    assert container["forwardPorts"] == [8020]
+    # The functions, and IXON's UI simulator with its live reload (Node for UI Components).
+    assert container["forwardPorts"] == [8020, 8000, 35729]
     assert container["postCreateCommand"].endswith("&& invoke setup")
     assert not (baked["gitlab"] / ".devcontainer").exists()
 
@@ -289,7 +290,10 @@ def test_the_dev_container_uses_current_majors(baked):
     )
 
     assert container["image"] == "mcr.microsoft.com/devcontainers/python:3-3.12"
-    assert list(container["features"]) == ["ghcr.io/devcontainers/features/docker-in-docker:3"]
+    assert list(container["features"]) == [
+        "ghcr.io/devcontainers/features/docker-in-docker:3",
+        "ghcr.io/devcontainers/features/node:1",
+    ]
 
 
 def _run_step(script: str, cwd: Path, env: dict[str, str]) -> None:
