@@ -16,7 +16,7 @@ from pathlib import Path
 
 from devkit.errors import UserError
 from devkit.host import files as atomic
-from devkit.host import ids
+from devkit.host import ids, workspace_file
 
 #: A component name: IXON's custom element tag is `<prefix>-<name>`, so lower case, digits and
 #: dashes, starting with a letter.
@@ -80,15 +80,7 @@ def template_id_problem(template_id: str) -> str | None:
 
 
 def _read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError as error:
-        raise ComponentError(f"{path.name} is not valid JSON ({error}): fix {what}") from None
-    if not isinstance(data, dict):
-        raise ComponentError(f"{path.name} must hold a JSON object: fix {what}")
-    return data
+    return workspace_file.read_object(path, ComponentError, what)
 
 
 def _dump(data: object) -> str:
