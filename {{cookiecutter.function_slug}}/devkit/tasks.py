@@ -12,6 +12,7 @@ Runs in whatever Python runs invoke: standard library (and invoke) only, Python 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,8 +24,20 @@ from invoke import Collection, Exit, task
 from devkit.errors import UserError, error_line
 from devkit.host import adopt as adopting
 from devkit.host import bundle as bundling
+from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
-from devkit.host import environment, examples, import_world, legacy, processes, scaffold, versioning
+from devkit.host import (
+    environment,
+    examples,
+    import_world,
+    legacy,
+    processes,
+    scaffold,
+    together,
+    ui_bundle,
+    versioning,
+)
+from devkit.host import node as nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,15 +86,19 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt (quick when up to date).
+    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
 
-    Finds Python 3.12 on PATH, through the py launcher, among pyenv's or uv's Pythons, or at
-    IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
+    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
+    through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
+    the environment somewhere else than .venv.
     """
     env = ensure_environment(force=force)
     for found in legacy.find(ROOT):
         print(f"WARNING: {found.describe()}", file=sys.stderr)
     print(f"Ready: {env.python}")
+    if nodejs.wanted(ROOT):
+        print(nodejs.install(ROOT, force=force))
 
 
 @user_task(
@@ -146,19 +163,83 @@ def format_(c):
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
+        "component": "The UI Component to simulate (default: the first in cdk.config.json)",
+        "ui_port": "Port of IXON's UI simulator (default 8000)",
     }
 )
-def serve(c, host="127.0.0.1", port=8020, docdb="auto"):
-    """Serve the functions on http://127.0.0.1:8020/; edits apply on the next call.
+def serve(
+    c,
+    *,
+    host="127.0.0.1",
+    port=8020,
+    docdb="auto",
+    functions_only=False,
+    component="",
+    ui_port=8000,
+):
+    """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
     Runs ixoncdkingress's own request handling with one document store for the whole run
-    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Ctrl-C stops it.
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
+    the next call. With UI Components, IXON's simulator (http://localhost:8000/) runs beside
+    it and calls it; both print here, prefixed "functions" and "ui"; one Ctrl-C stops both.
     """
+    simulate = "" if functions_only else _simulated_component(component, ui_port)
+    if functions_only and component:
+        raise CommandError("--component picks a UI Component to simulate: drop --functions-only")
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
-    code = processes.run_foreground([*command, "--docdb", docdb], ROOT)
+    command += ["--docdb", docdb]
+    if not simulate:
+        code = processes.run_foreground(command, ROOT)
+        if code != 0:
+            raise Exit(code=code)
+        return
+    node = nodejs.ensure(ROOT)
+    print(
+        f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
+        f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
+    )
+    if port != 8020:
+        print(
+            f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
+            f"Cloud Function URL) say http://localhost:{port}/ (README: UI Components)"
+        )
+    servers = [
+        together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),
+        together.Server(
+            "ui",
+            [*ui_bundle.runner_command(ROOT, node), "simulate", simulate, "--port", str(ui_port)],
+            ROOT,
+            # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
+            {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+        ),
+    ]
+    code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _simulated_component(wanted: str, ui_port: int) -> str:
+    """The UI Component `invoke serve` simulates ("" for none), its port checked first."""
+    names = [item.name for item in ui_components.listed(ROOT)]
+    if not names:
+        if wanted:
+            raise CommandError(
+                f"there is no UI Component to simulate (--component {wanted}): "
+                "`invoke new-component NAME` adds one"
+            )
+        return ""
+    chosen = wanted or names[0]
+    if chosen not in names:
+        raise CommandError(f"no UI Component named {chosen}; the workspace has: {', '.join(names)}")
+    if not together.port_is_free(ui_port):
+        raise CommandError(
+            f"port {ui_port}, the UI simulator's, is in use (another invoke serve or cdk "
+            f"simulate?): stop that, or use --ui-port {ui_port + 1}"
+        )
+    return chosen
 
 
 @user_task(
@@ -184,26 +265,39 @@ def call(c, name, arg=None, json="", port=8020):
     run_in_environment(*arguments)
 
 
-@user_task
-def bundle(c):
+@user_task(
+    help={
+        "functions_only": "Bundle only the Cloud Function, not the UI Components",
+        "ui_only": "Build only the UI Components, not the Cloud Function",
+        "component": "Build only this UI Component",
+    }
+)
+def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
 
     Holds requirements.txt and functions/ (Python files, plus data files matching the
-    bundle_include patterns of workspace.json); prints the files, size and sha256.
+    bundle_include patterns of workspace.json); prints the files, size and sha256. Each UI
+    Component is built with IXON's builder into dist/ui-<component>-<manifest version>.zip.
     """
-    bundling.check_requirements(ROOT)  # before setting up an environment from them
-    env = ensure_environment()  # the runtime says which module names are taken
-    modules = import_world.runtime_modules(env.python, ROOT)
-    built = bundling.build(ROOT, runtime_modules=modules or None)
-    print("\n".join(built.describe(ROOT)))
-    shipped = examples.state(ROOT).shipped()
-    if shipped:
-        print(
-            f"WARNING: the bundle holds the template's examples unchanged ({', '.join(shipped)}):"
-            " `invoke remove-examples` removes them; `invoke deploy` refuses them unless "
-            "--keep-examples",
-            file=sys.stderr,
-        )
+    if functions_only and (ui_only or component):
+        raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component):
+        bundling.check_requirements(ROOT)  # before setting up an environment from them
+        env = ensure_environment()  # the runtime says which module names are taken
+        modules = import_world.runtime_modules(env.python, ROOT)
+        built = bundling.build(ROOT, runtime_modules=modules or None)
+        print("\n".join(built.describe(ROOT)))
+        shipped = examples.state(ROOT).shipped()
+        if shipped:
+            print(
+                "WARNING: the bundle holds the template's examples unchanged "
+                f"({', '.join(shipped)}): `invoke remove-examples` removes them; `invoke deploy` "
+                "refuses them unless --keep-examples",
+                file=sys.stderr,
+            )
+    if not functions_only:
+        for made in ui_bundle.build_all(ROOT, [component] if component else []):
+            print("\n".join(made.describe(ROOT)))
 
 
 @user_task(
@@ -213,13 +307,30 @@ def bundle(c):
         "force": "Upload even a version already deployed to this template",
         "verbose": "Show every request and answer (the token masked)",
         "keep_examples": "Deploy the template's examples too, if still unchanged (refused without)",
+        "functions_only": "Deploy only the Cloud Function, no UI Component",
+        "ui_only": "Deploy only the UI Components, not the Cloud Function",
+        "component": "Deploy only this UI Component (not the Cloud Function)",
+        "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
     }
 )
-def deploy(c, *, dry_run=False, skip_checks=False, force=False, verbose=False, keep_examples=False):
-    """Test, lint, bundle and upload the function to IXON Cloud; record the deploy.
+def deploy(
+    c,
+    *,
+    dry_run=False,
+    skip_checks=False,
+    force=False,
+    verbose=False,
+    functions_only=False,
+    ui_only=False,
+    component="",
+    publish=False,
+    keep_examples=False,
+):
+    """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
-    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken (README: Deploying).
+    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying).
     """
     flags = {
         "--dry-run": dry_run,
@@ -227,8 +338,14 @@ def deploy(c, *, dry_run=False, skip_checks=False, force=False, verbose=False, k
         "--force": force,
         "--verbose": verbose,
         "--keep-examples": keep_examples,
+        "--functions-only": functions_only,
+        "--ui-only": ui_only,
+        "--publish": publish,
     }
-    run_in_environment("-m", "devkit.runtime.deploy", *[flag for flag, on in flags.items() if on])
+    arguments = [flag for flag, on in flags.items() if on]
+    if component:
+        arguments += ["--component", component]
+    run_in_environment("-m", "devkit.runtime.deploy", *arguments)
 
 
 @user_task(name="version")
@@ -284,6 +401,26 @@ def new(c, name, dry_run=False):
         return
     print(f"Created {files}")
     print(f"Next: invoke test -k {name}; a UI Component calls it as {name}.hello")
+
+
+@user_task(
+    name="new-component",
+    help={
+        "name": "Component name: lower-case letters, digits and dashes (like status-panel)",
+        "template_id": "Its page-component-template ID from IXON Studio (empty: fill in later)",
+        "dry_run": "Say which files would be written and write nothing",
+    },
+)
+def new_component(c, name, *, template_id="", dry_run=False):
+    """Add the UI Component components/NAME/ (and package.json, cdk.config.json if missing)."""
+    if dry_run:
+        print("Would write " + ", ".join(ui_components.plan(ROOT, name, template_id)))
+        return
+    print("Wrote " + ", ".join(ui_components.add(ROOT, name, template_id)))
+    print(
+        f"Next: invoke setup (installs the Node packages), then invoke serve --component {name}"
+        + ("" if template_id else "; set its template_id in workspace.json before deploying")
+    )
 
 
 @user_task(help={"strict": "Exit 1 when a tool is not ready (for CI and before deploying)"})
@@ -413,6 +550,7 @@ namespace = Collection(
     version_,
     bump,
     new,
+    new_component,
     tools,
     doctor,
     adopt,
