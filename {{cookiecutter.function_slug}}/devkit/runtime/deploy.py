@@ -124,7 +124,7 @@ def check_examples(root: Path, options: Options, echo: Callable[[str], None]) ->
         raise DeployError(examples.refusal(shipped))
     if shipped:
         echo(
-            f"Deploying the template's examples on purpose (--keep-examples): {', '.join(shipped)}"
+            "Deploying the template's examples on purpose (--keep-examples): " + ", ".join(shipped)
         )
 
 
