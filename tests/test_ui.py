@@ -158,7 +158,11 @@ def test_workspace_without_a_component_needs_no_node(tmp_path: Path, shared_venv
         assert not (project / name).exists(), name
     assert "ui_components" not in json.loads((project / "workspace.json").read_text())
     no_node = path_without_node(tmp_path)
-    for task in (("setup",), ("bundle",), ("deploy", "--dry-run", "--skip-checks")):
+    for task in (
+        ("setup",),
+        ("bundle",),
+        ("deploy", "--dry-run", "--skip-checks", "--keep-examples"),
+    ):
         env = {"PATH": no_node}
         if task[0] == "deploy":
             env |= {
@@ -280,7 +284,13 @@ def project(workspace_ui: Path, api: StandIn) -> Path:
 
 def deploy(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     result = invoke(
-        project, "deploy", "--skip-checks", *arguments, check=False, IXON_API_ACCESS_TOKEN=TOKEN
+        project,
+        "deploy",
+        "--skip-checks",
+        "--keep-examples",  # the baked examples are what these tests deploy
+        *arguments,
+        check=False,
+        IXON_API_ACCESS_TOKEN=TOKEN,
     )
     output = result.stdout + result.stderr
     assert TOKEN not in output, "the access token leaked into the output"
