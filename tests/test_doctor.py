@@ -448,7 +448,14 @@ def test_a_403_on_upload_names_the_platform_administrator_role(
     point_workspace_at(workspace, api)
     api.fail("upload", 403, times=None)
 
-    result = invoke(workspace, "deploy", "--skip-checks", IXON_API_ACCESS_TOKEN=TOKEN, check=False)
+    result = invoke(
+        workspace,
+        "deploy",
+        "--skip-checks",
+        "--keep-examples",
+        IXON_API_ACCESS_TOKEN=TOKEN,
+        check=False,
+    )
     no_token(result)
 
     [error] = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
@@ -463,7 +470,9 @@ def test_a_deploy_ends_with_the_next_steps_and_records_provisioning(
     point_workspace_at(workspace, api)
     api.provisioning = True
 
-    result = invoke(workspace, "deploy", "--skip-checks", IXON_API_ACCESS_TOKEN=TOKEN)
+    result = invoke(
+        workspace, "deploy", "--skip-checks", "--keep-examples", IXON_API_ACCESS_TOKEN=TOKEN
+    )
     out = no_token(result)
 
     tail = out[out.index("Deployed my-cloud-function") :]
