@@ -21,8 +21,9 @@ from typing import Any
 from invoke import Collection, Exit, task
 
 from devkit.errors import UserError, error_line
+from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
-from devkit.host import environment, processes, scaffold, versioning
+from devkit.host import environment, processes, scaffold, settings, versioning
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,17 +139,20 @@ def format_(c):
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
     }
 )
-def serve(c, host="127.0.0.1", port=8020, docdb="auto"):
+def serve(c, host="127.0.0.1", port=8020, docdb="auto", allow_unlisted_api=False):
     """Serve the functions on http://127.0.0.1:8020/; edits apply on the next call.
 
     Runs ixoncdkingress's own request handling with one document store for the whole run
-    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Ctrl-C stops it.
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Calls get your
+    IXON API access (.accesstoken or IXON_API_ACCESS_TOKEN). Ctrl-C stops it.
     """
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
-    code = processes.run_foreground([*command, "--docdb", docdb], ROOT)
+    command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    code = processes.run_foreground(command, ROOT)
     if code != 0:
         raise Exit(code=code)
 
@@ -193,14 +197,20 @@ def bundle(c):
         "skip_checks": "Do not run the tests and lint first (says so loudly)",
         "force": "Upload even a version already deployed to this template",
         "verbose": "Show every request and answer (the token masked)",
+        "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
     }
 )
-def deploy(c, dry_run=False, skip_checks=False, force=False, verbose=False):
+def deploy(
+    c, *, dry_run=False, skip_checks=False, force=False, verbose=False, ignore_api_access=False
+):
     """Test, lint, bundle and upload the function to IXON Cloud; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken (README: Deploying).
+    Refuses code that calls IXON API names not in "api_access" of workspace.json.
     """
+    _warn(settings.token_age_warning(ROOT))
+    api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,
         "--skip-checks": skip_checks,
@@ -208,6 +218,22 @@ def deploy(c, dry_run=False, skip_checks=False, force=False, verbose=False):
         "--verbose": verbose,
     }
     run_in_environment("-m", "devkit.runtime.deploy", *[flag for flag, on in flags.items() if on])
+
+
+def _warn(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr, flush=True)
+
+
+@user_task(name="api-access")
+def api_access(c):
+    """Show the IXON API names the code calls beside "api_access" of workspace.json.
+
+    Names come from the code (literal names in calls of context.api_client's get, post,
+    patch, put and delete) and from the tests and serve (.devkit/api-calls.json); the output
+    says what to grant in IXON Studio, what is granted but unused, and what to send to IXON.
+    """
+    print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
 
 
 @user_task(name="version")
@@ -269,5 +295,5 @@ def tools(c, strict=False):
 
 
 namespace = Collection(
-    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools
+    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools, api_access
 )
