@@ -26,11 +26,14 @@ def _run(*arguments: str) -> None:
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
+        "fast": "Only the in-process tier: no workspace environment, no baked tasks (< 1 min)",
     }
 )
-def test(c, k="", verbose=False):
+def test(c, k="", verbose=False, fast=False):
     """Run the template's whole test suite (bakes workspaces and runs their tasks)."""
     arguments = ["-m", "pytest"]
+    if fast:
+        arguments += ["-m", "not e2e"]
     if k:
         arguments += ["-k", k]
     if verbose:

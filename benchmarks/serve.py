@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
+from support import free_port, proc_status  # noqa: E402
+
 GREET = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
 HELPER_LINE = 'return f"{greeting.strip()}, {name}!"'
 STALE_AFTER = 5.0  # seconds an edit may take to show before it counts as never shown
@@ -63,12 +65,6 @@ class Result:
     restart_visible: float | None = None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def post(port: int, body: bytes = GREET) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -79,12 +75,9 @@ def post(port: int, body: bytes = GREET) -> tuple[int, bytes]:
         connection.close()
 
 
-def proc_status(pid: int) -> tuple[int, int]:
+def threads_and_memory(pid: int) -> tuple[int, int]:
     """Threads and resident memory (kB) of process `pid`."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value.strip()
+    fields = proc_status(pid)
     return int(fields["Threads"]), int(fields["VmRSS"].split()[0])
 
 
@@ -177,13 +170,13 @@ def measure(
                 post(port)
             time.sleep(0.5)
             pid = server_pid(process)
-            before = proc_status(pid)
+            before = threads_and_memory(pid)
             for _ in range(calls):
                 began = time.perf_counter()
                 status, _ = post(port)
                 result.latencies.append(time.perf_counter() - began)
                 assert status == 200
-            after = proc_status(pid)
+            after = threads_and_memory(pid)
             result.threads = (before[0], after[0])
             result.rss_kb = (before[1], after[1])
 

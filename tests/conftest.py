@@ -7,6 +7,7 @@ the workspace's real `invoke setup` and refreshed only when the requirements cha
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import subprocess
@@ -87,11 +88,34 @@ def invoke(
     return result
 
 
+#: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
+#: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
+END_TO_END_FIXTURES = {"shared_venv"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the workspace environment `e2e` (the in-process tier is the
+    rest: `pytest -m "not e2e"`)."""
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The workspace environment every baked workspace shares, set up by `invoke setup`."""
-    project = bake(tmp_path_factory.mktemp("venv-setup"))
-    invoke(project, "setup", timeout=900)
+    """The workspace environment every baked workspace shares, set up by `invoke setup`.
+
+    A file lock keeps two test runs (or pytest-xdist workers) from setting it up at once; the
+    second finds it up to date and goes on at once.
+    """
+    SHARED_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(SHARED_VENV.parent / f".{SHARED_VENV.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            project = bake(tmp_path_factory.mktemp("venv-setup"))
+            invoke(project, "setup", timeout=900)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return SHARED_VENV
 
 

@@ -9,7 +9,6 @@ is driven in Debian's headless chromium through the DevTools protocol.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import http.client
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CHROMIUM, DevTools, free_port, port_is_free, proc_status
 
 from conftest import SHARED_VENV, TEMPLATE, bake, invoke, workspace_env
 
@@ -32,25 +32,6 @@ pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 60
 GREETING = "Hello, Ada!"
-CHROMIUM = shutil.which("chromium")
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a new server could listen on `port` (closed connections may linger in TIME_WAIT)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def docker_daemon_answers() -> bool:
@@ -164,11 +145,6 @@ def serving(workspace: Path, *arguments: str) -> Iterator[Served]:
         yield served
     finally:
         served.stop()
-
-
-def proc_status(pid: int) -> dict[str, str]:
-    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
 
 
 def call_context(workspace: Path) -> dict[str, Any]:
@@ -583,115 +559,6 @@ def test_docker_store_starts_and_removes_its_container(workspace: Path) -> None:
 
 
 # --- the form page in a real browser
-
-
-class DevTools:
-    """Headless chromium driven over its DevTools pipe (file descriptors 3 and 4)."""
-
-    def __init__(self, profile: Path) -> None:
-        to_browser, self._write = os.pipe()
-        self._read, from_browser = os.pipe()
-        # Move the browser's ends above 10 so placing them on 3 and 4 cannot clobber either.
-        child_in = fcntl.fcntl(to_browser, fcntl.F_DUPFD, 10)
-        child_out = fcntl.fcntl(from_browser, fcntl.F_DUPFD, 10)
-        os.close(to_browser)
-        os.close(from_browser)
-
-        def place_pipes() -> None:
-            os.dup2(child_in, 3)
-            os.dup2(child_out, 4)
-
-        self.process = subprocess.Popen(
-            [
-                str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--remote-debugging-pipe",
-                f"--user-data-dir={profile}",
-                "about:blank",
-            ],
-            pass_fds=(3, 4),
-            preexec_fn=place_pipes,  # only dup2 runs there
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(child_in)
-        os.close(child_out)
-        self._buffer = b""
-        self._next_id = 0
-        self.session = ""
-
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
-        if self.session:
-            message["sessionId"] = self.session
-        os.write(self._write, json.dumps(message).encode() + b"\0")
-        while True:
-            answer = self._receive()
-            if answer.get("id") == self._next_id:
-                assert "error" not in answer, answer
-                return answer["result"]
-
-    def _receive(self) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            chunk = os.read(self._read, 65536)
-            if not chunk:
-                raise AssertionError("chromium closed its DevTools pipe")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def open(self, url: str) -> None:
-        target = self.send("Target.createTarget", url=url)["targetId"]
-        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-
-    def evaluate(self, expression: str) -> Any:
-        answer = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in answer, answer["exceptionDetails"]
-        return answer["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 20) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(AssertionError):  # a page in the middle of loading
-                value = self.evaluate(expression)
-                if value:
-                    return value
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {expression}")
-
-    def type_into(self, element_id: str, text: str) -> None:
-        """Type `text` over what the field holds (the page pre-fills it from cookies)."""
-        element = f"document.getElementById({json.dumps(element_id)})"
-        self.evaluate(f"{element}.focus(); {element}.select()")
-        self.send("Input.insertText", text=text)
-
-    def click(self, selector: str) -> None:
-        x, y = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-            " e.scrollIntoView(); const r = e.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-        )
-        for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, AssertionError):
-            self.session = ""
-            self.send("Browser.close")
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._read)
-        os.close(self._write)
 
 
 def submit_form(browser: DevTools, fields: dict[str, str]) -> str:

@@ -15,12 +15,10 @@ Standard library only, Python 3.9+.
 from __future__ import annotations
 
 import ast
-import contextlib
 import fnmatch
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -30,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, ids, walk, workspace_file
+from devkit.host import files, settings, versioning, walk, workspace_file
 
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
@@ -46,7 +44,7 @@ TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Regular file, rw-r--r--, whatever the file system says.
 PERMISSIONS = 0o100644
 
-_VERSION = ids.VERSION
+
 _REQUIREMENT = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
     r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;.*)?"
@@ -127,29 +125,10 @@ def slug(root: Path) -> str:
 
 def read_version(root: Path) -> str:
     """The workspace version from `VERSION`, checked against `functions/_version.py`."""
-    path = root / VERSION_FILE
-    if not path.is_file():
-        raise BundleError(f"{VERSION_FILE} is missing: create it with the version, like 0.1.0")
-    version = path.read_text(encoding="utf-8").strip()
-    if not _VERSION.fullmatch(version):
-        raise BundleError(
-            f"{VERSION_FILE}:1 {json.dumps(version)} is not a version: expected MAJOR.MINOR.PATCH "
-            "like 0.1.0 (`invoke bump X.Y.Z` sets it)"
-        )
-    module = root / VERSION_MODULE
-    if not module.is_file():
-        raise BundleError(
-            f"{VERSION_MODULE} is missing: it carries the version into the bundle; create it "
-            f'with __version__ = "{version}"'
-        )
-    declared, line = _declared_version(module)
-    if declared != version:
-        found = f"says __version__ = {json.dumps(declared)}" if declared else "has no __version__"
-        raise BundleError(
-            f"{VERSION_MODULE}:{line} {found} but {VERSION_FILE} says {version}: run "
-            "`invoke bump` (it keeps both equal) or make them equal"
-        )
-    return version
+    try:
+        return versioning.checked(root)
+    except versioning.VersionError as error:
+        raise BundleError(str(error)) from None
 
 
 def check_requirements(root: Path) -> None:
@@ -306,15 +285,11 @@ def archive_bytes(entries: Iterable[tuple[str, bytes]], comment: str = "") -> by
 
 
 def _known_secrets(root: Path, extra: Iterable[str]) -> list[str]:
-    """The access token (from the environment or .accesstoken), to make sure no file holds it."""
+    """The access token (wherever deploy would find it), to make sure no file holds it."""
     found = [value.strip() for value in extra if value and value.strip()]
-    token = os.environ.get("IXON_API_ACCESS_TOKEN", "").strip()
-    if token:
-        found.append(token)
-    path = root / ".accesstoken"
-    if path.is_file():
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            found.append(path.read_text(encoding="utf-8-sig").strip())
+    token = settings.find_token(root)
+    if token is not None:
+        found.append(token.reveal())
     # Short strings would match by chance; a real token is 32 characters.
     return [value.removeprefix("Bearer ").strip() for value in found if len(value) >= 16]
 
@@ -339,22 +314,6 @@ def _is_test(name: str) -> bool:
     if name == "conftest.py":
         return True
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
-
-
-def _declared_version(module: Path) -> tuple[str | None, int]:
-    try:
-        tree = ast.parse(module.read_bytes(), filename=str(module))
-    except SyntaxError as error:
-        return None, error.lineno or 1
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets):
-                value = node.value
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    return value.value, node.lineno
-                return None, node.lineno
-    return None, 1
 
 
 def _parse(root: Path, path: Path, shown: str, data: bytes) -> ast.AST:

@@ -5,7 +5,7 @@ the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirt
 deploy` reads it to refuse uploading a version twice to the same template.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
-dirty (`git_state`): recording a deploy must not make the next `invoke bump` refuse.
+dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
 Standard library only, Python 3.9+.
 """
 
@@ -105,7 +105,7 @@ def git_state(root: Path, version: str | None = None) -> GitState:
     if commit is None:
         return GitState(commit=None, dirty=False)
     try:
-        dirty = any(path != RECORD_NAME for path in git.changed_paths(root))
+        dirty = bool(git.dirty_paths(root))
     except git.GitError:
         dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
     tag_at_head = None

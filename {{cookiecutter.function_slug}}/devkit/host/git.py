@@ -65,6 +65,17 @@ def changed_paths(root: Path) -> list[str]:
     return paths
 
 
+#: Files that releases write themselves (the deploy record, the changelog's notes): changes to
+#: them do not make the tree dirty, and `invoke bump` commits them with the release.
+RELEASE_RECORDS = ("deployments.json", "CHANGELOG.md")
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """The changed files that make the tree dirty: the one notion of a dirty tree for bump
+    and deploy (every change but those to RELEASE_RECORDS)."""
+    return [path for path in changed_paths(root) if path not in RELEASE_RECORDS]
+
+
 def head(root: Path) -> str | None:
     """The commit HEAD points at, or None (outside git, or before the first commit)."""
     result = run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")

@@ -336,6 +336,15 @@ def load_token(
     return _checked_token(text, TOKEN_FILE)
 
 
+def find_token(root: Path, environ: Mapping[str, str] | None = None) -> Token | None:
+    """The access token where `load_token` finds it, or None when there is none or it is
+    malformed; never raises and never warns (for checks that only need to know it)."""
+    try:
+        return load_token(root, environ, warn=lambda _line: None)
+    except SettingsError:
+        return None
+
+
 def _checked_token(text: str, source: str) -> Token:
     value = text.strip()
     if value.lower().startswith("bearer "):

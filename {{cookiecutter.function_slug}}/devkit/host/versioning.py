@@ -13,6 +13,7 @@ that runs invoke: standard library only, Python 3.9 and newer.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import re
@@ -31,8 +32,6 @@ CHANGELOG = "CHANGELOG.md"
 MANIFEST = "manifest.json"
 #: The deploy record `invoke deploy` writes after an upload; a bump commits it along.
 DEPLOY_RECORD = deployments.RECORD_NAME
-#: Uncommitted changes to these files do not make the tree dirty: the release commit takes them.
-RELEASE_FILES = (DEPLOY_RECORD, CHANGELOG)
 PARTS = ("major", "minor", "patch")
 #: Folders never searched for UI Component manifests (besides hidden folders and virtualenvs).
 SKIPPED_FOLDERS = {"node_modules", "dist", "build", "__pycache__", "site-packages"}
@@ -86,21 +85,55 @@ class Version:
 
 
 def current(root: Path) -> Version:
-    """The workspace's version, read from `VERSION`."""
+    """The workspace's version, read from `VERSION`: the one reader of that file."""
     path = root / VERSION_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise VersionError(
-            f"{VERSION_FILE} is missing in {root}: create it with the current version, like 0.1.0"
+            f"{VERSION_FILE} is missing: create it with the current version, like 0.1.0"
         ) from None
     try:
         return Version.parse(text)
     except VersionError:
         raise VersionError(
-            f"{VERSION_FILE} holds {json.dumps(text.strip())}, not MAJOR.MINOR.PATCH: "
-            "write the current version in it, like 0.1.0"
+            f"{VERSION_FILE}:1 {json.dumps(text.strip())} is not a version: expected "
+            "MAJOR.MINOR.PATCH like 0.1.0 (`invoke bump X.Y.Z` sets it)"
         ) from None
+
+
+def declared_version(root: Path) -> tuple[str | None, int]:
+    """`__version__` of `functions/_version.py` (None when it has none) and its line: the one
+    reader of that file."""
+    module = root / VERSION_MODULE
+    try:
+        tree = ast.parse(module.read_bytes(), filename=str(module))
+    except SyntaxError as error:
+        return None, error.lineno or 1
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets):
+                value = node.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    return value.value, node.lineno
+                return None, node.lineno
+    return None, 1
+
+
+def checked(root: Path) -> str:
+    """The version of `VERSION`, refused unless `functions/_version.py` says the same (what a
+    bundle and a deploy need)."""
+    version = str(current(root))
+    if not (root / VERSION_MODULE).is_file():
+        raise VersionError(
+            f"{VERSION_MODULE} is missing: it carries the version into the bundle; create it "
+            f'with __version__ = "{version}"'
+        )
+    problem = _mismatch(root, version)
+    if problem:
+        raise VersionError(f"{problem}: run `invoke bump` (it keeps both equal) or make them equal")
+    return version
 
 
 def next_version(current: Version, part_or_version: str) -> Version:
@@ -129,14 +162,19 @@ def next_version(current: Version, part_or_version: str) -> Version:
 
 def mismatches(root: Path) -> list[str]:
     """Files whose version disagrees with `VERSION` (after a hand edit), one message each."""
-    version = current(root)
-    path = root / VERSION_MODULE
-    if not path.is_file():
+    version = str(current(root))
+    if not (root / VERSION_MODULE).is_file():
         return []
-    match = _VERSION_LINE.search(_read(root, VERSION_MODULE))
-    if match and match.group(3) != str(version):
-        return [f"{VERSION_MODULE} says {match.group(3)} but {VERSION_FILE} says {version}"]
-    return []
+    problem = _mismatch(root, version)
+    return [problem] if problem else []
+
+
+def _mismatch(root: Path, version: str) -> str | None:
+    declared, line = declared_version(root)
+    if declared == version:
+        return None
+    found = f"says __version__ = {json.dumps(declared)}" if declared else "has no __version__"
+    return f"{VERSION_MODULE}:{line} {found} but {VERSION_FILE} says {version}"
 
 
 # -- the files that carry the version ------------------------------------------------------
@@ -409,15 +447,15 @@ def bump(
     result = BumpResult(old, new, changes, git=git.prefix(root) is not None)
     tag = tag and commit
     if result.git:
-        dirty = _changed_paths(root)
-        blocking = [path for path in dirty if path not in RELEASE_FILES]
+        changed_now = _changed_paths(root)
+        blocking = [path for path in changed_now if path not in git.RELEASE_RECORDS]
         if blocking and not allow_dirty:
             raise VersionError(
                 f"the git tree has uncommitted changes ({_describe(blocking)}): commit or "
                 "stash them first, or bump with --allow-dirty"
             )
         changed = {change.path for change in changes}
-        result.extra_paths = [p for p in dirty if p == DEPLOY_RECORD and p not in changed]
+        result.extra_paths = [p for p in changed_now if p == DEPLOY_RECORD and p not in changed]
         if tag and git.tag_target(root, new.tag):
             raise VersionError(
                 f"the git tag {new.tag} already exists: bump to a higher version, or "
