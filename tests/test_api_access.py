@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_serve import Served, free_port, serving
+from support import free_port
+from test_serve import Served, serving
 
 from conftest import bake, invoke, workspace_module
 
