@@ -325,14 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     log = make_logger(config)
     api.current_token()  # read now, so that the masks know it
-    age = settings.token_age_warning(ROOT)
-    if age:
-        log.warning(age.removeprefix("WARNING: "))
-    for line in local_api.describe(api):
-        log.info(line)
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
         log.info(line)
+    for line in local_api.describe(api):
+        log.info(line)
+    age = settings.token_age_warning(ROOT)
+    if age:
+        log.warning(age.removeprefix("WARNING: "))
     try:
         return _serve(arguments, config, store, stop, log, api=api)
     finally:
