@@ -359,9 +359,10 @@ def test_without_a_token_functions_run_and_an_api_call_says_how_to_get_one(
     finally:
         (project / "token.bak").rename(token_file)
     assert failed.returncode == 1
-    errors = [line for line in failed.stderr.splitlines() if line.startswith("ERROR: ")]
-    assert errors[0].startswith("ERROR: IXON API call of AgentList not sent: no access token")
-    assert "put the token on one line in .accesstoken" in errors[0]
+    (error_line,) = [line for line in failed.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert error_line.startswith("ERROR: agents.names raised IxonApiError: IXON API call of ")
+    assert "AgentList not sent: no access token" in error_line
+    assert "put the token on one line in .accesstoken" in error_line
     assert status == 500 and "not sent: no access token" in error
     assert "WITHOUT an access token" in log
     assert agents.calls("AgentList") == []
@@ -450,6 +451,14 @@ def test_unlisted_allowed(function_context, ixon_api):
     assert function_context.api_client.get("MyUser")["data"] == {"publicId": "u"}
 
 
+def test_declared_after_the_first_call(function_context, ixon_api):
+    ixon_api.allow_unlisted = True
+    ixon_api.answer("AgentList", data=[])
+    function_context.api_client.get("AgentList")
+    ixon_api.answer("NoteList", data=["n"])
+    assert function_context.api_client.get("NoteList")["data"] == ["n"]
+
+
 def test_repr_hides_the_token(function_context):
     assert "StandInToken" not in repr(function_context)
 """
@@ -470,7 +479,7 @@ def test_workspace_tests_use_the_stand_in_and_name_what_is_missing(workspace: Pa
     assert "ERROR at teardown of test_unlisted " in output
     assert 'MyUser is not in "api_access" of workspace.json' in output
     # Failed: the undeclared call; errors: both teardowns; passed: the example's four, the
-    # unlisted call's body, the relaxed one and the repr.
-    assert re.search(r"1 failed, 7 passed, \d+ deselected, 2 errors", output), output[-500:]
+    # unlisted call's body, the relaxed one, the late declaration and the repr.
+    assert re.search(r"1 failed, 8 passed, \d+ deselected, 2 errors", output), output[-500:]
     seen = api_access.read_seen(workspace)
     assert seen["AgentList"] == ["tests"] and seen["MyUser"] == ["tests"]

@@ -118,8 +118,9 @@ def call_in_process(body: bytes, name: str) -> Any:
 
 
 def _report(line: str) -> None:
-    """A refused IXON API call's line, on stderr (stdout is for the result)."""
-    print(f"ERROR: {line}", file=sys.stderr, flush=True)
+    """A refused IXON API call's line, on stderr (stdout is for the result); the function
+    gets IXON's error answer and decides whether the call fails."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _print_function_traceback(error: BaseException) -> None:

@@ -188,6 +188,9 @@ class WorkspaceApiClient(ApiClient):
     def _get_url(self, url_name: str, url_args: dict[str, str], verify: bool = True) -> str:
         self._check_discovery(verify=verify)
         if self._discovery is not None and url_name not in self._discovery:
+            self._discovery = None  # it may have changed since (a stand-in's declarations)
+            self._check_discovery(verify=verify)
+        if self._discovery is not None and url_name not in self._discovery:
             line = (
                 f"{url_name} is not a discovery name of the IXON API at {self._base_url}: "
                 "check its spelling (names are like AgentList, Agent, MyUser)"
