@@ -1,10 +1,12 @@
-"""Benchmark: how long a workspace's `invoke setup` takes, with uv and with pip, cold and warm.
+"""Benchmark: how long a workspace's `invoke setup` takes, with pip, uv and bootstrapped uv.
 
 Bakes one default workspace, then for each installer times `invoke setup` into a new, empty
 environment folder (cold: the interpreter search, `venv`, every pinned requirement) and once
 more right after (warm: nothing to do but compare the requirements digest). Package caches
 are whatever the machine has; run it twice and read the second table for warm caches.
-The baseline is pip, the installer IXON's own workspace uses.
+The baseline is pip, the installer IXON's own workspace uses. Three ways are measured:
+`pip` (IXON_INSTALLER=pip), `bootstrap` (no uv on PATH: setup's default, pip installs uv into
+the new environment and uv the rest) and `uv` (uv on PATH).
 
 Run from the template repository with the tools environment (it needs cookiecutter, invoke
 and, for the uv row, uv on PATH or next to this Python):
@@ -31,7 +33,8 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 
 def timed_setup(project: Path, venv: Path, installer: str, path: str) -> float:
     """Seconds one `invoke setup` takes; fails loudly when the setup fails."""
-    env = {**os.environ, "IXON_VENV": str(venv), "IXON_INSTALLER": installer, "PATH": path}
+    choice = "pip" if installer == "pip" else ""
+    env = {**os.environ, "IXON_VENV": str(venv), "IXON_INSTALLER": choice, "PATH": path}
     env.pop("VIRTUAL_ENV", None)
     started = time.perf_counter()
     result = subprocess.run(
@@ -59,7 +62,7 @@ def main() -> int:
         for folder in uv_path.split(os.pathsep)
         if folder and not (Path(folder) / "uv").exists()
     )
-    installers = {"pip": no_uv_path}
+    installers = {"pip": no_uv_path, "bootstrap": no_uv_path}
     if shutil.which("uv", path=uv_path):
         installers["uv"] = uv_path
 
@@ -92,7 +95,7 @@ def main() -> int:
             f"{cold_median / pip_cold:>14.2f}"
         )
     if "uv" not in results:
-        print("uv is not on PATH: only pip was measured")
+        print("uv is not on PATH: the uv row is missing")
     return 0
 
 

@@ -3,15 +3,20 @@
 It listens on 127.0.0.1 on a free port and speaks the documented shapes: the discovery document
 at the base URL (with a `BackendComponentTemplateVersionUpload` link holding `{publicId}`), and
 the upload endpoint, which checks the headers IXON requires, keeps the archive it receives and
-answers `{"status": "success", ...}` or IXON's error shape. Faults are injected per endpoint:
+answers `{"status": "success", ...}` or IXON's error shape; `MyUser` and `Company` (read by
+`invoke doctor --online`) answer the user's and the company's names. Faults are injected per
+endpoint ("discovery", "upload", "user" or "company"):
 
     with StandIn(company_id=..., template_id=..., token=...) as api:
         api.fail("upload", status=503, times=2)          # two 503s, then success
         api.fail("discovery", body="html")               # an HTML page instead of JSON
         api.fail("upload", status=429, retry_after="1")  # rate limited
         api.fail("upload", delay=2.0)                    # slow: a read timeout
+        api.fail("upload", drip=0.2)                     # the answer one byte every 0.2 s
+        api.upload_origin = "http://127.0.0.1:9"         # the upload link on another origin
         api.upload_link = False                          # discovery without the upload link
         api.provisioning = True                          # companyToBeProvisioned in the answer
+        api.role = "Platform administrator"              # MyUser tells the role in the company
         ...
         api.uploads   # the archives received, as bytes
         api.requests  # every request: method, path, headers
@@ -19,6 +24,7 @@ answers `{"status": "success", ...}` or IXON's error shape. Faults are injected 
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -30,6 +36,8 @@ from typing import Any
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
 APPLICATION_ID = "9J9IZzeT4xN4"
 UPLOAD_PATH = "/api/backend-component-templates/{publicId}/version-upload"
+USER_PATH = "/api/users/me"
+COMPANY_PATH = "/api/companies/{publicId}"
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0
     times: int | None = 1
+    drip: float = 0.0
 
 
 @dataclass
@@ -63,7 +72,11 @@ class StandIn:
     token: str = "Tk3nS3cr3tV4lu3Xy7Qw9Er1Ty5Ui2Op"
     application_id: str = APPLICATION_ID
     upload_link: bool = True
+    upload_origin: str | None = None
     provisioning: bool = False
+    user_name: str = "Ada Lovelace"
+    company_name: str = "Acme Machines"
+    role: str | None = None
     faults: list[Fault] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
@@ -82,7 +95,9 @@ class StandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -118,10 +133,13 @@ class StandIn:
         retry_after: str | None = None,
         delay: float = 0.0,
         times: int | None = 1,
+        drip: float = 0.0,
     ) -> None:
-        """Answer the next `times` requests to `endpoint` ("discovery" or "upload") badly."""
-        assert endpoint in ("discovery", "upload")
-        self.faults.append(Fault(endpoint, status, body, retry_after, delay, times))
+        """Answer the next `times` requests to `endpoint` ("discovery", "upload", "user" or
+        "company") badly; with `drip`, send the answer (status line and headers too) one byte
+        every `drip` s."""
+        assert endpoint in ("discovery", "upload", "user", "company")
+        self.faults.append(Fault(endpoint, status, body, retry_after, delay, times, drip))
 
     def take_fault(self, endpoint: str) -> Fault | None:
         with self._lock:
@@ -161,7 +179,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _answer(
-        self, status: int, payload: Any, *, kind: str = "json", headers: dict | None = None
+        self,
+        status: int,
+        payload: Any,
+        *,
+        kind: str = "json",
+        headers: dict | None = None,
+        drip: float = 0.0,
     ) -> None:
         if kind == "json":
             content, content_type = json.dumps(payload).encode(), "application/json"
@@ -172,15 +196,24 @@ class _Handler(BaseHTTPRequestHandler):
             content, content_type = b"upstream connect error", "text/plain"
         else:
             content, content_type = b"", "application/json"
+        wire, self.wfile = self.wfile, io.BytesIO()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(content)
+        data, self.wfile = self.wfile.getvalue(), wire
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(content)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(content)
-        except (BrokenPipeError, ConnectionResetError):
+            if not drip:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):  # bounded: one byte at a time, until the client goes
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(drip)
+        except OSError:
             pass  # the client gave up (a timeout test): nothing to answer to
 
     def _record(self, size: int) -> None:
@@ -208,13 +241,21 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "echo":
             # A careless server that repeats the credentials it got in its error message.
             message, prop, kind = f"Invalid {self.headers.get('Authorization')}", None, "json"
-        self._answer(fault.status, error_body(message, prop), kind=kind, headers=headers)
+        if fault.drip and fault.status < 300:
+            payload: Any = {"type": "Discovery", "data": [], "moreAfter": None, "status": "success"}
+        else:
+            payload = error_body(message, prop)
+        self._answer(fault.status, payload, kind=kind, headers=headers, drip=fault.drip)
         return True
 
     # -- endpoints -----------------------------------------------------------------------------
 
     def do_GET(self) -> None:
         self._record(0)
+        path = self.path.split("?")[0]
+        if path in (USER_PATH, COMPANY_PATH.replace("{publicId}", self.api.company_id)):
+            self._resource("user" if path == USER_PATH else "company")
+            return
         if self.path.rstrip("/") != "/api":
             self._answer(404, error_body("Not found"))
             return
@@ -223,14 +264,34 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Api-Version") != "2":
             self._answer(400, error_body("Required header", "Api-Version"))
             return
-        links = [{"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"}]
+        links = [
+            {"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"},
+            {"rel": "MyUser", "href": f"http://127.0.0.1:{self.api.port}{USER_PATH}"},
+            {"rel": "Company", "href": f"http://127.0.0.1:{self.api.port}{COMPANY_PATH}"},
+        ]
         if self.api.upload_link:
-            links.append(
-                {"rel": UPLOAD_LINK, "href": f"http://127.0.0.1:{self.api.port}{UPLOAD_PATH}"}
-            )
+            where = self.api.upload_origin or f"http://127.0.0.1:{self.api.port}"
+            links.append({"rel": UPLOAD_LINK, "href": f"{where}{UPLOAD_PATH}"})
         self._answer(
             200, {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
         )
+
+    def _resource(self, endpoint: str) -> None:
+        """`MyUser` or `Company`: the token must be right; IXON's shape of one resource."""
+        if self._fault(endpoint):
+            return
+        if self.headers.get("Authorization") != f"Bearer {self.api.token}":
+            self._answer(401, error_body("Invalid access token", "Authorization"))
+            return
+        if endpoint == "company":
+            data = {"publicId": self.api.company_id, "name": self.api.company_name}
+        else:
+            data = {"publicId": "UsEr00000001", "name": self.api.user_name}
+            if self.api.role is not None:
+                data["memberships"] = [
+                    {"company": {"publicId": self.api.company_id}, "role": {"name": self.api.role}}
+                ]
+        self._answer(200, {"type": endpoint, "data": data, "moreAfter": None, "status": "success"})
 
     def do_POST(self) -> None:
         body = self._read_body()

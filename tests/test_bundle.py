@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
+from conftest import bake, invoke, workspace_module
 
 ARCHIVE = "dist/my-cloud-function-0.1.0.zip"
 TOKEN = "Tk3nS3cr3tV4lu3Xy7Qw9Er1Ty5Ui2Op"
@@ -235,7 +235,30 @@ REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
+#: The refusals also run end to end through `invoke bundle`: the wiring (one ERROR line, exit
+#: code, nothing in dist/), and the syntax check that asks the workspace's Python 3.12.
+THROUGH_INVOKE = ["syntax error", "token in code", "missing requirements"]
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(case, id=case) for case in REFUSALS if case != "syntax error"]
+)
+def test_bundle_refuses_with_the_file_and_line_in_process(tmp_path: Path, case: str) -> None:
+    project = bake(tmp_path)
+    change, expected = REFUSALS[case]
+    change(project)
+    bundling = workspace_module("devkit.host.bundle", project)
+
+    with pytest.raises(bundling.BundleError) as refused:
+        bundling.build(project)
+
+    assert expected in str(refused.value)
+    assert TOKEN not in str(refused.value)
+    dist = project / "dist"
+    assert not dist.exists() or not any(dist.iterdir()), "nothing is written when refused"
+
+
+@pytest.mark.parametrize("case", THROUGH_INVOKE)
 def test_bundle_refuses_with_the_file_and_line(workspace: Path, case: str) -> None:
     change, expected = REFUSALS[case]
     change(workspace)

@@ -11,6 +11,8 @@ import io
 import json
 import socket
 import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 from ixon_standin import StandIn, point_workspace_at
 
-from conftest import bake, invoke
+from conftest import bake, invoke, workspace_env
 
 #: A recognisable 32-character token: it must never show up in any output.
 TOKEN = "Zq7SecretTokenXy42Wv9Pq3Lm8Nb5Rt"
@@ -40,12 +42,12 @@ def project(workspace: Path, api: StandIn) -> Path:
 
 
 def deploy(
-    project: Path, *arguments: str, token: str | None = TOKEN, **env: str
+    project: Path, *arguments: str, token: str | None = TOKEN, timeout: float = 600, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`invoke deploy ARGUMENTS`, the token in IXON_API_ACCESS_TOKEN unless None."""
     if token is not None:
         env["IXON_API_ACCESS_TOKEN"] = token
-    result = invoke(project, "deploy", *arguments, check=False, **env)
+    result = invoke(project, "deploy", *arguments, check=False, timeout=timeout, **env)
     output = result.stdout + result.stderr
     assert TOKEN not in output, "the access token leaked into the output"
     assert "Traceback" not in output
@@ -250,7 +252,8 @@ FAILURES = {
         403,
         "json",
         None,
-        "403 Forbidden (Access denied: missing permission): the token's user lacks a permission",
+        "403 Forbidden (Access denied: missing permission): deploying needs the Platform "
+        "administrator role",
     ),
     "404": (
         "upload",
@@ -357,8 +360,8 @@ def test_retries_that_recover_end_in_success(project: Path, api: StandIn) -> Non
     assert len(records(project)) == 1
 
 
-def test_a_slow_answer_times_out(project: Path, api: StandIn) -> None:
-    api.fail("upload", 200, delay=1.5, times=None)
+def test_a_slow_discovery_times_out_and_is_retried(project: Path, api: StandIn) -> None:
+    api.fail("discovery", 200, delay=1.5, times=None)
 
     result = deploy(project, "--skip-checks", IXON_API_READ_TIMEOUT="0.2", IXON_API_RETRIES="1")
 
@@ -367,6 +370,89 @@ def test_a_slow_answer_times_out(project: Path, api: StandIn) -> None:
     assert "(gave up after 2 tries)" in line
     assert "no answer from" in result.stdout  # the retry was announced
     assert records(project) == []
+
+
+def test_an_upload_without_an_answer_in_time_is_not_sent_again(project: Path, api: StandIn) -> None:
+    api.fail("upload", 200, delay=1.5, times=None)
+
+    result = deploy(project, "--skip-checks", IXON_API_READ_TIMEOUT="0.2", IXON_API_RETRIES="2")
+
+    line = failed(result)
+    assert result.returncode == 3  # not "failed": uncertain
+    assert "did not answer within 0.2 s" in line
+    assert "IXON may or may not have taken it, so it was not sent again" in line
+    assert "check in IXON Studio" in line
+    assert api.count("POST") == 1
+    assert records(project) == []
+
+
+def test_an_answer_that_drips_ends_at_the_deadline(project: Path, api: StandIn) -> None:
+    # One byte every 0.1 s: the whole discovery document would take about 25 s to arrive.
+    api.fail("discovery", 200, drip=0.1, times=None)
+    started = time.monotonic()
+
+    result = deploy(
+        project, "--skip-checks", IXON_API_DEADLINE="1", IXON_API_RETRIES="0", timeout=60
+    )
+
+    line = failed(result)
+    assert "did not finish answering within the 1 s deadline (IXON_API_DEADLINE)" in line
+    assert time.monotonic() - started < 15  # invoke and the bundle included
+
+
+def test_the_token_never_goes_to_another_origin(project: Path, api: StandIn) -> None:
+    with StandIn(company_id=COMPANY, template_id=TEMPLATE, token=TOKEN) as elsewhere:
+        other = f"http://127.0.0.1:{elsewhere.port}"
+        api.upload_origin = other
+
+        line = failed(deploy(project, "--skip-checks"))
+
+        assert elsewhere.requests == []
+    assert f"another origin ({other})" in line
+    assert api.count("POST") == 0
+    assert records(project) == []
+
+
+def test_a_401_on_discovery_is_not_blamed_on_the_token(project: Path, api: StandIn) -> None:
+    api.fail("discovery", 401, times=None)
+
+    line = failed(deploy(project, "--skip-checks"))
+
+    assert "discovery sends no token, company or template" in line
+    assert "IXON_API_BASE_URL" in line
+    assert "token is wrong" not in line
+
+
+def test_concurrent_deploys_leave_every_entry_and_upload_a_version_once(
+    project: Path, api: StandIn
+) -> None:
+    api.fail("upload", 503, times=1)  # the first upload is retried: the deploys overlap
+    commands = [
+        subprocess.Popen(
+            [sys.executable, "-m", "invoke", "deploy", "--skip-checks", *flags],
+            cwd=project,
+            env=workspace_env(IXON_API_ACCESS_TOKEN=TOKEN, IXON_API_RETRY_BACKOFF="0.3"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for flags in ([], [], ["--force"], ["--force"])
+    ]
+    results = [command.communicate(timeout=300) for command in commands]
+    codes = [command.returncode for command in commands]
+
+    for out, err in results:
+        assert TOKEN not in out + err
+        assert "Traceback" not in out + err
+    # Run one after the other, a forced deploy always uploads, and an unforced one only while
+    # no deploy of 0.1.0 is recorded; at once, the same must hold (on main both unforced ones
+    # uploaded, and entries went missing).
+    assert codes[2:] == [0, 0], results[2:]
+    assert codes[:2].count(0) <= 1, results[:2]
+    for (_out, err), code in zip(results, codes, strict=True):
+        if code != 0:
+            assert "version 0.1.0 was already deployed" in err
+    assert len(api.uploads) == codes.count(0) == len(records(project))
 
 
 def test_no_server_at_all_is_a_connection_failure(project: Path) -> None:

@@ -78,6 +78,10 @@ EXPECTED = {
     "DocStoreError",
     "ToolsNotReadyError",
     "CommandError",
+    "DoctorError",
+    "OnlineError",
+    "UncertainRequestError",
+    "LockBusyError",
 }
 
 

@@ -115,3 +115,26 @@ def test_ixon_installer_pip_refreshes_an_environment_uv_made(uv_setup):
 
     assert "Installing requirements-dev.txt with pip" in result.stdout
     assert stamp(venv)["installer"] == "pip"
+
+
+def path_without_uv() -> str:
+    """PATH without any folder that holds a uv."""
+    return os.pathsep.join(
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if folder and not (Path(folder) / "uv").exists()
+    )
+
+
+def test_without_uv_on_path_setup_bootstraps_uv_into_the_environment(uv_setup, tmp_path):
+    """Most newcomers have no uv: pip installs the pinned uv first, and uv the rest."""
+    project, uv_venv, _ = uv_setup
+    venv = tmp_path / "bootstrapped"
+
+    result = invoke(project, "setup", IXON_VENV=str(venv), PATH=path_without_uv())
+
+    assert "uv is not on PATH: installing uv==" in result.stdout
+    assert "Installing requirements-dev.txt with uv" in result.stdout
+    assert stamp(venv)["installer"] == "uv"
+    assert (venv / "bin" / "uv").exists()
+    assert installed(venv) == installed(uv_venv)

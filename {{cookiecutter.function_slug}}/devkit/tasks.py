@@ -23,6 +23,7 @@ from invoke import Collection, Exit, task
 from devkit.errors import UserError, error_line
 from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
+from devkit.host import doctor as doctoring
 from devkit.host import environment, processes, scaffold, settings, versioning
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,7 @@ def test(c, k="", verbose=False):
     if verbose:
         arguments.append("-v")
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    doctoring.record_test_run(ROOT, code, selection=k)
     if code == 5:
         raise CommandError(
             "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
@@ -294,6 +296,39 @@ def tools(c, strict=False):
     run_in_environment("-m", "devkit.runtime.tools", *(["--strict"] if strict else []))
 
 
-namespace = Collection(
-    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools, api_access
+@user_task(
+    help={
+        "online": "Also ask IXON's API what the token may do: user, company, role",
+        "email": "Print the e-mails to IXON support this workspace needs (template, API access)",
+    }
 )
+def doctor(c, online=False, email=False):
+    """Where this workspace stands in IXON's process: one line per step, with what to do next.
+
+    Offline by default. Exits non-zero when something would stop a deploy.
+    """
+    if email:
+        print(doctoring.email_requests(ROOT))
+        return
+    report = doctoring.check(ROOT)
+    print("\n".join(report.lines()), flush=True)
+    blocking = [step.name for step in report.blocking]
+    if online:
+        if any(name in doctoring.ONLINE_NEEDS for name in blocking):
+            print("Not asking IXON (--online): fix the company ID and the access token first")
+        else:
+            env = ensure_environment()
+            command = [str(env.python), "-m", "devkit.runtime.doctor_online"]
+            if subprocess.run(command, cwd=ROOT).returncode != 0:
+                blocking.append("the online checks")
+    if blocking:
+        raise doctoring.DoctorError(
+            f"{len(blocking)} step(s) would stop a deploy: {', '.join(blocking)} "
+            "(marked missing above, each with what to do)"
+        )
+
+
+namespace = Collection(
+    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools, doctor
+)
+namespace.add_task(api_access)

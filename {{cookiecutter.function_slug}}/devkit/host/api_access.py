@@ -327,3 +327,9 @@ def check_before_deploy(
         f'"{KEY}", grant them in {STUDIO} and deploy again (`invoke api-access` shows the '
         f"details; {DEPLOY_OPTION} deploys anyway)"
     )
+
+
+def used_names(root: Path) -> list[str]:
+    """The literal discovery names the code under `functions/` calls (for `invoke doctor`)."""
+    uses, _unreadable = scan(root)
+    return sorted({use.name for use in uses if use.name is not None})

@@ -118,7 +118,9 @@ def slug(root: Path) -> str:
     Not the folder name first: a clone in another folder (a CI checkout) must build the same
     archive, name and bytes (the slug is also the archive's comment).
     """
-    name = str(_workspace(root).get("function_slug") or _baked_slug(root) or root.resolve().name)
+    name = str(
+        workspace_file.read(root).get("function_slug") or _baked_slug(root) or root.resolve().name
+    )
     normalised = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return normalised or "cloud-function"
 
@@ -166,7 +168,7 @@ def check_requirements(root: Path) -> None:
 
 def include_patterns(root: Path) -> list[str]:
     """The `bundle_include` patterns of workspace.json (data files under functions/)."""
-    patterns = _workspace(root).get(INCLUDE_KEY, [])
+    patterns = workspace_file.read(root).get(INCLUDE_KEY, [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
         raise BundleError(
             f'{WORKSPACE_FILE} {INCLUDE_KEY} must be a list of patterns like ["*.json", '
@@ -292,13 +294,6 @@ def _known_secrets(root: Path, extra: Iterable[str]) -> list[str]:
         found.append(token.reveal())
     # Short strings would match by chance; a real token is 32 characters.
     return [value.removeprefix("Bearer ").strip() for value in found if len(value) >= 16]
-
-
-def _workspace(root: Path) -> dict[str, object]:
-    try:
-        return workspace_file.read(root)
-    except workspace_file.WorkspaceFileError as error:
-        raise BundleError(str(error)) from None
 
 
 def _baked_slug(root: Path) -> str:

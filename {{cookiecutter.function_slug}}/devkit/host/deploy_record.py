@@ -1,17 +1,26 @@
 """The deploy record: `deployments.json`, kept under version control, one entry per upload.
 
 Each successful deploy appends `version`, `template_id`, `company_id`, `time` (UTC, ISO 8601),
-the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`. `invoke
-deploy` reads it to refuse uploading a version twice to the same template.
+the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`; an upload
+that left the company to be provisioned (its first) also gets `company_to_be_provisioned:
+true`. `invoke deploy` reads it to refuse uploading a version twice to the same template, and
+`invoke doctor` to tell where the workspace stands.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
 dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
+
+Concurrent deploys: `record` reads and rewrites the record under a lock (`LOCK_NAME`), so N
+deploys at once leave N entries; `one_upload` lets only one deploy of a version to a template
+run at a time, so the second one finds the first one's entry and stops.
 Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +30,13 @@ from devkit.errors import UserError
 from devkit.host import files, git
 
 RECORD_NAME = "deployments.json"
+#: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
+#: first, after which IXON prepares the company within two business days.
+PROVISIONING_KEY = "company_to_be_provisioned"
+#: Held while the record is read and rewritten (ignored by git).
+LOCK_NAME = ".deployments.json.lock"
+#: Held by the deploy of one version to one template, in the bundle folder (ignored by git).
+UPLOAD_LOCK = "dist/.deploy-{template_id}-{version}.lock"
 
 
 class RecordError(UserError):
@@ -78,6 +94,7 @@ def record(
     commit: str | None,
     dirty: bool,
     time: datetime | None = None,
+    provisioning: bool = False,
 ) -> dict[str, Any]:
     """Append one deployment to the record (written whole, then renamed) and return it."""
     moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -90,10 +107,32 @@ def record(
         "commit": commit,
         "dirty": bool(dirty),
     }
-    entries = [*load(root), entry]
-    path = root / RECORD_NAME
-    files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
+    if provisioning:
+        entry[PROVISIONING_KEY] = True
+    with files.locked(root / LOCK_NAME, wait=60):
+        entries = [*load(root), entry]
+        path = root / RECORD_NAME
+        files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
     return entry
+
+
+@contextlib.contextmanager
+def one_upload(
+    root: Path,
+    version: str,
+    template_id: str,
+    *,
+    waiting: Callable[[], None] | None = None,
+    wait: float = 3600.0,
+) -> Iterator[None]:
+    """Only one deploy of `version` to `template_id` at a time: the block runs once any other
+    has finished (`waiting` is called when it has to wait), so it can see that one's entry."""
+    name = UPLOAD_LOCK.format(
+        template_id=re.sub(r"[^A-Za-z0-9]", "_", template_id),
+        version=re.sub(r"[^A-Za-z0-9.]", "_", version),
+    )
+    with files.locked(root / name, wait=wait, waiting=waiting):
+        yield
 
 
 def git_state(root: Path, version: str | None = None) -> GitState:

@@ -6,6 +6,7 @@ This module runs in whatever Python runs invoke (pipx, a system Python, the acti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ from devkit.host import workspace_file
 VENV_VARIABLE = "IXON_VENV"
 #: Create the environment with this interpreter instead of searching for one.
 PYTHON_VARIABLE = "IXON_PYTHON"
-#: Set to `pip` to use pip even where uv is on PATH.
+#: Set to `pip` to use pip alone, even where uv is on PATH or could be bootstrapped.
 INSTALLER_VARIABLE = "IXON_INSTALLER"
 
 REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
@@ -178,32 +179,80 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     if env.python.exists() and interpreter_version(env.python) != version:
         echo(f"Removing {env.path}: it is not a Python {version} environment")
         shutil.rmtree(env.path)
-    use_uv = shutil.which("uv") is not None and os.environ.get(INSTALLER_VARIABLE) != "pip"
+    installer = choose_installer()
     if not env.python.exists():
         python = find_python(version)
         echo(f"Creating {env.path} with Python {version} ({python})")
-        if use_uv:
+        if installer == "uv":
             _run(["uv", "venv", "--seed", "--quiet", "--python", str(python), str(env.path)], root)
         else:
             _run([str(python), "-m", "venv", str(env.path)], root)
     if env.stamp.exists():
         env.stamp.unlink()
-    tool = "uv" if use_uv else "pip"
-    takes = "seconds" if use_uv else "up to a minute"
+    uv = "uv"
+    if installer == "bootstrap":
+        uv = _bootstrap_uv(env, root, echo)
+        installer = "uv" if uv else "pip"
+    tool = installer if installer == "pip" else "uv"
+    takes = "up to a minute" if tool == "pip" else "seconds"
     echo(f"Installing requirements-dev.txt with {tool} (a first install takes {takes})")
-    if use_uv:
-        command = ["uv", "pip", "install", "--python", str(env.python)]
+    if tool == "uv":
+        command = [uv, "pip", "install", "--python", str(env.python)]
     else:
         command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
     if force:  # repair what an install over the top would leave broken
-        command.append("--reinstall" if use_uv else "--force-reinstall")
+        command.append("--reinstall" if tool == "uv" else "--force-reinstall")
     # pip's lines ("Collecting ...") are the progress of a long first install; uv's are few.
-    progress = [] if use_uv else ["--progress-bar", "off"]
+    progress = [] if tool == "uv" else ["--progress-bar", "off"]
     _run([*command, *progress, "-r", "requirements-dev.txt"], root)
     stamp = {"digest": requirements_digest(root, version), "installer": tool}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     echo(f"Environment ready: {env.path}")
     return env
+
+
+def choose_installer(environ: dict[str, str] | None = None) -> str:
+    """`uv` when it is on PATH, `pip` when IXON_INSTALLER=pip, else `bootstrap`: pip installs
+    uv into the new environment and uv installs the rest (much faster than pip alone)."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get(INSTALLER_VARIABLE, "").strip().lower() == "pip":
+        return "pip"
+    if shutil.which("uv", path=environ.get("PATH")) is not None:
+        return "uv"
+    return "bootstrap"
+
+
+def uv_requirement(root: Path) -> str:
+    """The uv pin of requirements-dev.txt (`uv==X.Y.Z`), or plain `uv` when it has none."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in (root / "requirements-dev.txt").read_text(encoding="utf-8").splitlines():
+            requirement = line.split("#", 1)[0].strip()
+            if requirement.replace(" ", "").lower().startswith("uv=="):
+                return requirement.replace(" ", "")
+    return "uv"
+
+
+def _bootstrap_uv(env: Environment, root: Path, echo) -> str | None:
+    """Install uv into `env` with pip; the path of its `uv`, or None (pip then does it all)."""
+    requirement = uv_requirement(root)
+    echo(f"uv is not on PATH: installing {requirement} into the environment first")
+    result = subprocess.run(
+        [
+            str(env.python),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--quiet",
+            requirement,
+        ],
+        cwd=root,
+    )
+    uv = env.python.parent / ("uv.exe" if os.name == "nt" else "uv")
+    if result.returncode != 0 or not uv.exists():
+        echo("uv could not be installed: pip installs the requirements instead")
+        return None
+    return str(uv)
 
 
 def _foreign_folder(path: Path) -> bool:

@@ -11,6 +11,7 @@ value came from and where to find a good one. Standard library only, Python 3.9+
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import json
 import os
@@ -33,6 +34,7 @@ API_VERSION = "IXON_API_VERSION"
 ACCESS_TOKEN = "IXON_API_ACCESS_TOKEN"  # noqa: S105 - the name of the variable, not a token
 CONNECT_TIMEOUT = "IXON_API_CONNECT_TIMEOUT"
 READ_TIMEOUT = "IXON_API_READ_TIMEOUT"
+DEADLINE = "IXON_API_DEADLINE"
 RETRIES = "IXON_API_RETRIES"
 RETRY_BACKOFF = "IXON_API_RETRY_BACKOFF"
 MAX_RETRY_AFTER = "IXON_API_MAX_RETRY_AFTER"
@@ -52,6 +54,9 @@ NUMBERS: dict[str, tuple[float, float, float, str]] = {
     CONNECT_TIMEOUT: (10.0, 0.01, 600.0, "seconds to wait for a connection"),
     # IXON ends a request that runs past 60 seconds with a 5xx, so a little more than that.
     READ_TIMEOUT: (90.0, 0.01, 3600.0, "seconds to wait for an answer"),
+    # The read timeout applies to each read: a server dripping a byte a second never reaches
+    # it. The deadline bounds the whole of one request (an upload of a few MB included).
+    DEADLINE: (300.0, 0.01, 3600.0, "seconds one request may take in all"),
     RETRIES: (3, 0, 10, "retries after a 5xx, 429, timeout or connection error"),
     RETRY_BACKOFF: (2.0, 0.0, 300.0, "seconds before the first retry, doubled each retry"),
     MAX_RETRY_AFTER: (120.0, 0.0, 3600.0, "longest Retry-After (seconds) worth waiting for"),
@@ -96,6 +101,32 @@ TOKEN_RENEW_HINT = (
 )
 
 
+#: The shortest run of the token's characters that is masked wherever it appears.
+MASK_RUN = 8
+
+
+def mask_runs(text: str, secret: str, run: int = MASK_RUN) -> str:
+    """`text` with every stretch made of case-insensitive runs of `run` or more characters of
+    `secret` replaced by `********` (all of a shorter secret is masked too)."""
+    if not secret:
+        return text
+    run = min(run, len(secret))
+    pieces = {secret[i : i + run].lower() for i in range(len(secret) - run + 1)}
+    # One lower-case character per character of text, so positions match.
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else "\0" for c in text)
+    covered = [False] * len(text)
+    for start in range(len(text) - run + 1):
+        if lowered[start : start + run] in pieces:
+            covered[start : start + run] = [True] * run
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if not covered[index]:
+            out.append(char)
+        elif index == 0 or not covered[index - 1]:
+            out.append("********")
+    return "".join(out)
+
+
 class SettingsError(UserError):
     """A setting is missing or malformed; the message names it and where to find its value."""
 
@@ -123,8 +154,9 @@ class Token:
         return self._value
 
     def mask(self, text: str) -> str:
-        """`text` with every occurrence of the token replaced by `********`."""
-        return text.replace(self._value, "********") if self._value else text
+        """`text` with the token masked: every run of `MASK_RUN` or more of its characters, in
+        any case (a server may echo it lower-cased or cut short), becomes `********`."""
+        return mask_runs(text, self._value)
 
     def __repr__(self) -> str:
         return f"Token(******** from {self.source})"
@@ -147,6 +179,7 @@ class DeploySettings:
     retries: int
     retry_backoff: float
     max_retry_after: float
+    deadline: float = NUMBERS[DEADLINE][0]
 
     def describe(self) -> list[str]:
         """`NAME = value (source)` lines, the token masked, for the dry run and --verbose."""
@@ -165,37 +198,68 @@ class DeploySettings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """`KEY=value` lines of a `.env` file (comments, `export` and quotes allowed)."""
+    """`KEY=value` lines of a `.env` file, read as python-dotenv reads them.
+
+    Blank lines and `# comments` are skipped, `export ` is allowed; a value in single or double
+    quotes is what is inside them (double quotes also decode `\\n`, `\\"` and the like), and
+    only a `# comment` may follow it; an unquoted value ends where ` #` starts a comment. UTF-8
+    (with or without a BOM) and UTF-16 with a BOM (as Windows PowerShell 5 writes it) are read;
+    anything else is one SettingsError line.
+    """
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, raw in enumerate(_dotenv_text(path).splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
+        if re.match(r"export\s", line):
+            line = line[len("export") :].lstrip()
         key, separator, value = line.partition("=")
         key = key.strip()
         if not separator or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise SettingsError(
                 f"{path.name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
             )
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = value
+        parsed = _dotenv_value(value.strip())
+        if parsed is None:
+            raise SettingsError(
+                f"{path.name}:{number} ({key}) has a quoted value without its closing quote, or "
+                "something other than a # comment after it: fix the quotes"
+            )
+        values[key] = parsed
     return values
 
 
-def read_workspace(root: Path) -> dict[str, object]:
-    """The committed workspace settings (`workspace.json`)."""
+def _dotenv_text(path: Path) -> str:
+    data = path.read_bytes()
     try:
-        return workspace_file.read(root)
-    except workspace_file.WorkspaceFileError as error:
-        raise SettingsError(str(error)) from None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SettingsError(
+            f"{path.name} is neither UTF-8 nor UTF-16 with a byte order mark: save it as UTF-8 "
+            "(in PowerShell: Set-Content -Encoding utf8)"
+        ) from None
+
+
+_DOTENV_QUOTED = {
+    "'": (re.compile(r"'((?:\\'|[^'])*)'\s*(?:#.*)?"), re.compile(r"\\[\\']")),
+    '"': (re.compile(r'"((?:\\"|[^"])*)"\s*(?:#.*)?'), re.compile(r"\\[\\'\"abfnrtv]")),
+}
+
+
+def _dotenv_value(text: str) -> str | None:
+    """The value of one line as python-dotenv gives it; None when its quotes are broken."""
+    quoted = _DOTENV_QUOTED.get(text[:1])
+    if quoted is None:
+        return re.sub(r"\s+#.*", "", text).rstrip()
+    pattern, escapes = quoted
+    match = pattern.fullmatch(text)
+    if match is None:
+        return None
+    return escapes.sub(lambda found: codecs.decode(found.group(0), "unicode-escape"), match[1])
 
 
 def is_loopback(host: str) -> bool:
@@ -216,7 +280,7 @@ def load(
     """The deploy settings of the workspace at `root`, checked; SettingsError when not usable."""
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
-    lookup = _lookup_in(environ, dotenv, read_workspace(root))
+    lookup = _lookup_in(environ, dotenv, workspace_file.read(root))
     company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)
     template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
     application_id = _checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID)
@@ -242,6 +306,7 @@ def load(
         retries=int(numbers[RETRIES]),
         retry_backoff=numbers[RETRY_BACKOFF],
         max_retry_after=numbers[MAX_RETRY_AFTER],
+        deadline=numbers[DEADLINE],
     )
 
 
@@ -281,7 +346,7 @@ def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> A
     """`IXON_API_BASE_URL` and `IXON_API_APPLICATION_ID`, read and checked as a deploy reads
     them, without the company and template a deploy also needs."""
     environ = os.environ if environ is None else environ
-    lookup = _lookup_in(environ, read_dotenv(root / DOTENV_FILE), read_workspace(root))
+    lookup = _lookup_in(environ, read_dotenv(root / DOTENV_FILE), workspace_file.read(root))
     return ApiEndpoint(
         base_url=_checked_url(lookup(BASE_URL, DEFAULT_BASE_URL)),
         application_id=_checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID),

@@ -1,13 +1,16 @@
-"""`invoke deploy`: settings, release rules, checks, bundle, upload, record; in that order.
+"""`invoke deploy`: first a plan, then its execution.
 
-1. The settings are loaded and checked (no request is made with a bad one).
-2. A version already deployed to the same template is refused (`invoke bump` first) unless
-   forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning.
-3. The workspace's tests and lint run (unless skipped, which is said loudly).
-4. The bundle is built (`devkit.host.bundle`), with its own checks.
-5. A dry run stops here and prints what would be sent where; otherwise the bundle is uploaded
-   through IXON's API v2 (`devkit.runtime.ixon_api`) and the deploy is recorded
-   (`devkit.host.deploy_record`).
+`make_plan` does everything that sends nothing, in this order, and returns a `Plan`:
+1. the settings are loaded and checked (no request is made with a bad one);
+2. the release rules: a version already deployed to the same template is refused (`invoke bump`
+   first) unless forced; a dirty tree or a `v<version>` tag that is not at HEAD draws a warning;
+3. the workspace's tests and lint run (unless skipped, which is said loudly);
+4. the bundle is built (`devkit.host.bundle`), with its own checks.
+
+`--dry-run` prints the plan (`Plan.describe`: what would be sent where). `execute` carries it
+out: one deploy of a version to a template at a time (`deploy_record.one_upload`), the release
+rule checked again under that lock, discovery and upload through IXON's API v2
+(`devkit.runtime.ixon_api`), then the record (`devkit.host.deploy_record`).
 
 Every failure is a DeployError with one line; the access token is masked in all of them.
 Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
@@ -25,7 +28,7 @@ from pathlib import Path
 from devkit.errors import UserError, main_wrapper
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
-from devkit.host import settings
+from devkit.host import files, settings
 from devkit.runtime import ixon_api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +48,51 @@ class Options:
     verbose: bool = False
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A deploy worked out before anything is sent: where, what, and under which rules."""
+
+    root: Path
+    options: Options
+    settings: settings.DeploySettings
+    version: str
+    again: bool
+    git: deployments.GitState
+    bundle: bundling.Bundle
+
+    def describe(self) -> list[str]:
+        """The settings, then what the deploy would send where, the token masked (the dry run
+        prints this)."""
+        config = self.settings
+        built = self.bundle
+        template = config.template_id.value
+        return [
+            *(f"  {line}" for line in config.describe()),
+            "A deploy would:",
+            f"  upload version {self.version} to template {template} "
+            + ("AGAIN (--force)" if self.again else "(not deployed there before)"),
+            f"  GET  {config.base_url.value}  (Api-Version: {config.api_version.value}) for the "
+            "discovery document",
+            f"  POST the {ixon_api.UPLOAD_LINK} link, {{publicId}} = {config.template_id.value}, "
+            f"with {built.path.name} ({built.size:,} bytes, sha256 {built.sha256})",
+            f"       Api-Version: {config.api_version.value}, Api-Application: "
+            f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
+            "Authorization: Bearer ********, Content-Type: application/zip",
+            f"       (only to {ixon_api.show_origin(config.base_url.value)}, the origin of "
+            f"{config.base_url.name}; each request within {config.deadline:g} s)",
+            f"  record version {self.version} in {deployments.RECORD_NAME}",
+        ]
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A deploy that IXON took."""
+
+    plan: Plan
+    result: ixon_api.UploadResult
+    entry: dict
+
+
 def _warn(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -60,36 +108,48 @@ def deploy(
     run_checks: Callable[[], None],
     echo: Callable[[str], None] = _say,
     warn: Callable[[str], None] = _warn,
+    client: Callable[[settings.DeploySettings], ixon_api.Client] | None = None,
 ) -> bundling.Bundle:
     """Deploy the workspace at `root`; the uploaded (or, in a dry run, built) bundle."""
     root = root.resolve()
+    config = load_settings(root, warn)
     try:
-        config = settings.load(root, warn=warn)
-    except settings.SettingsError as error:
-        raise DeployError(_mask_token(root, str(error))) from None
-    token = config.token
-    try:
-        return _deploy(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
-    except DeployError as error:
-        raise DeployError(token.mask(str(error))) from None
-    except (ixon_api.ApiError, bundling.BundleError, deployments.RecordError) as error:
-        raise DeployError(token.mask(str(error))) from None
+        plan = make_plan(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
+        if options.dry_run:
+            echo("Dry run: nothing was sent.")
+            for line in plan.describe():
+                echo(line)
+            return plan.bundle
+        if options.verbose:
+            for line in config.describe():
+                echo(f"  {line}")
+        make_client = client or (
+            lambda config: ixon_api.Client(config, echo=echo, verbose=options.verbose)
+        )
+        with make_client(config) as api:
+            execute(plan, api, echo=echo)
+        return plan.bundle
+    except UserError as error:
+        raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
-        raise DeployError(token.mask(f"deploy failed: {type(error).__name__}: {error}")) from None
+        raise DeployError(
+            config.token.mask(f"deploy failed: {type(error).__name__}: {error}")
+        ) from None
 
 
-def _mask_token(root: Path, text: str) -> str:
-    """`text` with the access token masked: a message may quote a setting that holds it by
-    mistake (the token pasted as IXON_API_COMPANY_ID, say)."""
+# -- the plan: everything that sends nothing ---------------------------------------------------
+
+
+def load_settings(root: Path, warn: Callable[[str], None]) -> settings.DeploySettings:
+    """The checked settings; a DeployError (the token masked) when one is not usable."""
     try:
-        token = settings.load_token(root, warn=lambda _line: None)
-    except settings.SettingsError:
-        return text
-    return token.mask(text)
+        return settings.load(root, warn=warn)
+    except settings.SettingsError as error:
+        raise DeployError(_mask_token(root, str(error))) from None
 
 
-def _deploy(
+def make_plan(
     root: Path,
     options: Options,
     config: settings.DeploySettings,
@@ -97,20 +157,45 @@ def _deploy(
     run_checks: Callable[[], None],
     echo: Callable[[str], None],
     warn: Callable[[str], None],
-) -> bundling.Bundle:
+) -> Plan:
+    """Check the release rules, run the checks and build the bundle: the Plan, nothing sent."""
     version = bundling.read_version(root)
-    template = config.template_id
-    if deployments.was_deployed(root, version, template.value):
-        if not options.force:
-            raise DeployError(
-                f"version {version} was already deployed to template {template.value} (see "
-                f"{deployments.RECORD_NAME}): IXON requires a new version for every deployment; "
-                "run `invoke bump` first (or --force to upload it again)"
-            )
-        warn(
-            f"WARNING: --force: uploading version {version} again to template {template.value}, "
-            f"although {deployments.RECORD_NAME} shows it was deployed there before"
+    again = check_not_deployed(root, version, config, options, warn)
+    state = git_warnings(root, version, warn)
+    checks(options, run_checks, echo, warn)
+    built = bundling.build(root, secrets=[config.token.reveal()])
+    for line in built.describe(root):
+        echo(line)
+    return Plan(root, options, config, version, again, state, built)
+
+
+def check_not_deployed(
+    root: Path,
+    version: str,
+    config: settings.DeploySettings,
+    options: Options,
+    warn: Callable[[str], None],
+) -> bool:
+    """IXON's rule: a new version for every deploy; --force overrides it, loudly. Whether this
+    is the version's second upload to the template."""
+    template = config.template_id.value
+    if not deployments.was_deployed(root, version, template):
+        return False
+    if not options.force:
+        raise DeployError(
+            f"version {version} was already deployed to template {template} (see "
+            f"{deployments.RECORD_NAME}): IXON requires a new version for every deployment; "
+            "run `invoke bump` first (or --force to upload it again)"
         )
+    warn(
+        f"WARNING: --force: uploading version {version} again to template {template}, "
+        f"although {deployments.RECORD_NAME} shows it was deployed there before"
+    )
+    return True
+
+
+def git_warnings(root: Path, version: str, warn: Callable[[str], None]) -> deployments.GitState:
+    """The git state to record; a warning for a dirty tree or a tag not at HEAD."""
     state = deployments.git_state(root, version)
     if state.commit is not None:
         if state.dirty:
@@ -123,59 +208,99 @@ def _deploy(
                 f"WARNING: tag v{version} does not point at HEAD: `invoke bump` tags each "
                 "release, so this upload may not be the code released as " + version
             )
+    return state
+
+
+def checks(
+    options: Options,
+    run_checks: Callable[[], None],
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> None:
+    """The workspace's tests and lint, unless skipped (which is said loudly)."""
     if options.skip_checks:
         warn("WARNING: --skip-checks: NOT running the tests and lint before deploying")
     else:
         echo("Running the tests and lint before deploying (skip with --skip-checks)")
         run_checks()
-    built = bundling.build(root, secrets=[config.token.reveal()])
-    for line in built.describe(root):
-        echo(line)
-    client = ixon_api.Client(config, echo=echo, verbose=options.verbose)
-    if options.verbose or options.dry_run:
-        for line in config.describe():
-            echo(f"  {line}")
-    if options.dry_run:
-        _show_plan(config, built, echo)
-        return built
-    echo(f"Asking {config.base_url.value} where uploads go (discovery)")
-    url = client.discover_upload_url()
-    echo(f"Uploading {built.path.name} ({built.size:,} bytes) to {url}")
-    result = client.upload(url, built.path.read_bytes())
-    entry = deployments.record(
-        root,
-        version=version,
-        template_id=template.value,
-        company_id=config.company_id.value,
-        sha256=built.sha256,
-        commit=state.commit,
-        dirty=state.dirty,
-    )
+
+
+# -- the execution -----------------------------------------------------------------------------
+
+
+def execute(plan: Plan, client: ixon_api.Client, *, echo: Callable[[str], None] = _say) -> Deployed:
+    """Upload the planned bundle and record it: one deploy of a version at a time."""
+    config = plan.settings
+    template = config.template_id.value
+    root = plan.root
+
+    def waiting() -> None:
+        echo(f"Waiting for another deploy of {plan.version} to template {template} to finish")
+
+    try:
+        with deployments.one_upload(root, plan.version, template, waiting=waiting):
+            # Checked again: a deploy of the same version may have finished while we planned.
+            check_not_deployed(root, plan.version, config, plan.options, warn=lambda _line: None)
+            echo(f"Asking {config.base_url.value} where uploads go (discovery)")
+            url = client.discover_upload_url()
+            built = plan.bundle
+            echo(f"Uploading {built.path.name} ({built.size:,} bytes) to {url}")
+            result = client.upload(url, built.path.read_bytes())
+            entry = _record(plan, result)
+    except files.LockBusyError as error:
+        raise DeployError(f"{error} (nothing was sent)") from None
     if result.company_to_be_provisioned:
         echo(ixon_api.PROVISIONING_MESSAGE)
     echo(
-        f"Deployed {built.slug} {version} to template {template.value} of company "
-        f"{config.company_id.value} (HTTP {result.status}, sha256 {built.sha256[:12]}): "
+        f"Deployed {plan.bundle.slug} {plan.version} to template {template} of company "
+        f"{config.company_id.value} (HTTP {result.status}, sha256 {plan.bundle.sha256[:12]}): "
         f"recorded in {deployments.RECORD_NAME} at {entry['time']}"
     )
-    return built
+    echo("\n".join(next_steps(result.company_to_be_provisioned)))
+    return Deployed(plan, result, entry)
 
 
-def _show_plan(
-    config: settings.DeploySettings, built: bundling.Bundle, echo: Callable[[str], None]
-) -> None:
-    base = config.base_url.value
-    echo("Dry run: nothing was sent. A deploy would:")
-    echo(f"  GET  {base}  (Api-Version: {config.api_version.value}) for the discovery document")
-    echo(
-        f"  POST the {ixon_api.UPLOAD_LINK} link, {{publicId}} = {config.template_id.value}, "
-        f"with {built.path.name} ({built.size:,} bytes, sha256 {built.sha256})"
-    )
-    echo(
-        f"       Api-Version: {config.api_version.value}, Api-Application: "
-        f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
-        "Authorization: Bearer ********, Content-Type: application/zip"
-    )
+def next_steps(provisioning: bool) -> list[str]:
+    """What IXON's process has after a successful upload, as the deploy's last lines."""
+    lines = ["Next, in the IXON portal:"]
+    if provisioning:
+        lines.append(
+            "  - wait for IXON to prepare the company (up to two business days; "
+            "`invoke doctor` shows since when)"
+        )
+    lines += [
+        "  - enable the app for the company: Admin > Apps",
+        "  - share it with other companies there, if they need it",
+        "  - its logs: Admin > Apps, the app, More options > Download logs",
+    ]
+    return lines
+
+
+def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
+    try:
+        return deployments.record(
+            plan.root,
+            version=plan.version,
+            template_id=plan.settings.template_id.value,
+            company_id=plan.settings.company_id.value,
+            sha256=plan.bundle.sha256,
+            commit=plan.git.commit,
+            dirty=plan.git.dirty,
+            provisioning=result.company_to_be_provisioned,
+        )
+    except (UserError, OSError) as error:
+        raise DeployError(
+            f"IXON took the upload of {plan.version} (HTTP {result.status}), but recording it "
+            f"in {deployments.RECORD_NAME} failed ({error}): add the entry by hand (sha256 "
+            f"{plan.bundle.sha256}) so the next deploy knows this version is out"
+        ) from None
+
+
+def _mask_token(root: Path, text: str) -> str:
+    """`text` with the access token masked: a message may quote a setting that holds it by
+    mistake (the token pasted as IXON_API_COMPANY_ID, say)."""
+    token = settings.find_token(root)
+    return token.mask(text) if token is not None else text
 
 
 def run_checks(root: Path) -> None:
