@@ -427,7 +427,7 @@ def test_invoke_doctor_online_with_a_rejected_token_is_one_error(
 
     assert result.returncode != 0
     assert "missing  IXON's API (online): MyUser failed: 401" in out
-    assert "does not accept the access token" in out
+    assert "access token is wrong or has expired" in out
     assert len([line for line in result.stderr.splitlines() if line.startswith("ERROR")]) == 1
 
 

@@ -17,12 +17,10 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
-
-import requests
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import doctor, settings
+from devkit.runtime import ixon_api
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Stands in for a template ID that is not set yet: these requests do not use it.
@@ -34,122 +32,41 @@ class OnlineError(UserError):
 
 
 class Api:
-    """Read-only requests to IXON's API by discovery name, the token masked in every message."""
+    """Read-only requests to IXON's API by discovery name, through the deploy's client
+    (`devkit.runtime.ixon_api.Client`): the token only to the API's origin, total deadlines,
+    no redirects, masked in every message."""
 
-    def __init__(self, config: settings.DeploySettings, session: Any = None) -> None:
+    def __init__(self, config: settings.DeploySettings, client: Any = None) -> None:
         self.config = config
-        self.session = session or requests.Session()
-        self.session.trust_env = not settings.is_loopback(
-            urlsplit(config.base_url.value).hostname or ""
-        )
-        self.links: dict[str, str] = {}
+        self.client = client or ixon_api.Client(config, echo=lambda _line: None)
 
     def discover(self) -> dict[str, str]:
         """The discovery document's links, by name."""
-        url = self.config.base_url.value
-        document = self._get(url, "the discovery", authorized=False)
-        data = document.get("data") if isinstance(document, dict) else None
-        self.links = {
-            str(link["rel"]): str(link["href"])
-            for link in data or []
-            if isinstance(link, dict) and link.get("rel") and link.get("href")
-        }
-        if not self.links:
+        links = self._asking(self.client.discovery)
+        if not links:
             raise OnlineError(
-                f"the discovery at {url} lists no links: is {self.config.base_url.name} IXON's "
-                f"API v2 (from {self.config.base_url.source})?"
+                f"the discovery at {self.config.base_url.value} lists no links: is "
+                f"{self.config.base_url.name} IXON's API v2 (from {self.config.base_url.source})?"
             )
-        return self.links
+        return links
 
     def get(self, name: str, **placeholders: str) -> Any:
         """The `data` of a GET of the discovery link `name`; None when IXON does not offer it."""
-        href = self.links.get(name)
-        if href is None:
+        if name not in self.discover():
             return None
-        for key, value in placeholders.items():
-            href = href.replace("{" + key + "}", quote(value, safe=""))
-        url = urljoin(self.config.base_url.value, href)
-        document = self._get(url, name, authorized=True)
+        url = self._asking(lambda: self.client.link(name, **placeholders))
+        document = self._asking(lambda: self.client.get_json(url, what=name))
         return document.get("data") if isinstance(document, dict) else None
 
-    def _get(self, url: str, what: str, *, authorized: bool) -> Any:
-        parts = urlsplit(url)
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and settings.is_loopback(parts.hostname or "")
-        ):
-            raise OnlineError(f"{what} is at {url}, not https://: refusing to send the token there")
-        headers = {"Api-Version": self.config.api_version.value, "Accept": "application/json"}
-        if authorized:
-            headers["Api-Application"] = self.config.application_id.value
-            headers["Api-Company"] = self.config.company_id.value
-            headers["Authorization"] = f"Bearer {self.config.token.reveal()}"
+    def _asking(self, request: Callable[[], Any]) -> Any:
         try:
-            answer = self.session.get(
-                url,
-                headers=headers,
-                timeout=(self.config.connect_timeout, self.config.read_timeout),
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise OnlineError(
-                f"{parts.netloc} did not answer {what} in time: try again later"
-            ) from None
-        except requests.RequestException as error:
-            raise OnlineError(
-                self.mask(
-                    f"could not reach {parts.netloc} for {what} ({type(error).__name__}): check "
-                    f"your network and {self.config.base_url.name} (from "
-                    f"{self.config.base_url.source})"
-                )
-            ) from None
-        if answer.status_code >= 300:
-            raise OnlineError(self.mask(self._explain(answer, what)))
-        try:
-            return answer.json()
-        except ValueError:
-            raise OnlineError(
-                f"{what} answered {answer.status_code} with something that is not JSON: check "
-                f"{self.config.base_url.name} (from {self.config.base_url.source})"
-            ) from None
-
-    def _explain(self, answer: Any, what: str) -> str:
-        status = f"{answer.status_code} {answer.reason or ''}".strip()
-        messages = _messages(answer)
-        company = self.config.company_id.value
-        if answer.status_code == 401:
-            advice = (
-                f"IXON does not accept the access token (from {self.config.token.source}): "
-                "it is wrong or has expired; get a new one from the IXON portal"
-            )
-        elif answer.status_code == 403:
-            advice = (
-                f"the token's user may not read this in company {company}: deploying needs "
-                f"the {doctor.DEPLOYER_ROLE} role there"
-            )
-        elif answer.status_code == 404:
-            advice = f"check {self.config.company_id.name} {company}"
-        elif answer.status_code == 429:
-            advice = "IXON limits the rate of requests: wait ten minutes and try again"
-        elif answer.status_code >= 500:
-            advice = "IXON has a problem; try again later"
-        else:
-            advice = "see the message"
-        return f"{what} failed: {status}{messages}: {advice}"
+            return request()
+        except ixon_api.ApiError as error:
+            raise OnlineError(self.mask(str(error))) from None
 
     def mask(self, text: str) -> str:
         """`text` with the token masked."""
-        return self.config.token.mask(text)
-
-
-def _messages(answer: Any) -> str:
-    try:
-        document = answer.json()
-    except ValueError:
-        return ""
-    items = document.get("data") if isinstance(document, dict) else None
-    items = items if isinstance(items, list) else [items]
-    parts = [str(i["message"]) for i in items if isinstance(i, dict) and i.get("message")]
-    return f" ({'; '.join(parts)[:300]})" if parts else ""
+        return self.client.mask(text)
 
 
 def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> settings.DeploySettings:
