@@ -84,7 +84,8 @@ class LocalApi:
     def add_access(self, context: dict[str, Any]) -> dict[str, Any]:
         """`context` with the developer's access where the call carries none of its own."""
         context = dict(context)
-        if not context.get("accessToken"):
+        carried = context.get("accessToken")
+        if not (isinstance(carried, dict) and carried.get("headerValue")):
             token = self.current_token()
             if token is not None:
                 context["accessToken"] = {"headerValue": f"Bearer {token.reveal()}"}
