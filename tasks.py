@@ -22,6 +22,10 @@ def _run(*arguments: str) -> None:
         raise Exit(code=result.returncode)
 
 
+#: The template's own Python files and folders.
+LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py")
+
+
 @task(
     help={
         "k": "Only run tests matching this expression (pytest -k)",
@@ -44,8 +48,8 @@ def test(c, k="", verbose=False, fast=False):
 @task
 def lint(c):
     """Check the template's own Python (hooks, tests, tasks) with ruff."""
-    _run("-m", "ruff", "check", "hooks", "tests", "tasks.py", "benchmarks")
-    _run("-m", "ruff", "format", "--check", "hooks", "tests", "tasks.py", "benchmarks")
+    _run("-m", "ruff", "check", *LINTED)
+    _run("-m", "ruff", "format", "--check", *LINTED)
 
 
 @task(

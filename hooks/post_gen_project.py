@@ -14,6 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cookiecutter.config import BUILTIN_ABBREVIATIONS, get_user_config
+from cookiecutter.repository import expand_abbreviations, is_repo_url
+
 #: Files that belong to one answer of an option, removed when another answer was chosen.
 OPTIONAL_FILES = {
     ("ci", "github"): [".github"],
@@ -24,12 +27,6 @@ OPTIONAL_FILES = {
 PRIVATE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_template"}
 #: Tool caches copied unrendered from the template folder (see cookiecutter.json), then removed.
 CACHE_FOLDERS = {"__pycache__", ".ruff_cache", ".pytest_cache"}
-#: cookiecutter's built-in abbreviations of template repositories.
-ABBREVIATIONS = {
-    "gh:": "https://github.com/{}.git",
-    "gl:": "https://gitlab.com/{}.git",
-    "bb:": "https://bitbucket.org/{}",
-}
 #: How far up a local template may be to be recorded by a relative path.
 MAX_LEVELS_UP = 2
 FIRST_COMMIT = "Start from the IXON Cloud Function template"
@@ -71,28 +68,38 @@ def _git(args: list[str], cwd: Path | str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def abbreviations() -> dict[str, str]:
+    """cookiecutter's abbreviations (`gh:`, `gl:`, `bb:` and the user's own, from the same
+    configuration file cookiecutter read)."""
+    try:
+        configured = get_user_config().get("abbreviations")
+    except Exception:  # a broken user configuration: cookiecutter has said so already
+        configured = None
+    return configured if isinstance(configured, dict) else dict(BUILTIN_ABBREVIATIONS)
+
+
 def is_local(template: str) -> bool:
-    """Whether `template` names a folder on this machine rather than a repository URL."""
-    remote_prefixes = (*ABBREVIATIONS, "git+", "git@", "https://", "http://", "ssh://")
-    return not template.startswith(remote_prefixes)
+    """Whether `template` names a folder on this machine rather than a repository URL
+    (`file://` URLs included), judged as cookiecutter itself judges it."""
+    return not is_repo_url(expand_abbreviations(template, abbreviations()))
 
 
 def spelled_out(template: str) -> str:
     """`template` as a URL git can clone: cookiecutter's `gh:` style abbreviations and its
     `git+` prefix are cookiecutter's own, and cruft hands the recorded template to git as is."""
-    for prefix, url in ABBREVIATIONS.items():
-        if template.startswith(prefix):
-            return url.format(template[len(prefix) :])
-    return template.removeprefix("git+")
+    return expand_abbreviations(template, abbreviations()).removeprefix("git+")
 
 
-def template_folder(repo_dir: str, start: str | None) -> str | None:
+def template_folder(repo_dir: str, start: str | None, rendered_in: str = "") -> str | None:
     """The template's folder as an absolute path, or None when that cannot be known.
 
-    cookiecutter passes the folder as it was given (`cookiecutter .` gives "."), while the
-    hook runs inside the new workspace: a relative folder is resolved against `start`, the
-    folder cookiecutter was started in (the shell's `PWD`).
+    `rendered_in` is the folder cookiecutter rendered this hook in, which is the template's
+    own (see `local_extensions.TemplateFolder`): known whatever the shell. Without it,
+    cookiecutter's folder as it was given (`cookiecutter .` gives "."), resolved against
+    `start`, the folder cookiecutter was started in (the shell's `PWD`).
     """
+    if rendered_in and os.path.isabs(rendered_in) and os.path.isdir(rendered_in):
+        return rendered_in
     if not repo_dir:
         return None
     if os.path.isabs(repo_dir):
@@ -102,7 +109,9 @@ def template_folder(repo_dir: str, start: str | None) -> str | None:
     return None
 
 
-def origin(answers: dict[str, str], project: Path, start: str | None = None) -> dict[str, object]:
+def origin(
+    answers: dict[str, str], project: Path, start: str | None = None, rendered_in: str = ""
+) -> dict[str, object]:
     """Where the workspace came from, in the shape `cruft` reads from `.cruft.json`.
 
     The template is recorded as a URL git can clone: the remote of cookiecutter's clone when
@@ -112,10 +121,12 @@ def origin(answers: dict[str, str], project: Path, start: str | None = None) -> 
     the workspace.
     """
     template = str(answers.get("_template", ""))
-    repo_dir = template_folder(str(answers.get("_repo_dir", "")), start)
+    repo_dir = template_folder(str(answers.get("_repo_dir", "")), start, rendered_in)
     commit = _git(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
     remote = _git(["remote", "get-url", "origin"], repo_dir) if repo_dir else None
     if remote and not is_local(remote):
+        # A clone (of a URL, or of a bare name cookiecutter found among its clones): its
+        # remote is what cruft can clone again; a file:// remote stays a file:// URL.
         template = spelled_out(remote)
     elif is_local(template):
         # Without a known folder, keep the template as it was typed (never made absolute).
@@ -145,11 +156,13 @@ def _relative(folder: str, project: Path) -> str:
     return relative.as_posix()
 
 
-def write_origin(project: Path, answers: dict[str, str], start: str | None = None) -> None:
+def write_origin(
+    project: Path, answers: dict[str, str], start: str | None = None, rendered_in: str = ""
+) -> None:
     """Record the origin in `.cruft.json` unless cruft already does."""
     path = project / ".cruft.json"
     if not path.exists():
-        recorded = origin(answers, project, start)
+        recorded = origin(answers, project, start, rendered_in)
         path.write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
 
 
@@ -207,14 +220,14 @@ def where(project: Path, start: str | None) -> str:
     return f'"{folder}"' if " " in folder else folder
 
 
-def main(raw_answers: str, project: Path) -> int:
+def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
     remove_caches(project)
     start = os.environ.get("PWD")
     if not made_by_cruft(answers):
-        write_origin(project, answers, start)
+        write_origin(project, answers, start, rendered_in)
         if answers.get("git_init") == "yes":
             git_init(project, answers.get("author", ""))
     folder = where(project, start)
@@ -228,4 +241,10 @@ def main(raw_answers: str, project: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(r"""{{ cookiecutter | tojson }}""", Path(os.getcwd())))
+    sys.exit(
+        main(
+            r"""{{ cookiecutter | tojson }}""",
+            Path(os.getcwd()),
+            json.loads(r"""[{{ template_folder() | tojson }}]""")[0],
+        )
+    )

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from ixon_standin import StandIn, point_workspace_at
 
-from conftest import SHARED_VENV, bake, invoke, workspace_module
+from conftest import SHARED_VENV, bake, invoke, workspace_env, workspace_module
 
 TODAY = date.today().isoformat()
 IDENTITY = {
@@ -426,3 +427,61 @@ def test_a_changelog_without_unreleased_gets_both_sections_and_keeps_crlf():
         "# Changelog\r\n\r\n## Unreleased\r\n\r\n## 0.2.0 - 2024-05-06\r\n\r\n"
         "- No notable changes.\r\n\r\n## 0.1.0 - 2020-01-01\r\n\r\n- First.\r\n"
     )
+
+
+def slow_hook(project: Path) -> Path:
+    """A pre-commit hook that says it started, then takes its time (like a slow linter)."""
+    started = project.parent / "hook-started"
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f'#!/bin/sh\ntouch "{started}"\nsleep 30\n')
+    hook.chmod(0o755)
+    return started
+
+
+@pytest.mark.parametrize(
+    ("signum", "whole_group"),
+    [(2, True), (15, False)],  # Ctrl-C in a terminal (the whole group); SIGTERM to invoke
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, whole_group):
+    started = slow_hook(repo)
+    before = files(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "bump", "patch"],
+        cwd=repo,
+        env=workspace_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    try:
+        for _ in range(300):
+            if started.exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert started.exists(), "the hook never ran"
+        if whole_group:
+            os.killpg(process.pid, signum)
+        else:
+            os.kill(process.pid, signum)
+        out, err = process.communicate(timeout=25)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    line = refused(result)
+    assert "before Release 0.1.1 was committed: every file was put back" in line
+    assert process.returncode == 128 + signum
+    assert files(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "tag", "--list") == ""
+    assert not (repo / ".git" / "index.lock").exists()
+
+    (repo / ".git" / "hooks" / "pre-commit").unlink()
+    invoke(repo, "bump", "patch")
+    assert git(repo, "tag", "--list") == "v0.1.1"

@@ -181,7 +181,104 @@ def _token_file_and_data_file(project: Path) -> None:
     (project / "functions" / "settings.json").write_text(f'{{\n  "token": "{TOKEN}"\n}}\n')
 
 
+def _link(relative: str, target: Callable[[Path], Path], *patterns: str) -> Callable[[Path], None]:
+    """A symbolic link at `relative` to `target(project)` (with `bundle_include` patterns)."""
+
+    def change(project: Path) -> None:
+        if patterns:
+            _include(*patterns)(project)
+        (project / relative).symlink_to(target(project))
+
+    return change
+
+
+def _outside_python_file(project: Path) -> Path:
+    outside = project.parent / "elsewhere.py"
+    outside.write_text('"""Not part of the workspace."""\n')
+    return outside
+
+
+def _outside_requirements(project: Path) -> Path:
+    outside = project.parent / "requirements.txt"
+    outside.write_bytes((project / "requirements.txt").read_bytes())
+    (project / "requirements.txt").unlink()
+    return outside
+
+
+def _non_utf8_file_name(project: Path) -> None:
+    folder = os.fsencode(project / "functions")
+    with open(folder + b"/caf\xe9.py", "w") as file:
+        file.write("x = 1\n")
+
+
+def _requirements_bytes(data: Callable[[str], bytes]) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        path = project / "requirements.txt"
+        path.write_bytes(data(path.read_text()))
+
+    return change
+
+
+def _pin_with_marker(marker: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        path = project / "requirements.txt"
+        path.write_text(re.sub(r"(?m)^(ixoncdkingress==\S+)", rf"\1 ; {marker}", path.read_text()))
+
+    return change
+
+
 REFUSALS = {
+    "link to a system file": (
+        _link("functions/accounts.txt", lambda _: Path("/etc/passwd"), "*.txt"),
+        "functions/accounts.txt is a symbolic link (or lies in a linked folder) leading outside "
+        "the workspace",
+    ),
+    "link to a python file outside": (
+        _link("functions/borrowed.py", _outside_python_file),
+        "functions/borrowed.py is a symbolic link",
+    ),
+    "dangling link": (
+        _link("functions/gone.py", lambda project: project / "nowhere.py"),
+        "functions/gone.py is a symbolic link to a file that does not exist",
+    ),
+    "linked requirements outside": (
+        _link("requirements.txt", _outside_requirements),
+        "requirements.txt is a symbolic link",
+    ),
+    "non-UTF-8 file name": (
+        _non_utf8_file_name,
+        "functions/caf\ufffd.py has a name that is not UTF-8",
+    ),
+    "UTF-16 requirements": (
+        _requirements_bytes(lambda text: text.encode("utf-16")),
+        "requirements.txt is UTF-16 text",
+    ),
+    "UTF-16 requirements without BOM": (
+        _requirements_bytes(lambda text: text.encode("utf-16-le")),
+        "requirements.txt is UTF-16 text",
+    ),
+    "BOM requirements": (
+        _requirements_bytes(lambda text: text.encode("utf-8-sig")),
+        "requirements.txt starts with a byte order mark",
+    ),
+    "latin-1 requirements": (
+        _requirements_bytes(lambda text: text.encode() + "# caf\u00e9\n".encode("latin-1")),
+        "requirements.txt:3 is not UTF-8 text",
+    ),
+    "marker excluding the runtime python": (
+        _pin_with_marker('python_version < "3.0"'),
+        'its environment marker "python_version < \\"3.0\\"" excludes Python 3.12',
+    ),
+    "marker excluding the runtime python, in parentheses": (
+        _pin_with_marker(
+            '(python_version >= "3.13" or python_full_version < "3.12") and os_name == "posix"'
+        ),
+        "excludes Python 3.12",
+    ),
+    "unreadable marker": (
+        _pin_with_marker("python_version <"),
+        "its environment marker cannot be read",
+    ),
     "missing requirements": (
         lambda project: (project / "requirements.txt").unlink(),
         "requirements.txt is missing",
@@ -273,3 +370,82 @@ def test_bundle_refuses_with_the_file_and_line(workspace: Path, case: str) -> No
     assert TOKEN not in result.stdout + result.stderr
     dist = workspace / "dist"
     assert not dist.exists() or not any(dist.iterdir()), "nothing is written when refused"
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        'python_version >= "3.12"',
+        'python_version == "3.12.*"',
+        'sys_platform == "linux"',
+        'python_version < "3.0" or platform_system == "Linux"',
+    ],
+)
+def test_a_marker_that_can_hold_on_the_runtime_python_is_accepted(workspace: Path, marker) -> None:
+    _pin_with_marker(marker)(workspace)
+
+    result = bundle(workspace)
+
+    with zipfile.ZipFile(workspace / ARCHIVE) as archive:
+        assert marker in archive.read("requirements.txt").decode()
+    assert "WARNING" not in result.stdout
+
+
+def test_a_link_that_stays_inside_the_workspace_is_bundled_as_its_content(workspace: Path) -> None:
+    shared = workspace / "shared"
+    shared.mkdir()
+    (shared / "common.py").write_text('"""Shared."""\n\nANSWER = 42\n')
+    (workspace / "functions" / "common.py").symlink_to(Path("..") / "shared" / "common.py")
+
+    bundle(workspace)
+
+    with zipfile.ZipFile(workspace / ARCHIVE) as archive:
+        assert archive.read("functions/common.py") == (shared / "common.py").read_bytes()
+
+
+def test_a_non_utf8_name_of_a_file_left_out_is_shown_not_a_traceback(workspace: Path) -> None:
+    folder = os.fsencode(workspace / "functions")
+    with open(folder + b"/notes-\xff.txt", "w") as file:
+        file.write("not bundled\n")
+
+    result = bundle(workspace)
+
+    assert "notes-\ufffd.txt" in result.stdout
+
+
+#: A secret of a cloud service, spelled so that this file itself holds no such string.
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+
+
+def test_token_like_strings_cloud_keys_and_large_data_files_draw_warnings(
+    workspace: Path,
+) -> None:
+    _include("data/*")(workspace)
+    data = workspace / "functions" / "data"
+    data.mkdir()
+    (data / "plain.json").write_text('{"id": "RHQa2MEa0Dxg", "hash": "not-a-token"}\n')
+    (data / "device.json").write_text(f'{{\n  "name": "pump",\n  "key": "{TOKEN}"\n}}\n')
+    (data / "aws.ini").write_text(f"[default]\nregion = eu\nid = {AWS_KEY}\n")
+    (data / "db.txt").write_text("mongodb://app:hunter2@db.example:27017/app\n")
+    (data / "model.bin").write_bytes(b"\0" * (12 * 1024 * 1024))
+
+    result = bundle(workspace)
+
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("WARNING: ")]
+    assert len(warnings) == 4, result.stdout
+    assert any(
+        "functions/data/device.json:3 looks like it holds a 32-character token" in w
+        for w in warnings
+    )
+    assert any(
+        "functions/data/aws.ini:3 looks like it holds an AWS access key" in w for w in warnings
+    )
+    assert any(
+        "functions/data/db.txt:1 looks like it holds a connection string" in w for w in warnings
+    )
+    assert any("functions/data/model.bin is 12.0 MB" in w for w in warnings)
+    assert not any("plain.json" in w for w in warnings)
+    assert TOKEN not in result.stdout and AWS_KEY not in result.stdout
+    # Warnings come before the summary line, and the archive is built all the same.
+    assert result.stdout.rstrip().splitlines()[-1].startswith("Bundle dist/")
+    assert "functions/data/device.json" in {info.filename for info in entries(workspace)}

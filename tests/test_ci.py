@@ -7,9 +7,11 @@ then run for real in one of them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +89,11 @@ def test_github_deploys_only_a_pushed_v_tag_with_the_secrets(baked):
     condition = deploy["if"]
     assert condition.startswith("${{") and condition.endswith("}}")
     assert "startsWith(github.ref, 'refs/tags/v')" in condition
-    assert run_steps(deploy)[-1] == "invoke deploy"
-    env = deploy["steps"][-1]["env"]
+    # The token lives in an environment whose rules let only v* tags deploy.
+    assert deploy["environment"] == "ixon-cloud"
+    assert "ixon-cloud" in text.split("\nname:")[0], "the comments say how to set it up"
+    step = next(step for step in deploy["steps"] if step.get("run") == "invoke deploy")
+    env = step["env"]
     assert env[TOKEN] == "${{ secrets.IXON_API_ACCESS_TOKEN }}"
     for name in IDS:
         assert re.fullmatch(rf"\$\{{\{{ (vars|secrets)\.{name} \}}\}}", env[name]), env[name]
@@ -195,3 +200,146 @@ def test_the_check_commands_pass_in_the_baked_workspace(baked, shared_venv, ci):
     assert invoked == [["invoke", "lint"], ["invoke", "test"]]
     for command in invoked:
         invoke(baked[ci], *command[1:])
+
+
+# -- current versions, limits, and the ecosystem's own schemas --------------------------------
+
+#: The current major versions (checked against their releases when this was written).
+CURRENT_ACTIONS = {"actions/checkout": "v6", "actions/setup-python": "v6"}
+
+
+def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with one of its vendored schemas (it needs no network for these)."""
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("ci", "schema"), [("github", "vendor.github-workflows"), ("gitlab", "vendor.gitlab-ci")]
+)
+def test_the_ci_files_pass_the_ecosystems_schemas(baked, ci, schema):
+    result = check_jsonschema(schema, baked[ci] / CI_FILES[ci])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_can_fail(tmp_path):
+    broken = tmp_path / "ci.yml"
+    broken.write_text(
+        "on: push\njobs:\n  check:\n    runs-on: ubuntu-latest\n    timeout-minutes: soon\n"
+    )
+    assert check_jsonschema("vendor.github-workflows", broken).returncode != 0
+
+
+def test_github_uses_current_actions_with_time_limits(baked):
+    _, workflow = load(baked["github"], "github")
+
+    for name, job in workflow["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 60, name
+        for step in job["steps"]:
+            if "uses" in step:
+                action, version = step["uses"].split("@")
+                assert version == CURRENT_ACTIONS[action], step["uses"]
+
+
+def test_github_checks_a_same_repository_pull_request_once(baked):
+    _, workflow = load(baked["github"], "github")
+    condition = workflow["jobs"]["check"]["if"]
+
+    assert "github.event_name == 'push'" in condition
+    assert "github.event.pull_request.head.repo.full_name != github.repository" in condition
+
+
+def test_gitlab_jobs_have_time_limits_and_keep_the_deploy_record(baked):
+    _, pipeline = load(baked["gitlab"], "gitlab")
+
+    assert pipeline["check"]["timeout"] == "30m"
+    assert pipeline["deploy"]["timeout"] == "20m"
+    artifacts = pipeline["deploy"]["artifacts"]
+    assert artifacts["paths"] == ["deployments.json"]
+    assert artifacts["expire_in"] == "never"
+
+
+def test_the_dev_container_uses_current_majors(baked):
+    container = json.loads(
+        (baked["github"] / ".devcontainer" / "devcontainer.json").read_text(encoding="utf-8")
+    )
+
+    assert container["image"] == "mcr.microsoft.com/devcontainers/python:3-3.12"
+    assert list(container["features"]) == ["ghcr.io/devcontainers/features/docker-in-docker:3"]
+
+
+def _run_step(script: str, cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_github_deploy_keeps_the_record_on_the_default_branch(baked, tmp_path):
+    """The record steps around `invoke deploy`, run for real against a local origin: the
+    deploy starts from the default branch's record and commits the new entry back to it."""
+    _, workflow = load(baked["github"], "github")
+    steps = workflow["jobs"]["deploy"]["steps"]
+    names = [step.get("name", step.get("uses")) for step in steps]
+    take = steps[names.index("Take the deploy record of earlier deploys from the default branch")]
+    keep = steps[names.index("Commit the deploy record to the default branch")]
+    assert names.index("Deploy to IXON Cloud") == names.index(take["name"]) + 1
+    assert names.index(keep["name"]) == names.index("Deploy to IXON Cloud") + 1
+    assert workflow["jobs"]["deploy"]["permissions"] == {"contents": "write"}
+
+    identity = {
+        "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
+    }  # fmt: skip
+    env = {**os.environ, **identity}
+    origin, work, runner = tmp_path / "origin.git", tmp_path / "work", tmp_path / "runner"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    subprocess.run(["git", "clone", "-q", str(origin), str(work)], check=True, env=env)
+    first = {"version": "0.1.0", "template_id": "RHQa2MEa0Dxg"}
+    (work / "deployments.json").write_text(json.dumps({"deployments": []}))
+    for command in (
+        "git add deployments.json && git commit -qm Start && git tag v0.1.0",
+        "git push -q origin main v0.1.0",
+        # The record of the v0.1.0 deploy reached main after the tag (an earlier CI deploy).
+        f"echo '{json.dumps({'deployments': [first]})}' > deployments.json",
+        "git commit -qam 'Record the deploy of v0.1.0' && git push -q origin main",
+    ):
+        _run_step(command, work, env)
+    # The runner checks out the tag, as actions/checkout does for a tag push.
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "v0.1.0", str(origin), str(runner)], check=True, env=env
+    )
+    step_env = {
+        **env,
+        "DEFAULT_BRANCH": "main",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_REF_NAME": "v0.1.0",
+    }
+
+    _run_step(take["run"], runner, step_env)
+    assert json.loads((runner / "deployments.json").read_text())["deployments"] == [first]
+    second = {"version": "0.1.0", "template_id": "OtherTmpl123"}  # what invoke deploy adds
+    (runner / "deployments.json").write_text(json.dumps({"deployments": [first, second]}))
+    _run_step(keep["run"], runner, step_env)
+
+    on_main = subprocess.run(
+        ["git", "show", "main:deployments.json"],
+        cwd=origin,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(on_main)["deployments"] == [first, second]
+    log = subprocess.run(
+        ["git", "log", "-1", "--format=%s", "main"],
+        cwd=origin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert log.stdout.strip() == "Record the deploy of v0.1.0"

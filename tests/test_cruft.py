@@ -181,3 +181,88 @@ def test_the_readme_bake_from_inside_the_clone_records_it_for_cruft(template_rep
     assert origin["commit"] == template_repo["newer"]
     assert "cd ../readme-demo" in result.stdout
     assert "up to date" in cruft(project, "check").stdout
+
+
+def test_the_readme_bake_without_pwd_still_records_the_template(template_repo):
+    """cmd.exe and PowerShell set no PWD: the hook must find the template all the same."""
+    clone = Path(template_repo["path"])
+    env = {key: value for key, value in os.environ.items() if key != "PWD"}
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", ".", "-o", "..",
+         "function_name=No Pwd Demo"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    project = clone.parent / "no-pwd-demo"
+
+    origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert origin["template"] == "../ixon-template"
+    assert origin["commit"] == template_repo["newer"]
+    assert "up to date" in cruft(project, "check").stdout
+
+
+def test_a_bake_from_a_file_url_and_then_by_bare_name_records_the_url(template_repo, tmp_path):
+    """cookiecutter clones a file:// URL into its cache; a bare name later finds that clone.
+    Both record the URL (cruft clones it), never the cache folder."""
+    config = tmp_path / "cookiecutterrc.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {tmp_path / 'cache'}\nreplay_dir: {tmp_path / 'replay'}\n"
+    )
+    url = Path(template_repo["path"]).as_uri()
+    baked = {}
+    # cookiecutter needs `git+` to know a file:// URL is a git repository (it clones without it).
+    for given, name in ((f"git+{url}", "From Url"), ("ixon-template", "By Name")):
+        output = tmp_path / name.replace(" ", "-")
+        output.mkdir()
+        subprocess.run(
+            [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config),
+             given, f"function_name={name}"],
+            cwd=output,
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+        baked[given] = output / name.lower().replace(" ", "-")
+
+    for project in baked.values():
+        origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+        assert origin["template"] == url
+        assert origin["commit"] == template_repo["newer"]
+        assert "up to date" in cruft(project, "check").stdout
+
+
+def test_a_moved_workspace_keeps_working_and_the_readme_says_how_to_relink_cruft(
+    template_repo, tmp_path
+):
+    output = Path(template_repo["path"]).parent / "to-move"
+    output.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(template_repo["path"]),
+         "function_name=Moved Demo"],
+        cwd=output,
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    moved = tmp_path / "somewhere" / "else" / "moved-demo"
+    moved.parent.mkdir(parents=True)
+    shutil.move(output / "moved-demo", moved)
+
+    # What the README promises keeps working: the tasks that read only the workspace.
+    version = subprocess.run(
+        [sys.executable, "-m", "invoke", "version"], cwd=moved, capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout.strip() == "0.1.0", version.stderr
+    # The relative template path no longer holds: cruft check fails, as the README says...
+    assert cruft(moved, "check", check=False).returncode != 0
+    readme = (moved / "README.md").read_text(encoding="utf-8")
+    assert "**Moving the workspace**" in readme
+    assert "`file:///path/to/clone`" in readme
+    # ...and the README's remedy (the template's URL) links it again, wherever it goes.
+    origin_path = moved / ".cruft.json"
+    origin = json.loads(origin_path.read_text(encoding="utf-8"))
+    origin["template"] = Path(template_repo["path"]).as_uri()
+    origin_path.write_text(json.dumps(origin, indent=2) + "\n", encoding="utf-8")
+    assert "up to date" in cruft(moved, "check").stdout

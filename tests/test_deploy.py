@@ -596,3 +596,19 @@ def test_git_state_is_recorded_and_a_dirty_untagged_tree_warned_about(
     [entry] = records(project)
     assert entry["commit"] == head
     assert entry["dirty"] is True
+
+
+def test_deploy_prints_the_bundles_warnings_before_it_uploads(project: Path, api: StandIn) -> None:
+    settings = json.loads((project / "workspace.json").read_text())
+    settings["bundle_include"] = ["*.json"]
+    (project / "workspace.json").write_text(json.dumps(settings))
+    (project / "functions" / "device.json").write_text(
+        '{"key": "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"}\n'
+    )
+
+    out = succeeded(deploy(project, "--skip-checks"))
+
+    warning = "WARNING: functions/device.json:1 looks like it holds a 32-character token"
+    assert warning in out
+    assert out.index(warning) < out.index("Deployed my-cloud-function 0.1.0")
+    assert "functions/device.json" in received(api).namelist()

@@ -254,4 +254,37 @@ def test_hooks_are_rendered_with_answers_in_a_raw_string():
     for name in ("pre_gen_project", "post_gen_project"):
         source = (TEMPLATE / "hooks" / f"{name}.py").read_text()
         assert 'r"""{{ cookiecutter | tojson }}"""' in source
-        assert source.count("{{") == 1
+        rendered = source.count('r"""[{{ template_folder() | tojson }}]"""')
+        assert source.count("{{") == 1 + rendered
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["file:///srv/templates/ixon-template", "git@example.com:acme/ixon-template.git"],
+)
+def test_repository_urls_are_known_as_cookiecutter_knows_them(given):
+    assert not post_gen.is_local(given)
+    assert post_gen.spelled_out(given) == given
+
+
+def test_a_file_url_clone_is_recorded_by_its_url_not_its_cache_folder(tmp_path):
+    clone = tmp_path / "cache" / "ixon-template"
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    url = "file:///srv/templates/ixon-template"
+    subprocess.run(["git", "remote", "add", "origin", url], cwd=clone, check=True)
+    answers = {**GOOD, "_template": url, "_repo_dir": str(clone)}
+
+    recorded = post_gen.origin(answers, tmp_path / "out" / "my-cloud-function")
+
+    assert recorded["template"] == url
+
+
+def test_without_pwd_the_folder_the_hook_was_rendered_in_is_the_template(tmp_path):
+    template = tmp_path / "ixon-template"
+    template.mkdir()
+    answers = {**GOOD, "_template": ".", "_repo_dir": "."}
+    project = tmp_path / "my-cloud-function"
+
+    recorded = post_gen.origin(answers, project, start=None, rendered_in=str(template))
+
+    assert recorded["template"] == "../ixon-template"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from typing import Any
 import pytest
 from support import CHROMIUM, DevTools, free_port, port_is_free, proc_status
 
-from conftest import SHARED_VENV, TEMPLATE, bake, invoke, workspace_env
+from conftest import SHARED_VENV, TEMPLATE, bake, invoke, workspace_env, workspace_module
 
 pytestmark = pytest.mark.slow
 
@@ -614,3 +616,157 @@ def test_form_page_in_headless_chromium_reaches_the_function(
     # The form's call went to the same store that JSON calls use.
     texts = [note["text"] for note in served.call("notes.recent", limit=100)]
     assert "from the form page" in texts
+
+
+# --- many clients, the workspace it serves, and the Windows ways
+
+
+CLIENTS = 50
+CALLS_PER_CLIENT = 20
+
+
+def test_fifty_concurrent_clients_see_no_connection_reset(served: Served) -> None:
+    body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
+    start = threading.Barrier(CLIENTS)
+    answers: list[int] = []
+    failures: list[str] = []
+
+    def client() -> None:
+        start.wait(timeout=60)
+        for _ in range(CALLS_PER_CLIENT):  # a new connection each time, as a reloading page
+            connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+            try:
+                connection.request("POST", "/", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                answers.append(response.status)
+            except (OSError, http.client.HTTPException) as error:
+                failures.append(repr(error))
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+
+    assert failures == [], f"{len(failures)} failed: {failures[:3]}"
+    assert answers == [200] * (CLIENTS * CALLS_PER_CLIENT)
+
+
+def test_every_answer_says_which_workspace_it_serves(served: Served) -> None:
+    ids = workspace_module("devkit.host.ids", served.workspace)
+    expected = ids.workspace_identity(served.workspace)
+
+    answer = served.post(json.dumps({"name": "example.greet", "arguments": {}}).encode())
+    assert answer.headers["X-Devkit-Workspace"] == expected
+    assert expected.startswith("my-cloud-function ")
+    assert str(served.workspace.parent) not in expected, "no local path goes out"
+    broken = served.post(b"{not json")
+    assert broken.headers["X-Devkit-Workspace"] == expected
+
+
+def test_invoke_call_refuses_the_server_of_another_workspace(
+    served: Served, default_workspace: Path
+) -> None:
+    before = served.call("notes.recent", limit=100)
+
+    result = invoke(
+        default_workspace,
+        "call",
+        "notes.add",
+        "--arg",
+        "text=wrong",
+        "--port",
+        str(served.port),
+        check=False,
+    )
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"ERROR: the server on port {served.port} is the invoke serve of another"
+    )
+    assert result.stdout == ""
+    assert served.call("notes.recent", limit=100) == before, "nothing was called there"
+
+
+def test_invoke_call_refuses_a_server_that_is_no_invoke_serve(default_workspace: Path) -> None:
+    class Plain(http.server.BaseHTTPRequestHandler):
+        def do_OPTIONS(self) -> None:
+            self.send_response(204)
+            self.end_headers()
+
+        do_POST = do_OPTIONS
+
+        def log_message(self, *arguments: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Plain)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = str(server.server_address[1])
+        result = invoke(default_workspace, "call", "example.greet", "--port", port, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert f"ERROR: what answers on port {port} is not an invoke serve of this workspace" in line
+
+
+def test_windows_ways_stop_a_child_group_with_ctrl_break(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What can be checked off Windows: the calls the Windows branch makes."""
+    processes = workspace_module("devkit.host.processes")
+    sent: list[object] = []
+
+    class Child:
+        pid = 4242
+
+        def poll(self) -> None:
+            return None
+
+        def send_signal(self, sig: object) -> None:
+            sent.append(sig)
+
+    monkeypatch.setattr(processes, "WINDOWS", True)
+    monkeypatch.setattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
+    monkeypatch.setattr(signal, "CTRL_BREAK_EVENT", 1, raising=False)
+    monkeypatch.setattr(signal, "SIGBREAK", 21, raising=False)
+
+    assert processes.own_group() == {"creationflags": 0x200}
+    assert 21 in processes.stop_signals()
+    processes.ask_to_stop(Child(), signal.SIGINT, group=True)
+    assert sent == [1]
+
+    monkeypatch.setattr(processes, "WINDOWS", False)
+    assert processes.own_group() == {"start_new_session": True}
+    assert processes.stop_signals() == (signal.SIGINT, signal.SIGTERM)
+
+
+def test_the_server_binds_its_port_exclusively_on_windows(shared_venv: Path) -> None:
+    """serve's bind on Windows asks for SO_EXCLUSIVEADDRUSE (checked with a recording socket,
+    in the workspace environment, where serve imports)."""
+    script = (
+        "import socket\n"
+        "socket.SO_EXCLUSIVEADDRUSE = -5\n"
+        "from devkit.runtime import serve\n"
+        "calls = []\n"
+        "class Sock:\n"
+        "    def setsockopt(self, *a): calls.append(a)\n"
+        "serve.exclusive_bind(Sock(), windows=True)\n"
+        "serve.exclusive_bind(Sock(), windows=False)\n"
+        "print(calls, serve.ThreadingServer.request_queue_size)\n"
+    )
+    python = SHARED_VENV / "bin" / "python"
+    workspace = TEMPLATE / "{{cookiecutter.function_slug}}"
+    result = subprocess.run(
+        [str(python), "-B", "-c", script], cwd=workspace, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    calls, backlog = result.stdout.rsplit(" ", 1)
+    assert calls == f"[({socket.SOL_SOCKET}, -5, 1)]"
+    assert int(backlog) >= 128

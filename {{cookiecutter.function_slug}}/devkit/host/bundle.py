@@ -7,8 +7,13 @@ give the same bytes on any machine: sorted entries, one fixed timestamp, fixed p
 entries stored uncompressed (deflate output differs between zlib builds, such as zlib-ng).
 
 Before writing, it refuses (BundleError, naming the file and line) what would fail in IXON
-Cloud or leak: unpinned or missing requirements, syntax errors, no exposed function, files that
-look like secrets, and a `functions/_version.py` that disagrees with `VERSION`.
+Cloud or leak: unpinned or missing requirements (or ones whose environment marker excludes the
+workspace's Python), a requirements.txt that is not plain UTF-8, syntax errors, no exposed
+function, files that look like secrets, symbolic links that leave the workspace, file names
+that are not UTF-8, and a `functions/_version.py` that disagrees with `VERSION`. What may be a
+mistake but may be meant (a token-like string or a cloud key in a data file, a data file of
+tens of MB) is a warning the bundle carries: `invoke bundle` and `invoke deploy` print it
+before anything is uploaded.
 Standard library only, Python 3.9+.
 """
 
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, settings, versioning, walk, workspace_file
+from devkit.host import files, markers, settings, versioning, walk, workspace_file
 
 PACKAGE = "functions"
 REQUIREMENTS = "requirements.txt"
@@ -47,8 +52,12 @@ PERMISSIONS = 0o100644
 
 _REQUIREMENT = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
-    r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;.*)?"
+    r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;(?P<marker>.*))?"
 )
+#: The Python IXON Cloud runs ixoncdkingress 1.x on, when workspace.json does not say.
+DEFAULT_PYTHON = "3.12"
+#: A data file this large is worth a second look before it is uploaded (and on every deploy).
+LARGE_FILE = 10 * 1024 * 1024
 #: File names that look like keys, certificates or credentials.
 SECRET_NAMES = (
     "*.pem",
@@ -72,6 +81,24 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _ASSIGNED_TOKEN = re.compile(
     r"(?i)(access_?token|bearer|secret|password|api_?key)\W{0,20}['\"][A-Za-z0-9]{32}['\"]"
 )
+#: A string shaped like an IXON access token: 32 letters and digits, with both kinds.
+_TOKEN_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{32}(?![A-Za-z0-9])"
+)
+#: Keys of cloud services and connection strings with a password, by their well-known shapes.
+CLOUD_SECRETS = {
+    "an AWS access key": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "an AWS secret key": re.compile(r"(?i)aws_?secret_?access_?key\W{0,5}\S{20,}"),
+    "a GitHub token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,})"),
+    "a GitLab token": re.compile(r"\bglpat-[A-Za-z0-9_-]{20}"),
+    "a Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),
+    "a Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    "a Stripe secret key": re.compile(r"\b[sr]k_live_[A-Za-z0-9]{20,}"),
+    "an Azure account key": re.compile(r"(?i)AccountKey=[A-Za-z0-9+/=]{40,}"),
+    "a connection string with a password": re.compile(
+        r"\b(?:mongodb(?:\+srv)?|postgres(?:ql)?|mysql|redis|amqps?)://[^\s:/@]+:[^\s/@]+@"
+    ),
+}
 
 
 class BundleError(UserError):
@@ -89,6 +116,7 @@ class Bundle:
     size: int
     sha256: str
     left_out: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def describe(self, root: Path) -> list[str]:
         """The file list, size and sha256, as `invoke bundle` prints them."""
@@ -104,6 +132,7 @@ class Bundle:
                 + ", ".join(self.left_out[:5])
                 + (", ..." if len(self.left_out) > 5 else "")
             )
+        lines += [f"WARNING: {warning}" for warning in self.warnings]
         lines.append(
             f"Bundle {shown}: {self.slug} {self.version}, {len(self.files)} files, "
             f"{self.size:,} bytes, sha256 {self.sha256}"
@@ -141,8 +170,9 @@ def check_requirements(root: Path) -> None:
             f"{REQUIREMENTS} is missing: IXON Cloud installs it; create it with "
             f"{RUNTIME}==<version> and your other requirements, each pinned with =="
         )
+    python = _python_version(root)
     names = set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(_requirements_text(path).splitlines(), start=1):
         line = re.sub(r"(^|\s)#.*$", "", raw).strip()
         if not line:
             continue
@@ -158,11 +188,60 @@ def check_requirements(root: Path) -> None:
                 f"{where} {json.dumps(line)} is not pinned: write name==version (IXON Cloud "
                 "must install exactly what you tested)"
             )
+        _check_marker(where, line, match["marker"], python)
         names.add(re.sub(r"[-_.]+", "-", match["name"]).lower())
     if RUNTIME not in names:
         raise BundleError(
             f"{REQUIREMENTS} does not list {RUNTIME}: add {RUNTIME}==<version> (the runtime "
             "IXON Cloud runs your functions with)"
+        )
+
+
+def _requirements_text(path: Path) -> str:
+    """requirements.txt as text; BundleError when it is not plain UTF-8 (IXON Cloud installs
+    the file as it is, and PowerShell 5's `>` writes UTF-16)."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (data[:1000].count(b"\x00") > 1):
+        raise BundleError(
+            f"{REQUIREMENTS} is UTF-16 text (PowerShell 5 writes it so): save it as UTF-8 "
+            "(in PowerShell: Get-Content requirements.txt | Set-Content -Encoding ascii "
+            "requirements.txt; or your editor's Save with Encoding > UTF-8)"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise BundleError(
+            f"{REQUIREMENTS} starts with a byte order mark (UTF-8 with BOM, as Notepad and "
+            "PowerShell write it): save it as UTF-8 without BOM"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise BundleError(
+            f"{REQUIREMENTS}:{line} is not UTF-8 text: save the file as UTF-8"
+        ) from None
+
+
+def _python_version(root: Path) -> str:
+    version = workspace_file.read(root).get("python_version")
+    return version.strip() if isinstance(version, str) and version.strip() else DEFAULT_PYTHON
+
+
+def _check_marker(where: str, line: str, marker: str | None, python: str) -> None:
+    """Refuse a requirement whose environment marker is false on the workspace's Python."""
+    if marker is None:
+        return
+    try:
+        holds = markers.possible(marker, python)
+    except markers.MarkerError as error:
+        raise BundleError(
+            f"{where} {json.dumps(line)}: its environment marker cannot be read ({error}): "
+            'fix it, like ; python_version >= "3.12", or remove it'
+        ) from None
+    if holds is False:
+        raise BundleError(
+            f"{where} {json.dumps(line)} would never be installed: its environment marker "
+            f"{json.dumps(marker.strip())} excludes Python {python}, which IXON Cloud runs "
+            "your functions on: remove the marker (or fix it)"
         )
 
 
@@ -201,10 +280,46 @@ def collect(root: Path) -> tuple[list[str], list[str]]:
             fnmatch.fnmatchcase(relative, pattern) for pattern in patterns
         )
         if wanted:
+            _check_name(relative)
+            _check_inside(root, path, f"{PACKAGE}/{relative}")
             chosen.append(relative)
         else:
-            left_out.append(relative)
+            left_out.append(_shown_name(relative))
     return sorted(chosen), sorted(left_out)
+
+
+def _shown_name(relative: str) -> str:
+    """A file name as it can be printed, whatever bytes it is made of."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _check_name(relative: str) -> None:
+    """Refuse a file name that is not UTF-8 (a zip entry's name must be text)."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BundleError(
+            f"{PACKAGE}/{_shown_name(relative)} has a name that is not UTF-8 text (shown with "
+            "\ufffd for each byte that is not): rename it with letters, digits, - and _"
+        ) from None
+
+
+def _check_inside(root: Path, path: Path, shown: str) -> None:
+    """Refuse a file reached through a symbolic link that leads out of the workspace."""
+    target = path.resolve()
+    if not target.is_file():
+        raise BundleError(
+            f"{shown} is a symbolic link to a file that does not exist: remove the link or "
+            "put the file there"
+        )
+    try:
+        target.relative_to(root)
+    except ValueError:
+        raise BundleError(
+            f"{shown} is a symbolic link (or lies in a linked folder) leading outside the "
+            "workspace, so its target would be uploaded: copy the file into functions/ "
+            "instead of linking it"
+        ) from None
 
 
 def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ()) -> None:
@@ -242,6 +357,35 @@ def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ())
         )
 
 
+def warnings_for(root: Path, chosen: Iterable[str]) -> list[str]:
+    """What may be a mistake in the bundled files (nothing refused): a token-like string or a
+    cloud key in a data file, a file of tens of MB. Each warning names the file and line."""
+    found = []
+    for relative in chosen:
+        path = root / PACKAGE / relative
+        shown = f"{PACKAGE}/{relative}"
+        size = path.stat().st_size
+        if size >= LARGE_FILE:
+            found.append(
+                f"{shown} is {size / 1024 / 1024:.1f} MB and is uploaded with every deploy: "
+                f"leave it out of {INCLUDE_KEY} if IXON Cloud does not need it"
+            )
+            continue  # too large to scan line by line cheaply; the size is the news
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            kinds = [kind for kind, pattern in CLOUD_SECRETS.items() if pattern.search(line)]
+            if not relative.endswith(".py") and _TOKEN_LIKE.search(line):
+                kinds.append("a 32-character token")
+            if kinds:
+                found.append(
+                    f"{shown}:{number} looks like it holds {kinds[0]} and would be uploaded: "
+                    "if it is a secret, move it to the configuration values in the IXON "
+                    "portal (and revoke it)"
+                )
+                break  # one warning per file is enough to make someone look
+    return found
+
+
 def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
     """Check the sources, then write dist/<slug>-<version>.zip; the Bundle, or BundleError.
 
@@ -252,6 +396,8 @@ def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
     check_requirements(root)
     chosen, left_out = collect(root)
     check_sources(root, chosen, _known_secrets(root, secrets))
+    _check_inside(root, root / REQUIREMENTS, REQUIREMENTS)
+    warnings = warnings_for(root, chosen)
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
     entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)
@@ -267,6 +413,7 @@ def build(root: Path, *, secrets: Iterable[str] = ()) -> Bundle:
         size=len(archive),
         sha256=hashlib.sha256(archive).hexdigest(),
         left_out=tuple(left_out),
+        warnings=tuple(warnings),
     )
 
 

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from devkit.errors import UserError
+from devkit.host import processes
 
 
 class GitError(UserError):
@@ -30,6 +31,26 @@ def run(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         )
     except OSError as error:  # git is not installed
         return subprocess.CompletedProcess(["git", *arguments], 127, "", str(error))
+
+
+def run_stoppable(
+    root: Path, held: processes.HeldSignals, *arguments: str
+) -> subprocess.CompletedProcess[str]:
+    """`git ARGUMENTS` in its own process group, stopped (hooks too) when `held` receives
+    Ctrl-C or SIGTERM; captured, exit code 127 when git is not installed."""
+    try:
+        outcome, _ = processes.run_stoppable(["git", *arguments], root, lambda: held.received)
+    except OSError as error:  # git is not installed
+        return subprocess.CompletedProcess(["git", *arguments], 127, "", str(error))
+    return outcome
+
+
+def index_lock(root: Path) -> Path | None:
+    """Where git keeps the index's lock file (`.git/index.lock`), or None outside git."""
+    result = run(root, "rev-parse", "--git-path", "index.lock")
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    return root / result.stdout.strip()
 
 
 def first_line(text: str) -> str:

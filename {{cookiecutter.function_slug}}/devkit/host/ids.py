@@ -7,7 +7,10 @@ Standard library only, Python 3.9+.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from pathlib import Path
 
 #: A company ID: five groups of four digits, like 7966-5700-7008-0957-0300.
 COMPANY_ID = re.compile(r"\d{4}(?:-\d{4}){4}")
@@ -18,3 +21,14 @@ PUBLIC_ID = re.compile(r"[A-Za-z0-9]{12}")
 VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 #: An access token as IXON hands them out (a 32-character string; allow some room).
 TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")
+
+#: The header by which `invoke serve` says which workspace it serves (`invoke call` checks it).
+WORKSPACE_HEADER = "X-Devkit-Workspace"
+
+
+def workspace_identity(root: Path) -> str:
+    """Which workspace this is, as `invoke serve` announces it: the folder's name and a digest
+    of its full path (the path itself stays on this machine)."""
+    resolved = root.resolve()
+    digest = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:16]
+    return f"{resolved.name.encode('ascii', 'replace').decode('ascii')} {digest}"

@@ -7,7 +7,10 @@ carries, so a deployed function can say which version it is), `CHANGELOG.md` and
 in a string that IXON requires to go up with each upload.
 
 All new file contents are computed and every precondition is checked before the first file is
-written, so a refusal leaves the workspace exactly as it was. This module runs in the Python
+written, so a refusal leaves the workspace exactly as it was. From the first write to the tag,
+Ctrl-C and SIGTERM are held back: one that comes before the release commit is made stops git
+(and its hooks) and puts every file back, unstaged; one that comes after lets the tag finish.
+Either way no `.git/index.lock` is left behind. This module runs in the Python
 that runs invoke: standard library only, Python 3.9 and newer.
 """
 
@@ -17,6 +20,7 @@ import ast
 import difflib
 import json
 import re
+import signal
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +28,7 @@ from typing import Callable
 
 from devkit.errors import UserError
 from devkit.host import deploy_record as deployments
-from devkit.host import files, git, ids, walk
+from devkit.host import files, git, ids, processes, walk
 
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
@@ -45,6 +49,22 @@ _EMPTY_NOTES = "- No notable changes."
 
 class VersionError(UserError):
     """A bump that cannot go ahead; the message says what is wrong and what to do."""
+
+
+class BumpInterruptedError(VersionError):
+    """Ctrl-C or SIGTERM stopped the bump before its release commit; everything was undone."""
+
+    exit_code = 128 + signal.SIGINT
+
+    @classmethod
+    def by(cls, signum: int, new: Version) -> BumpInterruptedError:
+        """The error for signal `signum`, exiting as a process ended by it would (128 + N)."""
+        name = "Ctrl-C" if signum == signal.SIGINT else f"signal {signum}"
+        return cls(
+            f"stopped by {name} before Release {new} was committed: every file was put back "
+            "as it was and nothing was committed or tagged; bump again when ready",
+            exit_code=128 + signum,
+        )
 
 
 @dataclass(frozen=True, order=True)
@@ -472,15 +492,21 @@ def bump(
         echo(f"Dry run: nothing was changed. {_git_plan(result, commit, tag)}")
         return result
 
-    write_changes(root, changes)
-    for change in changes:
-        echo(f"  {change.summary}")
-    if result.git and commit:
-        _commit(root, result)
-        if tag:
-            _tag(root, new)
-            result.tagged = True
+    with processes.HeldSignals() as held:
+        write_changes(root, changes)
+        if held.signum is not None:
+            restore(root, changes)
+            raise BumpInterruptedError.by(held.signum, new)
+        for change in changes:
+            echo(f"  {change.summary}")
+        if result.git and commit:
+            _commit(root, result, held)
+            if tag:
+                _tag(root, new)
+                result.tagged = True
     echo(_git_done(result))
+    if held.received:
+        echo("(Ctrl-C came after the release was committed: it was finished first.)")
     return result
 
 
@@ -506,21 +532,30 @@ def _git_done(result: BumpResult) -> str:
     return f"{done}. Nothing was pushed: git push --follow-tags when ready."
 
 
-def _commit(root: Path, result: BumpResult) -> None:
+def _commit(root: Path, result: BumpResult, held: processes.HeldSignals) -> None:
     paths = [change.path for change in result.changes] + result.extra_paths
-    outcome = git.run(root, "add", "--", *paths)
-    if outcome.returncode == 0:
-        outcome = git.run(root, "commit", "--quiet", "-m", f"Release {result.new}", "--", *paths)
-    if outcome.returncode != 0:
-        # A refused commit (a hook, say) must not leave a half-made release behind.
-        git.run(root, "reset", "--quiet", "--", *paths)
-        restore(root, result.changes)
-        reason = git.first_line(outcome.stderr or outcome.stdout)
-        raise VersionError(
-            f"git could not commit the release ({reason}): the files were put back as they "
-            "were; fix the cause and bump again"
-        )
-    result.committed = True
+    before = git.head(root)
+    lock = git.index_lock(root)
+    locked_before = lock is not None and lock.exists()
+    outcome = git.run_stoppable(root, held, "add", "--", *paths)
+    if outcome.returncode == 0 and not held.received:
+        message = f"Release {result.new}"
+        outcome = git.run_stoppable(root, held, "commit", "--quiet", "-m", message, "--", *paths)
+    if git.head(root) != before:
+        result.committed = True  # made, even if a signal came as it ended: finish the release
+        return
+    # A refused or stopped commit (a hook, Ctrl-C) must not leave a half-made release behind.
+    if lock is not None and not locked_before and lock.exists():
+        lock.unlink()  # git was killed before it could remove its own lock
+    git.run(root, "reset", "--quiet", "--", *paths)
+    restore(root, result.changes)
+    if held.signum is not None:
+        raise BumpInterruptedError.by(held.signum, result.new)
+    reason = git.first_line(outcome.stderr or outcome.stdout)
+    raise VersionError(
+        f"git could not commit the release ({reason}): the files were put back as they "
+        "were; fix the cause and bump again"
+    )
 
 
 def _tag(root: Path, new: Version) -> None:

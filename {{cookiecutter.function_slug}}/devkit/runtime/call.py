@@ -2,10 +2,12 @@
 
 The call carries the JSON body IXON Cloud posts (name, arguments, context, config, created_on),
 with the calling user, company, asset and agent of `call_context.yaml`. It goes to the
-`invoke serve` that answers on the port; with none there, it runs in this process through the
-same ixoncdkingress code, with an empty in-memory document store. Either way a call gets the
-developer's IXON API access (`devkit.runtime.local_api`) and the functions' API calls go to
-`IXON_API_BASE_URL`.
+`invoke serve` that answers on the port, once that server has said (by its
+`X-Devkit-Workspace` header) that it serves this very workspace; another workspace's server,
+or anything else on the port, is refused. With none there, it runs in this process through
+the same ixoncdkingress code, with an empty in-memory document store.
+Either way a call gets the developer's IXON API access (`devkit.runtime.local_api`) and the
+functions' API calls go to `IXON_API_BASE_URL`.
 
 Exit codes: 0 with the result on stdout; 1 when the call failed (the function's error on
 stderr); 2 for bad input. Run in the workspace environment:
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError, main_wrapper
+from devkit.host import ids
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +76,38 @@ def server_answers(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def check_server(port: int) -> None:
+    """Make sure the server on `port` is this workspace's `invoke serve`; CallError if not.
+
+    Asked with OPTIONS (the CORS preflight every server of ours answers) before any call is
+    sent, so a call never runs in another workspace's functions or store.
+    """
+    connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
+    try:
+        connection.request("OPTIONS", "/")
+        response = connection.getresponse()
+        response.read()
+        served = response.getheader(ids.WORKSPACE_HEADER)
+    except (OSError, http.client.HTTPException) as failure:
+        raise CallError(f"the server on port {port} did not answer: {failure}") from None
+    finally:
+        connection.close()
+    if served == ids.workspace_identity(ROOT):
+        return
+    if served:
+        other = served.rsplit(" ", 1)[0]
+        raise CallError(
+            f"the server on port {port} is the invoke serve of another workspace ({other}), "
+            f"not of this one ({ROOT.name}): stop it, or start this workspace's invoke serve "
+            "on another port and call with --port"
+        )
+    raise CallError(
+        f"what answers on port {port} is not an invoke serve of this workspace (it does not "
+        f"say which workspace it serves): stop it, or call with --port of this workspace's "
+        "invoke serve (or a free port, to call in-process)"
+    )
 
 
 def call_server(port: int, body: bytes, name: str) -> Any:
@@ -165,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         raise InputError(str(error)) from None
     body = calls.encode(calls.request_body(options.name, arguments, context=context))
     if server_answers(options.port):
+        check_server(options.port)
         result = call_server(options.port, body, options.name)
     else:
         print(

@@ -15,7 +15,12 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   (`devkit.runtime.local_api`); the token is masked in everything this process prints;
 - connections are accepted on threads (a browser's idle connection blocks nothing) while calls
   run one at a time, as on ixoncdkingress's single-threaded server;
-- SIGINT (Ctrl-C) and SIGTERM stop it cleanly: port freed, store closed, container removed.
+- SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
+  closed, container removed;
+- every answer carries `X-Devkit-Workspace` (which workspace this is), so `invoke call` never
+  calls another workspace's server by mistake; the port is bound exclusively (on Windows too,
+  where SO_REUSEADDR would let a second server share it), with a listen backlog deep enough
+  for many clients at once.
 
 Run in the workspace environment with the workspace as the working directory (ixoncdkingress
 reads `./context_values.yaml`): `python -m devkit.runtime.serve --port 8020 --docdb auto`.
@@ -43,7 +48,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import main_wrapper
-from devkit.host import settings
+from devkit.host import ids, processes, settings
 from devkit.runtime import docstore, ingress, local_api
 from devkit.runtime import request_body as calls
 
@@ -52,6 +57,9 @@ ERROR_HEADER = "X-Devkit-Error"
 ERROR_BODY = b"A server error occurred. Please contact the administrator."
 #: Seconds an idle connection (a browser's preconnect) may hold its thread.
 IDLE_TIMEOUT = 30
+#: Connections the system queues before `accept` (socketserver's default, 5, resets clients
+#: when a page opens a few connections while others wait; the system caps it at its own limit).
+LISTEN_BACKLOG = 1024
 
 
 class FunctionsWatch:
@@ -157,9 +165,16 @@ class DevelopmentApp:
         self.context = context
         self.log = log
         self.api = api
+        self.identity = (ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [*headers, self.identity], *exc_info)
+
+        return self._answer(environ, respond)
+
+    def _answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = _read_body(environ)
         with self._lock:
             changed = self.watch.check()
@@ -232,10 +247,26 @@ class Handler(WSGIRequestHandler):
 
 
 class ThreadingServer(ThreadingMixIn, WSGIServer):
-    """wsgiref's server, accepting each connection on its own short-lived thread."""
+    """wsgiref's server, accepting each connection on its own short-lived thread, bound to
+    its port alone and with a deep listen backlog."""
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
+    # On Windows SO_REUSEADDR lets a second server bind a port in use: bind exclusively there.
+    allow_reuse_address = not processes.WINDOWS
+
+    def server_bind(self) -> None:
+        exclusive_bind(self.socket)
+        super().server_bind()
+
+
+def exclusive_bind(sock: Any, windows: bool = processes.WINDOWS) -> None:
+    """Make `sock` refuse to share its port: SO_EXCLUSIVEADDRUSE on Windows (where a plain
+    bind may share a port with a socket that set SO_REUSEADDR); on POSIX a bind never shares a
+    listening port, and SO_REUSEADDR (set by socketserver) only allows a quick restart."""
+    if windows:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined]
 
 
 class ThreadingServer6(ThreadingServer):
@@ -306,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         raise docstore.DocStoreError(f"--port must be 0 to 65535, not {arguments.port}")
 
     stop = StopSignal()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in processes.stop_signals():
         signal.signal(sig, stop.receive)
 
     ingress.importable(ROOT)
