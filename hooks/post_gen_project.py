@@ -7,6 +7,7 @@ template's own tests.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -48,6 +49,34 @@ def remove_unchosen(project: Path, answers: dict[str, str]) -> list[str]:
                 continue
             removed.append(relative)
     return removed
+
+
+def add_ui_component(project: Path, answers: dict[str, str]) -> list[str]:
+    """Give the workspace its first UI Component when one was named; the files written.
+
+    The workspace's own `invoke new-component` code does it, so a component baked in is the
+    same as one added later; without a name nothing of the UI half is written (no Node needed).
+    """
+    name = answers.get("ui_component", "")
+    if not name:
+        return []
+    # The workspace's own standard-library code; nothing of it lingers in this process.
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(project))
+    try:
+        components = importlib.import_module("devkit.host.components")
+        return components.add(
+            project,
+            name,
+            answers.get("ui_component_template_id", ""),
+            slug=answers.get("function_slug", ""),
+        )
+    finally:
+        sys.dont_write_bytecode = dont_write
+        sys.path.remove(str(project))
+        for module in [m for m in sys.modules if m == "devkit" or m.startswith("devkit.")]:
+            del sys.modules[module]
 
 
 def remove_caches(project: Path) -> list[str]:
@@ -224,6 +253,7 @@ def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
+    add_ui_component(project, answers)
     remove_caches(project)
     start = os.environ.get("PWD")
     if not made_by_cruft(answers):
@@ -236,6 +266,13 @@ def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
         f"  cd {folder}\n"
         "  invoke serve      # serve the functions on http://127.0.0.1:8020/\n"
         "  invoke test       # run the tests (sets up .venv with Python 3.12 on first use)\n"
+        + (
+            f"The UI Component {answers['ui_component']} is in components/: `invoke setup` "
+            "installs its Node packages and `invoke serve` runs the simulator beside the "
+            "functions.\n"
+            if answers.get("ui_component")
+            else ""
+        )
     )
     return 0
 

@@ -14,6 +14,13 @@ import sys
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COMPANY_ID = re.compile(r"\d{4}(?:-\d{4}){4}")
 TEMPLATE_ID = re.compile(r"[A-Za-z0-9]{12}")
+#: A UI Component's name becomes part of a custom element tag (`app-<name>`).
+UI_COMPONENT = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+MAX_UI_COMPONENT = 40
+#: Names the component SDK uses for its own folders (kept in step with devkit/host/components.py).
+UI_COMPONENT_TAKEN = frozenset(
+    {"dist", "node-modules", "components", "simulator", "runner", "core"}
+)
 VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 PACKAGE_VERSION = re.compile(r"\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.post|\.dev)\d+)?")
 PYTHON_VERSION = re.compile(r"3\.\d{1,2}")
@@ -57,6 +64,7 @@ def check(answers: dict[str, str]) -> list[str]:
                 "12 letters or digits like RHQa2MEa0Dxg, or empty to fill in later",
             )
         )
+    problems += check_ui_component(answers)
     version = answers.get("version", "")
     if not VERSION.fullmatch(version):
         problems.append(_invalid("version", version, "MAJOR.MINOR.PATCH like 0.1.0"))
@@ -77,6 +85,41 @@ def check(answers: dict[str, str]) -> list[str]:
             problems.append(_invalid(field, value, "a name that is not empty"))
         elif any(ord(character) < 32 for character in value):
             problems.append(_invalid(field, value, "a single line without control characters"))
+    return problems
+
+
+def check_ui_component(answers: dict[str, str]) -> list[str]:
+    """Problems with the first UI Component's name and its page-component-template ID."""
+    problems = []
+    name = answers.get("ui_component", "")
+    template_id = answers.get("ui_component_template_id", "")
+    if name in UI_COMPONENT_TAKEN:
+        problems.append(_invalid("ui_component", name, "a name the SDK does not use itself"))
+    elif name and (not UI_COMPONENT.fullmatch(name) or len(name) > MAX_UI_COMPONENT):
+        problems.append(
+            _invalid(
+                "ui_component",
+                name,
+                "lower-case letters, digits and dashes, starting with a letter "
+                f"(at most {MAX_UI_COMPONENT} characters), like status-panel, or empty for none",
+            )
+        )
+    if template_id and not name:
+        problems.append(
+            _invalid(
+                "ui_component_template_id",
+                template_id,
+                "empty when ui_component is empty (there is no UI Component to deploy to it)",
+            )
+        )
+    elif template_id and not TEMPLATE_ID.fullmatch(template_id):
+        problems.append(
+            _invalid(
+                "ui_component_template_id",
+                template_id,
+                "12 letters or digits like PcT0000000A1, or empty to fill in later",
+            )
+        )
     return problems
 
 

@@ -20,6 +20,13 @@ endpoint ("discovery", "upload", "user" or "company"):
         ...
         api.uploads   # the archives received, as bytes
         api.requests  # every request: method, path, headers
+
+UI Components (page-component templates), as IXON's component SDK talks to them:
+
+        api.page_templates = {"PcT0000000A1"}              # the templates that exist
+        api.fail("ui-upload", status=500)                  # POST .../version-upload
+        api.fail("publish", status=403)                    # PATCH page-component-template-versions
+        api.ui_versions  # versionId -> {"template", "number", "published", "archive"}
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import io
 import json
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +46,10 @@ APPLICATION_ID = "9J9IZzeT4xN4"
 UPLOAD_PATH = "/api/backend-component-templates/{publicId}/version-upload"
 USER_PATH = "/api/users/me"
 COMPANY_PATH = "/api/companies/{publicId}"
+UI_UPLOAD_PREFIX = "/api/page-component-templates/"
+UI_UPLOAD_SUFFIX = "/version-upload"
+PUBLISH_PREFIX = "/api/page-component-template-versions/"
+ENDPOINTS = ("discovery", "upload", "user", "company", "ui-upload", "publish")
 
 
 @dataclass
@@ -80,6 +92,8 @@ class StandIn:
     faults: list[Fault] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
+    page_templates: set[str] = field(default_factory=lambda: {"PcT0000000A1"})
+    ui_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -135,10 +149,9 @@ class StandIn:
         times: int | None = 1,
         drip: float = 0.0,
     ) -> None:
-        """Answer the next `times` requests to `endpoint` ("discovery", "upload", "user" or
-        "company") badly; with `drip`, send the answer (status line and headers too) one byte
-        every `drip` s."""
-        assert endpoint in ("discovery", "upload", "user", "company")
+        """Answer the next `times` requests to `endpoint` (one of ENDPOINTS) badly; with
+        `drip`, send the answer (status line and headers too) one byte every `drip` s."""
+        assert endpoint in ENDPOINTS
         self.faults.append(Fault(endpoint, status, body, retry_after, delay, times, drip))
 
     def take_fault(self, endpoint: str) -> Fault | None:
@@ -276,6 +289,88 @@ class _Handler(BaseHTTPRequestHandler):
             200, {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
         )
 
+    def _authorized(self) -> bool:
+        """Check the headers IXON requires; answer as IXON would when one is wrong."""
+        for header, expected in (
+            ("Api-Version", "2"),
+            ("Api-Application", self.api.application_id),
+            ("Api-Company", self.api.company_id),
+            ("Authorization", f"Bearer {self.api.token}"),
+        ):
+            value = self.headers.get(header)
+            if not value:
+                self._answer(400, error_body("Required header", header))
+                return False
+            if value != expected:
+                status = {"Authorization": 401, "Api-Application": 403}.get(header, 404)
+                self._answer(status, error_body(f"Invalid {header}", header))
+                return False
+        return True
+
+    def _ui_upload(self, body: bytes) -> None:
+        template = self.path[len(UI_UPLOAD_PREFIX) : -len(UI_UPLOAD_SUFFIX)]
+        if self._fault("ui-upload") or not self._authorized():
+            return
+        if template not in self.api.page_templates:
+            self._answer(404, error_body("Not found", "publicId"))
+            return
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                manifests = [n for n in archive.namelist() if n.endswith("/manifest.json")]
+                number = json.loads(archive.read(manifests[0]))["version"]
+        except (zipfile.BadZipFile, IndexError, KeyError, ValueError):
+            self._answer(400, error_body("Not a component archive with a manifest", "file"))
+            return
+        with self.api._lock:
+            taken = any(
+                v["template"] == template and v["number"] == number
+                for v in self.api.ui_versions.values()
+            )
+            if not taken:
+                version_id = f"PcV{len(self.api.ui_versions):09d}"
+                self.api.ui_versions[version_id] = {
+                    "template": template,
+                    "number": number,
+                    "published": False,
+                    "archive": body,
+                }
+        if taken:
+            self._answer(400, error_body("Already exists", "version"))
+            return
+        data = {"publicId": version_id, "number": number}
+        self._answer(201, {"type": "Upload", "data": data, "moreAfter": None, "status": "success"})
+
+    def do_PATCH(self) -> None:
+        body = self._read_body()
+        self._record(len(body))
+        if not self.path.startswith(PUBLISH_PREFIX):
+            self._answer(404, error_body("Not found"))
+            return
+        if self._fault("publish") or not self._authorized():
+            return
+        version_id = self.path[len(PUBLISH_PREFIX) :]
+        try:
+            published = json.loads(body)["published"]
+        except (ValueError, KeyError, TypeError):
+            self._answer(400, error_body('Expected {"published": true}', "published"))
+            return
+        with self.api._lock:
+            version = self.api.ui_versions.get(version_id)
+            if version is not None:
+                version["published"] = bool(published)
+        if version is None:
+            self._answer(404, error_body("Not found", "publicId"))
+            return
+        self._answer(
+            200,
+            {
+                "type": "PageComponentTemplateVersion",
+                "data": None,
+                "moreAfter": None,
+                "status": "success",
+            },
+        )
+
     def _resource(self, endpoint: str) -> None:
         """`MyUser` or `Company`: the token must be right; IXON's shape of one resource."""
         if self._fault(endpoint):
@@ -296,6 +391,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self._read_body()
         self._record(len(body))
+        if self.path.startswith(UI_UPLOAD_PREFIX) and self.path.endswith(UI_UPLOAD_SUFFIX):
+            self._ui_upload(body)
+            return
         prefix, _, suffix = UPLOAD_PATH.partition("{publicId}")
         if not (self.path.startswith(prefix) and self.path.endswith(suffix)):
             self._answer(404, error_body("Not found"))

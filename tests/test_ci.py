@@ -39,9 +39,18 @@ def load(project: Path, ci: str) -> tuple[str, dict[str, Any]]:
     return text, yaml.safe_load(text)
 
 
-def run_steps(job: dict[str, Any]) -> list[str]:
-    """The shell commands of a GitHub Actions job, in order."""
-    return [step["run"].strip() for step in job["steps"] if "run" in step]
+#: The condition of the steps for UI Components: they run only when the workspace has them.
+HAS_UI = "hashFiles('package-lock.json') != ''"
+
+
+def run_steps(job: dict[str, Any], *, ui: bool = False) -> list[str]:
+    """The shell commands of a GitHub Actions job, in order (with `ui`, also the steps that
+    run only in a workspace with UI Components)."""
+    return [
+        step["run"].strip()
+        for step in job["steps"]
+        if "run" in step and (ui or HAS_UI not in step.get("if", ""))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +87,9 @@ def test_github_checks_every_push_and_pull_request(baked):
         "invoke lint",
         "invoke test",
     ]
+    assert run_steps(check, ui=True)[-1] == "invoke setup && invoke bundle --ui-only"
+    node = [step for step in check["steps"] if "setup-node" in step.get("uses", "")]
+    assert len(node) == 1 and HAS_UI in node[0]["if"]
     assert TOKEN not in json.dumps(check), "the check job must not see the token"
 
 
@@ -112,7 +124,11 @@ def test_gitlab_checks_every_push(baked):
         f"pip install invoke=={pinned(project, 'invoke')}"
     )
     check = pipeline["check"]
-    assert check["script"] == ["invoke lint", "invoke test"]
+    assert check["script"][:2] == ["invoke lint", "invoke test"]
+    # Built only in a workspace with UI Components.
+    assert check["script"][2:] == [
+        "if [ -f package-lock.json ]; then invoke setup && invoke bundle --ui-only; fi"
+    ]
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]
 
 
@@ -171,7 +187,8 @@ def test_the_dev_container_runs_setup_and_forwards_the_port(baked):
     assert container["name"] == 'Pump "Monitor" \\ O\'Brien'
     assert "python" in container["image"] and container["image"].endswith("3.12")
     assert any("docker-in-docker" in feature for feature in container["features"])
-    assert container["forwardPorts"] == [8020]
+    # The functions, and IXON's UI simulator with its live reload (Node for UI Components).
+    assert container["forwardPorts"] == [8020, 8000, 35729]
     assert container["postCreateCommand"].endswith("&& invoke setup")
     assert not (baked["gitlab"] / ".devcontainer").exists()
 
@@ -205,7 +222,11 @@ def test_the_check_commands_pass_in_the_baked_workspace(baked, shared_venv, ci):
 # -- current versions, limits, and the ecosystem's own schemas --------------------------------
 
 #: The current major versions (checked against their releases when this was written).
-CURRENT_ACTIONS = {"actions/checkout": "v6", "actions/setup-python": "v6"}
+CURRENT_ACTIONS = {
+    "actions/checkout": "v6",
+    "actions/setup-python": "v6",
+    "actions/setup-node": "v6",
+}
 
 
 def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
@@ -269,7 +290,10 @@ def test_the_dev_container_uses_current_majors(baked):
     )
 
     assert container["image"] == "mcr.microsoft.com/devcontainers/python:3-3.12"
-    assert list(container["features"]) == ["ghcr.io/devcontainers/features/docker-in-docker:3"]
+    assert list(container["features"]) == [
+        "ghcr.io/devcontainers/features/docker-in-docker:3",
+        "ghcr.io/devcontainers/features/node:1",
+    ]
 
 
 def _run_step(script: str, cwd: Path, env: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ Runs in whatever Python runs invoke: standard library (and invoke) only, Python 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,8 +24,10 @@ from invoke import Collection, Exit, task
 from devkit.errors import UserError, error_line
 from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
+from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
-from devkit.host import environment, processes, scaffold, settings, versioning
+from devkit.host import environment, processes, scaffold, settings, together, ui_bundle, versioning
+from devkit.host import node as nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,13 +76,17 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt (quick when up to date).
+    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
 
-    Finds Python 3.12 on PATH, through the py launcher, among pyenv's or uv's Pythons, or at
-    IXON_PYTHON. IXON_VENV puts the environment somewhere else than .venv.
+    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
+    through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
+    the environment somewhere else than .venv.
     """
     env = ensure_environment(force=force)
     print(f"Ready: {env.python}")
+    if nodejs.wanted(ROOT):
+        print(nodejs.install(ROOT, force=force))
 
 
 @user_task(
@@ -141,22 +148,86 @@ def format_(c):
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
+        "component": "The UI Component to simulate (default: the first in cdk.config.json)",
+        "ui_port": "Port of IXON's UI simulator (default 8000)",
         "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
     }
 )
-def serve(c, host="127.0.0.1", port=8020, docdb="auto", allow_unlisted_api=False):
-    """Serve the functions on http://127.0.0.1:8020/; edits apply on the next call.
+def serve(
+    c,
+    *,
+    host="127.0.0.1",
+    port=8020,
+    docdb="auto",
+    functions_only=False,
+    component="",
+    ui_port=8000,
+    allow_unlisted_api=False,
+):
+    """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
     Runs ixoncdkingress's own request handling with one document store for the whole run
-    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory). Calls get your
-    IXON API access (.accesstoken or IXON_API_ACCESS_TOKEN). Ctrl-C stops it.
+    (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
+    the next call. With UI Components, IXON's simulator (http://localhost:8000/) runs beside
+    it and calls it; both print here, prefixed "functions" and "ui"; one Ctrl-C stops both.
+    Calls get your IXON API access (.accesstoken or IXON_API_ACCESS_TOKEN).
     """
+    simulate = "" if functions_only else _simulated_component(component, ui_port)
+    if functions_only and component:
+        raise CommandError("--component picks a UI Component to simulate: drop --functions-only")
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
-    code = processes.run_foreground(command, ROOT)
+    if not simulate:
+        code = processes.run_foreground(command, ROOT)
+        if code != 0:
+            raise Exit(code=code)
+        return
+    node = nodejs.ensure(ROOT)
+    print(
+        f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
+        f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
+    )
+    if port != 8020:
+        print(
+            f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
+            f"Cloud Function URL) say http://localhost:{port}/ (README: UI Components)"
+        )
+    servers = [
+        together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),
+        together.Server(
+            "ui",
+            [*ui_bundle.runner_command(ROOT, node), "simulate", simulate, "--port", str(ui_port)],
+            ROOT,
+            # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
+            {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+        ),
+    ]
+    code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _simulated_component(wanted: str, ui_port: int) -> str:
+    """The UI Component `invoke serve` simulates ("" for none), its port checked first."""
+    names = [item.name for item in ui_components.listed(ROOT)]
+    if not names:
+        if wanted:
+            raise CommandError(
+                f"there is no UI Component to simulate (--component {wanted}): "
+                "`invoke new-component NAME` adds one"
+            )
+        return ""
+    chosen = wanted or names[0]
+    if chosen not in names:
+        raise CommandError(f"no UI Component named {chosen}; the workspace has: {', '.join(names)}")
+    if not together.port_is_free(ui_port):
+        raise CommandError(
+            f"port {ui_port}, the UI simulator's, is in use (another invoke serve or cdk "
+            f"simulate?): stop that, or use --ui-port {ui_port + 1}"
+        )
+    return chosen
 
 
 @user_task(
@@ -182,15 +253,28 @@ def call(c, name, arg=None, json="", port=8020):
     run_in_environment(*arguments)
 
 
-@user_task
-def bundle(c):
+@user_task(
+    help={
+        "functions_only": "Bundle only the Cloud Function, not the UI Components",
+        "ui_only": "Build only the UI Components, not the Cloud Function",
+        "component": "Build only this UI Component",
+    }
+)
+def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """Check the sources and build dist/<name>-<version>.zip, the same bytes every time.
 
     Holds requirements.txt and functions/ (Python files, plus data files matching the
-    bundle_include patterns of workspace.json); prints the files, size and sha256.
+    bundle_include patterns of workspace.json); prints the files, size and sha256. Each UI
+    Component is built with IXON's builder into dist/ui-<component>-<manifest version>.zip.
     """
-    built = bundling.build(ROOT)
-    print("\n".join(built.describe(ROOT)))
+    if functions_only and (ui_only or component):
+        raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component):
+        built = bundling.build(ROOT)
+        print("\n".join(built.describe(ROOT)))
+    if not functions_only:
+        for made in ui_bundle.build_all(ROOT, [component] if component else []):
+            print("\n".join(made.describe(ROOT)))
 
 
 @user_task(
@@ -199,27 +283,49 @@ def bundle(c):
         "skip_checks": "Do not run the tests and lint first (says so loudly)",
         "force": "Upload even a version already deployed to this template",
         "verbose": "Show every request and answer (the token masked)",
+        "functions_only": "Deploy only the Cloud Function, no UI Component",
+        "ui_only": "Deploy only the UI Components, not the Cloud Function",
+        "component": "Deploy only this UI Component (not the Cloud Function)",
+        "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
         "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
     }
 )
 def deploy(
-    c, *, dry_run=False, skip_checks=False, force=False, verbose=False, ignore_api_access=False
+    c,
+    *,
+    dry_run=False,
+    skip_checks=False,
+    force=False,
+    verbose=False,
+    functions_only=False,
+    ui_only=False,
+    component="",
+    publish=False,
+    ignore_api_access=False,
 ):
-    """Test, lint, bundle and upload the function to IXON Cloud; record the deploy.
+    """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
-    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken (README: Deploying).
-    Refuses code that calls IXON API names not in "api_access" of workspace.json.
+    workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
+    a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(settings.token_age_warning(ROOT))
-    api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
+    if not (ui_only or component):  # the Cloud Function goes too
+        api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,
         "--skip-checks": skip_checks,
         "--force": force,
         "--verbose": verbose,
+        "--functions-only": functions_only,
+        "--ui-only": ui_only,
+        "--publish": publish,
     }
-    run_in_environment("-m", "devkit.runtime.deploy", *[flag for flag, on in flags.items() if on])
+    arguments = [flag for flag, on in flags.items() if on]
+    if component:
+        arguments += ["--component", component]
+    run_in_environment("-m", "devkit.runtime.deploy", *arguments)
 
 
 def _warn(line: str | None) -> None:
@@ -290,6 +396,26 @@ def new(c, name, dry_run=False):
     print(f"Next: invoke test -k {name}; a UI Component calls it as {name}.hello")
 
 
+@user_task(
+    name="new-component",
+    help={
+        "name": "Component name: lower-case letters, digits and dashes (like status-panel)",
+        "template_id": "Its page-component-template ID from IXON Studio (empty: fill in later)",
+        "dry_run": "Say which files would be written and write nothing",
+    },
+)
+def new_component(c, name, *, template_id="", dry_run=False):
+    """Add the UI Component components/NAME/ (and package.json, cdk.config.json if missing)."""
+    if dry_run:
+        print("Would write " + ", ".join(ui_components.plan(ROOT, name, template_id)))
+        return
+    print("Wrote " + ", ".join(ui_components.add(ROOT, name, template_id)))
+    print(
+        f"Next: invoke setup (installs the Node packages), then invoke serve --component {name}"
+        + ("" if template_id else "; set its template_id in workspace.json before deploying")
+    )
+
+
 @user_task(help={"strict": "Exit 1 when a tool is not ready (for CI and before deploying)"})
 def tools(c, strict=False):
     """List the tools IXON's AI agent would see and, for any that is not ready, why."""
@@ -329,6 +455,19 @@ def doctor(c, online=False, email=False):
 
 
 namespace = Collection(
-    setup, test, lint, format_, serve, call, bundle, deploy, version_, bump, new, tools, doctor
+    setup,
+    test,
+    lint,
+    format_,
+    serve,
+    call,
+    bundle,
+    deploy,
+    version_,
+    bump,
+    new,
+    new_component,
+    tools,
+    doctor,
 )
 namespace.add_task(api_access)

@@ -276,13 +276,22 @@ def load(
     root: Path,
     environ: Mapping[str, str] | None = None,
     warn: Callable[[str], None] = print,
+    *,
+    function: bool = True,
 ) -> DeploySettings:
-    """The deploy settings of the workspace at `root`, checked; SettingsError when not usable."""
+    """The deploy settings of the workspace at `root`, checked; SettingsError when not usable.
+
+    `function=False` (a deploy of UI Components only) lets the Cloud Function's template ID
+    be unset."""
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
-    lookup = _lookup_in(environ, dotenv, workspace_file.read(root))
+    workspace = workspace_file.read(root)
+    lookup = _lookup_in(environ, dotenv, workspace)
     company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)
-    template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
+    if function or _has_value(TEMPLATE_ID, environ, dotenv, workspace):
+        template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
+    else:
+        template_id = Setting(TEMPLATE_ID, "", "not needed: no Cloud Function upload")
     application_id = _checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID)
     api_version = lookup(API_VERSION, DEFAULT_API_VERSION)
     if api_version.value != DEFAULT_API_VERSION:
@@ -372,6 +381,19 @@ def token_age_warning(
         f"WARNING: {TOKEN_FILE} is {days} days old: IXON's tools treat a token older than "
         f"{TOKEN_MAX_AGE_DAYS} days as expired, so IXON may refuse it; replace it with a new "
         f"one ({TOKEN_RENEW_HINT})"
+    )
+
+
+def _has_value(
+    name: str,
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str],
+    workspace: Mapping[str, object],
+) -> bool:
+    key = _WORKSPACE_KEYS.get(name, "")
+    return any(
+        str(values.get(key_name) or "").strip()
+        for values, key_name in ((environ, name), (dotenv, name), (workspace, key))
     )
 
 

@@ -20,12 +20,18 @@ class WorkspaceFileError(UserError):
 
 def read(root: Path) -> dict[str, object]:
     """The settings of the workspace at `root` ({} when there is no `workspace.json`)."""
+    return read_object(root / FILE, WorkspaceFileError, "it")
+
+
+def read_object(path: Path, error: type[UserError], what: str) -> dict[str, object]:
+    """The JSON object in the file at `path` ({} when there is none); `error` says "fix
+    `what`" when the file is not valid JSON or holds something else than an object."""
     try:
-        data = json.loads((root / FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except ValueError as error:
-        raise WorkspaceFileError(f"{FILE} is not valid JSON ({error}): fix it") from None
+    except ValueError as problem:
+        raise error(f"{path.name} is not valid JSON ({problem}): fix {what}") from None
     if not isinstance(data, dict):
-        raise WorkspaceFileError(f"{FILE} must hold a JSON object of settings: fix it")
+        raise error(f"{path.name} must hold a JSON object: fix {what}")
     return data

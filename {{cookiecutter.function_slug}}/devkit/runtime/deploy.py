@@ -12,6 +12,11 @@ out: one deploy of a version to a template at a time (`deploy_record.one_upload`
 rule checked again under that lock, discovery and upload through IXON's API v2
 (`devkit.runtime.ixon_api`), then the record (`devkit.host.deploy_record`).
 
+With UI Components, their part (`devkit.runtime.ui_deploy`) joins both phases: every
+component's template ID and manifest version is checked and each is built before anything is
+sent; after the function's upload (none with --ui-only or --component) each is uploaded to its
+page-component template, recorded and, with --publish, published.
+
 Every failure is a DeployError with one line; the access token is masked in all of them.
 Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 """
@@ -29,7 +34,7 @@ from devkit.errors import UserError, main_wrapper
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import files, settings
-from devkit.runtime import ixon_api
+from devkit.runtime import ixon_api, ui_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +51,15 @@ class Options:
     skip_checks: bool = False
     force: bool = False
     verbose: bool = False
+    functions_only: bool = False
+    ui_only: bool = False
+    component: str = ""
+    publish: bool = False
+
+    @property
+    def function(self) -> bool:
+        """Whether the Cloud Function is deployed (not with --ui-only or --component)."""
+        return not (self.ui_only or self.component)
 
 
 @dataclass(frozen=True)
@@ -109,17 +123,28 @@ def deploy(
     echo: Callable[[str], None] = _say,
     warn: Callable[[str], None] = _warn,
     client: Callable[[settings.DeploySettings], ixon_api.Client] | None = None,
-) -> bundling.Bundle:
-    """Deploy the workspace at `root`; the uploaded (or, in a dry run, built) bundle."""
+) -> bundling.Bundle | None:
+    """Deploy the workspace at `root`; the function's uploaded (or, in a dry run, built)
+    bundle, None when only UI Components were deployed."""
     root = root.resolve()
-    config = load_settings(root, warn)
+    config = load_settings(root, warn, function=options.function)
     try:
-        plan = make_plan(root, options, config, run_checks=run_checks, echo=echo, warn=warn)
+        targets = ui_targets(root, options, warn)
+        if options.function:
+            plan: Plan | None = make_plan(
+                root, options, config, run_checks=run_checks, echo=echo, warn=warn
+            )
+        else:
+            plan = None
+            checks(options, run_checks, echo, warn)
+        ui_plan = ui_deploy.build(root, targets, config, echo=echo)
         if options.dry_run:
             echo("Dry run: nothing was sent.")
-            for line in plan.describe():
+            for line in plan.describe() if plan else []:
                 echo(line)
-            return plan.bundle
+            for line in ui_deploy.describe(ui_plan, config, publish=options.publish):
+                echo(line)
+            return plan.bundle if plan else None
         if options.verbose:
             for line in config.describe():
                 echo(f"  {line}")
@@ -127,8 +152,21 @@ def deploy(
             lambda config: ixon_api.Client(config, echo=echo, verbose=options.verbose)
         )
         with make_client(config) as api:
-            execute(plan, api, echo=echo)
-        return plan.bundle
+            if plan is not None:
+                execute(plan, api, echo=echo)
+            if ui_plan:
+                state = deployments.git_state(root)
+                ui_deploy.ship(
+                    root,
+                    ui_plan,
+                    config,
+                    api,
+                    publish=options.publish,
+                    commit=state.commit,
+                    dirty=state.dirty,
+                    echo=echo,
+                )
+        return plan.bundle if plan else None
     except UserError as error:
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
@@ -141,12 +179,31 @@ def deploy(
 # -- the plan: everything that sends nothing ---------------------------------------------------
 
 
-def load_settings(root: Path, warn: Callable[[str], None]) -> settings.DeploySettings:
-    """The checked settings; a DeployError (the token masked) when one is not usable."""
+def load_settings(
+    root: Path, warn: Callable[[str], None], *, function: bool = True
+) -> settings.DeploySettings:
+    """The checked settings; a DeployError (the token masked) when one is not usable.
+    Without the function (`function=False`) its template ID may be unset."""
     try:
-        return settings.load(root, warn=warn)
+        return settings.load(root, warn=warn, function=function)
     except settings.SettingsError as error:
         raise DeployError(_mask_token(root, str(error))) from None
+
+
+def ui_targets(root: Path, options: Options, warn: Callable[[str], None]) -> list[ui_deploy.Target]:
+    """The UI Components to deploy, each checked (template ID, version not yet deployed)."""
+    if options.functions_only:
+        return []
+    names = [options.component] if options.component else []
+    targets = ui_deploy.targets(root, names, force=options.force, warn=warn)
+    if options.ui_only and not targets:
+        raise DeployError(
+            "--ui-only, but the workspace has no UI Components "
+            "(`invoke new-component NAME` adds one)"
+        )
+    if options.publish and not targets:
+        raise DeployError("--publish publishes UI Components, and none is being deployed")
+    return targets
 
 
 def make_plan(
@@ -325,9 +382,22 @@ def run_checks(root: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`python -m devkit.runtime.deploy [--dry-run] ...`, as `invoke deploy` runs it."""
     parser = argparse.ArgumentParser(prog="invoke deploy", description=__doc__.splitlines()[0])
-    for flag in ("--dry-run", "--skip-checks", "--force", "--verbose"):
+    for flag in (
+        "--dry-run",
+        "--skip-checks",
+        "--force",
+        "--verbose",
+        "--functions-only",
+        "--ui-only",
+        "--publish",
+    ):
         parser.add_argument(flag, action="store_true")
+    parser.add_argument("--component", default="")
     options = parser.parse_args(argv)
+    if options.functions_only and (options.ui_only or options.component or options.publish):
+        raise DeployError(
+            "--functions-only deploys no UI Component: drop --ui-only, --component and --publish"
+        )
     root = ROOT
     deploy(
         root,
@@ -336,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
             skip_checks=options.skip_checks,
             force=options.force,
             verbose=options.verbose,
+            functions_only=options.functions_only,
+            ui_only=options.ui_only,
+            component=options.component,
+            publish=options.publish,
         ),
         run_checks=lambda: run_checks(root),
     )

@@ -1,0 +1,599 @@
+"""UI Components in the workspace: bake, setup, serve in a real browser, bundle, deploy.
+
+Node packages are installed once per session by a workspace's real `invoke setup` (`npm ci`
+from the template's lock file) into `.bake/node-cache/node_modules`, then linked into every
+baked workspace, as the Python environment is shared through IXON_VENV. A change of the lock
+file makes the next session install afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ixon_standin import StandIn, point_workspace_at
+from support import CHROMIUM, DevTools, free_port
+from test_hooks import GOOD, load_hook
+
+from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
+
+NODE_CACHE = Path(os.environ.get("IXON_TEST_NODE_CACHE", TEMPLATE / ".bake" / "node-cache"))
+COMPONENT = "status-panel"
+PAGE_TEMPLATE = "PcT0000000A1"
+TOKEN = "Zq7SecretTokenXy42Wv9Pq3Lm8Nb5Rt"
+COMPANY = "1234-5678-9012-3456-7890"
+TEMPLATE_ID = "AbCdEf123456"
+
+pre_gen = load_hook("pre_gen_project")
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+def link_node_modules(project: Path) -> None:
+    """Give `project` the session's installed Node packages (a link, as a cache would)."""
+    cached = NODE_CACHE / "node_modules"
+    if cached.is_dir() and not (project / "node_modules").exists():
+        (project / "node_modules").symlink_to(cached, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
+def node_modules(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
+    """The Node packages every UI workspace shares, installed by a real `invoke setup`.
+
+    A file lock keeps two test runs from installing at once (as for the Python environment).
+    """
+    NODE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(NODE_CACHE.parent / f".{NODE_CACHE.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            project = bake(tmp_path_factory.mktemp("node-setup"), ui_component=COMPONENT)
+            link_node_modules(project)
+            invoke(project, "setup", timeout=900)
+            installed = project / "node_modules"
+            if not installed.is_symlink():  # the cache was missing or stale: installed here
+                shutil.rmtree(NODE_CACHE, ignore_errors=True)
+                NODE_CACHE.mkdir(parents=True)
+                shutil.move(str(installed), str(NODE_CACHE / "node_modules"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return NODE_CACHE / "node_modules"
+
+
+def ui_workspace(folder: Path, **answers: str) -> Path:
+    answers.setdefault("ui_component", COMPONENT)
+    answers.setdefault("ui_component_template_id", PAGE_TEMPLATE)
+    project = bake(folder, **answers)
+    link_node_modules(project)
+    return project
+
+
+@pytest.fixture
+def workspace_ui(tmp_path: Path, node_modules: Path) -> Path:
+    """A freshly baked workspace with the status-panel UI Component, packages linked."""
+    return ui_workspace(tmp_path)
+
+
+def one_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0, result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return errors[0]
+
+
+def path_without_node(tmp_path: Path, fake_node: str | None = None) -> str:
+    """A PATH with git (and, if given, a fake `node` printing that version) but no Node."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    (bin_dir / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    if fake_node:
+        for program in ("node", "npm"):
+            script = bin_dir / program
+            script.write_text(f"#!/bin/sh\necho {fake_node}\n")
+            script.chmod(0o755)
+    return str(bin_dir)
+
+
+# -- baking -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"ui_component": "Status_Panel"}, "ui_component"),
+        ({"ui_component": "9lives"}, "ui_component"),
+        ({"ui_component": "dist"}, "ui_component"),
+        ({"ui_component": "panel", "ui_component_template_id": "short"}, "ui_component_template"),
+        ({"ui_component_template_id": PAGE_TEMPLATE}, "ui_component_template_id"),
+    ],
+)
+def test_pre_generation_refuses_bad_ui_answers(answers: dict[str, str], field: str) -> None:
+    problems = pre_gen.check({**GOOD, **answers})
+    assert len(problems) == 1 and problems[0].startswith(field), problems
+
+
+def test_pre_generation_takes_good_ui_answers() -> None:
+    good = {**GOOD, "ui_component": "status-panel", "ui_component_template_id": PAGE_TEMPLATE}
+    assert pre_gen.check(good) == []
+    assert pre_gen.check({**GOOD, "ui_component": "x2"}) == []
+
+
+def test_bake_with_a_component_writes_both_halves(tmp_path: Path) -> None:
+    project = ui_workspace(tmp_path, function_slug="both-halves")
+    component = project / "components" / COMPONENT
+    manifest = json.loads((component / "manifest.json").read_text())
+    assert manifest["version"] == "1" and manifest["main"] == f"app-{COMPONENT}.min.js"
+    source = (component / f"{COMPONENT}.svelte").read_text()
+    for call in ("example.greet", "notes.add", "notes.recent", "createBackendComponentClient"):
+        assert call in source
+    config = json.loads((project / "cdk.config.json").read_text())
+    assert config["prefix"] == "app" and list(config["components"]) == [COMPONENT]
+    package = json.loads((project / "package.json").read_text())
+    pinned = package["devDependencies"]
+    assert {pinned[f"@ixon-cdk/{name}"] for name in ("core", "runner", "simulator")} == {"1.2.0"}
+    lock = json.loads((project / "package-lock.json").read_text())
+    assert lock["name"] == "both-halves" and "resolved" not in json.dumps(lock)
+    settings = json.loads((project / "workspace.json").read_text())
+    assert settings["ui_components"] == {COMPONENT: {"template_id": PAGE_TEMPLATE}}
+    assert not list(project.rglob("__pycache__"))
+
+
+def test_workspace_without_a_component_needs_no_node(tmp_path: Path, shared_venv: Path) -> None:
+    project = bake(tmp_path / "plain")
+    for name in ("package.json", "package-lock.json", "cdk.config.json", "components"):
+        assert not (project / name).exists(), name
+    assert "ui_components" not in json.loads((project / "workspace.json").read_text())
+    no_node = path_without_node(tmp_path)
+    for task in (("setup",), ("bundle",), ("deploy", "--dry-run", "--skip-checks")):
+        env = {"PATH": no_node}
+        if task[0] == "deploy":
+            env |= {
+                "IXON_API_COMPANY_ID": COMPANY,
+                "IXON_API_TEMPLATE_ID": TEMPLATE_ID,
+                "IXON_API_ACCESS_TOKEN": TOKEN,
+            }
+        result = invoke(project, *task, **env)
+        assert "node" not in (result.stdout + result.stderr).lower(), task
+
+
+@pytest.mark.parametrize("fake", [None, "v16.20.2"], ids=["missing", "too-old"])
+def test_setup_without_a_usable_node_says_so_in_one_line(
+    tmp_path: Path, shared_venv: Path, fake: str | None
+) -> None:
+    project = bake(tmp_path / "ws", ui_component=COMPONENT)  # no node_modules linked
+    result = invoke(project, "setup", check=False, PATH=path_without_node(tmp_path, fake))
+    line = one_error(result)
+    assert "Node.js 18" in line and "--functions-only" in line
+    if fake:
+        assert "16.20.2" in line
+
+
+def test_setup_is_quick_when_nothing_changed(workspace_ui: Path) -> None:
+    started = time.monotonic()
+    result = invoke(workspace_ui, "setup")
+    assert "Node packages up to date" in result.stdout
+    assert time.monotonic() - started < 30
+
+
+def test_new_component_later_gives_a_full_stack_workspace(
+    tmp_path: Path, node_modules: Path
+) -> None:
+    project = bake(tmp_path)
+    bad = invoke(project, "new-component", "Bad_Name", check=False)
+    assert "component name" in one_error(bad)
+    assert not (project / "package.json").exists()
+    invoke(project, "new-component", "gauge", "--template-id", "PcT0000000B2")
+    assert (project / "components" / "gauge" / "gauge.svelte").is_file()
+    assert json.loads((project / "workspace.json").read_text())["ui_components"] == {
+        "gauge": {"template_id": "PcT0000000B2"}
+    }
+    again = invoke(project, "new-component", "gauge", check=False)
+    assert "already exists" in one_error(again)
+    link_node_modules(project)
+    assert "up to date" in invoke(project, "setup").stdout
+    invoke(project, "test")
+    invoke(project, "lint")
+    built = invoke(project, "bundle").stdout
+    assert "UI bundle dist/ui-gauge-1.zip" in built
+
+
+# -- bundle -------------------------------------------------------------------------------------
+
+
+def ui_zip(project: Path) -> bytes:
+    return (project / "dist" / f"ui-{COMPONENT}-1.zip").read_bytes()
+
+
+def test_bundle_builds_both_halves_reproducibly(workspace_ui: Path, tmp_path: Path) -> None:
+    invoke(workspace_ui, "bundle")
+    first = {path.name: path.read_bytes() for path in (workspace_ui / "dist").glob("*.zip")}
+    assert set(first) == {"my-cloud-function-0.1.0.zip", f"ui-{COMPONENT}-1.zip"}
+    invoke(workspace_ui, "bundle")
+    again = {path.name: path.read_bytes() for path in (workspace_ui / "dist").glob("*.zip")}
+    assert again == first
+    # A clone elsewhere builds the same bytes.
+    elsewhere = ui_workspace(tmp_path / "other place")
+    invoke(elsewhere, "bundle", "--ui-only")
+    assert ui_zip(elsewhere) == first[f"ui-{COMPONENT}-1.zip"]
+    with zipfile.ZipFile(io.BytesIO(first[f"ui-{COMPONENT}-1.zip"])) as archive:
+        names = archive.namelist()
+        script = archive.read(f"{COMPONENT}/app-{COMPONENT}.min.js").decode()
+    assert f"{COMPONENT}/manifest.json" in names and f"{COMPONENT}/icon.svg" in names
+    assert 'customElements.define("app-status-panel"' in script
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"version": 1}, '"version"'),
+        ({"version": "1.0"}, '"version"'),
+        ({"main": "other.js"}, '"main"'),
+        ({"inputs": None}, '"inputs"'),
+    ],
+)
+def test_bundle_refuses_a_bad_manifest(
+    workspace_ui: Path, change: dict[str, object], expected: str
+) -> None:
+    path = workspace_ui / "components" / COMPONENT / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(change)
+    path.write_text(json.dumps(manifest))
+    line = one_error(invoke(workspace_ui, "bundle", "--ui-only", check=False))
+    assert expected in line and "manifest.json" in line
+
+
+def test_bundle_reports_a_broken_component(workspace_ui: Path) -> None:
+    source = workspace_ui / "components" / COMPONENT / f"{COMPONENT}.svelte"
+    source.write_text(source.read_text() + "\n<div>{#if}</div>\n")
+    line = one_error(invoke(workspace_ui, "bundle", "--ui-only", check=False))
+    assert "could not build UI Component status-panel" in line
+
+
+# -- deploy -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api() -> Iterator[StandIn]:
+    with StandIn(company_id=COMPANY, template_id=TEMPLATE_ID, token=TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def project(workspace_ui: Path, api: StandIn) -> Path:
+    point_workspace_at(workspace_ui, api)
+    return workspace_ui
+
+
+def deploy(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    result = invoke(
+        project, "deploy", "--skip-checks", *arguments, check=False, IXON_API_ACCESS_TOKEN=TOKEN
+    )
+    output = result.stdout + result.stderr
+    assert TOKEN not in output, "the access token leaked into the output"
+    assert "Traceback" not in output
+    return result
+
+
+def test_deploy_publish_uploads_both_halves_and_publishes(project: Path, api: StandIn) -> None:
+    result = deploy(project, "--publish")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(api.uploads) == 1
+    (version_id, version), *others = api.ui_versions.items()
+    assert not others
+    assert version["template"] == PAGE_TEMPLATE and version["number"] == "1"
+    assert version["published"] is True
+    assert version["archive"] == ui_zip(project)
+    ui_upload = next(r for r in api.requests if "page-component-templates" in r.path)
+    assert ui_upload.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert ui_upload.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert f"version ID {version_id}" in result.stdout and "Published" in result.stdout
+    recorded = json.loads((project / "deployments.json").read_text())["deployments"]
+    assert [(r["version"], r["template_id"]) for r in recorded] == [
+        ("0.1.0", TEMPLATE_ID),
+        ("1", PAGE_TEMPLATE),
+    ]
+    # The same UI version again is refused before anything is sent.
+    sent = len(api.requests)
+    line = one_error(deploy(project, "--ui-only"))
+    assert "version 1 was already deployed" in line and "invoke bump" in line
+    assert len(api.requests) == sent
+
+
+def test_deploy_options_pick_the_halves(project: Path, api: StandIn) -> None:
+    assert deploy(project, "--functions-only").returncode == 0
+    assert len(api.uploads) == 1 and not api.ui_versions
+    assert deploy(project, "--component", COMPONENT).returncode == 0
+    assert len(api.uploads) == 1 and len(api.ui_versions) == 1
+    assert not next(iter(api.ui_versions.values()))["published"]
+    line = one_error(deploy(project, "--component", "nope"))
+    assert "no UI Component named nope" in line
+
+
+def test_template_id_from_the_environment_and_missing(project: Path, api: StandIn) -> None:
+    api.page_templates.add("PcTFromEnv01")
+    result = invoke(
+        project,
+        "deploy",
+        "--skip-checks",
+        "--ui-only",
+        check=False,
+        IXON_API_ACCESS_TOKEN=TOKEN,
+        IXON_UI_TEMPLATE_ID_STATUS_PANEL="PcTFromEnv01",
+    )
+    assert result.returncode == 0, result.stderr
+    assert next(iter(api.ui_versions.values()))["template"] == "PcTFromEnv01"
+    settings = json.loads((project / "workspace.json").read_text())
+    settings["ui_components"][COMPONENT]["template_id"] = ""
+    (project / "workspace.json").write_text(json.dumps(settings))
+    line = one_error(deploy(project, "--ui-only"))
+    assert "has no page-component-template ID" in line
+    assert "IXON_UI_TEMPLATE_ID_STATUS_PANEL" in line
+
+
+FAULTS = {
+    "upload-5xx": ("ui-upload", {"status": 503, "times": None}, "503"),
+    "upload-401": ("ui-upload", {"status": 401}, "401"),
+    "upload-html": ("ui-upload", {"status": 502, "body": "html", "times": None}, "HTML"),
+    "upload-echoes-token": ("ui-upload", {"status": 400, "body": "echo"}, "400"),
+    "upload-timeout": ("ui-upload", {"delay": 7.0, "times": None}, "time"),
+    "publish-403": ("publish", {"status": 403}, "publish"),
+    "publish-5xx": ("publish", {"status": 500, "times": None}, "publish"),
+}
+
+
+@pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
+def test_ui_faults_end_in_one_line(project: Path, api: StandIn, case: str) -> None:
+    endpoint, fault, expected = FAULTS[case]
+    api.fail(endpoint, **fault)
+    point_workspace_at(project, api, IXON_API_RETRIES="1", IXON_API_READ_TIMEOUT="1")
+    line = one_error(deploy(project, "--ui-only", "--publish"))
+    assert expected.lower() in line.lower(), line
+    assert "********" in line or TOKEN not in line
+
+
+# -- serve in a real browser --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving_both(project: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, int, Path]]:
+    function_port, ui_port = free_port(), free_port()
+    log_path = project.parent / "serve-both.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "invoke",
+                "serve",
+                "--docdb",
+                "memory",
+                "--port",
+                str(function_port),
+                "--ui-port",
+                str(ui_port),
+            ],
+            cwd=project,
+            env=workspace_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process, function_port, ui_port, log_path
+    finally:
+        if process.poll() is None:
+            # Ctrl-C first: invoke serve stops its servers (each in its own process group).
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_for_line(process: subprocess.Popen[bytes], log_path: Path, text: str) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(errors="replace").splitlines():
+            if text in line:
+                return line
+        assert process.poll() is None, log_path.read_text()
+        time.sleep(0.1)
+    raise AssertionError(f"no {text!r} in\n{log_path.read_text()}")
+
+
+class Browser(DevTools):
+    """DevTools that sends the simulator's calls for localhost:8020 to the test's port.
+
+    The simulator calls http://localhost:8020/ (its default); another test run or a user's
+    invoke serve may hold that port, so the test serves on a free one and rewrites the
+    address inside the browser (Fetch domain), which the page cannot see.
+    """
+
+    function_port = 8020
+    _fetch_ids = 1_000_000  # apart from send()'s ids, so their answers are not taken for its
+
+    def _receive(self) -> dict:
+        while True:
+            message = super()._receive()
+            if message.get("method") != "Fetch.requestPaused":
+                return message
+            paused = message["params"]
+            url = paused["request"]["url"].replace(":8020/", f":{self.function_port}/")
+            self._fetch_ids += 1
+            command = {
+                "id": self._fetch_ids,
+                "method": "Fetch.continueRequest",
+                "params": {"requestId": paused["requestId"], "url": url},
+                "sessionId": message.get("sessionId", self.session),
+            }
+            os.write(self._write, json.dumps(command).encode() + b"\0")
+
+
+SHADOW = "document.querySelector('app-status-panel')?.shadowRoot"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_serve_shows_the_function_answers_in_the_simulator(
+    workspace_ui: Path, tmp_path: Path
+) -> None:
+    with serving_both(workspace_ui) as (process, function_port, ui_port, log_path):
+        line = wait_for_line(process, log_path, "Simulator running at:")
+        url = line.split("Simulator running at:")[1].strip()
+        assert url.startswith(f"http://localhost:{ui_port}/")
+        wait_for_line(process, log_path, "functions | ")
+        browser = Browser(tmp_path / "profile")
+        browser.function_port = function_port
+        try:
+            target = browser.send("Target.createTarget", url="about:blank")["targetId"]
+            browser.session = browser.send("Target.attachToTarget", targetId=target, flatten=True)[
+                "sessionId"
+            ]
+            browser.send("Fetch.enable", patterns=[{"urlPattern": "http://localhost:8020/*"}])
+            browser.send("Page.navigate", url=url)
+            greeting = browser.wait_for(
+                f"{SHADOW}?.querySelector('.greeting')?.textContent.includes('Hello')"
+                f" && {SHADOW}.querySelector('.greeting').textContent",
+                timeout=90,
+            )
+            assert greeting == "Hello, IXON!"
+            browser.evaluate(f"{SHADOW}.querySelector('input').focus()")
+            browser.send("Input.insertText", text="written in the browser")
+            browser.evaluate(f"{SHADOW}.querySelector('button').click()")
+            notes = browser.wait_for(
+                f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
+            )
+            assert notes == "written in the browser"
+        finally:
+            browser.close()
+        log = log_path.read_text()
+        assert '"OPTIONS / HTTP/1.1" 204' in log and '"POST / HTTP/1.1" 200' in log
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the group
+        assert process.wait(timeout=30) == 0
+    for trace in (str(workspace_ui), str(NODE_CACHE)):
+        leftovers = subprocess.run(
+            ["pgrep", "-af", trace], capture_output=True, text=True, check=False
+        )
+        assert leftovers.stdout.strip() == "", f"outlived invoke serve: {leftovers.stdout}"
+
+
+def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke(workspace_ui, "serve", "--ui-port", str(port), check=False, timeout=60)
+    line = one_error(result)
+    assert f"port {port}" in line and "--ui-port" in line
+
+
+def test_hook_and_workspace_agree_on_component_names() -> None:
+    """The pre-generation hook keeps its own copy of the name rules (it runs before the
+    workspace exists); the workspace's devkit/host/components.py is the other copy."""
+    source = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "components.py"
+    text = source.read_text()
+    assert f're.compile(r"{pre_gen.UI_COMPONENT.pattern}")' in text
+    assert f"MAX_NAME = {pre_gen.MAX_UI_COMPONENT}" in text
+    taken = sorted(pre_gen.UI_COMPONENT_TAKEN)
+    assert all(f'"{name}"' in text.split("TAKEN = ")[1].split("\n")[0] for name in taken)
+
+
+# -- in process: devkit's standard-library modules ----------------------------------------------
+
+
+def test_node_versions_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    node = workspace_module("devkit.host.node")
+    monkeypatch.setenv("PATH", path_without_node(tmp_path, "v20.11.1"))
+    found = node.find()
+    assert found.node_version == (20, 11, 1) and found.npm_version == (20, 11, 1)
+    monkeypatch.setenv("PATH", path_without_node(tmp_path / "old", "v16.0.0"))
+    with pytest.raises(node.NodeError, match=r"Node.js 18.0 or newer, found 16.0.0"):
+        node.find()
+
+
+def test_node_fingerprint_ignores_the_workspace_name(tmp_path: Path) -> None:
+    node = workspace_module("devkit.host.node")
+    components = workspace_module("devkit.host.components")
+    fingerprints = []
+    for slug in ("one", "two"):
+        root = tmp_path / slug
+        root.mkdir()
+        components.add(root, "panel", slug=slug)
+        fingerprints.append(node.fingerprint(root))
+    assert fingerprints[0] == fingerprints[1]
+    package = json.loads((tmp_path / "two" / "package.json").read_text())
+    package["devDependencies"]["left-pad"] = "1.3.0"
+    (tmp_path / "two" / "package.json").write_text(json.dumps(package))
+    assert node.fingerprint(tmp_path / "two") != fingerprints[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "template_id", "expected"),
+    [
+        ("Panel", "", "component name"),
+        ("node-modules", "", "taken"),
+        ("panel", "abc", "template ID"),
+    ],
+)
+def test_new_component_refusals_write_nothing(
+    tmp_path: Path, name: str, template_id: str, expected: str
+) -> None:
+    components = workspace_module("devkit.host.components")
+    with pytest.raises(components.ComponentError, match=expected):
+        components.add(tmp_path, name, template_id)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_together_prefixes_output_and_stops_all_when_one_ends(tmp_path: Path) -> None:
+    together = workspace_module("devkit.host.together")
+    out = io.StringIO()
+    sleeper = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"]
+    quitter = [sys.executable, "-c", "print('bye'); raise SystemExit(3)"]
+    servers = [
+        together.Server("long", sleeper, tmp_path),
+        together.Server("q", quitter, tmp_path),
+    ]
+    started = time.monotonic()
+    assert together.Together(servers, out=out).run() == 3
+    assert time.monotonic() - started < 15
+    lines = out.getvalue().splitlines()
+    assert "q    | bye" in lines and "q    | stopped (exit 3): stopping the rest" in lines
+    assert all(server.process.poll() is not None for server in servers)
+
+
+def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
+    versioning = workspace_module("devkit.host.versioning")
+    project = ui_workspace(tmp_path)
+    assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
+
+
+def test_serve_without_node_says_so_and_names_functions_only(
+    workspace_ui: Path, tmp_path: Path
+) -> None:
+    result = invoke(
+        workspace_ui, "serve", check=False, timeout=60, PATH=path_without_node(tmp_path)
+    )
+    line = one_error(result)
+    assert "Node.js" in line and "invoke serve --functions-only" in line
+
+
+def test_ui_only_needs_no_function_template_id(project: Path, api: StandIn) -> None:
+    point_workspace_at(project, api, IXON_API_TEMPLATE_ID="")
+    result = deploy(project, "--ui-only")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(api.ui_versions) == 1 and not api.uploads
+    assert "IXON_API_TEMPLATE_ID is not set" in one_error(deploy(project, "--functions-only"))

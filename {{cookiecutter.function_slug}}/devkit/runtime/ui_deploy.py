@@ -1,0 +1,256 @@
+"""`invoke deploy` for the UI Components: upload each to its page-component template, publish.
+
+The same calls IXON's `cdk deploy` and `cdk publish` make (`@ixon-cdk/core`'s deploy service):
+POST the component's zip to `page-component-templates/{id}/version-upload`, whose answer names
+the new version (`data.publicId`), then, with `--publish`, PATCH
+`page-component-template-versions/{versionId}` with `{"published": true}`. They go through the
+function upload's client (`devkit.runtime.ixon_api.Client`): the same token, retries, timeouts,
+one-line errors and masking.
+
+Each component's template ID comes from `IXON_UI_TEMPLATE_ID_<NAME>` (the name in capitals,
+dashes as underscores) in the environment, then `.env`, then `workspace.json`
+(`ui_components.<name>.template_id`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from devkit.errors import UserError
+from devkit.host import components as ui
+from devkit.host import deploy_record as deployments
+from devkit.host import settings, ui_bundle
+from devkit.runtime import ixon_api
+
+UPLOAD_PATH = "page-component-templates/{id}/version-upload"
+PUBLISH_PATH = "page-component-template-versions/{id}"
+#: What IXON's SDK sends with the zip (not application/zip: that is what IXON's API takes).
+UPLOAD_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class UiDeployError(UserError):
+    """A UI Component that cannot be (or was not) deployed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One UI Component to deploy: where to, which version."""
+
+    component: ui.Component
+    template_id: settings.Setting
+    version: str
+
+
+def variable(name: str) -> str:
+    """The environment variable that overrides a component's template ID."""
+    return "IXON_UI_TEMPLATE_ID_" + name.upper().replace("-", "_")
+
+
+def targets(
+    root: Path,
+    names: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    *,
+    force: bool = False,
+    warn: Callable[[str], None] = print,
+) -> list[Target]:
+    """The components to deploy (all, or the named ones), each checked before any upload."""
+    environ = os.environ if environ is None else environ
+    dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
+    found = ui.listed(root)
+    wanted = list(names)
+    for name in wanted:
+        if name not in {c.name for c in found}:
+            known = ", ".join(c.name for c in found) or "none"
+            raise UiDeployError(f"no UI Component named {name}; the workspace has: {known}")
+    chosen = [c for c in found if not wanted or c.name in wanted]
+    result = []
+    for component in chosen:
+        key = variable(component.name)
+        if environ.get(key, "").strip():
+            setting = settings.Setting(key, environ[key].strip(), "environment")
+        elif dotenv.get(key, "").strip():
+            setting = settings.Setting(key, dotenv[key].strip(), settings.DOTENV_FILE)
+        else:
+            setting = settings.Setting(
+                key, component.template_id, f"{ui.WORKSPACE_FILE} ui_components"
+            )
+        if not setting.value:
+            raise UiDeployError(
+                f"UI Component {component.name} has no page-component-template ID: set "
+                f'"template_id" under ui_components.{component.name} in {ui.WORKSPACE_FILE} '
+                f"(or {key} in .env or the environment) to its 12-character ID from IXON Studio "
+                "(UI Components), or deploy with --functions-only"
+            )
+        if not ui.TEMPLATE_ID.fullmatch(setting.value):
+            raise UiDeployError(
+                f"{key} {json.dumps(setting.value)} (from {setting.source}) is not valid: "
+                "expected 12 letters or digits like PcT0000000A1"
+            )
+        version = str(ui_bundle.read_manifest(component)["version"])
+        if deployments.was_deployed(root, version, setting.value):
+            if not force:
+                raise UiDeployError(
+                    f"UI Component {component.name} version {version} was already deployed "
+                    f"to template {setting.value} (see {deployments.RECORD_NAME}): IXON refuses "
+                    "a repeated version; run `invoke bump` first (it raises every manifest's "
+                    "version), or --force"
+                )
+            warn(
+                f"WARNING: --force: uploading UI Component {component.name} version {version} "
+                f"again to template {setting.value}; IXON may answer 'version: Already exists'"
+            )
+        result.append(Target(component, setting, version))
+    return result
+
+
+def _url(base: str, path: str, public_id: str) -> str:
+    return base.rstrip("/") + "/" + path.format(id=quote(public_id, safe=""))
+
+
+@dataclass(frozen=True)
+class Built:
+    """A target with its built archive: what a deploy would send."""
+
+    target: Target
+    bundle: ui_bundle.UiBundle
+
+
+def build(
+    root: Path,
+    chosen: list[Target],
+    config: settings.DeploySettings,
+    *,
+    echo: Callable[[str], None],
+) -> list[Built]:
+    """Build every target's archive (IXON's builder, the manifest checks); nothing is sent."""
+    if not chosen:
+        return []
+    names = [target.component.name for target in chosen]
+    made = {
+        bundle.component.name: bundle
+        for bundle in ui_bundle.build_all(root, names, secrets=[config.token.reveal()])
+    }
+    result = [Built(target, made[target.component.name]) for target in chosen]
+    for item in result:
+        for line in item.bundle.describe(root):
+            echo(line)
+    return result
+
+
+def describe(planned: list[Built], config: settings.DeploySettings, *, publish: bool) -> list[str]:
+    """What a deploy would send for the UI Components (for --dry-run)."""
+    base = config.base_url.value
+    lines = []
+    for item in planned:
+        bundle = item.bundle
+        lines.append(
+            f"  POST {_url(base, UPLOAD_PATH, item.target.template_id.value)} with "
+            f"{bundle.path.name} ({bundle.size:,} bytes, sha256 {bundle.sha256}), Content-Type: "
+            f"{UPLOAD_CONTENT_TYPE}, Authorization: Bearer ********"
+        )
+        if publish:
+            lines.append(
+                f"  PATCH {_url(base, PUBLISH_PATH, '{versionId}')} with "
+                '{"published": true}, the version ID the upload answers'
+            )
+    return lines
+
+
+# The calls below go through the function upload's client: the same token handling, retries,
+# deadlines and one-line messages.
+
+
+def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes) -> str:
+    """POST a component's zip to its template; the new version's publicId."""
+    url = _url(base, UPLOAD_PATH, template_id)
+    check = "check the UI Component's versions in IXON Studio before deploying again"
+    answer = client.request(
+        "POST",
+        url,
+        body=archive,
+        headers={"Content-Type": UPLOAD_CONTENT_TYPE},
+        what="UI upload",
+        check=check,
+    )
+    what = f"the UI upload to {url}"
+    if not answer.ok:
+        raise ixon_api.ApiError(client.explain(answer, what))
+    document = client.json_of(answer, what, hint=check)
+    data = document.get("data") if isinstance(document, dict) else None
+    version_id = data.get("publicId") if isinstance(data, dict) else None
+    succeeded = isinstance(document, dict) and document.get("status") == "success"
+    if not succeeded or not isinstance(version_id, str) or not version_id:
+        raise ixon_api.ApiError(
+            f'{what} answered {answer.status} without "status": "success" and the new '
+            f"version's publicId: {check}"
+        )
+    return version_id
+
+
+def publish_version(client: ixon_api.Client, base: str, version_id: str) -> None:
+    """PATCH the uploaded version to published, as `cdk publish` does (safe to repeat)."""
+    url = _url(base, PUBLISH_PATH, version_id)
+    answer = client.request(
+        "PATCH",
+        url,
+        body=json.dumps({"published": True}).encode(),
+        headers={"Content-Type": "application/json"},
+        what="publish",
+        repeatable=True,
+    )
+    if not answer.ok:
+        raise ixon_api.ApiError(
+            client.explain(answer, f"publishing UI version {version_id} at {url}")
+            + " (the version was uploaded: publish it in IXON Studio, or deploy again after "
+            "`invoke bump`)"
+        )
+
+
+def ship(
+    root: Path,
+    planned: list[Built],
+    config: settings.DeploySettings,
+    client: ixon_api.Client,
+    *,
+    publish: bool,
+    commit: str | None,
+    dirty: bool,
+    echo: Callable[[str], None],
+) -> list[str]:
+    """Upload (and publish) each built component, recording each upload; the version IDs."""
+    base = config.base_url.value
+    uploaded = []
+    for item in planned:
+        target, bundle = item.target, item.bundle
+        name = target.component.name
+        echo(f"Uploading UI Component {name} ({bundle.size:,} bytes)")
+        version_id = upload(client, base, target.template_id.value, bundle.path.read_bytes())
+        deployments.record(
+            root,
+            version=target.version,
+            template_id=target.template_id.value,
+            company_id=config.company_id.value,
+            sha256=bundle.sha256,
+            commit=commit,
+            dirty=dirty,
+        )
+        uploaded.append(version_id)
+        echo(
+            f"Deployed UI Component {name} version {target.version} to template "
+            f"{target.template_id.value} (version ID {version_id})"
+        )
+        if publish:
+            publish_version(client, base, version_id)
+            echo(f"Published UI Component {name} version {target.version}")
+        else:
+            echo(
+                "Not published: preview it in IXON Studio, or deploy with --publish "
+                "(which publishes the versions it uploads)"
+            )
+    return uploaded
