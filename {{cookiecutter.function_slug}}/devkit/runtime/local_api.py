@@ -30,10 +30,6 @@ from ixoncdkingress.function.api_client import ApiClient
 from devkit.host import api_access, settings
 from devkit.runtime import ingress
 
-#: HTTP status IXON answers a call its token may not make (reported in the body's data).
-REFUSED_STATUS = 403
-
-
 class UnknownApiNameError(KeyError):
     """A discovery name the API's discovery document does not have."""
 
