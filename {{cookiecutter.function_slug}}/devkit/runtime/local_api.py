@@ -30,6 +30,7 @@ from ixoncdkingress.function.api_client import ApiClient
 from devkit.host import api_access, settings
 from devkit.runtime import ingress
 
+
 class UnknownApiNameError(KeyError):
     """A discovery name the API's discovery document does not have."""
 
