@@ -362,6 +362,16 @@ def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> A
     )
 
 
+def token_age_days(root: Path, now: float | None = None) -> float | None:
+    """How many days ago `.accesstoken` was written (the age IXON's SDK judges); None when
+    there is no such file."""
+    try:
+        modified = (root / TOKEN_FILE).stat().st_mtime
+    except OSError:
+        return None
+    return max(0.0, ((time.time() if now is None else now) - modified) / 86400)
+
+
 def token_age_warning(
     root: Path, environ: Mapping[str, str] | None = None, now: float | None = None
 ) -> str | None:
@@ -370,13 +380,10 @@ def token_age_warning(
     environ = os.environ if environ is None else environ
     if environ.get(ACCESS_TOKEN, "").strip():
         return None  # the environment's token wins; the file's age says nothing about it
-    try:
-        modified = (root / TOKEN_FILE).stat().st_mtime
-    except OSError:
+    age = token_age_days(root, now)
+    if age is None or age <= TOKEN_MAX_AGE_DAYS:
         return None
-    days = int(((time.time() if now is None else now) - modified) // 86400)
-    if days <= TOKEN_MAX_AGE_DAYS:
-        return None
+    days = int(age)
     return (
         f"WARNING: {TOKEN_FILE} is {days} days old: IXON's tools treat a token older than "
         f"{TOKEN_MAX_AGE_DAYS} days as expired, so IXON may refuse it; replace it with a new "
