@@ -37,7 +37,7 @@ def test(c, k="", verbose=False, fast=False):
     """Run the template's whole test suite (bakes workspaces and runs their tasks)."""
     arguments = ["-m", "pytest"]
     if fast:
-        arguments += ["-m", "not e2e"]
+        arguments += ["-m", "not e2e", "-n", "auto"]
     if k:
         arguments += ["-k", k]
     if verbose:

@@ -28,12 +28,14 @@ OPTIONAL_FILES = {
 #: The template's examples: functions and their tests (`examples` answered "no" leaves them out).
 EXAMPLE_FILES = (
     "functions/about.py",
+    "functions/agents.py",
     "functions/assistant.py",
     "functions/caller.py",
     "functions/example.py",
     "functions/helpers.py",
     "functions/notes.py",
     "tests/test_about.py",
+    "tests/test_agents.py",
     "tests/test_assistant.py",
     "tests/test_caller.py",
     "tests/test_example.py",

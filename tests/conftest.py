@@ -8,10 +8,14 @@ the workspace's real `invoke setup` and refreshed only when the requirements cha
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,13 +46,65 @@ def workspace_module(name: str, folder: Path = WORKSPACE_TEMPLATE) -> ModuleType
             del sys.modules[loaded]
 
 
-def bake(output_dir: Path, **answers: Any) -> Path:
-    """Bake the template with `answers` (the rest default) and return the workspace folder."""
+def bake(output_dir: Path, *, fresh: bool = False, **answers: Any) -> Path:
+    """Bake the template with `answers` (the rest default) and return the workspace folder.
+
+    The first bake of some answers is a real cookiecutter bake; later ones within the session
+    copy it (`fresh` always bakes). A copy is only made at the same depth below pytest's base
+    folder as its original, so what the hooks recorded (the template's relative path in
+    `.cruft.json`) is true of the copy too.
+    """
     answers.setdefault("git_init", "no")
+    copied = None if fresh else _copy_of_earlier_bake(Path(output_dir), answers)
+    if copied is not None:
+        return copied
     project = cookiecutter(
         str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers
     )
     return Path(project)
+
+
+#: Set by the `_bake_cache` fixture: pytest's base folder, under which bakes are copied.
+_BASETEMP: list[Path] = []
+_BAKED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bake_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _BASETEMP.append(tmp_path_factory.getbasetemp().resolve())
+    yield
+    _BASETEMP.clear()
+    _BAKED.clear()
+
+
+def _copy_of_earlier_bake(output_dir: Path, answers: dict[str, Any]) -> Path | None:
+    if not _BASETEMP:
+        return None
+    output = output_dir.resolve()
+    try:
+        depth = len(output.relative_to(_BASETEMP[0]).parts)
+    except ValueError:
+        return None
+    if depth < 1:
+        return None
+    key = json.dumps([answers, depth], sort_keys=True)
+    original = _BAKED.get(key)
+    if original is None:
+        holder = _BASETEMP[0] / f"bake-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+        holder = holder.joinpath(*["d"] * (depth - 1))
+        holder.mkdir(parents=True, exist_ok=True)
+        original = Path(
+            cookiecutter(
+                str(TEMPLATE), no_input=True, output_dir=str(holder), extra_context=answers
+            )
+        )
+        _BAKED[key] = original
+    target = output / original.name
+    if target.exists():
+        return None  # let cookiecutter say what it says about an existing folder
+    output.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(original, target, symlinks=True)
+    return target
 
 
 def workspace_env(**extra: str | None) -> dict[str, str]:

@@ -26,7 +26,7 @@ import pytest
 from conftest import TEMPLATE, bake, invoke
 
 APPS = TEMPLATE / "tests" / "apps"
-EXAMPLE_MODULES = ("example", "notes", "caller", "about", "assistant", "helpers")
+EXAMPLE_MODULES = ("example", "notes", "caller", "about", "agents", "assistant", "helpers")
 
 
 def copy_app(app: str, project: Path, *parts: str) -> None:

@@ -101,7 +101,7 @@ def test_tool_caches_in_the_template_folder_do_not_break_baking(tmp_path, shared
     stray = cache / "stray-test-file.pyc"
     stray.write_bytes(b"\x8e\xff binary")
     try:
-        project = bake(tmp_path)
+        project = bake(tmp_path, fresh=True)
     finally:
         stray.unlink()
         if created:

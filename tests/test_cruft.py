@@ -20,6 +20,9 @@ import pytest
 from conftest import TEMPLATE
 
 #: Folders of the template's working tree that are not the template.
+#: Whole template copies in git, cruft and its git runs: the end-to-end tier.
+pytestmark = pytest.mark.e2e
+
 NOT_TEMPLATE = {".git", ".bake", ".ci", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
 LATER_LINE = "- **A later template version**: this line came with `cruft update`."
 LATER_FILE = "NOTICE.md"

@@ -229,19 +229,20 @@ def test_api_names_the_code_uses_must_be_in_api_access(ready: Path) -> None:
     (ready / "functions" / "fleet.py").write_text(
         "from ixoncdkingress.function.context import FunctionContext\n\n\n"
         "@FunctionContext.expose\n"
-        "def agents(context: FunctionContext):\n"
-        '    return context.api_client.get("AgentList")\n'
+        "def me(context: FunctionContext):\n"
+        '    return context.api_client.get("MyUser")\n'
     )
 
+    # The baked example (agents.py) calls AgentList, which the baked api_access lists.
     access = steps(ready)["API access"]
     assert access.blocking
-    assert "not in api_access: AgentList" in access.detail
+    assert "not in api_access: MyUser" in access.detail
     assert "API Access" in access.action
 
-    write_workspace(ready, api_access=["AgentList", "MyUser"])
+    write_workspace(ready, api_access=["AgentList", "MyUser", "Group"])
     access = steps(ready)["API access"]
     assert access.status == doctor.DONE
-    assert "listed but unused: MyUser" in access.detail
+    assert "listed but unused: Group" in access.detail
 
 
 # -- tests, version, deploy, provisioning -------------------------------------------------------
@@ -316,6 +317,7 @@ def test_the_email_requests_a_template_with_the_functions_name_and_company_id(
     tmp_path: Path,
 ) -> None:
     project = bake(tmp_path, company_id=COMPANY, function_name="Fleet Monitor")
+    (project / "functions" / "agents.py").unlink()  # a function that calls no IXON API
     add_component(project, "status-panel")
     write_workspace(project, ui_components={"status-panel": {"template_id": ""}})
 
@@ -344,6 +346,7 @@ def test_the_email_asks_to_authorise_the_api_names_the_code_uses(ready: Path) ->
 
 
 def test_with_a_template_the_email_asks_only_for_new_ui_component_templates(ready: Path) -> None:
+    (ready / "functions" / "agents.py").unlink()  # a function that calls no IXON API
     add_component(ready, "gauge")
     write_workspace(ready, ui_components={"gauge": {"template_id": "", "main_page": True}})
 

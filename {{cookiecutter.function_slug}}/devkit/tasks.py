@@ -23,6 +23,7 @@ from invoke import Collection, Exit, task
 
 from devkit.errors import UserError, error_line
 from devkit.host import adopt as adopting
+from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
 from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
@@ -33,6 +34,7 @@ from devkit.host import (
     legacy,
     processes,
     scaffold,
+    settings,
     together,
     ui_bundle,
     versioning,
@@ -166,6 +168,7 @@ def format_(c):
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
+        "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
     }
 )
 def serve(
@@ -177,6 +180,7 @@ def serve(
     functions_only=False,
     component="",
     ui_port=8000,
+    allow_unlisted_api=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -184,13 +188,14 @@ def serve(
     (--docdb auto: MongoDB in Docker when a daemon answers, else in memory); edits apply on
     the next call. With UI Components, IXON's simulator (http://localhost:8000/) runs beside
     it and calls it; both print here, prefixed "functions" and "ui"; one Ctrl-C stops both.
+    Calls get your IXON API access (.accesstoken or IXON_API_ACCESS_TOKEN).
     """
     simulate = "" if functions_only else _simulated_component(component, ui_port)
     if functions_only and component:
         raise CommandError("--component picks a UI Component to simulate: drop --functions-only")
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
-    command += ["--docdb", docdb]
+    command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
     if not simulate:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
@@ -311,6 +316,7 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
         "ui_only": "Deploy only the UI Components, not the Cloud Function",
         "component": "Deploy only this UI Component (not the Cloud Function)",
         "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
+        "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
     }
 )
 def deploy(
@@ -325,13 +331,18 @@ def deploy(
     component="",
     publish=False,
     keep_examples=False,
+    ignore_api_access=False,
 ):
     """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying).
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
+    a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
+    _warn(settings.token_age_warning(ROOT))
+    if not (ui_only or component):  # the Cloud Function goes too
+        api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,
         "--skip-checks": skip_checks,
@@ -346,6 +357,22 @@ def deploy(
     if component:
         arguments += ["--component", component]
     run_in_environment("-m", "devkit.runtime.deploy", *arguments)
+
+
+def _warn(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr, flush=True)
+
+
+@user_task(name="api-access")
+def api_access(c):
+    """Show the IXON API names the code calls beside "api_access" of workspace.json.
+
+    Names come from the code (literal names in calls of context.api_client's get, post,
+    patch, put and delete) and from the tests and serve (.devkit/api-calls.json); the output
+    says what to grant in IXON Studio, what is granted but unused, and what to send to IXON.
+    """
+    print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
 
 
 @user_task(name="version")
@@ -557,3 +584,4 @@ namespace = Collection(
     remove_examples,
     rewrite_imports,
 )
+namespace.add_task(api_access)

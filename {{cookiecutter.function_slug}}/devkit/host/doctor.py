@@ -47,8 +47,6 @@ WARNING = "warning"
 
 #: Where `invoke test` records its last result (the folder is ignored by git).
 LAST_TEST = Path(".devkit") / "last-test.json"
-#: IXON's component SDK treats an `.accesstoken` older than this as expired.
-TOKEN_MAX_AGE_DAYS = 30
 #: IXON prepares a company for Cloud Functions within this many business days.
 PROVISIONING_BUSINESS_DAYS = 2
 
@@ -474,32 +472,23 @@ def token_step(root: Path, environ: Mapping[str, str], now: datetime) -> Step:
         return Step(name, DONE, f"from {token.source}; {role}")
     path = root / settings.TOKEN_FILE
     problems = []
-    age = token_age_days(path, now)
-    if age is not None and age > TOKEN_MAX_AGE_DAYS:
+    age = settings.token_age_days(root, now.timestamp())
+    if age is not None and age > settings.TOKEN_MAX_AGE_DAYS:
         problems.append(
             f"{settings.TOKEN_FILE} is {age:.0f} days old (IXON's SDK treats a token older "
-            f"than {TOKEN_MAX_AGE_DAYS} days as expired)"
+            f"than {settings.TOKEN_MAX_AGE_DAYS} days as expired)"
         )
     if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         problems.append(f"{settings.TOKEN_FILE} can be read by other users")
     if problems:
         actions = []
-        if age is not None and age > TOKEN_MAX_AGE_DAYS:
+        if age is not None and age > settings.TOKEN_MAX_AGE_DAYS:
             actions.append("get a new token from the IXON portal into .accesstoken")
         if "other users" in problems[-1]:
             actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
         return Step(name, WARNING, "; ".join(problems), " and ".join(actions))
     days = f"{age:.0f} days old" if age is not None else "age unknown"
     return Step(name, DONE, f"{settings.TOKEN_FILE}, {days}, yours only; {role}")
-
-
-def token_age_days(path: Path, now: datetime) -> float | None:
-    """How many days ago the token file was written (as IXON's SDK judges it)."""
-    try:
-        modified = path.stat().st_mtime
-    except OSError:
-        return None
-    return max(0.0, (now.timestamp() - modified) / 86400)
 
 
 def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,13 @@ TOKEN_HINT = (
     f"put the token on one line in {TOKEN_FILE} (ignored by git), or set {ACCESS_TOKEN} in CI: "
     "copy it from the Authorization header (without 'Bearer ') of a request the IXON portal "
     "makes, in your browser's developer tools, or create an API service account in the portal"
+)
+
+#: IXON's component SDK treats an `.accesstoken` older than this as expired.
+TOKEN_MAX_AGE_DAYS = 30
+TOKEN_RENEW_HINT = (
+    "copy the Authorization header (without 'Bearer ') of a request the IXON portal makes, in "
+    f"your browser's developer tools, onto one line of {TOKEN_FILE}; `npx cdk login` writes it too"
 )
 
 
@@ -278,22 +286,7 @@ def load(
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
     workspace = workspace_file.read(root)
-
-    def lookup(name: str, default: str | None = None) -> Setting:
-        if environ.get(name, "").strip():
-            return Setting(name, environ[name].strip(), "environment")
-        if dotenv.get(name, "").strip():
-            return Setting(name, dotenv[name].strip(), DOTENV_FILE)
-        key = _WORKSPACE_KEYS.get(name)
-        if key and str(workspace.get(key) or "").strip():
-            return Setting(name, str(workspace[key]).strip(), f"{WORKSPACE_FILE} {key}")
-        if default is not None:
-            return Setting(name, default, "default")
-        raise SettingsError(
-            f"{name} is not set: expected {HINTS[name]}; set it in .env or in "
-            f"{WORKSPACE_FILE} ({_WORKSPACE_KEYS.get(name, name)})"
-        )
-
+    lookup = _lookup_in(environ, dotenv, workspace)
     company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)
     if function or _has_value(TEMPLATE_ID, environ, dotenv, workspace):
         template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
@@ -323,6 +316,78 @@ def load(
         retry_backoff=numbers[RETRY_BACKOFF],
         max_retry_after=numbers[MAX_RETRY_AFTER],
         deadline=numbers[DEADLINE],
+    )
+
+
+def _lookup_in(
+    environ: Mapping[str, str], dotenv: Mapping[str, str], workspace: Mapping[str, object]
+) -> Callable[..., Setting]:
+    """`lookup(name, default=None)`: the setting from the environment, `.env`,
+    `workspace.json` or the default, in that order; SettingsError when none has it."""
+
+    def lookup(name: str, default: str | None = None) -> Setting:
+        if environ.get(name, "").strip():
+            return Setting(name, environ[name].strip(), "environment")
+        if dotenv.get(name, "").strip():
+            return Setting(name, dotenv[name].strip(), DOTENV_FILE)
+        key = _WORKSPACE_KEYS.get(name)
+        if key and str(workspace.get(key) or "").strip():
+            return Setting(name, str(workspace[key]).strip(), f"{WORKSPACE_FILE} {key}")
+        if default is not None:
+            return Setting(name, default, "default")
+        raise SettingsError(
+            f"{name} is not set: expected {HINTS[name]}; set it in .env or in "
+            f"{WORKSPACE_FILE} ({_WORKSPACE_KEYS.get(name, name)})"
+        )
+
+    return lookup
+
+
+@dataclass(frozen=True)
+class ApiEndpoint:
+    """Where functions run locally (`invoke serve`, `invoke call`) send their IXON API calls."""
+
+    base_url: Setting
+    application_id: Setting
+
+
+def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> ApiEndpoint:
+    """`IXON_API_BASE_URL` and `IXON_API_APPLICATION_ID`, read and checked as a deploy reads
+    them, without the company and template a deploy also needs."""
+    environ = os.environ if environ is None else environ
+    lookup = _lookup_in(environ, read_dotenv(root / DOTENV_FILE), workspace_file.read(root))
+    return ApiEndpoint(
+        base_url=_checked_url(lookup(BASE_URL, DEFAULT_BASE_URL)),
+        application_id=_checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID),
+    )
+
+
+def token_age_days(root: Path, now: float | None = None) -> float | None:
+    """How many days ago `.accesstoken` was written (the age IXON's SDK judges); None when
+    there is no such file."""
+    try:
+        modified = (root / TOKEN_FILE).stat().st_mtime
+    except OSError:
+        return None
+    return max(0.0, ((time.time() if now is None else now) - modified) / 86400)
+
+
+def token_age_warning(
+    root: Path, environ: Mapping[str, str] | None = None, now: float | None = None
+) -> str | None:
+    """A WARNING line when the token comes from a `.accesstoken` older than
+    TOKEN_MAX_AGE_DAYS (IXON's tools treat such a token as expired); None otherwise."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ACCESS_TOKEN, "").strip():
+        return None  # the environment's token wins; the file's age says nothing about it
+    age = token_age_days(root, now)
+    if age is None or age <= TOKEN_MAX_AGE_DAYS:
+        return None
+    days = int(age)
+    return (
+        f"WARNING: {TOKEN_FILE} is {days} days old: IXON's tools treat a token older than "
+        f"{TOKEN_MAX_AGE_DAYS} days as expired, so IXON may refuse it; replace it with a new "
+        f"one ({TOKEN_RENEW_HINT})"
     )
 
 

@@ -6,6 +6,8 @@ with the calling user, company, asset and agent of `call_context.yaml`. It goes 
 `X-Devkit-Workspace` header) that it serves this very workspace; another workspace's server,
 or anything else on the port, is refused. With none there, it runs in this process through
 the same ixoncdkingress code, with an empty in-memory document store.
+Either way a call gets the developer's IXON API access (`devkit.runtime.local_api`) and the
+functions' API calls go to `IXON_API_BASE_URL`.
 
 Exit codes: 0 with the result on stdout; 1 when the call failed (the function's error on
 stderr); 2 for bad input. Run in the workspace environment:
@@ -135,17 +137,25 @@ def call_in_process(body: bytes, name: str) -> Any:
     """Run the call through ixoncdkingress's WSGI application here; the result or CallError."""
     # The function's prints and ixoncdkingress's log go to stderr: stdout is for the result.
     with contextlib.redirect_stdout(sys.stderr):
-        from devkit.runtime import testing  # noqa: PLC0415 - needs the workspace environment
+        # These need the workspace environment.
+        from devkit.runtime import local_api, testing  # noqa: PLC0415
 
-        client = testing.FunctionClient(ROOT, {})
+        api = local_api.for_workspace(ROOT, "call", _report)
+        client = testing.FunctionClient(ROOT, {}, api=api)
         try:
             response = client.post(body)
         except Exception as error:  # the function's own exception
             _print_function_traceback(error)
-            raise CallError(f"{name} raised {type(error).__name__}: {error}") from None
+            raise CallError(api.mask(f"{name} raised {type(error).__name__}: {error}")) from None
     if response.status != 200:
         raise CallError(f"{name} answered {response.status}: {response.body[:300]!r}")
     return _json(response.body, name)
+
+
+def _report(line: str) -> None:
+    """A refused IXON API call's line, on stderr (stdout is for the result); the function
+    gets IXON's error answer and decides whether the call fails."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _print_function_traceback(error: BaseException) -> None:

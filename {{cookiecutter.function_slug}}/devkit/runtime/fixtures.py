@@ -10,6 +10,12 @@ conftest.py of yours never hides it.
 - `document_store`: the in-memory MongoDB behind both, fresh for every test; with
   `IXON_TEST_MONGODB_URI=mongodb://...` a real MongoDB instead, where each test starts with
   the calling company's database empty and the databases it creates are dropped after it.
+- `ixon_api`: a stand-in for IXON's API v2 on loopback (`devkit.runtime.api_standin`), where
+  the API client of both sends its calls, with a test token: declare its answers
+  (`ixon_api.answer("AgentList", data=[...])`) and read what it received (`ixon_api.requests`).
+  No test reaches the network. The test fails when a function calls a name without a declared
+  answer, or one that `"api_access"` of workspace.json does not list (as IXON Cloud would
+  refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
@@ -30,8 +36,8 @@ import mongomock
 import pytest
 from ixoncdkingress.function.context import FunctionContext
 
-from devkit.host import import_world, legacy
-from devkit.runtime import ingress, testing
+from devkit.host import api_access, import_world, legacy, settings
+from devkit.runtime import api_standin, ingress, local_api, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,19 +110,84 @@ def context_values() -> dict[str, Any]:
     return testing.context_values(ROOT)
 
 
+class IxonApi(api_standin.ApiStandIn):
+    """The stand-in of the `ixon_api` fixture, with the local API rules its calls go through."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        #: Lines of calls IXON Cloud would refuse (names not in "api_access", unknown names).
+        self.problems: list[str] = []
+        self.local = local_api.LocalApi(
+            base_url="",
+            application_id=api_standin.TEST_APPLICATION_ID,
+            token=lambda: settings.Token(api_standin.TEST_TOKEN, "the ixon_api fixture"),
+            allowed=frozenset(api_access.listed(root)),
+            where="tests",
+            root=root,
+            report=self.problems.append,
+        )
+        self._listed = self.local.allowed
+
+    @property
+    def allow_unlisted(self) -> bool:
+        """Whether names missing from `"api_access"` may be called in this test."""
+        return self.local.allowed is None
+
+    @allow_unlisted.setter
+    def allow_unlisted(self, value: bool) -> None:
+        self.local.allowed = None if value else self._listed
+
+    def start(self) -> IxonApi:
+        super().start()
+        self.local.base_url = self.base_url
+        return self
+
+
+@pytest.fixture
+def ixon_api() -> Iterator[IxonApi]:
+    """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
+    an answer, `ixon_api.requests` lists what arrived (the token masked)."""
+    api = IxonApi(ROOT).start()
+    if api_access.unlisted_allowed():
+        api.allow_unlisted = True
+    try:
+        yield api
+    finally:
+        api.stop()
+    problems = [*api.problems, *api.undeclared]
+    if problems:
+        pytest.fail("IXON API calls that failed:\n" + "\n".join(problems), pytrace=False)
+
+
 @pytest.fixture
 def function_context(
     context_values: dict[str, Any],
     call_context: dict[str, Any],
     document_store: Any,
+    ixon_api: IxonApi,
 ) -> FunctionContext:
-    """A real `FunctionContext`, as ixoncdkingress builds it for a call."""
+    """A real `FunctionContext`, as ixoncdkingress builds it for a call; its API client
+    talks to `ixon_api`."""
+    access = ixon_api.local.add_access(call_context)
+    company = access.get("company") or {}
+    api_client = ixon_api.local.client(
+        ixon_api.base_url,
+        api_application=access["apiApplication"]["publicId"],
+        api_company=company.get("publicId"),
+        authorization=access["accessToken"]["headerValue"],
+    )
     return testing.make_function_context(
-        config=context_values, call_context=call_context, store=document_store
+        config=context_values,
+        call_context=call_context,
+        store=document_store,
+        api_client=api_client,
     )
 
 
 @pytest.fixture
-def client(call_context: dict[str, Any], document_store: Any) -> testing.FunctionClient:
-    """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`."""
-    return testing.FunctionClient(ROOT, call_context, store=document_store)
+def client(
+    call_context: dict[str, Any], document_store: Any, ixon_api: IxonApi
+) -> testing.FunctionClient:
+    """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`;
+    their IXON API calls go to `ixon_api`."""
+    return testing.FunctionClient(ROOT, call_context, store=document_store, api=ixon_api.local)

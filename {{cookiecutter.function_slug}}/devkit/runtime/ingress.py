@@ -2,9 +2,11 @@
 
 Tests, `invoke serve` and `invoke call` all go through here, so a call takes the path it takes
 in IXON Cloud: ixoncdkingress's WSGI application, its servlet, its body parsing, its function
-lookup and its `FunctionContext`. One thing is ours: where the document store comes from.
-ixoncdkingress builds a new MongoDB client for every request (and expects a Docker container to
-answer on localhost); we hand it one client, chosen once, for the life of the process.
+lookup and its `FunctionContext`. Two things are ours: where the document store comes from
+(ixoncdkingress builds a new MongoDB client for every request and expects a Docker container
+to answer on localhost; we hand it one client, chosen once, for the life of the process), and
+the functions' IXON API client (`devkit.runtime.local_api`: IXON Cloud's API access rules,
+applied locally).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ixoncdkingress.function.api_client import ApiClient
 from ixoncdkingress.webserver import form as ingress_form
+from ixoncdkingress.webserver import servlet as ingress_servlet
 from ixoncdkingress.webserver import utils as ingress_utils
 from ixoncdkingress.webserver import wsgi
 from ixoncdkingress.webserver.config import Config, get_config
@@ -118,3 +122,34 @@ def document_store(client: Any) -> Iterator[None]:
     finally:
         ingress_utils.create_mongo_client = original
         ingress_form.create_mongo_client = original_form
+
+
+@contextmanager
+def api_clients(
+    make_client: Callable[..., Any], make_form_client: Callable[[str], Any]
+) -> Iterator[None]:
+    """Build the functions' API clients with `make_client` while the block runs.
+
+    `make_client` is called as ixoncdkingress calls `ApiClient(base_url, api_application=...,
+    api_company=..., authorization=...)` for a JSON call; `make_form_client(base_url)` for a
+    call from the form page, which carries no access; the form call's client then also gets
+    the calling company (`Api-Company`), as a JSON call's does.
+    """
+    original_form_parser = ingress_servlet.parse_form_input
+
+    def parse_form_input(config: Config, context_config: Any, body: str) -> Any:
+        parsed = original_form_parser(config, context_config, body)
+        company = parsed[0].company
+        if company is not None:
+            parsed[0].api_client._default_headers["Api-Company"] = company.public_id
+        return parsed
+
+    ingress_utils.ApiClient = make_client
+    ingress_form.ApiClient = make_form_client
+    ingress_servlet.parse_form_input = parse_form_input
+    try:
+        yield
+    finally:
+        ingress_utils.ApiClient = ApiClient
+        ingress_form.ApiClient = ApiClient
+        ingress_servlet.parse_form_input = original_form_parser

@@ -9,6 +9,10 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   modules loaded from `functions/` are forgotten and imported afresh, the store stays;
 - a JSON body without a `context` gets the caller of `call_context.yaml` (`"context": {}` calls
   without one); the form page at GET / sends exactly the fields filled in;
+- a call that carries no IXON API access of its own gets the developer's (`IXON_API_ACCESS_TOKEN`,
+  else `.accesstoken`) and the API application, where IXON Cloud puts them, and the functions'
+  API client goes to `IXON_API_BASE_URL` under IXON Cloud's API access rules
+  (`devkit.runtime.local_api`); the token is masked in everything this process prints;
 - connections are accepted on threads (a browser's idle connection blocks nothing) while calls
   run one at a time, as on ixoncdkingress's single-threaded server;
 - SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
@@ -44,8 +48,8 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import main_wrapper
-from devkit.host import ids, processes
-from devkit.runtime import docstore, ingress
+from devkit.host import ids, processes, settings
+from devkit.runtime import docstore, ingress, local_api
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,11 +152,19 @@ class CallContext:
 class DevelopmentApp:
     """ixoncdkingress's WSGI application with reload, one store and a caller for bare calls."""
 
-    def __init__(self, app: Any, watch: FunctionsWatch, context: CallContext, log: Any) -> None:
+    def __init__(
+        self,
+        app: Any,
+        watch: FunctionsWatch,
+        context: CallContext,
+        log: Any,
+        api: local_api.LocalApi | None = None,
+    ) -> None:
         self.app = app
         self.watch = watch
         self.context = context
         self.log = log
+        self.api = api
         self.identity = (ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
         self._lock = threading.Lock()
 
@@ -178,6 +190,8 @@ class DevelopmentApp:
             except Exception as error:  # answered as wsgiref answers it
                 traceback.print_exc()
                 summary = f"{type(error).__name__}: {error}".splitlines()[0][:500]
+                if self.api is not None:
+                    summary = self.api.mask(summary)
                 headers = [
                     ("Content-Type", "text/plain"),
                     ("Content-Length", str(len(ERROR_BODY))),
@@ -199,14 +213,16 @@ class DevelopmentApp:
             parsed = json.loads(body)
         except ValueError:
             return body  # ixoncdkingress answers it as it does in IXON Cloud
-        if not isinstance(parsed, dict) or "context" in parsed:
+        if not isinstance(parsed, dict):
             return body
-        try:
-            parsed["context"] = self.context.get()
-        except Exception as error:  # the call goes on without a caller
-            self.log.warning("call_context.yaml not used: %s", error)
-            return body
-        return json.dumps(parsed).encode("utf-8")
+        if "context" not in parsed:
+            try:
+                parsed["context"] = self.context.get()
+            except Exception as error:  # the call goes on without a caller
+                self.log.warning("call_context.yaml not used: %s", error)
+        body = json.dumps(parsed).encode("utf-8")
+        # The token goes in last, into this call's bytes only: nothing keeps or logs them.
+        return self.api.add_access_to_body(body) if self.api is not None else body
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -275,7 +291,27 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8020, help="port to listen on (0: any)")
     parser.add_argument("--docdb", default="auto", help="auto, docker, memory or a mongodb:// URI")
+    parser.add_argument(
+        "--allow-unlisted-api",
+        action="store_true",
+        help='let functions call IXON API names that "api_access" of workspace.json lacks',
+    )
     return parser.parse_args(argv)
+
+
+class MaskingStream:
+    """A text stream that masks the access token in everything written through it."""
+
+    def __init__(self, stream: Any, mask: Any) -> None:
+        self._stream = stream
+        self._mask = mask
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._mask(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def make_logger(config: Any) -> logging.Logger:
@@ -305,26 +341,47 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, stop.receive)
 
     ingress.enter_import_world(ROOT)
+    api = local_api.for_workspace(
+        ROOT, "serve", _api_report, allow_unlisted=arguments.allow_unlisted_api
+    )
+    # Whatever prints (a function, ixoncdkingress, a traceback): never the token.
+    sys.stdout = MaskingStream(sys.stdout, api.mask)
+    sys.stderr = MaskingStream(sys.stderr, api.mask)
     config = ingress.make_config(
-        ROOT, host=arguments.host, port=arguments.port, log_level=None, environ=os.environ
+        ROOT,
+        host=arguments.host,
+        port=arguments.port,
+        log_level=None,
+        environ={**os.environ, "API_CLIENT_BASE_URL": api.base_url},
     )
     log = make_logger(config)
+    api.current_token()  # read now, so that the masks know it
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
         log.info(line)
     note = ingress.context_files_note(ROOT)
     if note:
         log.warning(note)
+    for line in local_api.describe(api):
+        log.info(line)
+    age = settings.token_age_warning(ROOT)
+    if age:
+        log.warning(age.removeprefix("WARNING: "))
     try:
-        return _serve(arguments, config, store, stop, log)
+        return _serve(arguments, config, store, stop, log, api=api)
     finally:
         store.close()
         log.info("Stopped: port closed, document store closed")
 
 
-def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any) -> int:
+def _api_report(line: str) -> None:
+    """A refused IXON API call's line (or a warning about the token) in serve's log."""
+    logging.getLogger("devkit.runtime.serve").error(line)
+
+
+def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any, *, api: Any) -> int:
     app = DevelopmentApp(
-        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log
+        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log, api
     )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
@@ -340,7 +397,7 @@ def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any) 
     address = f"http://{arguments.host}:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
     try:
-        with ingress.document_store(store.client):
+        with ingress.document_store(store.client), api.installed():
             thread.start()
             log.info("Serving functions/ on %s (form page: GET /); Ctrl-C stops", address)
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")

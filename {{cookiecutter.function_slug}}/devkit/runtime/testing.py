@@ -10,7 +10,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from ixoncdkingress.webserver.config import load_context_values
 
 from devkit.runtime import ingress
 from devkit.runtime import request_body as calls
+from devkit.runtime.local_api import LocalApi
 
 
 def resource(data: dict[str, Any] | None, *, with_permissions: bool) -> FunctionResource | None:
@@ -39,11 +40,13 @@ def make_function_context(
     call_context: dict[str, Any],
     store: Any,
     collection: str = "cloud_function_pid",
+    api_client: ApiClient | None = None,
 ) -> FunctionContext:
-    """A real `FunctionContext` as ixoncdkingress builds it for a call."""
+    """A real `FunctionContext` as ixoncdkingress builds it for a call; without `api_client`
+    its API client aims at an address that never resolves."""
     return FunctionContext(
         config,
-        ApiClient("https://api.invalid/"),
+        api_client or ApiClient("https://api.invalid/"),
         store,
         user=resource(call_context.get("user"), with_permissions=False),
         company=resource(call_context.get("company"), with_permissions=True),
@@ -93,17 +96,21 @@ class FunctionClient:
     """Calls functions through ixoncdkingress's WSGI application, with IXON Cloud's JSON body.
 
     `call_context` is the calling user, company, asset and agent; `config` is merged over
-    `context_values.yaml` the way IXON Cloud's company settings are.
+    `context_values.yaml` the way IXON Cloud's company settings are; `api` is where the
+    functions' IXON API calls go, with which access (`devkit.runtime.local_api`; without it
+    ixoncdkingress's own client aims at its default address).
     """
 
     root: Path
     call_context: dict[str, Any]
     store: Any = field(default_factory=mongomock.MongoClient)
     config: dict[str, Any] = field(default_factory=dict)
+    api: LocalApi | None = None
 
     def __post_init__(self) -> None:
         ingress.enter_import_world(self.root)
-        self._config = ingress.make_config(self.root, log_level="WARNING")
+        settings = {"API_CLIENT_BASE_URL": self.api.base_url} if self.api else None
+        self._config = ingress.make_config(self.root, log_level="WARNING", environ=settings)
         self._app = ingress.make_app(self._config)
 
     def call(self, function: str, /, **arguments: Any) -> Any:
@@ -119,7 +126,10 @@ class FunctionClient:
         return response.json()
 
     def post(self, body: bytes, content_type: str = "application/json") -> Response:
-        """POST raw bytes to the application, as an HTTP client would."""
+        """POST raw bytes to the application, as an HTTP client would (a JSON call without
+        access of its own gets `api`'s, as `invoke serve` gives it)."""
+        if self.api is not None and content_type == "application/json":
+            body = self.api.add_access_to_body(body)
         environ: dict[str, Any] = {
             "REQUEST_METHOD": "POST",
             "CONTENT_TYPE": content_type,
@@ -133,6 +143,7 @@ class FunctionClient:
             answered["status"] = int(status.split(maxsplit=1)[0])
             answered["headers"] = dict(headers)
 
-        with working_directory(self.root), ingress.document_store(self.store):
+        api = self.api.installed() if self.api is not None else nullcontext()
+        with working_directory(self.root), ingress.document_store(self.store), api:
             chunks = list(self._app(environ, start_response))
         return Response(answered["status"], answered["headers"], b"".join(chunks))

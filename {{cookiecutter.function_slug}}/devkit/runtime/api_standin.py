@@ -1,0 +1,339 @@
+"""A stand-in for IXON's API v2 on loopback: real HTTP, the answers a test declares.
+
+The `ixon_api` fixture starts one for every test that uses it (or that uses `client` or
+`function_context`); the functions' API client talks to it exactly as it talks to IXON: a GET
+of the base URL for the discovery document, then requests to the discovered links.
+
+    ixon_api.answer("AgentList", data=[{"publicId": "a1", "name": "Pump"}])
+    ixon_api.answer("Agent", {"publicId": "a1"}, data={"publicId": "a1", "name": "Pump"})
+    ixon_api.answer("AgentList", pages=[[agent1, agent2], [agent3]])  # moreAfter paging
+    ixon_api.answer("MyUser", status=401, error="Invalid access token")
+    ixon_api.requests  # what arrived: name, method, url_args, query, body, headers (masked)
+
+A request for a name without a declared answer is answered 404 and noted in `undeclared`;
+the fixture fails the test with it. Standard library only, so the template's own tests can use
+it too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+#: The access token the tests' calls carry: a stand-in's, never a real one.
+TEST_TOKEN = "StandInToken00000000000000000000"  # noqa: S105 - not a secret
+TEST_APPLICATION_ID = "StandInApp01"
+#: IXON's query parameter for the next page: the previous answer's `moreAfter`.
+PAGE_AFTER = "page-after"
+#: URL arguments of common discovery names (others take the ones their answers declare).
+URL_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "Agent": ("publicId",),
+    "Asset": ("publicId",),
+    "Company": ("publicId",),
+    "User": ("publicId",),
+    "Group": ("publicId",),
+    "AgentDataSourceList": ("agentId",),
+    "AgentDataTagList": ("agentId",),
+}
+#: Names in every discovery document, answered or not (so a call of one reaches the stand-in
+#: and is reported as undeclared, rather than failing inside the client).
+COMMON_NAMES = (
+    "AgentList",
+    "Agent",
+    "AssetList",
+    "Asset",
+    "MyUser",
+    "MyCompany",
+    "CompanyList",
+    "Company",
+    "UserList",
+    "User",
+    "GroupList",
+    "Group",
+    "AgentDataSourceList",
+    "AgentDataTagList",
+)
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def error_body(message: str, property_name: str | None = None) -> dict[str, Any]:
+    """IXON's error answer."""
+    return {
+        "type": "Error",
+        "status": "error",
+        "data": [{"message": message, "propertyName": property_name}],
+        "moreAfter": None,
+    }
+
+
+def how_to_declare(name: str, method: str = "GET") -> str:
+    """The line that declares an answer for `name`."""
+    data = "[...]" if name.endswith("List") else "{...}"
+    if method == "GET":
+        return f'ixon_api.answer("{name}", data={data})'
+    return f'ixon_api.answer("{name}", method="{method}", data={data})'
+
+
+@dataclass
+class Answer:
+    """A declared answer: for `method` (None: any) and `url_args` (None: any)."""
+
+    name: str
+    method: str | None
+    url_args: dict[str, str] | None
+    status: int
+    data: Any
+    error: str | None
+    property_name: str | None
+    more_after: str | None
+    pages: list[list[Any]] | None
+
+    def matches(self, method: str, url_args: dict[str, str]) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if self.url_args is None:
+            return True
+        return all(url_args.get(key) == str(value) for key, value in self.url_args.items())
+
+    def body(self, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        if self.error is not None or self.status >= 400:
+            message = self.error or f"HTTP {self.status}"
+            return (400 if self.status < 400 else self.status), error_body(
+                message, self.property_name
+            )
+        data, more_after = self.data, self.more_after
+        if self.pages is not None:
+            after = (query.get(PAGE_AFTER) or [""])[0]
+            index = int(after.removeprefix("page-")) if after.startswith("page-") else 0
+            if after and not (after.startswith("page-") and 0 < index < len(self.pages)):
+                return 400, error_body(f"Invalid {PAGE_AFTER} value", PAGE_AFTER)
+            data = self.pages[index]
+            more_after = f"page-{index + 1}" if index + 1 < len(self.pages) else None
+        return self.status, {
+            "type": self.name,
+            "data": data,
+            "moreAfter": more_after,
+            "status": "success",
+        }
+
+
+@dataclass
+class ApiRequest:
+    """A request as the stand-in received it; the Authorization header masked."""
+
+    name: str
+    method: str
+    url_args: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+    headers: dict[str, str]
+    status: int = 0
+
+
+@dataclass
+class ApiStandIn:
+    """IXON's API v2 for one access token (the test token unless another is given)."""
+
+    token: str = TEST_TOKEN
+    requests: list[ApiRequest] = field(default_factory=list)
+    undeclared: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._answers: dict[str, list[Answer]] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- declaring -----------------------------------------------------------------------------
+
+    def answer(
+        self,
+        name: str,
+        url_args: dict[str, str] | None = None,
+        *,
+        data: Any = None,
+        method: str | None = None,
+        status: int = 200,
+        error: str | None = None,
+        property_name: str | None = None,
+        more_after: str | None = None,
+        pages: list[list[Any]] | None = None,
+    ) -> None:
+        """Answer requests for discovery name `name` (those with `url_args` only, when given;
+        `method` only, when given): `data` with `status`, or IXON's error body with `error`,
+        or `pages` one at a time through `moreAfter`. A later answer overrides an earlier one."""
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a discovery name (letters and digits)")
+        declared = Answer(
+            name,
+            method.upper() if method else None,
+            {key: str(value) for key, value in url_args.items()} if url_args else None,
+            status,
+            data,
+            error,
+            property_name,
+            more_after,
+            [list(page) for page in pages] if pages is not None else None,
+        )
+        with self._lock:
+            self._answers.setdefault(name, []).insert(0, declared)
+
+    def calls(self, name: str) -> list[ApiRequest]:
+        """The requests for `name`, in order."""
+        return [request for request in self.requests if request.name == name]
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> ApiStandIn:
+        standin = self
+
+        class Handler(_Handler):
+            api = standin
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> ApiStandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL (what IXON_API_BASE_URL says to reach it)."""
+        if self._server is None:
+            raise RuntimeError("start the stand-in first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def url_arguments(self, name: str) -> tuple[str, ...]:
+        names = list(URL_ARGUMENTS.get(name, ()))
+        for declared in reversed(self._answers.get(name, [])):
+            for key in declared.url_args or {}:
+                if key not in names:
+                    names.append(key)
+        return tuple(names)
+
+    def discovery(self) -> dict[str, Any]:
+        with self._lock:
+            names = sorted({*COMMON_NAMES, *self._answers})
+            links = []
+            for name in names:
+                placeholders = "".join("/{" + key + "}" for key in self.url_arguments(name))
+                links.append({"rel": name, "href": f"{self.base_url}n/{name}{placeholders}"})
+        return {"type": "Discovery", "data": links, "moreAfter": None, "status": "success"}
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(path)
+        segments = [unquote(part) for part in parts.path.split("/") if part]
+        if segments[:1] != ["api"]:
+            return 404, error_body("Not found")
+        if segments == ["api"] and method == "GET":
+            return 200, self.discovery()
+        if len(segments) < 3 or segments[1] != "n":
+            return 404, error_body("Not found")
+        name = segments[2]
+        url_args = dict(zip(self.url_arguments(name), segments[3:]))
+        request = ApiRequest(
+            name=name,
+            method=method,
+            url_args=url_args,
+            query={
+                key: value[0] if len(value) == 1 else value
+                for key, value in parse_qs(parts.query, keep_blank_values=True).items()
+            },
+            body=_body(raw),
+            headers=self._masked(headers),
+        )
+        status, body = self._answer(request, headers, parse_qs(parts.query))
+        request.status = status
+        with self._lock:
+            self.requests.append(request)
+        return status, body
+
+    def _answer(
+        self, request: ApiRequest, headers: dict[str, str], query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, Any]]:
+        lowered = {key.lower(): value for key, value in headers.items()}
+        if lowered.get("api-version") != "2":
+            return 400, error_body("Required header", "Api-Version")
+        if not lowered.get("api-application"):
+            return 400, error_body("Required header", "Api-Application")
+        if lowered.get("authorization") != f"Bearer {self.token}":
+            return 401, error_body("Invalid access token")
+        with self._lock:
+            answers = list(self._answers.get(request.name, []))
+        specific = [answer for answer in answers if answer.url_args is not None]
+        generic = [answer for answer in answers if answer.url_args is None]
+        for declared in [*specific, *generic]:
+            if declared.matches(request.method, request.url_args):
+                return declared.body(query)
+        arguments = f" with url_args {request.url_args}" if request.url_args else ""
+        line = (
+            f"{request.method} {request.name}{arguments} has no declared answer: declare one "
+            f"in the test, like {how_to_declare(request.name, request.method)}"
+        )
+        with self._lock:
+            self.undeclared.append(line)
+        return 404, error_body(f"IXON API stand-in: {line}")
+
+    def _masked(self, headers: dict[str, str]) -> dict[str, str]:
+        shown = {}
+        for key, value in headers.items():
+            if key.lower() == "authorization":
+                scheme = value.split(" ", 1)[0] if " " in value else ""
+                shown[key] = f"{scheme} ********".strip()
+            else:
+                shown[key] = value.replace(self.token, "********") if self.token else value
+        return shown
+
+
+def _body(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: ApiStandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read `requests`."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, body = self.api.handle(self.command, self.path, dict(self.headers.items()), raw)
+        content = json.dumps(body).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
