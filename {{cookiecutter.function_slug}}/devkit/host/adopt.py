@@ -251,10 +251,15 @@ def _merge_requirements(root: Path, result: Plan) -> None:
         added.append(line)
         names[name] = line
     if added:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        text = text.rstrip("\n") + "\n" + FROM_APP + "\n" + "\n".join(added) + "\n"
-        result.writes["requirements.txt"] = text.encode("utf-8")
+        result.writes["requirements.txt"] = _with_lines_from_app(path, added, "")
         result.done.append(f"requirements.txt: added {', '.join(added)}")
+
+
+def _with_lines_from_app(path: Path, added: list[str], empty: str) -> bytes:
+    """The requirements file at `path` (`empty` when there is none) with `added` at its end,
+    under the line that says they came from the app."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else empty
+    return (text.rstrip("\n") + "\n" + FROM_APP + "\n" + "\n".join(added) + "\n").encode("utf-8")
 
 
 def _merge_dev_requirements(root: Path, result: Plan) -> None:
@@ -290,9 +295,9 @@ def _merge_dev_requirements(root: Path, result: Plan) -> None:
         added.append(line)
         names[name] = line
     if added:
-        text = path.read_text(encoding="utf-8") if path.is_file() else "-r requirements.txt\n"
-        text = text.rstrip("\n") + "\n" + FROM_APP + "\n" + "\n".join(added) + "\n"
-        result.writes["requirements-dev.txt"] = text.encode("utf-8")
+        result.writes["requirements-dev.txt"] = _with_lines_from_app(
+            path, added, "-r requirements.txt\n"
+        )
         result.done.append(
             f"requirements-dev.txt: added {', '.join(added)} (from the app's {source.name})"
         )
@@ -600,19 +605,7 @@ def _review(root: Path, result: Plan, runtime_modules: frozenset[str], options: 
 
 
 def _old_imports(tree: ast.AST, shown: str) -> list[legacy.OldImport]:
-    found = []
-    for node in ast.walk(tree):
-        modules: list[str] = []
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            modules = [node.module]
-        found += [
-            legacy.OldImport(shown, node.lineno, module)
-            for module in modules
-            if module == legacy.OLD_PACKAGE or module.startswith(legacy.OLD_PACKAGE + ".")
-        ]
-    return found
+    return legacy.imports_of(tree, shown)
 
 
 def _api_names(data: bytes, shown: str) -> list[str]:

@@ -99,6 +99,11 @@ def imports_in(path: Path, shown: str) -> list[OldImport]:
         tree = ast.parse(path.read_bytes(), filename=shown)
     except (SyntaxError, ValueError, OSError):
         return []
+    return imports_of(tree, shown)
+
+
+def imports_of(tree: ast.AST, shown: str) -> list[OldImport]:
+    """The 0.0.x imports of a parsed module; `shown` names its file in the findings."""
     found = []
     for node in ast.walk(tree):
         modules: list[str] = []
