@@ -21,13 +21,12 @@ import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError
-from devkit.host import files, git
+from devkit.host import files
 
 RECORD_NAME = "deployments.json"
 #: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
@@ -41,15 +40,6 @@ UPLOAD_LOCK = "dist/.deploy-{template_id}-{version}.lock"
 
 class RecordError(UserError):
     """The record cannot be read; the message says how to repair it."""
-
-
-@dataclass(frozen=True)
-class GitState:
-    """What git says about the workspace; `commit` is None outside git."""
-
-    commit: str | None
-    dirty: bool
-    tag_at_head: bool | None = None
 
 
 def load(root: Path) -> list[dict[str, Any]]:
@@ -133,21 +123,3 @@ def one_upload(
     )
     with files.locked(root / name, wait=wait, waiting=waiting):
         yield
-
-
-def git_state(root: Path, version: str | None = None) -> GitState:
-    """The HEAD commit, whether the tree is dirty (the record aside), and the version's tag.
-
-    `tag_at_head` tells whether tag `v<version>` points at HEAD (None without a version or git).
-    """
-    commit = git.head(root)
-    if commit is None:
-        return GitState(commit=None, dirty=False)
-    try:
-        dirty = bool(git.dirty_paths(root))
-    except git.GitError:
-        dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
-    tag_at_head = None
-    if version:
-        tag_at_head = git.tag_target(root, f"v{version}") == commit
-    return GitState(commit=commit, dirty=dirty, tag_at_head=tag_at_head)

@@ -34,6 +34,7 @@ from devkit.host import (
     deploy_record,
     environment,
     files,
+    git,
     ids,
     settings,
     versioning,
@@ -521,7 +522,7 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
         )
     if mismatches:
         return Step(name, WARNING, f"{version}: {mismatches[0]}", "run `invoke bump` to set both")
-    state = deploy_record.git_state(root, version)
+    state = git.git_state(root, version)
     if state.commit is not None and not state.tag_at_head:
         return Step(
             name,

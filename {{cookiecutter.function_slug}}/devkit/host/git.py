@@ -1,4 +1,5 @@
-"""What the workspace's tooling asks git: HEAD, tags, changed files. Standard library only.
+"""What the workspace's tooling asks git: HEAD, tags, changed files, the state a deploy
+records. Standard library only.
 
 Outside a git repository, or where git is not installed, the questions answer None (or raise
 GitError where an answer is needed); nothing here changes the repository.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
@@ -107,3 +109,30 @@ def tag_target(root: Path, tag: str) -> str | None:
     """The commit a tag points at, or None when there is no such tag."""
     result = run(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
     return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class GitState:
+    """What git says about the workspace; `commit` is None outside git."""
+
+    commit: str | None
+    dirty: bool
+    tag_at_head: bool | None = None
+
+
+def git_state(root: Path, version: str | None = None) -> GitState:
+    """The HEAD commit, whether the tree is dirty (the record aside), and the version's tag.
+
+    `tag_at_head` tells whether tag `v<version>` points at HEAD (None without a version or git).
+    """
+    commit = head(root)
+    if commit is None:
+        return GitState(commit=None, dirty=False)
+    try:
+        dirty = bool(dirty_paths(root))
+    except GitError:
+        dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
+    tag_at_head = None
+    if version:
+        tag_at_head = tag_target(root, f"v{version}") == commit
+    return GitState(commit=commit, dirty=dirty, tag_at_head=tag_at_head)

@@ -35,6 +35,7 @@ from devkit.errors import UserError, main_wrapper
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import examples, files, settings
+from devkit.host.git import GitState, git_state
 from devkit.runtime import ixon_api, ui_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +74,7 @@ class Plan:
     settings: settings.DeploySettings
     version: str
     again: bool
-    git: deployments.GitState
+    git: GitState
     bundle: bundling.Bundle
 
     def describe(self) -> list[str]:
@@ -170,7 +171,7 @@ def deploy(
             if plan is not None:
                 execute(plan, api, echo=echo)
             if ui_plan:
-                state = deployments.git_state(root)
+                state = git_state(root)
                 ui_deploy.ship(
                     root,
                     ui_plan,
@@ -266,9 +267,9 @@ def check_not_deployed(
     return True
 
 
-def git_warnings(root: Path, version: str, warn: Callable[[str], None]) -> deployments.GitState:
+def git_warnings(root: Path, version: str, warn: Callable[[str], None]) -> GitState:
     """The git state to record; a warning for a dirty tree or a tag not at HEAD."""
-    state = deployments.git_state(root, version)
+    state = git_state(root, version)
     if state.commit is not None:
         if state.dirty:
             warn(

@@ -134,15 +134,10 @@ class LocalApi:
         self.report(line)
         return error_answer(line)
 
-    def client(
-        self,
-        base_url: str,
-        api_application: str | None = None,
-        api_company: str | None = None,
-        authorization: str | None = None,
-    ) -> WorkspaceApiClient:
-        """The function's API client, as ixoncdkingress's `ApiClient(...)` would be built."""
-        return WorkspaceApiClient(base_url, api_application, api_company, authorization, local=self)
+    def client(self, *arguments: Any, **keywords: Any) -> WorkspaceApiClient:
+        """The function's API client, built from what ixoncdkingress's `ApiClient(...)` takes
+        (base_url, api_application, api_company, authorization), by position or by name."""
+        return WorkspaceApiClient(*arguments, **keywords, local=self)
 
     def form_client(self, base_url: str) -> WorkspaceApiClient:
         """The client of a call from the form page (which carries no access of its own)."""

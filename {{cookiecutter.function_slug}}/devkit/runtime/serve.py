@@ -42,6 +42,7 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -149,24 +150,19 @@ class CallContext:
         return self._value
 
 
+@dataclass
 class DevelopmentApp:
     """ixoncdkingress's WSGI application with reload, one store and a caller for bare calls."""
 
-    def __init__(
-        self,
-        app: Any,
-        watch: FunctionsWatch,
-        context: CallContext,
-        log: Any,
-        api: local_api.LocalApi | None = None,
-    ) -> None:
-        self.app = app
-        self.watch = watch
-        self.context = context
-        self.log = log
-        self.api = api
-        self.identity = (ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
-        self._lock = threading.Lock()
+    app: Any
+    watch: FunctionsWatch
+    context: CallContext
+    log: Any
+    api: local_api.LocalApi | None = None
+    identity: tuple[str, str] = field(
+        init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
+    )
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
