@@ -13,17 +13,24 @@ environment every other test shares is never changed by them.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import free_port
 
-from conftest import TEMPLATE, bake, invoke
+from conftest import TEMPLATE, bake, invoke, workspace_env
 
 APPS = TEMPLATE / "tests" / "apps"
 EXAMPLE_MODULES = ("example", "notes", "caller", "about", "agents", "assistant", "helpers")
@@ -377,6 +384,53 @@ def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_v
 
     assert json.loads(result.stdout)["text"] == "Oiled"
     assert json.loads(mailed.stdout)["from"] == "service@example.com"
+
+
+def post(port: int, name: str, **arguments: object) -> object:
+    """Call `name` on a running `invoke serve` with IXON's JSON body (serve adds the caller)."""
+    body = json.dumps({"name": name, "arguments": arguments}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        assert answer.status == 200, answer.read()[:500]
+        return json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adopted, own_venv):
+    port = free_port()
+    log = adopted.parent / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "serve", "--functions-only", "--port", str(port)],
+            cwd=adopted,
+            env=workspace_env(IXON_VENV=own_venv),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, log.read_text(errors="replace")
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.2)
+
+        added = post(port, "service_log.add_entry", text="Oiled")
+        entries = post(port, "service_log.list_entries")
+        mailed = post(port, "send_email", to="a@b.c", subject="s")  # the bare re-export
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=30)
+
+    assert added["text"] == "Oiled"
+    assert [entry["text"] for entry in entries] == ["Oiled"]
+    assert mailed["from"] == "service@example.com"
 
 
 def test_the_adopted_bundle_holds_the_app_and_no_example(adopted, own_venv):
