@@ -31,13 +31,20 @@ LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py")
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
         "fast": "Only the in-process tier: no workspace environment, no baked tasks (< 1 min)",
+        "serial": "One process instead of one per core (to read a failure's output in order)",
     }
 )
-def test(c, k="", verbose=False, fast=False):
-    """Run the template's whole test suite (bakes workspaces and runs their tasks)."""
+def test(c, k="", verbose=False, fast=False, serial=False):
+    """Run the template's whole test suite (bakes workspaces and runs their tasks).
+
+    Spread over the cores by pytest-xdist, a test file per worker at a time (so each file's
+    module fixtures, like one running server, are set up once).
+    """
     arguments = ["-m", "pytest"]
+    if not serial:
+        arguments += ["-n", "auto", "--dist", "loadfile"]
     if fast:
-        arguments += ["-m", "not e2e", "-n", "auto"]
+        arguments += ["-m", "not e2e"]
     if k:
         arguments += ["-k", k]
     if verbose:
