@@ -185,3 +185,20 @@ def workspace(tmp_path: Path, shared_venv: Path) -> Path:
 def default_workspace(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
     """One default workspace for tests that only read it (do not change its files)."""
     return bake(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture
+def mongo_standin(shared_venv: Path) -> Iterator[int]:
+    """The MongoDB stand-in (tests/mongo_standin.py) on a loopback port; yields the port."""
+    process = subprocess.Popen(
+        [str(shared_venv / "bin" / "python"), str(TEMPLATE / "tests" / "mongo_standin.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith("listening on 127.0.0.1:"), line
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,23 +62,6 @@ def one_error(result: subprocess.CompletedProcess[str]) -> str:
 def own_venv(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> str:
     """An environment for workspaces whose requirements differ from the template's."""
     return str(tmp_path_factory.mktemp("adopted-venv") / "venv")
-
-
-@pytest.fixture
-def mongo(shared_venv: Path) -> Iterator[int]:
-    """The MongoDB stand-in (tests/mongo_standin.py) on a loopback port; yields the port."""
-    process = subprocess.Popen(
-        [str(shared_venv / "bin" / "python"), str(TEMPLATE / "tests" / "mongo_standin.py")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith("listening on 127.0.0.1:"), line
-        yield int(line.rsplit(":", 1)[1])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 # --- findings: copying by hand ----------------------------------------------------------------
@@ -299,14 +281,14 @@ def test_adopt_says_what_it_did_and_what_is_left(adopted):
     assert "Traceback" not in log
 
 
-def test_the_adopted_suite_runs_on_its_own_mongodb(adopted, own_venv, mongo):
+def test_the_adopted_suite_runs_on_its_own_mongodb(adopted, own_venv, mongo_standin):
     result = invoke(
         adopted,
         "test",
         "--verbose",
         IXON_VENV=own_venv,
         MONGO_HOST="127.0.0.1",
-        MONGO_PORT=str(mongo),
+        MONGO_PORT=str(mongo_standin),
         check=False,
     )
 
@@ -350,9 +332,11 @@ def mongo_script(python: Path, uri: str, script: str) -> str:
     return ran.stdout
 
 
-def test_the_workspace_document_store_can_be_a_mongodb_server(adopted, own_venv, tmp_path, mongo):
+def test_the_workspace_document_store_can_be_a_mongodb_server(
+    adopted, own_venv, tmp_path, mongo_standin
+):
     project = rewired(adopted, tmp_path)
-    uri = f"mongodb://127.0.0.1:{mongo}/"
+    uri = f"mongodb://127.0.0.1:{mongo_standin}/"
     python = Path(own_venv) / "bin" / "python"
     invoke(adopted, "setup", IXON_VENV=own_venv)
     seed = (

@@ -468,23 +468,6 @@ def test_signal_stops_cleanly_and_frees_the_port(
 # --- the other stores
 
 
-@pytest.fixture
-def mongo_standin(tmp_path: Path, shared_venv: Path) -> Iterator[int]:
-    """The MongoDB stand-in on a loopback port; yields the port."""
-    process = subprocess.Popen(
-        [str(SHARED_VENV / "bin" / "python"), str(TEMPLATE / "tests" / "mongo_standin.py")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith("listening on 127.0.0.1:"), line
-        yield int(line.rsplit(":", 1)[1])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def fail_next(port: int, command: str, code: int, code_name: str) -> None:
     """Arm the stand-in's `failCommand` fail point, as a test against MongoDB would."""
     script = (
