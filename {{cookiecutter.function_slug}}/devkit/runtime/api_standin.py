@@ -1,8 +1,9 @@
 """A stand-in for IXON's API v2 on loopback: real HTTP, the answers a test declares.
 
-The `ixon_api` fixture starts one for every test that uses it (or that uses `client` or
-`function_context`); the functions' API client talks to it exactly as it talks to IXON: a GET
-of the base URL for the discovery document, then requests to the discovered links.
+The `ixon_api` fixture starts one for the test session, the first time a test uses it (or
+`client` or `function_context`), and `reset()`s it before each such test, so every test starts
+with no answers and no requests; the functions' API client talks to it exactly as it talks to
+IXON: a GET of the base URL for the discovery document, then requests to the discovered links.
 
     ixon_api.answer("AgentList", data=[{"publicId": "a1", "name": "Pump"}])
     ixon_api.answer("Agent", {"publicId": "a1"}, data={"publicId": "a1", "name": "Pump"})
@@ -58,6 +59,8 @@ COMMON_NAMES = (
     "AgentDataSourceList",
     "AgentDataTagList",
 )
+#: How often the server thread looks for `stop()` (what a stop waits at most).
+POLL_INTERVAL = 0.01
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -186,6 +189,13 @@ class ApiStandIn:
         """The requests for `name`, in order."""
         return [request for request in self.requests if request.name == name]
 
+    def reset(self) -> None:
+        """Forget every declared answer and every request (a running server keeps running)."""
+        with self._lock:
+            self._answers.clear()
+            self.requests.clear()
+            self.undeclared.clear()
+
     # -- running -------------------------------------------------------------------------------
 
     def start(self) -> ApiStandIn:
@@ -197,7 +207,7 @@ class ApiStandIn:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
         ).start()
         return self
 
@@ -318,6 +328,9 @@ def _body(raw: bytes) -> Any:
 class _Handler(BaseHTTPRequestHandler):
     api: ApiStandIn
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out as two writes: without this, Nagle's algorithm holds the
+    # body back until the client's delayed ACK (some 40 ms for every request).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests read `requests`."""

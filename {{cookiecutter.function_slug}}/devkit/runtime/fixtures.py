@@ -13,14 +13,19 @@ conftest.py of yours never hides it.
 - `ixon_api`: a stand-in for IXON's API v2 on loopback (`devkit.runtime.api_standin`), where
   the API client of both sends its calls, with a test token: declare its answers
   (`ixon_api.answer("AgentList", data=[...])`) and read what it received (`ixon_api.requests`).
-  No test reaches the network. The test fails when a function calls a name without a declared
-  answer, or one that `"api_access"` of workspace.json does not list (as IXON Cloud would
-  refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
+  One server runs for the session, started by the first test that needs it; each test starts
+  with it empty (no answers, no requests). No test reaches the network. The test fails when a
+  function calls a name without a declared answer, or one that `"api_access"` of
+  workspace.json does not list (as IXON Cloud would refuse it; `ixon_api.allow_unlisted = True`
+  allows it for one test).
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
 module the runtime has already imported, and imports of ixoncdkingress 0.0.x. The header says
 which context values file is used when another one is ignored.
+
+A test pays only for the fixtures it uses: the heavy modules (the in-memory store,
+ixoncdkingress's request handling) are imported by the fixtures that need them.
 """
 
 from __future__ import annotations
@@ -30,15 +35,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mongomock
 import pytest
-from ixoncdkingress.function.context import FunctionContext
 
-from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, testing
+from devkit.host import api_access, context_files, import_world, legacy, settings
+from devkit.runtime import api_standin, modules
 from devkit.runtime import request_body as calls
+
+if TYPE_CHECKING:
+    from ixoncdkingress.function.context import FunctionContext
+
+    from devkit.runtime import testing
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A MongoDB server for the tests instead of the in-memory one (README: Writing tests).
@@ -50,7 +58,7 @@ def workspace_problems(root: Path = ROOT) -> list[str]:
     problems = [found.describe() for found in legacy.find(root)]
     if problems:
         problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
-    loaded = import_world.runtime_modules(sys.executable, root)
+    loaded = modules.cached_names() or import_world.runtime_modules(sys.executable, root)
     problems += [shadow.describe() for shadow in import_world.shadows(root / "functions", loaded)]
     return problems
 
@@ -64,7 +72,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    note = ingress.context_files_note(ROOT)
+    note = context_files.context_files_note(ROOT)
     return [f"Note: {note}"] if note else []
 
 
@@ -75,6 +83,8 @@ def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
     databases a test creates are dropped after it: use a server for tests only)."""
     uri = os.environ.get(MONGODB_URI_VARIABLE, "").strip()
     if not uri:
+        import mongomock  # noqa: PLC0415 - imported by the tests that use a store
+
         yield mongomock.MongoClient()
         return
     import pymongo  # noqa: PLC0415 - comes with ixoncdkingress
@@ -107,6 +117,8 @@ def call_context(_call_context: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def context_values() -> dict[str, Any]:
     """The configuration values of `context_values.yaml`."""
+    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
+
     return testing.context_values(ROOT)
 
 
@@ -115,6 +127,9 @@ class IxonApi(api_standin.ApiStandIn):
 
     def __init__(self, root: Path) -> None:
         super().__init__()
+        from devkit.runtime import local_api  # noqa: PLC0415 - imported when used
+
+        self.root = root
         #: Lines of calls IXON Cloud would refuse (names not in "api_access", unknown names).
         self.problems: list[str] = []
         self.local = local_api.LocalApi(
@@ -137,24 +152,39 @@ class IxonApi(api_standin.ApiStandIn):
     def allow_unlisted(self, value: bool) -> None:
         self.local.allowed = None if value else self._listed
 
+    def reset(self) -> None:
+        """Empty, for the next test: no answers, no requests, no problems, and the access
+        list of workspace.json as it is now."""
+        super().reset()
+        self.problems.clear()
+        self._listed = frozenset(api_access.listed(self.root))
+        self.allow_unlisted = api_access.unlisted_allowed()
+
     def start(self) -> IxonApi:
         super().start()
         self.local.base_url = self.base_url
         return self
 
 
-@pytest.fixture
-def ixon_api() -> Iterator[IxonApi]:
-    """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
-    an answer, `ixon_api.requests` lists what arrived (the token masked)."""
+@pytest.fixture(scope="session")
+def ixon_api_server() -> Iterator[IxonApi]:
+    """The one stand-in server of the session; tests use `ixon_api`, which empties it first."""
     api = IxonApi(ROOT).start()
-    if api_access.unlisted_allowed():
-        api.allow_unlisted = True
     try:
         yield api
     finally:
         api.stop()
+
+
+@pytest.fixture
+def ixon_api(ixon_api_server: IxonApi) -> Iterator[IxonApi]:
+    """IXON's API v2 on loopback, empty for this test: `ixon_api.answer(name, data=...)`
+    declares an answer, `ixon_api.requests` lists what arrived (the token masked)."""
+    api = ixon_api_server
+    api.reset()
+    yield api
     problems = [*api.problems, *api.undeclared]
+    api.reset()
     if problems:
         pytest.fail("IXON API calls that failed:\n" + "\n".join(problems), pytrace=False)
 
@@ -168,6 +198,8 @@ def function_context(
 ) -> FunctionContext:
     """A real `FunctionContext`, as ixoncdkingress builds it for a call; its API client
     talks to `ixon_api`."""
+    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
+
     access = ixon_api.local.add_access(call_context)
     company = access.get("company") or {}
     api_client = ixon_api.local.client(
@@ -190,4 +222,6 @@ def client(
 ) -> testing.FunctionClient:
     """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`;
     their IXON API calls go to `ixon_api`."""
+    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
+
     return testing.FunctionClient(ROOT, call_context, store=document_store, api=ixon_api.local)
