@@ -440,6 +440,16 @@ def test_unlisted_allowed(function_context, ixon_api):
     assert function_context.api_client.get("MyUser")["data"] == {"publicId": "u"}
 
 
+def test_the_next_test_finds_the_stand_in_empty(function_context, ixon_api):
+    # One server for the session: the answer, the request and the relaxed rule of the test
+    # before are gone.
+    assert (ixon_api.requests, ixon_api.allow_unlisted) == ([], False)
+    ixon_api.allow_unlisted = True
+    assert function_context.api_client.get("MyUser")["status"] == "error"
+    assert len(ixon_api.undeclared) == 1
+    ixon_api.undeclared.clear()
+
+
 def test_declared_after_the_first_call(function_context, ixon_api):
     ixon_api.allow_unlisted = True
     ixon_api.answer("AgentList", data=[])
@@ -468,7 +478,8 @@ def test_workspace_tests_use_the_stand_in_and_name_what_is_missing(workspace: Pa
     assert "ERROR at teardown of test_unlisted " in output
     assert 'MyUser is not in "api_access" of workspace.json' in output
     # Failed: the undeclared call; errors: both teardowns; passed: the example's four, the
-    # unlisted call's body, the relaxed one, the late declaration and the repr.
-    assert re.search(r"1 failed, 8 passed, \d+ deselected, 2 errors", output), output[-500:]
+    # unlisted call's body, the relaxed one, the emptied stand-in, the late declaration and
+    # the repr.
+    assert re.search(r"1 failed, 9 passed, \d+ deselected, 2 errors", output), output[-500:]
     seen = api_access.read_seen(workspace)
     assert seen["AgentList"] == ["tests"] and seen["MyUser"] == ["tests"]
