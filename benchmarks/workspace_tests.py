@@ -1,0 +1,190 @@
+"""Benchmark: a workspace's `invoke test` against the floor, the runtime and pytest imported.
+
+Bakes one default workspace (its example functions and their tests) and times, in turns so
+that the machine's load falls on both alike:
+
+- the floor: the workspace's Python importing ixoncdkingress's `FunctionContext` and pytest,
+  what any run of the tests must pay before its first test;
+- `invoke test`: what a developer types, from the command to its exit (invoke, the
+  environment check, pytest and every test);
+- `python -m pytest`: pytest alone, in the same environment, for where the rest goes.
+
+The first `invoke test` of the fresh workspace (no bytecode of its files yet) is shown on a
+row of its own and left out of the medians. With --watch it also times `invoke test --watch`:
+from saving an edited test file to the rerun's result on the watcher's output.
+
+Run from the template repository with the tools environment (it needs cookiecutter, invoke):
+
+    python benchmarks/workspace_tests.py [--venv PATH] [--runs 7] [--watch]
+
+--venv is the workspace environment (default: $IXON_TEST_VENV, else .bake/workspace-venv,
+the one the template's tests set up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import selectors
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+FLOOR = "from ixoncdkingress.function.context import FunctionContext; import pytest"
+WATCHED_TEST = "tests/test_example.py"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Seconds `command` takes; fails loudly when it fails."""
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"ERROR: {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr for the block (the bake's hooks print)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def read_until(process: subprocess.Popen, text: str, limit: float) -> float | None:
+    """Seconds until a line of `process`'s output contains `text`, or None within `limit`."""
+    assert process.stdout is not None
+    started = time.perf_counter()
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    buffered = b""
+    while time.perf_counter() - started < limit:
+        if not selector.select(timeout=0.2):
+            continue
+        chunk = os.read(process.stdout.fileno(), 65536)
+        if not chunk:
+            return None
+        buffered += chunk
+        if text.encode() in buffered:
+            return time.perf_counter() - started
+    return None
+
+
+def watch_reruns(workspace: Path, env: dict[str, str], edits: int) -> list[float]:
+    """Seconds from saving an edited test file to `invoke test --watch` reporting its rerun."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "test", "--watch"],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    test_file = workspace / WATCHED_TEST
+    original = test_file.read_text(encoding="utf-8")
+    seen = []
+    try:
+        if read_until(process, " passed", 60) is None:
+            raise SystemExit("ERROR: invoke test --watch did not run the tests within 60 s")
+        for edit in range(edits):
+            time.sleep(0.5)  # the watcher is waiting again
+            marker = f"test_bench_edit_{edit}"
+            test_file.write_text(
+                original + f"\n\ndef {marker}():\n    assert {edit} == {edit}\n", encoding="utf-8"
+            )
+            saved = time.perf_counter()
+            if read_until(process, " passed", 60) is None:
+                raise SystemExit("ERROR: the edit was not rerun within 60 s")
+            seen.append(time.perf_counter() - saved)
+    finally:
+        test_file.write_text(original, encoding="utf-8")
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return seen
+
+
+def row(label: str, values: list[float], floor: float) -> str:
+    median = statistics.median(values)
+    return (
+        f"{label:<34}{median:>9.2f} s{min(values):>8.2f}{max(values):>8.2f}"
+        f"{median / floor:>10.2f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_venv = os.environ.get("IXON_TEST_VENV", str(TEMPLATE / ".bake" / "workspace-venv"))
+    parser.add_argument("--venv", default=default_venv, help="the workspace environment")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each (1 to 30)")
+    parser.add_argument("--watch", action="store_true", help="also time invoke test --watch")
+    options = parser.parse_args()
+    python = Path(options.venv) / "bin" / "python"
+    if not python.exists():
+        print(
+            f"ERROR: no environment at {options.venv}: run the template's tests once "
+            "(they set it up) or pass --venv",
+            file=sys.stderr,
+        )
+        return 2
+    if not 1 <= options.runs <= 30:
+        print("ERROR: --runs must be 1 to 30", file=sys.stderr)
+        return 2
+    from cookiecutter.main import cookiecutter  # the tools environment has it
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-tests-") as folder:
+        with stdout_to_stderr():
+            workspace = Path(
+                cookiecutter(
+                    str(TEMPLATE),
+                    no_input=True,
+                    output_dir=folder,
+                    extra_context={"git_init": "no"},
+                )
+            )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IXON_", "VIRTUAL_ENV"))}
+        env["IXON_VENV"] = options.venv
+        invoke_test = [sys.executable, "-m", "invoke", "test"]
+        first = timed(invoke_test, workspace, env)
+        floor, invoked, pytest_alone = [], [], []
+        for _ in range(options.runs):
+            floor.append(timed([str(python), "-c", FLOOR], workspace, env))
+            invoked.append(timed(invoke_test, workspace, env))
+            pytest_alone.append(timed([str(python), "-m", "pytest", "-q"], workspace, env))
+        reruns = watch_reruns(workspace, env, options.runs) if options.watch else []
+    load_after = os.getloadavg()
+
+    base = statistics.median(floor)
+    print(f"{'what':<34}{'median':>11}{'min':>8}{'max':>8}{'/ floor':>10}")
+    print(row("floor (FunctionContext + pytest)", floor, base))
+    print(row("invoke test", invoked, base))
+    print(row("python -m pytest", pytest_alone, base))
+    print(row("invoke test, first on the bake", [first], base))
+    if reruns:
+        print(row("invoke test --watch: save->rerun", reruns, base))
+    print(f"\n{options.runs} runs each, in turns; load average (1 min) {load_before[0]:.1f} before,")
+    print(f"{load_after[0]:.1f} after, on {os.cpu_count()} cores.")
+    print(f"ratio (invoke test / floor): {statistics.median(invoked) / base:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
