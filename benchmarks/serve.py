@@ -5,7 +5,7 @@ ixoncdkingress). The plain server is ixoncdkingress's own `__main__` with one th
 its Docker start (`setup_mongo_container`), which cannot run without a Docker daemon. Ours
 serves with `--docdb memory`. Measured for each, one server at a time, over loopback only:
 
-- start to first answered call (median of --starts starts);
+- start to first answered call (median of --starts starts, ours and plain in turns);
 - per-call latency p50 and p99 of a trivial function (`example.greet`), over --calls calls;
 - threads and resident memory before and after those calls;
 - edit to visible: from writing a changed `functions/helpers.py` to the first call that
@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,45 +152,52 @@ def restore_helper(workspace: Path) -> None:
         helpers.write_text(original.replace(f"! {marker}", "!") + "\n", encoding="utf-8")
 
 
+def measure_starts(
+    servers: list[tuple[Result, Callable, Callable]], workspace: Path, starts: int
+) -> None:
+    """Start each server `starts` times, in turns (so that the machine's load falls on all
+    alike), timing each start to its first answer."""
+    for _ in range(starts):
+        for result, command, env in servers:
+            port = free_port()
+            with server(command(port), workspace, env(port), port) as (_, first):
+                result.starts.append(first)
+
+
 def measure(
     result: Result,
     command: list[str],
     workspace: Path,
     env: dict[str, str],
     calls: int,
-    starts: int,
 ) -> None:
-    for attempt in range(starts):
-        port = free_port()
-        with server(command(port), workspace, env(port), port) as (process, first):
-            result.starts.append(first)
-            if attempt < starts - 1:
-                continue
-            for _ in range(200):  # warm up
-                post(port)
-            time.sleep(0.5)
-            pid = server_pid(process)
-            before = threads_and_memory(pid)
-            for _ in range(calls):
-                began = time.perf_counter()
-                status, _ = post(port)
-                result.latencies.append(time.perf_counter() - began)
-                assert status == 200
-            after = threads_and_memory(pid)
-            result.threads = (before[0], after[0])
-            result.rss_kb = (before[1], after[1])
+    port = free_port()
+    with server(command(port), workspace, env(port), port) as (process, _):
+        for _ in range(200):  # warm up
+            post(port)
+        time.sleep(0.5)
+        pid = server_pid(process)
+        before = threads_and_memory(pid)
+        for _ in range(calls):
+            began = time.perf_counter()
+            status, _ = post(port)
+            result.latencies.append(time.perf_counter() - began)
+            assert status == 200
+        after = threads_and_memory(pid)
+        result.threads = (before[0], after[0])
+        result.rss_kb = (before[1], after[1])
 
-            marker = f"edit{time.time_ns()}"
-            edit_helper(workspace, marker)
-            result.edit_visible = wait_for_change(port, marker, STALE_AFTER)
-            restart_began = time.perf_counter()
-        if result.edit_visible is None:
-            # What it takes to see the edit: stop, start again, call until it shows.
-            port = free_port()
-            with server(command(port), workspace, env(port), port):
-                if wait_for_change(port, marker, STALE_AFTER) is not None:
-                    result.restart_visible = time.perf_counter() - restart_began
-        restore_helper(workspace)
+        marker = f"edit{time.time_ns()}"
+        edit_helper(workspace, marker)
+        result.edit_visible = wait_for_change(port, marker, STALE_AFTER)
+        restart_began = time.perf_counter()
+    if result.edit_visible is None:
+        # What it takes to see the edit: stop, start again, call until it shows.
+        port = free_port()
+        with server(command(port), workspace, env(port), port):
+            if wait_for_change(port, marker, STALE_AFTER) is not None:
+                result.restart_visible = time.perf_counter() - restart_began
+    restore_helper(workspace)
 
 
 @contextlib.contextmanager
@@ -327,9 +334,16 @@ def main() -> int:
 
         print(f"Workspace {workspace}\nEnvironment {options.venv}\n", file=sys.stderr)
         ours = Result("ours")
-        measure(ours, ours_command, workspace, lambda port: base, options.calls, options.starts)
         plain = Result("plain")
-        measure(plain, plain_command, workspace, plain_env, options.calls, options.starts)
+        load_before = os.getloadavg()[0]
+        measure_starts(
+            [(ours, ours_command, lambda port: base), (plain, plain_command, plain_env)],
+            workspace,
+            options.starts,
+        )
+        load_after = os.getloadavg()[0]
+        measure(ours, ours_command, workspace, lambda port: base, options.calls)
+        measure(plain, plain_command, workspace, plain_env, options.calls)
         port = free_port()
         invoke_command = [
             sys.executable,
@@ -344,6 +358,10 @@ def main() -> int:
         with server(invoke_command, workspace, base, port) as (_, invoke_start):
             pass
     print(table(ours, plain, invoke_start, options.calls))
+    print(
+        f"Starts: {options.starts} of each, in turns; load average (1 min) {load_before:.1f} "
+        f"before them, {load_after:.1f} after, on {os.cpu_count()} cores."
+    )
     return 0
 
 

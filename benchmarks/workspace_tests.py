@@ -124,8 +124,7 @@ def watch_reruns(workspace: Path, env: dict[str, str], edits: int) -> list[float
 def row(label: str, values: list[float], floor: float) -> str:
     median = statistics.median(values)
     return (
-        f"{label:<34}{median:>9.2f} s{min(values):>8.2f}{max(values):>8.2f}"
-        f"{median / floor:>10.2f}"
+        f"{label:<34}{median:>9.2f} s{min(values):>8.2f}{max(values):>8.2f}{median / floor:>10.2f}"
     )
 
 
@@ -180,8 +179,10 @@ def main() -> int:
     print(row("invoke test, first on the bake", [first], base))
     if reruns:
         print(row("invoke test --watch: save->rerun", reruns, base))
-    print(f"\n{options.runs} runs each, in turns; load average (1 min) {load_before[0]:.1f} before,")
-    print(f"{load_after[0]:.1f} after, on {os.cpu_count()} cores.")
+    print(
+        f"\n{options.runs} runs each, in turns; load average (1 min) {load_before[0]:.1f} "
+        f"before, {load_after[0]:.1f} after, on {os.cpu_count()} cores."
+    )
     print(f"ratio (invoke test / floor): {statistics.median(invoked) / base:.2f}")
     return 0
 

@@ -107,16 +107,20 @@ def setup(c, force=False):
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
+        "watch": "Run them again after every save (the changed test files, or all), until Ctrl-C",
     }
 )
-def test(c, k="", verbose=False):
+def test(c, k="", verbose=False, watch=False):
     """Run the tests with pytest."""
     env = ensure_environment()
-    arguments = ["-m", "pytest"]
+    arguments = ["-m", "devkit.runtime.watch" if watch else "pytest"]
     if k:
         arguments += ["-k", k]
     if verbose:
         arguments.append("-v")
+    if watch:
+        processes.run_foreground([str(env.python), *arguments], ROOT)
+        return
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
     doctoring.record_test_run(ROOT, code, selection=k)
     if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):

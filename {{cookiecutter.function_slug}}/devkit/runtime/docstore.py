@@ -16,6 +16,7 @@ Runs in the workspace environment (needs pymongo, mongomock and the Docker SDK).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,11 +95,50 @@ def open_store(mode: str, config: Any, log: Callable[[str], None]) -> DocumentSt
     return store
 
 
-def memory_store() -> DocumentStore:
-    """An embedded in-memory MongoDB (mongomock), one for the whole process."""
-    import mongomock  # noqa: PLC0415 - only this mode needs it
+class LazyClient:
+    """A Mongo-like client made on first use: the store a call touches, not the server's start,
+    pays for importing it (calls that never reach the store never do)."""
 
-    client = mongomock.MongoClient()
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> Any:
+        """The client, made now when it was not yet."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._make()
+            return self._client
+
+    def __bool__(self) -> bool:
+        return True  # ixoncdkingress asks `if not client` before it uses one
+
+    def __getitem__(self, name: str) -> Any:
+        return self.made[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # ours, looked up before __init__ set them (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self.made, name)
+
+    def close(self) -> None:
+        """Close the client, if it was ever made."""
+        if self._client is not None:
+            self._client.close()
+
+
+def _mongomock_client() -> Any:
+    import mongomock  # noqa: PLC0415 - only this mode needs it, at its first use
+
+    return mongomock.MongoClient()
+
+
+def memory_store() -> DocumentStore:
+    """An embedded in-memory MongoDB (mongomock), one for the whole process, made when a call
+    first uses it."""
+    client = LazyClient(_mongomock_client)
     return DocumentStore(
         client,
         "memory",
