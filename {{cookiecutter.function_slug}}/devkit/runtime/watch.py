@@ -20,8 +20,6 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from watchfiles import DefaultFilter, watch
-
 ROOT = Path(__file__).resolve().parents[2]
 #: Folders whose Python files the tests run.
 WATCHED_FOLDERS = ("functions", "tests")
@@ -32,16 +30,18 @@ WATCHED_FILES = ("context_values.yaml", "call_context.yaml", "workspace.json", "
 STARTUP_MS = 200
 
 
-class TestInputs(DefaultFilter):
+class TestInputs:
     """Python files under the watched folders and the watched root files; never bytecode,
     caches or an editor's temporary files (watchfiles' default ignores)."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__()
+        from watchfiles import DefaultFilter  # noqa: PLC0415 - `selection` works without it
+
+        self._default = DefaultFilter()
         self._files = {str(root / name) for name in WATCHED_FILES}
 
     def __call__(self, change: object, path: str) -> bool:
-        if not super().__call__(change, path):
+        if not self._default(change, path):
             return False
         return path.endswith(".py") or path in self._files
 
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     passed_on = list(sys.argv[1:] if argv is None else argv)
     paths = [root / name for name in WATCHED_FOLDERS if (root / name).is_dir()]
     paths += [root / name for name in WATCHED_FILES if (root / name).is_file()]
+    from watchfiles import watch  # noqa: PLC0415 - `selection` works without it
+
     waiting = "\nWatching functions/ and tests/ for saves; Ctrl-C stops"
     first = True
     try:
