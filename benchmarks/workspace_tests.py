@@ -9,6 +9,9 @@ that the machine's load falls on both alike:
   environment check, pytest and every test);
 - `python -m pytest`: pytest alone, in the same environment, for where the rest goes.
 
+Each is shown as wall-clock time (what the developer waits) and as the CPU seconds its
+processes used, which a busy shared machine disturbs less.
+
 The first `invoke test` of the fresh workspace (no bytecode of its files yet) is shown on a
 row of its own and left out of the medians. With --watch it also times `invoke test --watch`:
 from saving an edited test file to the rerun's result on the watcher's output.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import selectors
 import signal
 import statistics
@@ -41,11 +45,15 @@ FLOOR = "from ixoncdkingress.function.context import FunctionContext; import pyt
 WATCHED_TEST = "tests/test_example.py"
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds `command` takes; fails loudly when it fails."""
+def timed(command: list[str], cwd: Path, env: dict[str, str], cpu: list[float]) -> float:
+    """Seconds `command` takes (its processes' CPU seconds appended to `cpu`); fails loudly
+    when it fails."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
     if result.returncode != 0:
         raise SystemExit(f"ERROR: {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     return elapsed
@@ -121,11 +129,17 @@ def watch_reruns(workspace: Path, env: dict[str, str], edits: int) -> list[float
     return seen
 
 
-def row(label: str, values: list[float], floor: float) -> str:
+def row(
+    label: str, values: list[float], floor: float, cpu: list[float] | None = None, cpu_floor=1.0
+) -> str:
     median = statistics.median(values)
-    return (
+    line = (
         f"{label:<34}{median:>9.2f} s{min(values):>8.2f}{max(values):>8.2f}{median / floor:>10.2f}"
     )
+    if cpu:
+        used = statistics.median(cpu)
+        line += f"{used:>10.2f} s{used / cpu_floor:>10.2f}"
+    return line
 
 
 def main() -> int:
@@ -162,21 +176,27 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IXON_", "VIRTUAL_ENV"))}
         env["IXON_VENV"] = options.venv
         invoke_test = [sys.executable, "-m", "invoke", "test"]
-        first = timed(invoke_test, workspace, env)
+        first_cpu: list[float] = []
+        first = timed(invoke_test, workspace, env, first_cpu)
         floor, invoked, pytest_alone = [], [], []
+        cpu: dict[str, list[float]] = {"floor": [], "invoke": [], "pytest": []}
         for _ in range(options.runs):
-            floor.append(timed([str(python), "-c", FLOOR], workspace, env))
-            invoked.append(timed(invoke_test, workspace, env))
-            pytest_alone.append(timed([str(python), "-m", "pytest", "-q"], workspace, env))
+            floor.append(timed([str(python), "-c", FLOOR], workspace, env, cpu["floor"]))
+            invoked.append(timed(invoke_test, workspace, env, cpu["invoke"]))
+            pytest_alone.append(
+                timed([str(python), "-m", "pytest", "-q"], workspace, env, cpu["pytest"])
+            )
         reruns = watch_reruns(workspace, env, options.runs) if options.watch else []
     load_after = os.getloadavg()
 
-    base = statistics.median(floor)
-    print(f"{'what':<34}{'median':>11}{'min':>8}{'max':>8}{'/ floor':>10}")
-    print(row("floor (FunctionContext + pytest)", floor, base))
-    print(row("invoke test", invoked, base))
-    print(row("python -m pytest", pytest_alone, base))
-    print(row("invoke test, first on the bake", [first], base))
+    base, cpu_base = statistics.median(floor), statistics.median(cpu["floor"])
+    print(
+        f"{'what':<34}{'median':>11}{'min':>8}{'max':>8}{'/ floor':>10}{'CPU':>12}{'/ floor':>10}"
+    )
+    print(row("floor (FunctionContext + pytest)", floor, base, cpu["floor"], cpu_base))
+    print(row("invoke test", invoked, base, cpu["invoke"], cpu_base))
+    print(row("python -m pytest", pytest_alone, base, cpu["pytest"], cpu_base))
+    print(row("invoke test, first on the bake", [first], base, first_cpu, cpu_base))
     if reruns:
         print(row("invoke test --watch: save->rerun", reruns, base))
     print(
@@ -184,6 +204,7 @@ def main() -> int:
         f"before, {load_after[0]:.1f} after, on {os.cpu_count()} cores."
     )
     print(f"ratio (invoke test / floor): {statistics.median(invoked) / base:.2f}")
+    print(f"CPU ratio (invoke test / floor): {statistics.median(cpu['invoke']) / cpu_base:.2f}")
     return 0
 
 
