@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import ids
+from devkit.host import context_files, ids
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except calls.CallContextError as error:
         raise InputError(str(error)) from None
     body = calls.encode(calls.request_body(options.name, arguments, context=context))
-    from devkit.runtime import ingress  # noqa: PLC0415 - imports ixoncdkingress
-
-    note = ingress.context_files_note(ROOT)
+    note = context_files.context_files_note(ROOT)
     if note:
         print(f"Note: {note}", file=sys.stderr)
     if server_answers(options.port):
