@@ -12,34 +12,49 @@ Runs in whatever Python runs invoke: standard library (and invoke) only, Python 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from invoke import Collection, Exit, task
 
 from devkit.errors import UserError, error_line
-from devkit.host import adopt as adopting
-from devkit.host import api_access as api_names
-from devkit.host import bundle as bundling
-from devkit.host import components as ui_components
-from devkit.host import doctor as doctoring
-from devkit.host import (
-    environment,
-    examples,
-    import_world,
-    legacy,
-    processes,
-    scaffold,
-    settings,
-    together,
-    ui_bundle,
-    versioning,
-)
-from devkit.host import node as nodejs
+from devkit.host import environment, legacy, processes, test_runs
+
+
+def _lazy(name: str) -> ModuleType:
+    """The module `name`, imported at its first use: every task loads this file, and `invoke
+    test` (run hundreds of times a day) should not pay for `invoke adopt`'s modules."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module named {name}")
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+adopting = _lazy("devkit.host.adopt")
+api_names = _lazy("devkit.host.api_access")
+bundling = _lazy("devkit.host.bundle")
+ui_components = _lazy("devkit.host.components")
+doctoring = _lazy("devkit.host.doctor")
+examples = _lazy("devkit.host.examples")
+import_world = _lazy("devkit.host.import_world")
+scaffold = _lazy("devkit.host.scaffold")
+settings = _lazy("devkit.host.settings")
+together = _lazy("devkit.host.together")
+ui_bundle = _lazy("devkit.host.ui_bundle")
+versioning = _lazy("devkit.host.versioning")
+nodejs = _lazy("devkit.host.node")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,7 +137,7 @@ def test(c, k="", verbose=False, watch=False):
         processes.run_foreground([str(env.python), *arguments], ROOT)
         return
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
-    doctoring.record_test_run(ROOT, code, selection=k)
+    test_runs.record_test_run(ROOT, code, selection=k)
     if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
         print("No tests yet: `invoke new NAME` adds a function with its test")
         return

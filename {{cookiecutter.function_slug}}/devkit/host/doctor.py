@@ -22,7 +22,6 @@ import re
 import shutil
 import stat
 import subprocess
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -33,10 +32,10 @@ from devkit.errors import UserError
 from devkit.host import (
     deploy_record,
     environment,
-    files,
     git,
     ids,
     settings,
+    test_runs,
     versioning,
     walk,
     workspace_file,
@@ -46,8 +45,10 @@ DONE = "done"
 MISSING = "missing"
 WARNING = "warning"
 
-#: Where `invoke test` records its last result (the folder is ignored by git).
-LAST_TEST = Path(".devkit") / "last-test.json"
+#: Where `invoke test` records its last result (the folder is ignored by git; written by the
+#: light devkit.host.test_runs, which every `invoke test` imports).
+LAST_TEST = test_runs.LAST_TEST
+record_test_run = test_runs.record_test_run
 #: IXON prepares a company for Cloud Functions within this many business days.
 PROVISIONING_BUSINESS_DAYS = 2
 
@@ -764,20 +765,3 @@ def _changed_since(root: Path, timestamp: object) -> str:
             if path.suffix == ".py" and path.stat().st_mtime > timestamp:
                 return _shown(root, path)
     return ""
-
-
-def record_test_run(root: Path, exit_code: int, selection: str = "") -> None:
-    """Remember the result of `invoke test` for `invoke doctor` (in `.devkit/`, ignored by git)."""
-    path = root / LAST_TEST
-    path.parent.mkdir(exist_ok=True)
-    moment = time.time()
-    record = {
-        "exit_code": exit_code,
-        "selection": selection,
-        "timestamp": moment,
-        "time": datetime.fromtimestamp(moment, timezone.utc)
-        .replace(microsecond=0)
-        .isoformat()
-        .replace("+00:00", "Z"),
-    }
-    files.write_atomic(path, json.dumps(record, indent=2) + "\n")
