@@ -129,6 +129,28 @@ def watch_reruns(workspace: Path, env: dict[str, str], edits: int) -> list[float
     return seen
 
 
+def bytecode_state(python: Path) -> str:
+    """Whether Python writes bytecode here, and whether the environment's packages have it:
+    both change every time above (uv installs without bytecode; PYTHONDONTWRITEBYTECODE then
+    makes every run compile all it imports)."""
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import ixoncdkingress, os; print(os.path.dirname(ixoncdkingress.__file__))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    compiled = (Path(where) / "__pycache__").is_dir()
+    writes = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
+    return (
+        f"PYTHONDONTWRITEBYTECODE {writes}; the environment's packages "
+        f"{'have' if compiled else 'have no'} bytecode."
+    )
+
+
 def row(
     label: str, values: list[float], floor: float, cpu: list[float] | None = None, cpu_floor=1.0
 ) -> str:
@@ -163,6 +185,7 @@ def main() -> int:
     from cookiecutter.main import cookiecutter  # the tools environment has it
 
     load_before = os.getloadavg()
+    state = bytecode_state(python)
     with tempfile.TemporaryDirectory(prefix="bench-tests-") as folder:
         with stdout_to_stderr():
             workspace = Path(
@@ -203,6 +226,7 @@ def main() -> int:
         f"\n{options.runs} runs each, in turns; load average (1 min) {load_before[0]:.1f} "
         f"before, {load_after[0]:.1f} after, on {os.cpu_count()} cores."
     )
+    print(state)
     print(f"ratio (invoke test / floor): {statistics.median(invoked) / base:.2f}")
     print(f"CPU ratio (invoke test / floor): {statistics.median(cpu['invoke']) / cpu_base:.2f}")
     return 0
