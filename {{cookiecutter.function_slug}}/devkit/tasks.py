@@ -32,10 +32,12 @@ from devkit.host import (
     examples,
     import_world,
     legacy,
+    login,
     processes,
     scaffold,
     settings,
     together,
+    token_file,
     ui_bundle,
     versioning,
 )
@@ -340,7 +342,7 @@ def deploy(
     template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
     a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
-    _warn(settings.token_age_warning(ROOT))
+    _warn(token_file.warning(ROOT))
     if not (ui_only or component):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
@@ -362,6 +364,29 @@ def deploy(
 def _warn(line: str | None) -> None:
     if line:
         print(line, file=sys.stderr, flush=True)
+
+
+@user_task(name="login")
+def login_(c):
+    """Log in to IXON: asks for e-mail, password (and one-time password); writes .accesstoken.
+
+    Gets a 30-day access token from IXON's API as IXON's `cdk login` does, stores it readable
+    by you only and says who is logged in until when; never shows the password or the token.
+    Without a terminal it reads the e-mail address, the password and, when IXON asks for it,
+    the one-time password from lines of standard input. CI sets IXON_API_ACCESS_TOKEN instead.
+    """
+    logged_in = login.log_in(ROOT, login.default_ask())
+    print("\n".join(login.describe(logged_in)))
+
+
+@user_task
+def logout(c):
+    """Log out of IXON: revoke the token of .accesstoken at IXON, then remove the file.
+
+    When IXON cannot be reached or does not revoke it, the file is kept (the token still
+    works) and the error says so; run it again later.
+    """
+    print(login.log_out(ROOT).message)
 
 
 @user_task(name="api-access")
@@ -585,3 +610,5 @@ namespace = Collection(
     rewrite_imports,
 )
 namespace.add_task(api_access)
+namespace.add_task(login_)
+namespace.add_task(logout)

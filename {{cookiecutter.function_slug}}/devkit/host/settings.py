@@ -88,16 +88,16 @@ HINTS = {
     ),
 }
 TOKEN_HINT = (
-    f"put the token on one line in {TOKEN_FILE} (ignored by git), or set {ACCESS_TOKEN} in CI: "
-    "copy it from the Authorization header (without 'Bearer ') of a request the IXON portal "
-    "makes, in your browser's developer tools, or create an API service account in the portal"
+    f"run `invoke login` (it asks for your IXON e-mail address and password and writes "
+    f"{TOKEN_FILE}, ignored by git), or set {ACCESS_TOKEN} in CI (an API service account's "
+    "token from the IXON portal)"
 )
 
 #: IXON's component SDK treats an `.accesstoken` older than this as expired.
 TOKEN_MAX_AGE_DAYS = 30
 TOKEN_RENEW_HINT = (
-    "copy the Authorization header (without 'Bearer ') of a request the IXON portal makes, in "
-    f"your browser's developer tools, onto one line of {TOKEN_FILE}; `npx cdk login` writes it too"
+    f"run `invoke login`, or put a token from the Authorization header (without 'Bearer ') of a "
+    f"request the IXON portal makes onto one line of {TOKEN_FILE}"
 )
 
 
