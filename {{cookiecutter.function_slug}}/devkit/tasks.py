@@ -28,6 +28,7 @@ from devkit.host import bundle as bundling
 from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
 from devkit.host import (
+    doctor_targets,
     environment,
     examples,
     import_world,
@@ -35,7 +36,6 @@ from devkit.host import (
     login,
     processes,
     scaffold,
-    settings,
     together,
     token_file,
     ui_bundle,
@@ -319,6 +319,7 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
         "component": "Deploy only this UI Component (not the Cloud Function)",
         "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
         "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
+        "target": 'The deploy target of workspace.json "targets" (default: "default_target")',
     }
 )
 def deploy(
@@ -334,13 +335,15 @@ def deploy(
     publish=False,
     keep_examples=False,
     ignore_api_access=False,
+    target="",
 ):
     """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
-    a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying); with
+    named targets in workspace.json, those of --target (else the default one). Refuses a
+    Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(token_file.warning(ROOT))
     if not (ui_only or component):  # the Cloud Function goes too
@@ -358,6 +361,8 @@ def deploy(
     arguments = [flag for flag, on in flags.items() if on]
     if component:
         arguments += ["--component", component]
+    if target:
+        arguments += ["--target", target]
     run_in_environment("-m", "devkit.runtime.deploy", *arguments)
 
 
@@ -485,17 +490,19 @@ def tools(c, strict=False):
     help={
         "online": "Also ask IXON's API what the token may do: user, company, role",
         "email": "Print the e-mails to IXON support this workspace needs (template, API access)",
+        "target": "Check only this deploy target of workspace.json (default: every target)",
     }
 )
-def doctor(c, online=False, email=False):
+def doctor(c, online=False, email=False, target=""):
     """Where this workspace stands in IXON's process: one line per step, with what to do next.
 
-    Offline by default. Exits non-zero when something would stop a deploy.
+    Offline by default. With deploy targets in workspace.json, reports each one (or the one of
+    --target). Exits non-zero when something would stop a deploy.
     """
     if email:
         print(doctoring.email_requests(ROOT))
         return
-    report = doctoring.check(ROOT)
+    report = doctor_targets.report(ROOT, target or None)
     print("\n".join(report.lines()), flush=True)
     blocking = [step.name for step in report.blocking]
     if online:

@@ -37,6 +37,7 @@ from devkit.host import (
     git,
     ids,
     settings,
+    targets,
     token_file,
     versioning,
     walk,
@@ -134,6 +135,8 @@ class Sources:
     dotenv: dict[str, str]
     workspace: dict[str, object]
     problems: list[Step]
+    #: Where each `workspace.json` key came from (a deploy target's entry, or the top).
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def lookup(self, name: str) -> settings.Setting | None:
         """The value of setting `name` and where it came from, as `invoke deploy` reads it."""
@@ -144,12 +147,17 @@ class Sources:
         key = {settings.COMPANY_ID: "company_id", settings.TEMPLATE_ID: "template_id"}.get(name)
         value = str(self.workspace.get(key) or "").strip() if key else ""
         if value:
-            return settings.Setting(name, value, f"{workspace_file.FILE} {key}")
+            return settings.Setting(
+                name, value, self.labels.get(key or "", f"{workspace_file.FILE} {key}")
+            )
         return None
 
 
-def read_sources(root: Path, environ: Mapping[str, str] | None = None) -> Sources:
-    """The settings of the workspace at `root`; a broken file becomes a blocking step."""
+def read_sources(
+    root: Path, environ: Mapping[str, str] | None = None, target: str | None = None
+) -> Sources:
+    """The settings of the workspace at `root` (as deploy target `target`, else the default
+    one, sees them); a broken file becomes a blocking step."""
     problems: list[Step] = []
     try:
         dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
@@ -161,7 +169,15 @@ def read_sources(root: Path, environ: Mapping[str, str] | None = None) -> Source
     except workspace_file.WorkspaceFileError as error:
         workspace = {}
         problems.append(Step("Settings", MISSING, str(error), "fix it", blocking=True))
-    return Sources(root, os.environ if environ is None else environ, dotenv, workspace, problems)
+    labels: dict[str, str] = {}
+    try:
+        chosen = targets.choose(workspace, target)
+    except targets.TargetError as error:
+        problems.append(Step("Deploy target", MISSING, str(error), blocking=True))
+    else:
+        workspace, labels = targets.view(workspace, chosen), chosen.sources
+    environ = os.environ if environ is None else environ
+    return Sources(root, environ, dotenv, workspace, problems, labels)
 
 
 def ui_components(sources: Sources) -> dict[str, dict[str, object]]:
@@ -213,11 +229,13 @@ def check(
     root: Path,
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    target: str | None = None,
 ) -> Report:
-    """Walk IXON's process for the workspace at `root`."""
+    """Walk IXON's process for the workspace at `root` (deploying to `target`, else the
+    default deploy target)."""
     root = root.resolve()
     now = now or datetime.now(timezone.utc)
-    sources = read_sources(root, environ)
+    sources = read_sources(root, environ, target)
     steps: list[Step] = list(sources.problems)
     steps.append(python_step(root))
     if (root / "package.json").is_file():
@@ -531,10 +549,13 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
     last_text = (
         f"; last deploy {last.get('version')} at {last.get('time')}" if last else "; never deployed"
     )
+    company = sources.lookup(settings.COMPANY_ID)
     same = [
         entry
         for entry in records
-        if entry.get("version") == version and entry.get("template_id") == template_id
+        if entry.get("version") == version
+        and entry.get("template_id") == template_id
+        and (company is None or entry.get("company_id") in (None, company.value))
     ]
     if same:
         return Step(

@@ -169,7 +169,7 @@ def _read(status: int, content_type: str, stream: Any) -> _Answer:
         document = json.loads(raw) if raw else None
     except ValueError:
         document = None
-    return _Answer(status, document, content_type.split(";")[0].strip())
+    return _Answer(status, document, content_type.partition(";")[0].strip())
 
 
 def _headers(endpoint: settings.ApiEndpoint, authorization: str) -> dict[str, str]:
@@ -186,7 +186,8 @@ def request_token(
     endpoint: settings.ApiEndpoint, credentials: Credentials, *, timeout: float = TIMEOUT
 ) -> _Answer:
     """POST `access-tokens` with `credentials`: IXON's answer, whatever it is."""
-    request = urllib.request.Request(
+    # The base URL is checked (settings): https, or http to this machine only.
+    request = urllib.request.Request(  # noqa: S310
         endpoint.base_url.value + "access-tokens",
         data=json.dumps({"expiresIn": EXPIRES_IN}).encode("utf-8"),
         headers={
@@ -291,8 +292,10 @@ def _login_refusal(
             "too old; run `invoke login` again with a fresh one (nothing was stored)"
         )
     if answer.status in (400, 401, 403):
-        what = "e-mail address, password or one-time password" if credentials.otp else (
-            "e-mail address and password"
+        what = (
+            "e-mail address, password or one-time password"
+            if credentials.otp
+            else "e-mail address and password"
         )
         return (
             f"IXON refused the {what} (HTTP {answer.status}: {said}): check them and run "
@@ -335,7 +338,7 @@ def log_out(
     token = settings.load_token(root, environ={}, warn=lambda _line: None)
     endpoint = settings.load_api_endpoint(root, environ)
     known = token_file.expiry(root)
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the base URL is checked, as above
         endpoint.base_url.value + "access-tokens/me",
         headers=_headers(endpoint, f"Bearer {token.reveal()}"),
         method="DELETE",

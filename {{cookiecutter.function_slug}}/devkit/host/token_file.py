@@ -124,9 +124,7 @@ def warning(
         return None  # the environment's token wins; the file says nothing about it
     known = expiry(root)
     if known is None:
-        return settings.token_age_warning(
-            root, environ, None if now is None else now.timestamp()
-        )
+        return settings.token_age_warning(root, environ, None if now is None else now.timestamp())
     problem = expiry_problem(known, now or datetime.now(timezone.utc))
     return f"WARNING: {problem}; {LOGIN_HINT}" if problem else None
 

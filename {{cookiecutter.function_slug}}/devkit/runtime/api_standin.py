@@ -356,9 +356,10 @@ class ApiStandIn:
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 shown[key] = f"{scheme} ********".strip()
             else:
+                text = value
                 for token in tokens:
-                    value = value.replace(token, "********")
-                shown[key] = value
+                    text = text.replace(token, "********")
+                shown[key] = text
         return shown
 
     # -- logging in and out (outside discovery: IXON's SDK posts to these paths directly) --------
