@@ -8,6 +8,7 @@ standard input. End to end: a baked workspace's real `invoke login` fed on stand
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -15,17 +16,16 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import free_port
 
 from conftest import invoke, workspace_env, workspace_module
-from support import free_port
 
 login = workspace_module("devkit.host.login")
 token_file = workspace_module("devkit.host.token_file")
@@ -75,7 +75,7 @@ def test_login_with_two_factor_asks_the_otp_and_stores_the_token_for_the_user_on
     # The expiry IXON gave is recorded, without the token.
     known = token_file.expiry(tmp_path)
     assert known is not None and known.user == NAME
-    assert timedelta(days=29) < known.expires_on - datetime.now(timezone.utc) <= timedelta(days=30)
+    assert timedelta(days=29) < known.expires_on - datetime.now(UTC) <= timedelta(days=30)
     assert token not in (tmp_path / ".devkit" / "access-token.json").read_text()
     shown = "\n".join(login.describe(logged_in, {}))
     assert f"Logged in to IXON as {NAME} until {known.shown()}" in shown
@@ -84,7 +84,8 @@ def test_login_with_two_factor_asks_the_otp_and_stores_the_token_for_the_user_on
 
 def test_a_wrong_password_is_one_clear_line_and_stores_nothing(tmp_path: Path, api: Any) -> None:
     with pytest.raises(login.LoginError) as caught:
-        login.log_in(tmp_path, answers(PLAIN_EMAIL, "wrong-" + PLAIN_PASSWORD), environ=environ(api))
+        wrong = answers(PLAIN_EMAIL, "wrong-" + PLAIN_PASSWORD)
+        login.log_in(tmp_path, wrong, environ=environ(api))
 
     message = str(caught.value)
     assert message.startswith("IXON refused the e-mail address and password (HTTP 401")
@@ -98,12 +99,11 @@ def test_a_wrong_password_is_one_clear_line_and_stores_nothing(tmp_path: Path, a
 
 def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
     closed = {"IXON_API_BASE_URL": f"http://127.0.0.1:{free_port()}/api/"}
-    with pytest.raises(login.LoginError, match="^cannot reach IXON's API at http://127.0.0.1"):
+    with pytest.raises(login.LoginError, match=r"^cannot reach IXON's API at http://127\.0\.0\.1"):
         login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=closed)
 
-    with _failing_server(503) as url:
-        with pytest.raises(login.LoginError) as caught:
-            login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})
+    with _failing_server(503) as url, pytest.raises(login.LoginError) as caught:
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})
     assert "IXON's API answered HTTP 503 (Service unavailable): IXON has a problem" in str(
         caught.value
     )
@@ -135,7 +135,7 @@ def test_logout_revokes_the_token_then_removes_the_file(tmp_path: Path, api: Any
 
 
 def test_doctor_and_deploy_judge_the_token_by_its_recorded_expiry(tmp_path: Path) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     token = "T" * 32
     token_file.write(tmp_path, token, now + timedelta(days=1), NAME)
     path = tmp_path / ".accesstoken"
@@ -232,15 +232,14 @@ class _Failing(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _failing_server:  # noqa: N801 - used like a function: `with _failing_server(503) as url`
-    def __init__(self, status: int) -> None:
-        self.handler = type("Handler", (_Failing,), {"status": status})
-
-    def __enter__(self) -> str:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+@contextlib.contextmanager
+def _failing_server(status: int) -> Iterator[str]:
+    """A server on loopback answering every POST with `status` in IXON's error shape; its
+    base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Failing,), {"status": status}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/"
+    finally:
+        server.shutdown()
+        server.server_close()
