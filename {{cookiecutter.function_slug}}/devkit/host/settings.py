@@ -291,7 +291,10 @@ def load(
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
     workspace = workspace_file.read(root)
-    chosen = targets.choose(workspace, target)
+    try:
+        chosen = targets.choose(workspace, target)
+    except targets.TargetError as error:
+        raise SettingsError(str(error)) from None
     workspace = targets.view(workspace, chosen)
     lookup = _lookup_in(environ, dotenv, workspace, chosen.sources)
     company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)

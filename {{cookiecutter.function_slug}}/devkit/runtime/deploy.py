@@ -205,7 +205,7 @@ def load_settings(
     template ID may be unset."""
     try:
         return settings.load(root, warn=warn, function=function, target=target)
-    except (settings.SettingsError, targets.TargetError) as error:
+    except settings.SettingsError as error:
         raise DeployError(_mask_token(root, str(error))) from None
 
 
