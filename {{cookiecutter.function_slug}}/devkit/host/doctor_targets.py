@@ -49,7 +49,11 @@ def report(
     for name, each in reports:
         steps += [
             doctor.Step(
-                f"[{name}] {step.name}", step.status, step.detail, step.action, step.blocking
+                f"[{name}] {step.name}",
+                step.status,
+                step.detail,
+                step.action.replace("`invoke deploy", f"`invoke deploy --target {name}"),
+                step.blocking,
             )
             for step in each.steps
             if is_per_target(step)
