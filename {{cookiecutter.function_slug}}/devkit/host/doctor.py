@@ -506,7 +506,7 @@ def token_step(root: Path, environ: Mapping[str, str], now: datetime) -> Step:
     if problems:
         actions = []
         if age is not None and age > settings.TOKEN_MAX_AGE_DAYS:
-            actions.append("run `invoke login` for a new token")
+            actions.append("run `invoke login` to get a new token")
         if "other users" in problems[-1]:
             actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
         return Step(name, WARNING, "; ".join(problems), " and ".join(actions))
@@ -522,7 +522,7 @@ def _logged_in_step(
     expiring = token_file.expiry_problem(known, now)
     if expiring:
         problems.append(expiring)
-        actions.append("run `invoke login` for a new token")
+        actions.append("run `invoke login` to get a new token")
     if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         problems.append(f"{settings.TOKEN_FILE} can be read by other users")
         actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
