@@ -97,9 +97,9 @@ def stream_ask(stream: TextIO) -> Ask:
         line = stream.readline()
         if not line:
             raise LoginError(
-                f"standard input ended before the {label.lower()}: give the e-mail address, "
-                "the password and, for an account with two-factor authentication, the "
-                "one-time password, each on a line of its own"
+                f'standard input ended before the answer to "{label}": give the e-mail '
+                "address, the password and, for an account with two-factor authentication, "
+                "the one-time password, each on a line of its own"
             )
         return line.rstrip("\r\n")
 
