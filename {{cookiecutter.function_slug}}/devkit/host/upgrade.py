@@ -251,7 +251,13 @@ def upgrade(root: Path) -> list[str]:
     old = tasks.read_text(encoding="utf-8")
     if not is_old(old):
         return ["tasks.py already takes the workspace's tasks from devkit.tasks: nothing to do"]
-    new, report = plan(old, workspace_task_names(root / "devkit" / "tasks.py"))
+    workspace_tasks = root / "devkit" / "tasks.py"
+    if not workspace_tasks.is_file():
+        raise UpgradeError(
+            "devkit/tasks.py is missing: take the template's 2.0.0 release first "
+            "(`cruft update`), then run `python3 -m devkit.host.upgrade` again"
+        )
+    new, report = plan(old, workspace_task_names(workspace_tasks))
     backup = tasks.with_name(tasks.name + BACKUP_SUFFIX)
     write_atomic(backup, old)
     write_atomic(tasks, new)
