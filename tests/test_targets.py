@@ -215,3 +215,20 @@ def test_one_version_to_test_and_production_once_each_and_doctor_reports_both(
     assert sum(line.split()[1] == "Python" for line in lines if line.split()) == 1
     assert "[test]" not in only.stdout
     assert f"done     Company ID: {PRODUCTION['company_id']}" in only.stdout
+
+
+def test_ui_components_deploy_to_the_template_ids_of_the_target(tmp_path: Path) -> None:
+    deploy = workspace_module("devkit.runtime.deploy")
+    components = workspace_module("devkit.host.components")
+    (tmp_path / "workspace.json").write_text(json.dumps(TWO_TARGETS), encoding="utf-8")
+    components.add(tmp_path, "status-panel", "TestUiTempl1")
+
+    [production] = deploy.ui_targets(tmp_path, deploy.Options(target="production"), print)
+    [default] = deploy.ui_targets(tmp_path, deploy.Options(), print)
+
+    assert (production.template_id.value, production.template_id.source) == (
+        "ProdUiTempl1",
+        "workspace.json targets",
+    )
+    # The test target names no UI template: the one of ui_components serves.
+    assert default.template_id.value == "TestUiTempl1"
