@@ -506,7 +506,8 @@ def doctor(c, online=False, email=False, target=""):
     print("\n".join(report.lines()), flush=True)
     blocking = [step.name for step in report.blocking]
     if online:
-        if any(name in doctoring.ONLINE_NEEDS for name in blocking):
+        # A target's steps are named `[test] Company ID`: the step is what counts here.
+        if any(name.rpartition("] ")[2] in doctoring.ONLINE_NEEDS for name in blocking):
             print("Not asking IXON (--online): fix the company ID and the access token first")
         else:
             env = ensure_environment()
