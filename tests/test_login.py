@@ -116,7 +116,12 @@ def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
 
 def test_logout_revokes_the_token_then_removes_the_file(tmp_path: Path, api: Any) -> None:
     login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
-    [token] = api.issued
+    [earlier] = api.issued
+    # Logging in again revokes the token the earlier login stored.
+    again = login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
+    assert again.previous == "The token of the earlier login is revoked"
+    assert api.revoked == [earlier]
+    [token] = [issued for issued in api.issued if issued != earlier]
     assert api.accepts(f"Bearer {token}")
 
     # IXON out of reach: the token still works, so the file stays.
@@ -129,9 +134,10 @@ def test_logout_revokes_the_token_then_removes_the_file(tmp_path: Path, api: Any
     done = login.log_out(tmp_path, environ=environ(api))
 
     assert done.removed and "IXON revoked the token" in done.message
-    assert api.revoked == [token] and not api.accepts(f"Bearer {token}")
-    [delete] = api.calls("AccessToken")
-    assert (delete.method, delete.status) == ("DELETE", 200)
+    assert api.revoked == [earlier, token] and not api.accepts(f"Bearer {token}")
+    assert [(call.method, call.status) for call in api.calls("AccessToken")] == [
+        ("DELETE", 200)
+    ] * 2
     assert not (tmp_path / ".accesstoken").exists()
     assert token_file.expiry(tmp_path) is None
     assert "Not logged in" in login.log_out(tmp_path, environ=environ(api)).message

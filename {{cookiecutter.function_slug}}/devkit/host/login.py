@@ -9,7 +9,8 @@ request sent again. The answer's `data.secretId` is the token; `data.user.name` 
 `data.expiresOn` say who is logged in and until when (`devkit.host.token_file` stores them).
 Logging out sends `DELETE {API base}/access-tokens/me` with the token; only when IXON revoked
 it (or no longer knows it) is `.accesstoken` removed: a token that IXON still honours stays in
-the file, so that `invoke logout` can be run again.
+the file, so that `invoke logout` can be run again. Logging in again revokes the token that an
+earlier `invoke login` stored (not a token copied by hand: that may be a browser's session).
 
 This runs before `.venv` exists (a new clone logs in first), so it is standard library only
 (urllib), Python 3.9+. Redirects are not followed (the credentials would go with them); every
@@ -29,7 +30,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -78,6 +79,8 @@ class LoggedIn:
     expires_on: datetime
     #: Whether IXON said when the token expires (else: 30 days from now, as asked).
     said_by_ixon: bool = True
+    #: What became of the token an earlier `invoke login` had stored ("" when there was none).
+    previous: str = ""
 
 
 #: `ask(label, hidden)` returns what the user answered to `label`.
@@ -222,8 +225,25 @@ def log_in(
         credentials = Credentials(credentials.email, credentials.password, otp)
         answer = request_token(endpoint, credentials, timeout=timeout)
     token, logged_in = _token_of(answer, endpoint, credentials, now)
+    # Only a token an earlier `invoke login` stored is revoked: one copied from the portal may
+    # be the browser's own session.
+    earlier = settings.find_token(root, {}) if token_file.expiry(root) is not None else None
     token_file.write(root, token, logged_in.expires_on, logged_in.user)
-    return logged_in
+    if earlier is None or earlier.reveal() == token:
+        return logged_in
+    return replace(logged_in, previous=_revoke_earlier(endpoint, earlier, timeout))
+
+
+def _revoke_earlier(endpoint: settings.ApiEndpoint, earlier: settings.Token, timeout: float) -> str:
+    """Revoke the token an earlier `invoke login` stored; a line saying what became of it."""
+    try:
+        answer = revoke(endpoint, earlier, timeout=timeout)
+    except LoginError as error:
+        return earlier.mask(f"NOTE: the token of the earlier login was not revoked ({error})")
+    if 200 <= answer.status < 300 or answer.status == 401:
+        return "The token of the earlier login is revoked"
+    line = _status_line(answer, "IXON did not revoke the token of the earlier login")
+    return earlier.mask(f"NOTE: {line}; it stays valid until it expires")
 
 
 def _ask_credentials(ask: Ask) -> Credentials:
@@ -338,13 +358,8 @@ def log_out(
     token = settings.load_token(root, environ={}, warn=lambda _line: None)
     endpoint = settings.load_api_endpoint(root, environ)
     known = token_file.expiry(root)
-    request = urllib.request.Request(  # noqa: S310 - the base URL is checked, as above
-        endpoint.base_url.value + "access-tokens/me",
-        headers=_headers(endpoint, f"Bearer {token.reveal()}"),
-        method="DELETE",
-    )
     try:
-        answer = _send(request, timeout, "log out")
+        answer = revoke(endpoint, token, timeout=timeout)
     except LoginError as error:
         raise LoginError(token.mask(_kept(str(error), known))) from None
     if 200 <= answer.status < 300:
@@ -361,6 +376,18 @@ def log_out(
         )
     line = _status_line(answer, "IXON did not revoke the token")
     raise LoginError(token.mask(_kept(line, known)))
+
+
+def revoke(
+    endpoint: settings.ApiEndpoint, token: settings.Token, *, timeout: float = TIMEOUT
+) -> _Answer:
+    """DELETE `access-tokens/me` with `token`: IXON's answer, whatever it is."""
+    request = urllib.request.Request(  # noqa: S310 - the base URL is checked, as above
+        endpoint.base_url.value + "access-tokens/me",
+        headers=_headers(endpoint, f"Bearer {token.reveal()}"),
+        method="DELETE",
+    )
+    return _send(request, timeout, "revoke the token")
 
 
 def _kept(problem: str, known: token_file.Expiry | None) -> str:
@@ -381,6 +408,8 @@ def describe(logged_in: LoggedIn, environ: Mapping[str, str] | None = None) -> l
         f"Logged in to IXON as {logged_in.user} until {until}{how}: the token is in "
         f"{settings.TOKEN_FILE}, readable by you only (`invoke logout` revokes it)"
     ]
+    if logged_in.previous:
+        lines.append(logged_in.previous)
     if environ.get(settings.ACCESS_TOKEN, "").strip():
         lines.append(
             f"NOTE: {settings.ACCESS_TOKEN} is set in this shell, and the tasks use it instead "
