@@ -252,3 +252,23 @@ def _failing_server(status: int) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_doctor_blocks_on_a_token_ixon_said_has_expired(tmp_path: Path) -> None:
+    doctor = workspace_module("devkit.host.doctor")
+    now = datetime.now(UTC)
+    token_file.write(tmp_path, "T" * 32, now + timedelta(days=10), NAME)
+
+    fine = doctor.token_step(tmp_path, {}, now)
+    soon = doctor.token_step(tmp_path, {}, now + timedelta(days=9))
+    gone = doctor.token_step(tmp_path, {}, now + timedelta(days=11))
+
+    assert (fine.status, fine.blocking) == ("done", False)
+    assert fine.detail.startswith(f".accesstoken of {NAME}, valid until ")
+    assert (soon.status, soon.blocking, soon.action) == (
+        "warning",
+        False,
+        "run `invoke login` to get a new token",
+    )
+    assert (gone.status, gone.blocking) == ("missing", True)
+    assert "expired at" in gone.detail and "T" * 8 not in gone.detail

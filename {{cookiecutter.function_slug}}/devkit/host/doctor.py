@@ -526,6 +526,8 @@ def _logged_in_step(
     if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         problems.append(f"{settings.TOKEN_FILE} can be read by other users")
         actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
+    if now >= known.expires_on:  # IXON said so: a deploy would get a 401
+        return Step(name, MISSING, "; ".join(problems), " and ".join(actions), blocking=True)
     if problems:
         return Step(name, WARNING, "; ".join(problems), " and ".join(actions))
     return Step(
