@@ -510,7 +510,8 @@ def adopt(
 ):
     """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
 
-    Its code moves in unchanged; the end says what is left to do (docs/adopting.md). Asks whether to remove the template's examples unless told.
+    Its code moves in unchanged; the end says what is left to do (docs/adopting.md). Asks
+    whether to remove the template's examples unless told.
     """
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
