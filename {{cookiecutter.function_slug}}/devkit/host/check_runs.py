@@ -26,7 +26,7 @@ LINT_COMMANDS = (("ruff", "check", "."), ("ruff", "format", "--check", "."))
 def failed_check(command: str) -> str:
     """Why a deploy stops when one of its checks fails (`invoke doctor` says the same)."""
     return (
-        f"`{command}` failed, so `invoke deploy` stops: fix what it reports (or, at your own "
+        f"`{command}` failed, so nothing was deployed: fix what it reports (or, at your own "
         "risk, deploy with --skip-checks)"
     )
 

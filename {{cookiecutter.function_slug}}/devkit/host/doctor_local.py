@@ -73,7 +73,8 @@ def tests_step(root: Path) -> Step:
         return Step(
             name,
             MISSING,
-            f"failed at the last run ({when}{by}): {check_runs.failed_check('pytest -q')}",
+            f"failed at the last run ({when}{by}); `invoke deploy` would stop: "
+            + check_runs.failed_check("pytest -q"),
             "fix them and run `invoke test`",
             blocking=True,
         )
@@ -116,7 +117,7 @@ def lint_step(root: Path) -> Step:
             return Step(
                 name,
                 MISSING,
-                check_runs.failed_check(" ".join(command)),
+                "`invoke deploy` would stop: " + check_runs.failed_check(" ".join(command)),
                 "`invoke lint` lists the problems; `invoke format` fixes the formatting",
                 blocking=True,
             )

@@ -401,7 +401,7 @@ def run_checks(root: Path) -> None:
             # Recorded, so `invoke doctor` knows the tests ran on the code this deploy ships.
             check_runs.record_test_run(root, code, by="invoke deploy")
         if code != 0:
-            raise DeployError(f"nothing was deployed: {check_runs.failed_check(' '.join(command))}")
+            raise DeployError(check_runs.failed_check(" ".join(command)))
 
 
 @main_wrapper
