@@ -513,6 +513,22 @@ def test_serve_shows_the_function_answers_in_the_simulator(
                 f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
             )
             assert notes == "written in the browser"
+            # The function fails (HTTP 500): the component says so within seconds, no hang.
+            example = workspace_ui / "functions" / "example.py"
+            example.write_text(
+                example.read_text() + "\n\n@FunctionContext.expose\n"
+                "def greet(context: FunctionContext, name: str = 'world') -> str:\n"
+                "    raise RuntimeError('no greeting today')\n"
+            )
+            browser.send("Page.reload")
+            browser.wait_for(f"{SHADOW}?.querySelector('.greeting')?.textContent === '…'")
+            rendered = time.monotonic()
+            shown = browser.wait_for(f"{SHADOW}?.querySelector('.error')?.textContent", 10)
+            assert time.monotonic() - rendered < 5, shown
+            assert "example.greet has not answered within 3 s" in shown
+            assert "raised RuntimeError" in log_path.read_text() or "no greeting today" in (
+                log_path.read_text()
+            )
         finally:
             browser.close()
         log = log_path.read_text()
