@@ -77,6 +77,9 @@ def assert_readme_guides(project: Path) -> None:
                 assert target[1] in {anchor(heading) for heading in headings}, (source, target)
     linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", readme.read_text(encoding="utf-8")))
     assert linked == {page.name for page in pages}
+    runtime = (project / "docs" / "runtime.md").read_text(encoding="utf-8")
+    for limit in ("DocumentDBClient", "upsert", "filter_map", "count_documents", "ObjectId"):
+        assert limit in runtime
 
 
 def git(project: Path, *arguments: str) -> str:
