@@ -255,7 +255,7 @@ def _failing_server(status: int) -> Iterator[str]:
 
 
 def test_doctor_blocks_on_a_token_ixon_said_has_expired(tmp_path: Path) -> None:
-    doctor = workspace_module("devkit.host.doctor")
+    doctor = workspace_module("devkit.host.doctor_settings")
     now = datetime.now(UTC)
     token_file.write(tmp_path, "T" * 32, now + timedelta(days=10), NAME)
 

@@ -207,12 +207,13 @@ def test_one_version_to_test_and_production_once_each_and_doctor_reports_both(
         )
         assert any(
             line.startswith(
-                f"missing  [{name}] Version: 0.1.0 was already deployed to template "
-                f"{target['template_id']}"
+                f"missing  [{name}] Version: version 0.1.0 was already deployed to template "
+                f"{target['template_id']} (target {name})"
             )
             for line in lines
         ), doctor.stdout
     assert sum(line.split()[1] == "Python" for line in lines if line.split()) == 1
+    assert "manifest.json is missing" not in doctor.stdout  # production's UI template: unused
     assert "[test]" not in only.stdout
     assert f"done     Company ID: {PRODUCTION['company_id']}" in only.stdout
 

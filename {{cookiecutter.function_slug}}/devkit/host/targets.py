@@ -128,14 +128,19 @@ def view(workspace: Mapping[str, object], target: Target) -> dict[str, object]:
     merged["company_id"] = target.company_id
     merged["template_id"] = target.template_id
     components = workspace.get("ui_components")
-    if isinstance(components, dict) or target.ui_template_ids:
-        entries = {
-            str(name): dict(entry) if isinstance(entry, dict) else {}
-            for name, entry in (components if isinstance(components, dict) else {}).items()
+    if isinstance(components, dict):
+        # Only the workspace's own components: a target names their templates, not new ones.
+        merged["ui_components"] = {
+            str(name): {
+                **(entry if isinstance(entry, dict) else {}),
+                **(
+                    {"template_id": target.ui_template_ids[name]}
+                    if name in target.ui_template_ids
+                    else {}
+                ),
+            }
+            for name, entry in components.items()
         }
-        for name, template_id in target.ui_template_ids.items():
-            entries.setdefault(name, {})["template_id"] = template_id
-        merged["ui_components"] = entries
     return merged
 
 
