@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -104,6 +105,11 @@ def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
     closed = {"IXON_API_BASE_URL": f"http://127.0.0.1:{free_port()}/api/"}
     with pytest.raises(login.LoginError, match=r"^cannot reach IXON's API at http://127\.0\.0\.1"):
         login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=closed)
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes the connection, never answers
+        quiet = {"IXON_API_BASE_URL": f"http://127.0.0.1:{silent.getsockname()[1]}/api/"}
+        with pytest.raises(login.LoginError, match=r"did not answer within 0\.5 s when asked to"):
+            login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=quiet, timeout=0.5)
 
     with _failing_server(503) as url, pytest.raises(login.LoginError) as caught:
         login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})

@@ -156,6 +156,11 @@ def _send(request: urllib.request.Request, timeout: float, what: str) -> _Answer
             return _read(answer.code, answer.headers.get("Content-Type", ""), answer)
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
+        if isinstance(reason, TimeoutError):
+            raise LoginError(
+                f"IXON's API at {request.full_url} did not answer within {timeout:g} s when "
+                f"asked to {what}: try again later (or check {settings.BASE_URL})"
+            ) from None
         raise LoginError(
             f"cannot reach IXON's API at {request.full_url} to {what} "
             f"({type(reason).__name__}: {reason}): check the network (and a proxy: https_proxy) "
