@@ -110,6 +110,10 @@ def test_deploy_settings_come_from_the_target_and_the_environment_overrides(
     )
     with pytest.raises(settings.SettingsError, match="the targets are: test, production"):
         settings.load(tmp_path, environ, target="staging")
+    # `invoke doctor --online --target production` asks IXON about production's company.
+    online = workspace_module("devkit.runtime.doctor_online")
+    asked = online.load_settings(tmp_path, environ, "production")
+    assert (asked.company_id.value, asked.target) == (PRODUCTION["company_id"], "production")
 
 
 def test_a_version_counts_as_deployed_per_template_and_company(tmp_path: Path) -> None:

@@ -512,6 +512,7 @@ def doctor(c, online=False, email=False, target=""):
         else:
             env = ensure_environment()
             command = [str(env.python), "-m", "devkit.runtime.doctor_online"]
+            command += ["--target", target] if target else []
             if subprocess.run(command, cwd=ROOT).returncode != 0:
                 blocking.append("the online checks")
     if blocking:
