@@ -49,7 +49,9 @@ class Resolved:
     path: Path | None
 
 
-def resolve(name: str, functions: Path, search_path: Sequence[str] | None = None) -> Resolved | None:
+def resolve(
+    name: str, functions: Path, search_path: Sequence[str] | None = None
+) -> Resolved | None:
     """The module file under `functions` that `name` calls, or None ("not found")."""
     return resolve_location(parse_function_location(name), functions, search_path)
 
@@ -78,24 +80,32 @@ def module_file(module: str, functions: Path, search_path: Sequence[str]) -> Pat
     locations: list[str] = [str(functions), *search_path]
     spec = None
     for depth in range(len(parts)):
-        name = ".".join(parts[: depth + 1])
-        loaded = sys.modules.get(name)
-        if loaded is not None and not _loaded_inside(loaded, folder):
-            return None  # `import` gives the loaded module, which is not the user's
-        if depth == 0 and _builtin(name):
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(name, locations)
+        spec = _users_spec(".".join(parts[: depth + 1]), locations, folder, top=depth == 0)
         if spec is None:
             return None
-        portions = list(spec.submodule_search_locations or [])
-        if not all(_inside(portion, folder) for portion in portions):
-            return None
-        if spec.has_location and not _inside(spec.origin, folder):
-            return None
-        locations = portions
+        locations = list(spec.submodule_search_locations or [])
     if spec is None or not spec.has_location or not spec.origin:
         return None  # a namespace package: no file holds its functions
     return Path(spec.origin)
+
+
+def _users_spec(
+    name: str, locations: list[str], folder: str, *, top: bool
+) -> importlib.machinery.ModuleSpec | None:
+    """What `import` would load for `name` from `locations`, when it lies in `folder`."""
+    loaded = sys.modules.get(name)
+    if loaded is not None and not _loaded_inside(loaded, folder):
+        return None  # `import` gives the loaded module, which is not the user's
+    if top and _builtin(name):
+        return None
+    spec = importlib.machinery.PathFinder.find_spec(name, locations)
+    if spec is None:
+        return None
+    portions = list(spec.submodule_search_locations or [])
+    inside = all(_inside(portion, folder) for portion in portions)
+    if not inside or (spec.has_location and not _inside(spec.origin, folder)):
+        return None
+    return spec
 
 
 def _builtin(name: str) -> bool:

@@ -81,15 +81,17 @@ def guard_function_names() -> None:
         config: Config, context: Any, location: Any, arguments: Any, response: Any
     ) -> Any:
         functions = Path(config.cbc_path)
-        if function_names.resolve_location(location, functions) is None:
-            answer = function_names.not_found(location)
-            closest = function_names.exposed(functions).closest(".".join(location))
-            if closest:
-                response.headers.append((CLOSEST_HEADER, ", ".join(closest)))
-            hint = f": did you mean {' or '.join(closest)}?" if closest else ""
-            config.get_logger().warning("%s%s", answer, hint)
-            return answer
-        return original(config, context, location, arguments, response)
+        answer = function_names.not_found(location)
+        if function_names.resolve_location(location, functions) is not None:
+            result = original(config, context, location, arguments, response)
+            if result != answer:
+                return result
+        closest = function_names.exposed(functions).closest(".".join(location))
+        if closest:
+            response.headers.append((CLOSEST_HEADER, ", ".join(closest)))
+        hint = f": did you mean {' or '.join(closest)}?" if closest else ""
+        config.get_logger().info("%s%s", answer, hint)
+        return answer
 
     call_function.unguarded = original  # type: ignore[attr-defined]
     ingress_servlet.call_function = call_function
