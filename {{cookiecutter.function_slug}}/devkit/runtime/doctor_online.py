@@ -75,9 +75,13 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> setti
     if doctor.read_sources(root, environ).lookup(settings.TEMPLATE_ID) is None:
         environ[settings.TEMPLATE_ID] = _NO_TEMPLATE
     try:
-        return settings.load(root, environ, warn=lambda _line: None)
+        loaded = settings.load(root, environ, warn=lambda _line: None)
     except UserError as error:  # a setting, or workspace.json itself
         raise OnlineError(f"cannot ask IXON: {error}") from None
+    destination = settings.foreign_destination(loaded.base_url)
+    if destination:
+        print(destination, file=sys.stderr)
+    return loaded
 
 
 def check(api: Api) -> list[doctor.Step]:

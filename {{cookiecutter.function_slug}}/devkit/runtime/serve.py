@@ -456,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         log.warning(note)
     for line in local_api.describe(api):
         log.info(line)
+    destination = foreign_destination(api)
+    if destination:
+        log.warning(destination)
     age = settings.token_age_warning(ROOT)
     if age:
         log.warning(age.removeprefix("WARNING: "))
@@ -484,6 +487,13 @@ def describe_owner(arguments: Any, owner: serve_trust.Owner) -> list[str]:
             f"{owner.port} can call your functions, {token}"
         )
     return lines
+
+
+def foreign_destination(api: local_api.LocalApi) -> str | None:
+    """The line naming a base URL neither IXON's nor loopback, when a token would go there."""
+    if api.current_token() is None:
+        return None
+    return settings.foreign_destination(settings.load_api_endpoint(ROOT).base_url)
 
 
 def _api_report(line: str) -> None:
