@@ -438,19 +438,15 @@ def slow_hook(project: Path) -> Path:
     return started
 
 
-@pytest.mark.parametrize(
-    ("signum", "whole_group"),
-    [(2, True), (15, False)],  # Ctrl-C in a terminal (the whole group); SIGTERM to invoke
-    ids=["ctrl-c", "sigterm"],
-)
-def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, whole_group):
-    started = slow_hook(repo)
-    before = files(repo)
-    head = git(repo, "rev-parse", "HEAD")
+def interrupted_bump(
+    repo: Path, started: Path, signum: int, *, whole_group: bool, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `invoke bump patch` as a terminal's foreground job; once `started` exists, send
+    `signum` to its whole group (Ctrl-C) or to invoke alone (`kill`); what it ended with."""
     process = subprocess.Popen(
         [sys.executable, "-m", "invoke", "bump", "patch"],
         cwd=repo,
-        env=workspace_env(),
+        env=env or workspace_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -461,21 +457,32 @@ def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, w
             if started.exists() or process.poll() is not None:
                 break
             time.sleep(0.05)
-        assert started.exists(), "the hook never ran"
+        assert started.exists(), "the moment to interrupt never came"
         if whole_group:
             os.killpg(process.pid, signum)
         else:
             os.kill(process.pid, signum)
-        out, err = process.communicate(timeout=25)
+        out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, 9)
             process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
-    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+@pytest.mark.parametrize(
+    ("signum", "whole_group"),
+    [(2, True), (15, False)],  # Ctrl-C in a terminal (the whole group); SIGTERM to invoke
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, whole_group):
+    started = slow_hook(repo)
+    before = files(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    result = interrupted_bump(repo, started, signum, whole_group=whole_group)
     line = refused(result)
     assert "before Release 0.1.1 was committed: every file was put back" in line
-    assert process.returncode == 128 + signum
+    assert result.returncode == 128 + signum
     assert files(repo) == before
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "rev-parse", "HEAD") == head
@@ -517,42 +524,22 @@ def test_ctrl_c_while_git_reads_head_ends_fully_old_or_fully_new(repo, tmp_path,
     before = files(repo)
     head = git(repo, "rev-parse", "HEAD")
     env = workspace_env(PATH=f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "bump", "patch"],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own group, as a terminal's foreground job
-    )
-    try:
-        for _ in range(300):
-            if started.exists() or process.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert started.exists(), "bump never read HEAD a slow time"
-        os.killpg(process.pid, 2)  # Ctrl-C: the whole foreground group
-        out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, 9)
-            process.wait()
+    result = interrupted_bump(repo, started, 2, whole_group=True, env=env)  # Ctrl-C
+    out, err = result.stdout, result.stderr
 
     assert "Traceback" not in out + err
     assert git(repo, "status", "--porcelain") == ""
     assert not (repo / ".git" / "index.lock").exists()
     if finished:  # the commit was made: the release is finished, tag included
-        assert process.returncode == 0, err
+        assert result.returncode == 0, err
         assert 'Committed "Release 0.1.1" and tagged v0.1.1' in out
         assert "Ctrl-C came after the release was committed" in out
         assert git(repo, "rev-parse", "HEAD") != head
         assert git(repo, "rev-parse", "v0.1.1^{commit}") == git(repo, "rev-parse", "HEAD")
         assert (repo / "VERSION").read_text().strip() == "0.1.1"
     else:  # nothing was committed: everything as it was, and it says so
-        result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
         assert "every file was put back" in refused(result)
-        assert process.returncode == 130
+        assert result.returncode == 130
         assert files(repo) == before
         assert git(repo, "rev-parse", "HEAD") == head
         assert git(repo, "tag", "--list") == ""
