@@ -17,7 +17,7 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   run one at a time, as on ixoncdkingress's single-threaded server;
 - SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
   closed, container removed;
-- it answers only its owner (`devkit.runtime.serve_trust`): requests for another `Host`, from
+- it answers only its owner (`devkit.runtime.serve_trust`, docs/serving.md): requests for another `Host`, from
   pages of origins it does not trust, form posts from other pages than its own form page and
   bodies over 10 MB are refused; it listens beyond this machine only with `--expose`, and
   then gives calls the token only with `--expose-token`;
@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def describe_owner(arguments: Any, owner: serve_trust.Owner) -> list[str]:
-    """What serve says at the start about whom it answers (README: Serving)."""
+    """What serve says at the start about whom it answers (docs/serving.md)."""
     pages = ["its own form page"]
     if arguments.simulator_port:
         pages.append(f"IXON's simulator on port {arguments.simulator_port}")

@@ -212,7 +212,7 @@ class Owner:
                 "413 Content Too Large",
                 f"the body is {length} bytes; this server reads at most {BODY_LIMIT}",
                 f"Refused a body of {length} bytes: serve reads at most {BODY_LIMIT} bytes "
-                "(README: Serving)",
+                "(docs/serving.md)",
             )
         return None
 
