@@ -17,10 +17,10 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   run one at a time, as on ixoncdkingress's single-threaded server;
 - SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
   closed, container removed;
-- it answers only its owner (`devkit.runtime.serve_trust`, docs/serving.md): requests for another `Host`, from
-  pages of origins it does not trust, form posts from other pages than its own form page and
-  bodies over 10 MB are refused; it listens beyond this machine only with `--expose`, and
-  then gives calls the token only with `--expose-token`;
+- it answers only its owner (`devkit.runtime.serve_trust`, docs/serving.md): requests for
+  another `Host`, from pages of origins it does not trust, form posts from other pages than
+  its own form page and bodies over 10 MB are refused; it listens beyond this machine only
+  with `--expose`, and then gives calls the token only with `--expose-token`;
 - a called name runs only a module of `functions/` (`devkit.runtime.function_names`), and
   it says which functions it serves, at the start and whenever they change;
 - every answer carries `X-Devkit-Workspace` (which workspace this is), so `invoke call` never
