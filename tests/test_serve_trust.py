@@ -113,6 +113,14 @@ def page_server() -> Iterator[str]:
         server.server_close()
 
 
+def open_page(browser: DevTools, origin: str) -> None:
+    """Open the page at `origin` and wait until it, not the blank page before it, is loaded."""
+    browser.open(f"{origin}/")
+    browser.wait_for(
+        f"location.origin === {json.dumps(origin)} && document.readyState === 'complete'", 60
+    )
+
+
 def fetch_json(browser: DevTools, url: str, body: dict[str, Any]) -> str:
     """`fetch` a JSON call from the page; what the page could read, or why it could not."""
     browser.evaluate(
@@ -122,7 +130,7 @@ def fetch_json(browser: DevTools, url: str, body: dict[str, Any]) -> str:
         ".then(r => r.text()).then(t => { window.__answer = 'read:' + t; },"
         " e => { window.__answer = 'blocked:' + e; })"
     )
-    return browser.wait_for("window.__answer")
+    return browser.wait_for("window.__answer", 60)
 
 
 # -- a page of another origin ---------------------------------------------------------------
@@ -137,8 +145,7 @@ def test_a_page_of_another_origin_can_neither_call_nor_read(
     browser = DevTools(tmp_path / "profile")
     with page_server() as origin:
         try:
-            browser.open(f"{origin}/")
-            browser.wait_for("document.readyState === 'complete'")
+            open_page(browser, origin)
             fetched = fetch_json(
                 browser,
                 url,
@@ -314,8 +321,7 @@ def test_a_host_beyond_loopback_is_a_choice_and_goes_without_the_token(
             if CHROMIUM is not None:  # the origin trusted on purpose calls and reads
                 browser = DevTools(tmp_path / "profile")
                 try:
-                    browser.open(f"{origin}/")
-                    browser.wait_for("document.readyState === 'complete'")
+                    open_page(browser, origin)
                     fetched = fetch_json(
                         browser,
                         f"http://127.0.0.1:{served.port}/",

@@ -186,6 +186,14 @@ class Owner:
         origin = environ.get("HTTP_ORIGIN")
         method = environ.get("REQUEST_METHOD", "")
         json_body = environ.get("CONTENT_TYPE", "").split(";")[0].strip() == "application/json"
+        if origin == "null":
+            return Refusal(
+                "403 Forbidden",
+                "a page without an origin of its own may not call this server",
+                f"Refused {method} from a page without an origin of its own (Origin: null: a "
+                "sandboxed frame, a local file or a redirect), which cannot be trusted: "
+                "serve the page from an http:// origin and trust that one",
+            )
         if origin is not None and not self.own_origin(origin):
             if origin not in self.trusted:
                 return Refusal(
