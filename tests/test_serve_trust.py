@@ -277,9 +277,21 @@ def test_a_body_over_the_limit_is_refused_unread(guarded: Served) -> None:
     assert guarded.call("example.greet", name="Ada") == "Hello, Ada!"
 
 
-def test_a_foreign_api_host_is_named_where_serve_starts(guarded: Served) -> None:
+def test_a_foreign_api_host_is_named_by_serve_and_call(guarded: Served) -> None:
     line = next(line for line in guarded.log().splitlines() if "NOTE: your IXON" in line)
     assert FOREIGN_API in line and "IXON_API_BASE_URL is set there by environment" in line
+    called = invoke(
+        guarded.workspace,
+        "call",
+        "example.greet",
+        "--port",
+        str(free_port()),  # in-process: the token goes from this process
+        IXON_API_ACCESS_TOKEN=TOKEN,
+        IXON_API_BASE_URL=FOREIGN_API,
+    )
+    notes = [line for line in called.stderr.splitlines() if line.startswith("NOTE: your IXON")]
+    assert len(notes) == 1 and FOREIGN_API in notes[0]
+    assert TOKEN not in called.stdout + called.stderr
 
 
 # -- beyond loopback ---------------------------------------------------------------------------
