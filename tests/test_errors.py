@@ -84,6 +84,9 @@ EXPECTED = {
     "LockBusyError",
     "LoginError",
     "TargetError",
+    "OriginError",
+    "ExposeError",
+    "UpgradeError",
 }
 
 

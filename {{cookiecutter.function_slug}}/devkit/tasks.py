@@ -163,15 +163,19 @@ def format_(c):
 
 
 @user_task(
+    iterable=["trust_origin"],
     help={
-        "host": "Address to listen on (default 127.0.0.1: this machine only)",
+        "host": "Address to listen on (default 127.0.0.1: this machine only; others need --expose)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (docs/serving.md)",
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
         "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
-    }
+        "trust_origin": "A page origin (scheme://host:port) that may call too; repeat for more",
+        "expose": "Listen on a --host beyond this machine (calls then go without your token)",
+        "expose_token": "With --expose: give those calls your IXON access token all the same",
+    },
 )
 def serve(
     c,
@@ -183,6 +187,9 @@ def serve(
     component="",
     ui_port=8000,
     allow_unlisted_api=False,
+    trust_origin=None,
+    expose=False,
+    expose_token=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -198,6 +205,11 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    for origin in trust_origin or []:
+        command += ["--trust-origin", origin]
+    command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
+    if simulate:
+        command += ["--simulator-port", str(ui_port)]
     if not simulate:
         code = processes.run_foreground(command, ROOT)
         if code != 0:

@@ -46,6 +46,8 @@ WORKSPACE_FILE = workspace_file.FILE
 
 #: IXON's documented API address (IXON's own workspace uses https://api.ayayot.com).
 DEFAULT_BASE_URL = "https://portal.ixon.cloud/api/"
+#: Where IXON's API lives: the documented portal.ixon.cloud and IXON workspace's api.ayayot.com.
+IXON_DOMAINS = ("ixon.cloud", "ayayot.com")
 #: The API application of IXON's own Cloud Function workspace.
 DEFAULT_APPLICATION_ID = "9J9IZzeT4xN4"
 DEFAULT_API_VERSION = "2"
@@ -307,6 +309,9 @@ def load(
     if api_version.value != DEFAULT_API_VERSION:
         raise _invalid(api_version)
     base_url = _checked_url(lookup(BASE_URL, DEFAULT_BASE_URL))
+    destination = foreign_destination(base_url)
+    if destination:
+        warn(destination)
     numbers = {name: _number(name, environ, dotenv) for name in NUMBERS}
     if dotenv.get(ACCESS_TOKEN):
         warn(
@@ -375,6 +380,19 @@ def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> A
     return ApiEndpoint(
         base_url=_checked_url(lookup(BASE_URL, DEFAULT_BASE_URL)),
         application_id=_checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID),
+    )
+
+
+def foreign_destination(base_url: Setting) -> str | None:
+    """One line when the token is about to go to a base URL that is neither IXON's nor this
+    machine's, naming where it goes and where that setting came from; else None."""
+    host = (urlsplit(base_url.value).hostname or "").lower()
+    ixon = any(host == domain or host.endswith(f".{domain}") for domain in IXON_DOMAINS)
+    if ixon or is_loopback(host):
+        return None
+    return (
+        f"NOTE: your IXON access token goes to {base_url.value}, which is not IXON's API: "
+        f"{base_url.name} is set there by {base_url.source}; remove it there unless you mean it"
     )
 
 

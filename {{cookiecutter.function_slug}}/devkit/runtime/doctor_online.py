@@ -79,9 +79,13 @@ def load_settings(
     if doctor.read_sources(root, environ, target).lookup(settings.TEMPLATE_ID) is None:
         environ[settings.TEMPLATE_ID] = _NO_TEMPLATE
     try:
-        return settings.load(root, environ, warn=lambda _line: None, target=target)
+        loaded = settings.load(root, environ, warn=lambda _line: None, target=target)
     except UserError as error:  # a setting, or workspace.json itself
         raise OnlineError(f"cannot ask IXON: {error}") from None
+    destination = settings.foreign_destination(loaded.base_url)
+    if destination:
+        print(destination, file=sys.stderr)
+    return loaded
 
 
 def check(api: Api) -> list[doctor.Step]:
