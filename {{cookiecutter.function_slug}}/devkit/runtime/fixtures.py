@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from devkit.runtime import testing
 
 ROOT = Path(__file__).resolve().parents[2]
-#: A MongoDB server for the tests instead of the in-memory one (README: Writing tests).
+#: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 
 
