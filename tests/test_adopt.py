@@ -14,6 +14,7 @@ environment every other test shares is never changed by them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import json
 import os
@@ -29,7 +30,7 @@ from pathlib import Path
 import pytest
 from support import free_port
 
-from conftest import TEMPLATE, bake, invoke, workspace_env
+from conftest import SHARED_VENV, TEMPLATE, bake, compile_bytecode, invoke, workspace_env
 
 APPS = TEMPLATE / "tests" / "apps"
 EXAMPLE_MODULES = ("example", "notes", "caller", "about", "agents", "assistant", "helpers")
@@ -58,10 +59,25 @@ def one_error(result: subprocess.CompletedProcess[str]) -> str:
     return errors[0]
 
 
+#: The environment of adopted workspaces, whose requirements differ from the template's: kept
+#: beside the shared one across sessions, since a workspace's setup refreshes it only when
+#: their requirements changed.
+ADOPTED_VENV = SHARED_VENV.with_name(f"{SHARED_VENV.name}-adopted")
+
+
 @pytest.fixture(scope="module")
-def own_venv(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> str:
-    """An environment for workspaces whose requirements differ from the template's."""
-    return str(tmp_path_factory.mktemp("adopted-venv") / "venv")
+def own_venv(adopted: Path) -> str:
+    """An environment for workspaces whose requirements differ from the template's, set up
+    by the adopted workspace's `invoke setup` (quick when nothing changed)."""
+    with open(ADOPTED_VENV.parent / f".{ADOPTED_VENV.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            invoke(adopted, "setup", IXON_VENV=str(ADOPTED_VENV), timeout=900)
+            if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+                compile_bytecode(ADOPTED_VENV)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return str(ADOPTED_VENV)
 
 
 # --- findings: copying by hand ----------------------------------------------------------------

@@ -76,20 +76,34 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"Note: {note}"] if note else []
 
 
-@pytest.fixture
-def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
-    """An empty MongoDB, shaped like `pymongo.MongoClient`: in memory, or the server of
-    IXON_TEST_MONGODB_URI (the calling company's database is emptied first, and the
-    databases a test creates are dropped after it: use a server for tests only)."""
+@pytest.fixture(scope="session")
+def mongodb_server() -> Iterator[Any]:
+    """The pymongo client of IXON_TEST_MONGODB_URI, one for the session (each test's data is
+    still its own: see `document_store`); None without that variable."""
     uri = os.environ.get(MONGODB_URI_VARIABLE, "").strip()
     if not uri:
-        import mongomock  # noqa: PLC0415 - imported by the tests that use a store
-
-        yield mongomock.MongoClient()
+        yield None
         return
     import pymongo  # noqa: PLC0415 - comes with ixoncdkingress
 
     client: Any = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def document_store(call_context: dict[str, Any], mongodb_server: Any) -> Iterator[Any]:
+    """An empty MongoDB, shaped like `pymongo.MongoClient`: in memory, or the server of
+    IXON_TEST_MONGODB_URI (the calling company's database is emptied first, and the
+    databases a test creates are dropped after it: use a server for tests only)."""
+    if mongodb_server is None:
+        import mongomock  # noqa: PLC0415 - imported by the tests that use a store
+
+        yield mongomock.MongoClient()
+        return
+    client = mongodb_server
     company = (call_context.get("company") or {}).get("publicId")
     if company:
         client.drop_database(company)
@@ -100,7 +114,6 @@ def document_store(call_context: dict[str, Any]) -> Iterator[Any]:
         # What the test made goes, so the next one starts empty too; what was there stays.
         for name in set(client.list_database_names()) - before | ({company} - {None}):
             client.drop_database(name)
-        client.close()
 
 
 @pytest.fixture(scope="session")
