@@ -15,10 +15,14 @@ working directory: `python -m devkit.runtime.watch [pytest arguments]`.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from devkit.host import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Folders whose Python files the tests run.
@@ -63,9 +67,17 @@ def selection(changed: Iterable[Path], root: Path = ROOT) -> list[str]:
     return ["--failed-first"]
 
 
-def run_tests(arguments: list[str], root: Path) -> int:
-    """One pytest run in a fresh interpreter; its exit code."""
-    return subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=root).returncode
+def run_tests(arguments: list[str], root: Path, stop: threading.Event) -> int | None:
+    """One pytest run in a fresh interpreter: its exit code, or None when `stop` ended it."""
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *arguments], cwd=root)
+    while True:
+        try:
+            return process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            if stop.is_set():
+                process.terminate()
+                process.wait()
+                return None
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
@@ -74,30 +86,37 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     paths += [root / name for name in WATCHED_FILES if (root / name).is_file()]
     from watchfiles import watch  # noqa: PLC0415 - `selection` works without it
 
+    # Ctrl-C (and SIGTERM, which `invoke test --watch` passes on) only asks to stop: a second
+    # one, as a terminal's Ctrl-C and invoke's passing it on make, cannot cut the stop short.
+    stop = threading.Event()
+    for sig in processes.stop_signals():
+        signal.signal(sig, lambda signum, frame: stop.set())
     waiting = "\nWatching functions/ and tests/ for saves; Ctrl-C stops"
     first = True
-    try:
-        # The watcher starts before the first run, and keeps collecting while a run goes on:
-        # a save during a run is run right after it. Its first wake-up (an empty set, after
-        # STARTUP_MS) starts the first run; later empty ones are only wake-ups.
-        for changes in watch(
-            *paths, watch_filter=TestInputs(root), rust_timeout=STARTUP_MS, yield_on_timeout=True
-        ):
-            if first:
-                first = False
-                run_tests(passed_on, root)
-                print(waiting, flush=True)
-                continue
-            if not changes:
-                continue
+    # The watcher starts before the first run, and keeps collecting while a run goes on: a
+    # save during a run is run right after it. Its first wake-up (an empty set, after
+    # STARTUP_MS) starts the first run; later empty ones are only wake-ups.
+    for changes in watch(
+        *paths,
+        watch_filter=TestInputs(root),
+        rust_timeout=STARTUP_MS,
+        yield_on_timeout=True,
+        stop_event=stop,
+    ):
+        if first:
+            first = False
+            run_tests(passed_on, root, stop)
+        elif changes:
             changed = [Path(path) for _, path in changes]
             shown = ", ".join(sorted({path.relative_to(root).as_posix() for path in changed}))
             print(f"\nChanged: {shown}", flush=True)
-            run_tests([*selection(changed, root), *passed_on], root)
-            print(waiting, flush=True)
-    except KeyboardInterrupt:
-        pass
-    print("Stopped watching")
+            run_tests([*selection(changed, root), *passed_on], root, stop)
+        else:
+            continue
+        if stop.is_set():
+            break
+        print(waiting, flush=True)
+    print("Stopped watching", flush=True)
     return 0
 
 
