@@ -21,7 +21,9 @@ Run from the template repository with the tools environment (it needs cookiecutt
     python benchmarks/workspace_tests.py [--venv PATH] [--runs 7] [--watch]
 
 --venv is the workspace environment (default: $IXON_TEST_VENV, else .bake/workspace-venv,
-the one the template's tests set up).
+the one the template's tests set up, which they byte-compile where PYTHONDONTWRITEBYTECODE is
+set); --fresh-venv sets up a new one with the workspace's own `invoke setup` instead (uv
+installs packages without bytecode).
 """
 
 from __future__ import annotations
@@ -170,9 +172,14 @@ def main() -> int:
     parser.add_argument("--venv", default=default_venv, help="the workspace environment")
     parser.add_argument("--runs", type=int, default=7, help="runs of each (1 to 30)")
     parser.add_argument("--watch", action="store_true", help="also time invoke test --watch")
+    parser.add_argument(
+        "--fresh-venv",
+        action="store_true",
+        help="measure in a new environment, as the workspace's `invoke setup` leaves it",
+    )
     options = parser.parse_args()
     python = Path(options.venv) / "bin" / "python"
-    if not python.exists():
+    if not python.exists() and not options.fresh_venv:
         print(
             f"ERROR: no environment at {options.venv}: run the template's tests once "
             "(they set it up) or pass --venv",
@@ -184,8 +191,6 @@ def main() -> int:
         return 2
     from cookiecutter.main import cookiecutter  # the tools environment has it
 
-    load_before = os.getloadavg()
-    state = bytecode_state(python)
     with tempfile.TemporaryDirectory(prefix="bench-tests-") as folder:
         with stdout_to_stderr():
             workspace = Path(
@@ -197,7 +202,14 @@ def main() -> int:
                 )
             )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IXON_", "VIRTUAL_ENV"))}
+        if options.fresh_venv:
+            options.venv = str(Path(folder) / "venv")
+            python = Path(options.venv) / "bin" / "python"
         env["IXON_VENV"] = options.venv
+        if options.fresh_venv:
+            timed([sys.executable, "-m", "invoke", "setup"], workspace, env, [])
+        load_before = os.getloadavg()
+        state = bytecode_state(python)
         invoke_test = [sys.executable, "-m", "invoke", "test"]
         first_cpu: list[float] = []
         first = timed(invoke_test, workspace, env, first_cpu)
