@@ -240,8 +240,9 @@ def test_names_outside_functions_are_not_found_and_the_rules_stay(guarded: Serve
 
 
 def test_serve_lists_its_functions_and_names_the_closest(guarded: Served) -> None:
+    # The listing comes a moment after the start (the first call does not wait for it).
+    wait_for_log(guarded, "Functions served (10; a UI Component calls them by these names):")
     log = guarded.log()
-    assert "Functions served (10; a UI Component calls them by these names):" in log
     for line in (
         "  example.greet\n",
         "  probe.unlisted\n",

@@ -70,6 +70,8 @@ IDLE_TIMEOUT = 30
 LISTEN_BACKLOG = 1024
 #: Seconds between looks at functions/ for changes to the functions served.
 SURVEY_INTERVAL = 1.0
+#: Seconds after the start before the first listing of the functions served.
+FIRST_SURVEY_AFTER = 0.3
 
 
 class FunctionsWatch:
@@ -535,7 +537,9 @@ def _serve(
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")
             for line in describe_owner(arguments, owner):
                 (log.warning if line.startswith("EXPOSED") else log.info)(line)
-            surveyed = 0.0
+            # The first listing comes a moment after the start, so that the first call, which
+            # usually comes at once, does not wait for every module of functions/ to import.
+            surveyed = time.monotonic() - SURVEY_INTERVAL + FIRST_SURVEY_AFTER
             while not stop.received and thread.is_alive():
                 if time.monotonic() - surveyed >= SURVEY_INTERVAL:
                     app.survey()
