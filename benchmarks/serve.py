@@ -38,7 +38,7 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
-from support import free_port, proc_status  # noqa: E402
+from support import free_port, proc_status, stdout_to_stderr  # noqa: E402
 
 GREET = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
 HELPER_LINE = 'return f"{greeting.strip()}, {name}!"'
@@ -198,20 +198,6 @@ def measure(
             if wait_for_change(port, marker, STALE_AFTER) is not None:
                 result.restart_visible = time.perf_counter() - restart_began
     restore_helper(workspace)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send file descriptor 1 to stderr for the block (hooks run as subprocesses)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def percentile(values: list[float], fraction: float) -> float:

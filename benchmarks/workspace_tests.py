@@ -29,7 +29,6 @@ installs packages without bytecode).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import selectors
@@ -39,10 +38,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
+from support import stdout_to_stderr  # noqa: E402
+
 FLOOR = "from ixoncdkingress.function.context import FunctionContext; import pytest"
 WATCHED_TEST = "tests/test_example.py"
 
@@ -59,20 +60,6 @@ def timed(command: list[str], cwd: Path, env: dict[str, str], cpu: list[float]) 
     if result.returncode != 0:
         raise SystemExit(f"ERROR: {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     return elapsed
-
-
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send file descriptor 1 to stderr for the block (the bake's hooks print)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def read_until(process: subprocess.Popen, text: str, limit: float) -> float | None:
