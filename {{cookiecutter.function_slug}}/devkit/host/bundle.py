@@ -362,7 +362,7 @@ def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ())
                 )
         if name.endswith(".py"):
             tree = _parse(root, path, shown, data)
-            exposed = exposed or _exposes(tree)
+            exposed = exposed or import_world.exposes(tree)
     if not exposed:
         raise BundleError(
             f"no function is exposed: nothing in {PACKAGE}/ is marked with "
@@ -400,8 +400,8 @@ def warnings_for(root: Path, chosen: Iterable[str]) -> list[str]:
 
 
 def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[str]) -> None:
-    """Refuse what would not import in IXON Cloud: imports of ixoncdkingress 0.0.x, modules
-    that shadow the functions package or a module the runtime has imported, and a second
+    """Refuse what would not import in IXON Cloud: imports of ixoncdkingress 0.0.x, imports
+    and called names that IXON's module resolution cannot take to your code, and a second
     AppDescription (devkit.host.import_world)."""
     old = []
     described = []
@@ -422,10 +422,9 @@ def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[s
             f"{old[0].describe()}{more}: IXON Cloud could not import it; `invoke "
             "rewrite-imports` rewrites them"
         )
-    shadows = import_world.shadows(root / PACKAGE, frozenset(runtime_modules))
-    if shadows:
-        more = f" (and {len(shadows) - 1} more)" if len(shadows) > 1 else ""
-        raise BundleError(shadows[0].describe() + more)
+    found = import_world.workspace_problems(root, runtime_modules)
+    if found:
+        raise BundleError(import_world.summary(found))
     clash = import_world.app_description_clash(described)
     if clash:
         raise BundleError(clash)
@@ -458,6 +457,7 @@ def build(
     check_imports(root, chosen, runtime_modules)
     _check_inside(root, root / REQUIREMENTS, REQUIREMENTS)
     warnings = warnings_for(root, chosen)
+    warnings += import_world.notes(import_world.read_sources(root, [PACKAGE]), runtime_modules)
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
     entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)
@@ -549,15 +549,3 @@ def _confirmed_by_runtime_python(root: Path, path: Path) -> bool:
         timeout=60,
     )
     return result.returncode != 0
-
-
-def _exposes(tree: ast.AST) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
-                    isinstance(target, ast.Name) and target.id == "expose"
-                ):
-                    return True
-    return False

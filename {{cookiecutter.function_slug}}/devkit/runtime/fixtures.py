@@ -18,8 +18,9 @@ conftest.py of yours never hides it.
   refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
-import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
-module the runtime has already imported, and imports of ixoncdkingress 0.0.x. The header says
+import in IXON Cloud either, one line each by file and line: an import or a called name that
+IXON's module resolution cannot take to your code (`devkit.host.import_world`), and imports of
+ixoncdkingress 0.0.x. The header says
 which context values file is used when another one is ignored.
 """
 
@@ -51,7 +52,7 @@ def workspace_problems(root: Path = ROOT) -> list[str]:
     if problems:
         problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
     loaded = import_world.runtime_modules(sys.executable, root)
-    problems += [shadow.describe() for shadow in import_world.shadows(root / "functions", loaded)]
+    problems += [found.describe() for found in import_world.workspace_problems(root, loaded)]
     return problems
 
 

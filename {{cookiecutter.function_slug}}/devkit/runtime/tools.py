@@ -94,7 +94,8 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
 
 def _code_problems(root: Path) -> list[str]:
     """What keeps modules from importing that the code itself shows: imports of
-    ixoncdkingress 0.0.x, and more than one module creating an AppDescription."""
+    ixoncdkingress 0.0.x, imports and called names IXON's resolution cannot take to your code,
+    and more than one module creating an AppDescription."""
     from devkit.host import import_world, legacy  # noqa: PLC0415
 
     found = [old.describe() for old in legacy.find(root, ("functions",))]
@@ -107,6 +108,8 @@ def _code_problems(root: Path) -> list[str]:
             continue
         places += [f"{shown}:{line}" for line in import_world.app_descriptions(tree)]
     clash = import_world.app_description_clash(places)
+    loaded = import_world.runtime_modules(sys.executable, root)
+    found += [problem.describe() for problem in import_world.workspace_problems(root, loaded)]
     return found + ([clash] if clash else [])
 
 
