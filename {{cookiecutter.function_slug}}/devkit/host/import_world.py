@@ -13,8 +13,8 @@ ixoncdkingress (1.0.0, `webserver/utils.py` and `function/caller.py`) turns a ca
   is found in `sys.modules` before any folder is looked at.
 
 Tests, `invoke serve`, `invoke call` and `invoke tools` use that same order
-(`devkit.runtime.ingress.enter_import_world`, and pyproject's `pythonpath = ["functions",
-"."]` for pytest), so whatever imports in one imports in all.
+(`devkit.runtime.ingress.enter_import_world`, which the tests' plugin calls after loading the
+runtime, as IXON Cloud has it loaded), so whatever imports in one imports in all.
 
 `problems` runs that resolution over the sources in advance and names, by file and line, only
 what would fail in IXON Cloud:

@@ -38,7 +38,7 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, testing
+from devkit.runtime import api_standin, ingress, local_api, modules, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,11 @@ def workspace_problems(root: Path = ROOT) -> list[str]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    """Refuse, before a test module or conftest.py is imported, code that cannot import."""
+    """Enter IXON Cloud's import world (the runtime loaded, then the functions folder first
+    on sys.path), and refuse, before a test module or conftest.py is imported, code that
+    cannot import there."""
+    modules.load_runtime()
+    ingress.enter_import_world(ROOT)
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))

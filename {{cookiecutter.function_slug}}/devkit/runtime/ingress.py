@@ -63,8 +63,9 @@ def make_app(config: Config) -> Callable[..., Any]:
 def enter_import_world(root: Path = ROOT) -> None:
     """Resolve modules as ixoncdkingress does in IXON Cloud: the functions folder first on
     `sys.path` (a bare `import helpers` or `from app import x` works), the workspace root after
-    it (`from functions import helpers` works). Tests get the same order from pyproject's
-    `pythonpath`, so whatever imports in one imports in all (devkit.host.import_world)."""
+    it (`from functions import helpers` works). The tests' plugin (devkit.runtime.fixtures)
+    enters it too, after loading the runtime, so whatever imports in one imports in all
+    (devkit.host.import_world)."""
     for folder in (str(root), str(root / "functions")):
         while folder in sys.path:
             sys.path.remove(folder)
