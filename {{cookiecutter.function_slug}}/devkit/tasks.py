@@ -39,6 +39,7 @@ from devkit.host import (
     ui_bundle,
     versioning,
 )
+from devkit.host import lint as linting
 from devkit.host import node as nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,10 +120,10 @@ def test(c, k="", verbose=False):
         arguments.append("-v")
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
     doctoring.record_test_run(ROOT, code, selection=k)
-    if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
-        print("No tests yet: `invoke new NAME` adds a function with its test")
+    if code == doctoring.NO_TESTS and not k:
+        print("No tests yet (pytest found none): `invoke new NAME` adds a function with its test")
         return
-    if code == 5:
+    if code == doctoring.NO_TESTS:
         raise CommandError(
             "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
         )
@@ -134,22 +135,44 @@ def test(c, k="", verbose=False):
         )
 
 
-@user_task
-def lint(c):
-    """Check the code with ruff: lint rules and formatting."""
+@user_task(
+    help={
+        "baseline": f"Write {linting.BASELINE}: the current findings, which then fail no more",
+    }
+)
+def lint(c, baseline=False):
+    """Check the code with ruff: lint rules (new findings, past the baseline) and formatting.
+
+    Findings listed in lint-baseline.txt (written by --baseline, for code brought in as it
+    was) are counted, not failed; any other finding fails, as in `invoke deploy`.
+    """
     env = ensure_environment()
-    failed = [
-        step
-        for step, arguments in (
-            ("ruff check", ("-m", "ruff", "check", ".")),
-            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+    found = linting.findings(env.python, ROOT)
+    if baseline:
+        count = linting.write_baseline(ROOT, found)
+        print(
+            f"Wrote {linting.BASELINE}: {count} finding(s) that `invoke lint` and `invoke deploy` "
+            "no longer fail on; delete its lines as you fix them"
+            if count
+            else f"No findings: no {linting.BASELINE} needed"
         )
-        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+        return
+    result = linting.compare(found, linting.read_baseline(ROOT))
+    for line in result.describe():
+        print(line)
+    formatted = subprocess.run(
+        [str(env.python), "-m", "ruff", "format", "--check", "."], cwd=ROOT
+    ).returncode
+    failed = [
+        name
+        for name, bad in (("ruff check", result.new), ("ruff format --check", formatted))
+        if bad
     ]
     if failed:
         raise CommandError(
             f"{' and '.join(failed)} found problems (listed above): `invoke format` "
-            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand (code brought in "
+            f"as it was: `invoke lint --baseline` lists its findings in {linting.BASELINE})"
         )
 
 

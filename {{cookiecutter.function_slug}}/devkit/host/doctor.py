@@ -289,6 +289,24 @@ def tests_step(root: Path) -> Step:
         return Step(name, WARNING, f"{LAST_TEST.as_posix()} is unreadable", "run `invoke test`")
     when = str(last.get("time") or "an unknown time")
     selection = str(last.get("selection") or "")
+    step = _not_passed_step(name, last, when, selection)
+    if step is not None:
+        return step
+    changed = _changed_since(root, last.get("timestamp"))
+    if changed:
+        return Step(
+            name,
+            WARNING,
+            f"passed at the last run ({when}), but {changed} changed since",
+            "run `invoke test`",
+        )
+    return Step(name, DONE, f"passed at the last run ({when})")
+
+
+def _not_passed_step(name: str, last: dict, when: str, selection: str) -> Step | None:
+    """The last run found no tests, failed, or ran only some tests: its step; else None."""
+    if last.get("exit_code") == NO_TESTS and not selection:
+        return no_tests_step(name, when)
     if last.get("exit_code") != 0:
         return Step(
             name,
@@ -304,15 +322,22 @@ def tests_step(root: Path) -> Step:
             f"only the tests matching -k {selection} ran last ({when}), and passed",
             "run `invoke test` for all of them",
         )
-    changed = _changed_since(root, last.get("timestamp"))
-    if changed:
-        return Step(
-            name,
-            WARNING,
-            f"passed at the last run ({when}), but {changed} changed since",
-            "run `invoke test`",
-        )
-    return Step(name, DONE, f"passed at the last run ({when})")
+    return None
+
+
+#: pytest's exit code when it collected no test: its own state, not a failure.
+NO_TESTS = 5
+
+
+def no_tests_step(name: str, when: str) -> Step:
+    """The workspace has no tests (pytest collected none): nothing failed, nothing checked."""
+    return Step(
+        name,
+        WARNING,
+        f"there are no tests yet (the last run, {when}, found none); `invoke deploy` warns "
+        "and deploys without them",
+        "`invoke new NAME` adds a function with its test; or write tests under tests/",
+    )
 
 
 def _id_step(

@@ -35,10 +35,13 @@ from devkit.errors import UserError, main_wrapper
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import examples, files, settings
+from devkit.host import lint as linting
 from devkit.host.git import GitState, git_state
 from devkit.runtime import ixon_api, ui_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
+#: pytest's exit code when it collected no test: a warning before a deploy, not a refusal.
+NO_TESTS = 5
 
 
 class DeployError(UserError):
@@ -382,16 +385,32 @@ def run_checks(root: Path) -> None:
 
     for line in tools.deploy_warnings(root, sys.executable):
         _warn(f"WARNING: {line}")
-    for arguments in (
-        ("-m", "pytest", "-q"),
-        ("-m", "ruff", "check", "."),
-        ("-m", "ruff", "format", "--check", "."),
-    ):
-        if subprocess.run([sys.executable, *arguments], cwd=root).returncode != 0:
+    for arguments in (("-m", "pytest", "-q"), ("-m", "ruff", "format", "--check", ".")):
+        code = subprocess.run([sys.executable, *arguments], cwd=root).returncode
+        if code == NO_TESTS and arguments[1] == "pytest":
+            _warn(
+                "WARNING: there are no tests (pytest found none): deploying untested code; "
+                "`invoke new NAME` adds a function with its test"
+            )
+        elif code != 0:
             raise DeployError(
                 f"`{' '.join(arguments[1:])}` failed, so nothing was deployed: fix what "
                 "it reports (or, at your own risk, deploy with --skip-checks)"
             )
+    lint_against_baseline(root)
+
+
+def lint_against_baseline(root: Path) -> None:
+    """`ruff check`, failing only on findings that lint-baseline.txt does not list."""
+    result = linting.check(sys.executable, root)
+    for line in result.describe():
+        _warn(line)
+    if result.new:
+        raise DeployError(
+            f"`ruff check` found {len(result.new)} new finding(s) (listed above), so nothing "
+            f"was deployed: fix them (findings of code brought in as it was: `invoke lint "
+            f"--baseline` lists them in {linting.BASELINE}), or deploy with --skip-checks"
+        )
 
 
 @main_wrapper
