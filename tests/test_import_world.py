@@ -227,3 +227,33 @@ def test_the_bundle_takes_ixons_default_module_and_refuses_what_cannot_resolve(t
         bundle.BundleError, match=r"functions/helpers\.py:3 .*from functions import report"
     ):
         bundle.build(refused, runtime_modules=LOADED)
+
+
+#: What `python -m devkit.runtime.distributions` says of the workspace environment (its shape).
+UNLISTED = {
+    "yaml": {"distribution": "PyYAML==6.0.4", "via": None},
+    "packaging": {"distribution": "packaging==26.4", "via": "docker"},
+}
+
+
+def test_the_bundle_flags_imports_that_only_the_dev_requirements_provide(tmp_path):
+    root = workspace(
+        tmp_path,
+        {
+            "functions/app.py": "import json\n\nimport packaging.version\n"
+            + EXPOSED.format(name="ping"),
+        },
+    )
+
+    built = bundle.build(root, runtime_modules=LOADED, unlisted=UNLISTED)
+    (warning,) = [line for line in built.warnings if "packaging" in line]
+    assert warning.startswith("functions/app.py:3 imports `packaging`")
+    assert "docker" in warning and "packaging==26.4" in warning
+
+    (root / "functions" / "settings.py").write_text(
+        "try:\n    import yaml as optional\nexcept ImportError:\n    optional = None\n\n"
+        "from yaml import safe_load\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(bundle.BundleError, match=r"functions/settings\.py:6 imports `yaml`"):
+        bundle.build(root, runtime_modules=LOADED, unlisted=UNLISTED)

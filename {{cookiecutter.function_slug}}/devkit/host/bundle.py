@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -430,6 +430,63 @@ def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[s
         raise BundleError(clash)
 
 
+def unlisted_modules(root: Path) -> dict[str, dict[str, str | None]]:
+    """The modules of the workspace's environment that requirements.txt does not bring
+    itself, asked of the environment (`python -m devkit.runtime.distributions`); empty
+    without one."""
+    python = environment.environment_for(root).python
+    if not python.exists():
+        return {}
+    try:
+        result = subprocess.run(
+            [str(python), "-m", "devkit.runtime.distributions"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        found = json.loads(result.stdout) if result.returncode == 0 else {}
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        found = {}
+    return found if isinstance(found, dict) else {}
+
+
+def check_requirements_cover(
+    root: Path, chosen: Iterable[str], unlisted: Mapping[str, Mapping[str, str | None]]
+) -> list[str]:
+    """Refuse an import that only the development requirements provide (IXON Cloud installs
+    requirements.txt alone); the warnings for imports that come only as a dependency of a
+    dependency (there, at a version nobody pinned)."""
+    local = set(import_world.top_level_modules(f"{PACKAGE}/{name}" for name in chosen))
+    warnings = []
+    for relative in chosen:
+        if not relative.endswith(".py"):
+            continue
+        shown = f"{PACKAGE}/{relative}"
+        try:
+            tree = ast.parse((root / PACKAGE / relative).read_bytes(), filename=shown)
+        except (SyntaxError, ValueError):
+            continue
+        for module, line in import_world.required_imports(tree):
+            found = unlisted.get(module)
+            if module in local or module == PACKAGE or not found:
+                continue
+            distribution, via = found.get("distribution"), found.get("via")
+            if via is None:
+                raise BundleError(
+                    f"{shown}:{line} imports `{module}`, which only the development "
+                    f"requirements provide ({distribution}): IXON Cloud installs "
+                    f"{REQUIREMENTS} alone, so the import would fail there: add "
+                    f"{distribution} to {REQUIREMENTS}"
+                )
+            warnings.append(
+                f"{shown}:{line} imports `{module}`, which {REQUIREMENTS} does not list: IXON "
+                f"Cloud has it only because {via} needs it, at a version nobody pinned: add "
+                f"{distribution} to {REQUIREMENTS}"
+            )
+    return warnings
+
+
 def loaded_by_runtime(root: Path) -> frozenset[str]:
     """The modules the workspace's runtime has imported before it imports yours (asked of
     its environment; without one, the standard library's names)."""
@@ -439,13 +496,18 @@ def loaded_by_runtime(root: Path) -> frozenset[str]:
 
 
 def build(
-    root: Path, *, secrets: Iterable[str] = (), runtime_modules: Iterable[str] | None = None
+    root: Path,
+    *,
+    secrets: Iterable[str] = (),
+    runtime_modules: Iterable[str] | None = None,
+    unlisted: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> Bundle:
     """Check the sources, then write dist/<slug>-<version>.zip; the Bundle, or BundleError.
 
     `secrets` are strings (the access token) that must not appear in any bundled file;
-    `runtime_modules` the names no module of functions/ may have (default: asked of the
-    workspace's environment).
+    `runtime_modules` the names the runtime has already imported, and `unlisted` the modules
+    requirements.txt does not bring itself (devkit.runtime.distributions); both default to
+    what the workspace's environment says.
     """
     root = root.resolve()
     version = read_version(root)
@@ -458,6 +520,9 @@ def build(
     _check_inside(root, root / REQUIREMENTS, REQUIREMENTS)
     warnings = warnings_for(root, chosen)
     warnings += import_world.notes(import_world.read_sources(root, [PACKAGE]), runtime_modules)
+    warnings += check_requirements_cover(
+        root, chosen, unlisted_modules(root) if unlisted is None else unlisted
+    )
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
     entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)

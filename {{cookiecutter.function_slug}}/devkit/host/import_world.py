@@ -325,6 +325,26 @@ def _library_answers(where: str, what: str, name: str, top: dict[str, str]) -> P
     )
 
 
+def required_imports(tree: ast.AST) -> list[tuple[str, int]]:
+    """The top-level modules a module imports absolutely, with their lines, leaving out
+    imports that may fail on purpose (inside `try`) or never run (`if TYPE_CHECKING:`)."""
+    optional: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) or (
+            isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test)
+        ):
+            optional.update(id(inner) for inner in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(alias.name.partition(".")[0], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.module.partition(".")[0], node.lineno))
+    return found
+
+
 def called_names(
     sources: Mapping[str, bytes], trees: Mapping[str, ast.AST] | None = None
 ) -> list[tuple[str, int, str]]:
