@@ -309,6 +309,12 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """
     if functions_only and (ui_only or component):
         raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component) and not functions_only and bundling.ui_only(ROOT):
+        print(
+            "No Cloud Function (nothing in functions/ is marked @FunctionContext.expose): "
+            "building the UI Components alone"
+        )
+        ui_only = True
     if not (ui_only or component):
         bundling.check_requirements(ROOT)  # before setting up an environment from them
         env = ensure_environment()  # the runtime says which module names are taken
@@ -364,7 +370,7 @@ def deploy(
     a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(settings.token_age_warning(ROOT))
-    if not (ui_only or component):  # the Cloud Function goes too
+    if not (ui_only or component or bundling.ui_only(ROOT)):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from devkit.errors import UserError
 from devkit.host import (
+    components,
     environment,
     files,
     import_world,
@@ -368,6 +369,35 @@ def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ())
             f"no function is exposed: nothing in {PACKAGE}/ is marked with "
             "@FunctionContext.expose, so IXON Cloud would have nothing to call"
         )
+
+
+def has_function(root: Path) -> bool:
+    """Whether `functions/` exposes a function (one it cannot parse counts: the bundle then
+    names the syntax error)."""
+    package = root / PACKAGE
+    if not package.is_dir():
+        return False
+    for path in walk.files(package, {"__pycache__", "tests", "test", "node_modules"}):
+        if path.suffix != ".py" or _is_test(path.name) or path.name.startswith("."):
+            continue
+        try:
+            if import_world.exposes(ast.parse(path.read_bytes())):
+                return True
+        except (SyntaxError, ValueError, OSError):
+            return True
+    return False
+
+
+def ui_only(root: Path) -> bool:
+    """Whether the workspace is UI Components without a Cloud Function: nothing in
+    `functions/` is exposed, and `cdk.config.json` lists components. Bundle, deploy and doctor
+    then do the UI part alone, and need no Cloud Function template ID."""
+    if has_function(root):
+        return False
+    try:
+        return bool(components.listed(root))
+    except UserError:
+        return False
 
 
 def warnings_for(root: Path, chosen: Iterable[str]) -> list[str]:

@@ -31,6 +31,7 @@ from typing import Any
 
 from devkit.errors import UserError
 from devkit.host import (
+    bundle,
     deploy_record,
     environment,
     files,
@@ -224,7 +225,7 @@ def check(
     steps.append(tests_step(root))
     company = company_step(sources)
     steps.append(company)
-    template = template_step(sources)
+    template = template_step(sources) if not bundle.ui_only(root) else ui_only_step()
     steps.append(template)
     steps += ui_component_steps(sources)
     steps.append(api_access_step(sources))
@@ -393,6 +394,16 @@ def company_step(sources: Sources) -> Step:
 def template_step(sources: Sources) -> Step:
     """The Cloud Function template ID: present and well formed; if not, both ways to get one."""
     return _id_step(sources, **_ID_STEPS["template"])
+
+
+def ui_only_step() -> Step:
+    """A workspace of UI Components alone needs no Cloud Function template ID."""
+    return Step(
+        _ID_STEPS["template"]["name"],
+        DONE,
+        "not needed: no Cloud Function (nothing in functions/ is marked "
+        "@FunctionContext.expose), the workspace deploys its UI Components alone",
+    )
 
 
 def ui_component_steps(sources: Sources) -> list[Step]:
