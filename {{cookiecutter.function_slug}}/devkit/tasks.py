@@ -219,12 +219,12 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
-    if not simulate:
+    node = _node_for_the_ui() if simulate else None
+    if node is None:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
             raise Exit(code=code)
         return
-    node = nodejs.ensure(ROOT)
     print(
         f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
         f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
@@ -242,11 +242,31 @@ def serve(
             ROOT,
             # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
             {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+            optional_hint=(
+                "IXON's simulator failed (its messages above); the functions are still served: "
+                "fix what it says (`invoke setup` reinstalls the Node packages), or use "
+                "`invoke serve --functions-only`"
+            ),
         ),
     ]
     code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _node_for_the_ui() -> nodejs.Node | None:
+    """Node with the UI's packages installed; None, said why, when they cannot be: serve then
+    serves the functions alone rather than nothing."""
+    try:
+        return nodejs.ensure(ROOT)
+    except nodejs.NodeError as error:
+        print(
+            f"WARNING: the UI half cannot run, so serving the functions alone: {error} "
+            "(`invoke serve --functions-only` serves them without trying the UI)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
 
 
 def _simulated_component(wanted: str, ui_port: int) -> str:
