@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import shutil
@@ -152,3 +153,20 @@ class DevTools:
             self.process.wait()
         os.close(self._read)
         os.close(self._write)
+
+
+def call_when_up(port: int, name: str, arguments: dict, server: subprocess.Popen) -> object:
+    """POST a call of `name` to an `invoke serve` starting on `port`, once it answers; its
+    JSON answer (AssertionError when `server` ends or nothing answers within 240 s)."""
+    body = json.dumps({"name": name, "arguments": arguments, "context": {}}).encode()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"invoke serve ended (exit {server.returncode})")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("POST", "/", body, {"Content-Type": "application/json"})
+            return json.loads(connection.getresponse().read())
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("invoke serve did not answer within 240 s")

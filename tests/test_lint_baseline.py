@@ -14,7 +14,7 @@ from conftest import WORKSPACE_TEMPLATE, workspace_module
 
 lint = workspace_module("devkit.host.lint")
 
-ADOPTED = '''\
+ADOPTED = """\
 import os
 
 from ixoncdkingress.function.context import FunctionContext
@@ -23,7 +23,7 @@ from ixoncdkingress.function.context import FunctionContext
 @FunctionContext.expose
 def getFirmwareVersions(context: FunctionContext, httpServerName: str) -> str:
     return "LONG"
-'''.replace("LONG", "a string that IXON's code left longer than the workspace's line length " * 2)
+""".replace("LONG", "a string that IXON's code left longer than the workspace's line length " * 2)
 
 
 def workspace(root: Path) -> Path:
