@@ -257,3 +257,14 @@ def test_the_bundle_flags_imports_that_only_the_dev_requirements_provide(tmp_pat
     )
     with pytest.raises(bundle.BundleError, match=r"functions/settings\.py:6 imports `yaml`"):
         bundle.build(root, runtime_modules=LOADED, unlisted=UNLISTED)
+
+
+def test_new_writes_a_test_that_imports_beside_ixons_default_module(tmp_path):
+    scaffold = workspace_module("devkit.host.scaffold")
+    write(tmp_path, {"functions/functions.py": EXPOSED.format(name="get_files"), "tests/.keep": ""})
+
+    scaffold.create(tmp_path, "thermometer")
+
+    written = import_world.read_sources(tmp_path)
+    assert "import thermometer\n" in written["tests/test_thermometer.py"].decode()
+    assert described(import_world.problems(written, LOADED)) == []
