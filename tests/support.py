@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -153,6 +154,22 @@ class DevTools:
             self.process.wait()
         os.close(self._read)
         os.close(self._write)
+
+
+def serve_and_call(
+    command: list[str], cwd: Path, env: dict[str, str], port: int, name: str, arguments: dict
+) -> tuple[object, str, str]:
+    """Start `invoke serve` (`command`), call `name` once it answers on `port`, stop it with
+    Ctrl-C: the answer and the server's stdout and stderr."""
+    server = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        answer = call_when_up(port, name, arguments, server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=60)
+    return answer, out, err
 
 
 def call_when_up(port: int, name: str, arguments: dict, server: subprocess.Popen) -> object:

@@ -9,13 +9,11 @@ runtime's own lookups), and `invoke serve` when the UI half cannot be installed.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import call_when_up, free_port
+from support import free_port, serve_and_call
 from test_ui import COMPANY, COMPONENT, PAGE_TEMPLATE, link_node_modules, node_modules
 
 from conftest import bake, invoke, workspace_env
@@ -97,19 +95,14 @@ def test_serve_with_an_uninstallable_ui_half_serves_the_functions(
     package.setdefault("dependencies", {})["left-pad"] = "1.3.0"
     (project / "package.json").write_text(json.dumps(package, indent=2))
     port, ui_port = free_port(), free_port()
-    server = subprocess.Popen(
+    answer, out, err = serve_and_call(
         [sys.executable, "-m", "invoke", "serve", "--port", str(port), "--ui-port", str(ui_port)],
-        cwd=project,
-        env=workspace_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        project,
+        workspace_env(),
+        port,
+        "example.greet",
+        {"name": "Ada"},
     )
-    try:
-        answer = call_when_up(port, "example.greet", {"name": "Ada"}, server)
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=60)
     assert answer == "Hello, Ada!", out + err
     warning = next(line for line in err.splitlines() if line.startswith("WARNING: the UI half"))
     assert "npm ci failed" in warning and "invoke serve --functions-only" in warning

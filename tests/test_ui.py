@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
-from support import CHROMIUM, DevTools, call_when_up, free_port
+from support import CHROMIUM, DevTools, free_port, serve_and_call
 from test_hooks import GOOD, load_hook
 
 from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
@@ -595,19 +595,14 @@ def test_serve_without_node_serves_the_functions_and_names_functions_only(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
     port = free_port()
-    server = subprocess.Popen(
+    answer, out, err = serve_and_call(
         [sys.executable, "-m", "invoke", "serve", "--port", str(port)],
-        cwd=workspace_ui,
-        env=workspace_env(PATH=path_without_node(tmp_path)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        workspace_ui,
+        workspace_env(PATH=path_without_node(tmp_path)),
+        port,
+        "example.greet",
+        {"name": "Ada"},
     )
-    try:
-        answer = call_when_up(port, "example.greet", {"name": "Ada"}, server)
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=60)
     assert answer == "Hello, Ada!", out + err
     line = next(line for line in err.splitlines() if line.startswith("WARNING: the UI half"))
     assert "Node.js" in line and "invoke serve --functions-only" in line

@@ -467,17 +467,7 @@ def unlisted_modules(root: Path) -> dict[str, dict[str, str | None]]:
     python = environment.environment_for(root).python
     if not python.exists():
         return {}
-    try:
-        result = subprocess.run(
-            [str(python), "-m", "devkit.runtime.distributions"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        found = json.loads(result.stdout) if result.returncode == 0 else {}
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        found = {}
+    found = import_world.ask_environment(python, root, "devkit.runtime.distributions")
     return found if isinstance(found, dict) else {}
 
 

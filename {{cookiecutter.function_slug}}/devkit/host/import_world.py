@@ -402,20 +402,28 @@ def summary(found: list[Problem]) -> str:
     return found[0].describe() + more
 
 
-def runtime_modules(python: Path | str, root: Path, timeout: float = 60) -> frozenset[str]:
-    """The top-level modules the runtime has imported before your code runs, asked of the
-    workspace's `python` (its environment must be set up); empty when it cannot say."""
+def ask_environment(python: Path | str, root: Path, module: str, timeout: float = 60) -> object:
+    """What `python -m MODULE` (a devkit.runtime module answering JSON) prints, run in the
+    workspace's environment; None when it cannot say."""
     try:
         result = subprocess.run(
-            [str(python), "-m", "devkit.runtime.modules"],
+            [str(python), "-m", module],
             cwd=root,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
-        names = json.loads(result.stdout) if result.returncode == 0 else []
+        return json.loads(result.stdout) if result.returncode == 0 else None
     except (OSError, subprocess.TimeoutExpired, ValueError):
-        names = []
+        return None
+
+
+def runtime_modules(python: Path | str, root: Path, timeout: float = 60) -> frozenset[str]:
+    """The top-level modules the runtime has imported before your code runs, asked of the
+    workspace's `python` (its environment must be set up); empty when it cannot say."""
+    names = ask_environment(python, root, "devkit.runtime.modules", timeout)
+    if not isinstance(names, list):
+        return frozenset()
     return frozenset(name for name in names if isinstance(name, str))
 
 
