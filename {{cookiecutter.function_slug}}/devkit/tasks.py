@@ -158,8 +158,10 @@ def lint(c, baseline=False):
         )
         return
     result = linting.compare(found, linting.read_baseline(ROOT))
-    for line in result.describe():
+    for line in result.describe() if result.new or result.known or result.gone else []:
         print(line)
+    if not result.new:
+        print("ruff check: no new findings")
     formatted = subprocess.run(
         [str(env.python), "-m", "ruff", "format", "--check", "."], cwd=ROOT
     ).returncode
