@@ -158,7 +158,7 @@ def lint(c, baseline=False):
         )
         return
     result = linting.compare(found, linting.read_baseline(ROOT))
-    for line in result.describe() if result.new or result.known or result.gone else []:
+    for line in result.describe():
         print(line)
     if not result.new:
         print("ruff check: no new findings")
