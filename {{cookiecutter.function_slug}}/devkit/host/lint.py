@@ -76,6 +76,15 @@ class Result:
         return lines
 
 
+def new_findings_refusal(count: int) -> str:
+    """Why a deploy stops on new findings (`invoke doctor` says the same)."""
+    return (
+        f"`ruff check` found {count} new finding(s), so nothing was deployed: fix them "
+        f"(findings of code brought in as it was: `invoke lint --baseline` lists them in "
+        f"{BASELINE}), or deploy with --skip-checks"
+    )
+
+
 def findings(python: Path | str, root: Path) -> list[Finding]:
     """`ruff check` of the workspace, run by the workspace's `python`."""
     command = [str(python), "-m", "ruff", "check", "--output-format", "json", "--exit-zero", "."]

@@ -44,7 +44,7 @@ from devkit.runtime import request_body as calls
 ROOT = Path(__file__).resolve().parents[2]
 #: What ixoncdkingress's own lookups ask for: the calling context's resource of each.
 RUNTIME_RESOURCES = dict(zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "agent", "asset")))
-#: A MongoDB server for the tests instead of the in-memory one (README: Writing tests).
+#: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 
 
