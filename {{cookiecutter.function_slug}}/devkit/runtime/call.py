@@ -178,22 +178,9 @@ def _json(answer: bytes, name: str) -> Any:
     if isinstance(result, str) and result.startswith(FAILURE_ANSWERS):
         hint = ""
         if result.startswith(FAILURE_ANSWERS[0]):
-            hint = ": " + (
-                _resolution_problem(name)
-                or "check the name (module.function) and its @FunctionContext.expose"
-            )
+            hint = ": check the name (module.function) and its @FunctionContext.expose"
         raise CallError(result + hint)
     return result
-
-
-def _resolution_problem(name: str) -> str | None:
-    """Why IXON's module resolution does not take `name` to the workspace's code, if it does
-    not (devkit.host.import_world: the runtime's own module answers, or no such module)."""
-    from devkit.host import import_world  # noqa: PLC0415
-
-    sources = import_world.read_sources(ROOT, ["functions"])
-    loaded = import_world.runtime_modules(sys.executable, ROOT)
-    return import_world.resolve_call(name, sources, loaded).problem
 
 
 @main_wrapper
