@@ -486,6 +486,9 @@ SHADOW = "document.querySelector('app-status-panel')?.shadowRoot"
 def test_serve_shows_the_function_answers_in_the_simulator(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
+    # The simulator's calls get call_context.yaml's company, so `invoke call` sees its notes.
+    settings = json.loads((workspace_ui / "workspace.json").read_text())
+    (workspace_ui / "workspace.json").write_text(json.dumps({**settings, "same_caller": True}))
     with serving_both(workspace_ui) as (process, function_port, ui_port, log_path):
         line = wait_for_line(process, log_path, "Simulator running at:")
         url = line.split("Simulator running at:")[1].strip()
@@ -513,6 +516,8 @@ def test_serve_shows_the_function_answers_in_the_simulator(
                 f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
             )
             assert notes == "written in the browser"
+            seen = invoke(workspace_ui, "call", "notes.recent", "--port", str(function_port))
+            assert [note["text"] for note in json.loads(seen.stdout)] == ["written in the browser"]
             # The function fails (HTTP 500): the component says so within seconds, no hang.
             example = workspace_ui / "functions" / "example.py"
             example.write_text(

@@ -169,6 +169,8 @@ def format_(c):
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
         "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
+        "same_caller": "Give every call (the simulator's too) the company and agent of "
+        'call_context.yaml, as invoke call sends them (workspace.json: "same_caller": true)',
     }
 )
 def serve(
@@ -181,6 +183,7 @@ def serve(
     component="",
     ui_port=8000,
     allow_unlisted_api=False,
+    same_caller=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -196,6 +199,7 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    command += ["--same-caller"] if same_caller else []
     if not simulate:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
