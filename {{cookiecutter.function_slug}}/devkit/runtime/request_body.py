@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError
+from devkit.host import workspace_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_CONTEXT_FILE = "call_context.yaml"
@@ -63,8 +64,6 @@ def load_call_context(root: Path = ROOT) -> dict[str, Any]:
 def same_caller_setting(root: Path = ROOT) -> bool:
     """Whether `workspace.json` asks `invoke serve` to give every call the company and agent
     of `call_context.yaml` (`"same_caller": true`)."""
-    from devkit.host import workspace_file  # noqa: PLC0415 - a host module, for its reader
-
     value = workspace_file.read(root).get(SAME_CALLER_KEY, False)
     if not isinstance(value, bool):
         raise CallContextError(
