@@ -395,9 +395,23 @@ def test_ui_faults_end_in_one_line(project: Path, api: StandIn, case: str) -> No
     endpoint, fault, expected = FAULTS[case]
     api.fail(endpoint, **fault)
     point_workspace_at(project, api, IXON_API_RETRIES="1", IXON_API_READ_TIMEOUT="1")
-    line = one_error(deploy(project, "--ui-only", "--publish"))
+    # One case deploys the function first: the summary says what went out before the error.
+    both = case == "publish-403"
+    result = deploy(project, *([] if both else ["--ui-only"]), "--publish")
+    line = one_error(result)
     assert expected.lower() in line.lower(), line
     assert "********" in line or TOKEN not in line
+    if both:
+        summary = result.stdout[result.stdout.index("Deploy summary") :]
+        assert f"deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}" in (
+            summary
+        )
+        assert "stopped: the next target failed" in summary
+        recorded = json.loads((project / "deployments.json").read_text())["deployments"]
+        assert [(r["component"], r.get("published")) for r in recorded] == [
+            (None, None),
+            (COMPONENT, False),
+        ]
 
 
 # -- serve in a real browser --------------------------------------------------------------------
