@@ -82,6 +82,8 @@ EXPECTED = {
     "OnlineError",
     "UncertainRequestError",
     "LockBusyError",
+    "LoginError",
+    "TargetError",
 }
 
 

@@ -51,7 +51,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import main_wrapper
-from devkit.host import ids, processes, settings
+from devkit.host import ids, processes, token_file
 from devkit.runtime import docstore, ingress, local_api
 from devkit.runtime import request_body as calls
 
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning(note)
     for line in local_api.describe(api):
         log.info(line)
-    age = settings.token_age_warning(ROOT)
+    age = token_file.warning(ROOT)
     if age:
         log.warning(age.removeprefix("WARNING: "))
     try:
