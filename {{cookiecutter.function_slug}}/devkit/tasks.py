@@ -134,6 +134,39 @@ def test(c, k="", verbose=False):
         )
 
 
+@user_task(help={"upgrade": "Move every pin to the newest release the declarations allow"})
+def lock(c, upgrade=False):
+    """Compile requirements*.in into the locks requirements*.txt (same input, same bytes).
+
+    Then `invoke setup` (or any task) syncs .venv to the new lock. Needs the package registry.
+    """
+    changed = environment.lock_workspace(ROOT, upgrade=upgrade)
+    print(f"Locked: {', '.join(changed)} changed" if changed else "Locked: nothing changed")
+
+
+@user_task(help={"strict": "Fail on findings the runtime's own caps hold back too"})
+def audit(c, strict=False):
+    """Known vulnerabilities of the locked packages (pip-audit) and the Node packages (npm).
+
+    Says which findings the runtime's own pins hold back; fails only on what this workspace can
+    fix (all with --strict). One line, and no failure, when the advisories cannot be reached.
+    """
+    run_in_environment("-m", "devkit.runtime.audit", *(["--strict"] if strict else []))
+    if nodejs.wanted(ROOT):
+        line, failed = nodejs.audit(ROOT)
+        print(line)
+        if failed:
+            raise CommandError("npm audit found vulnerabilities (listed above): `npm audit fix`")
+
+
+@user_task
+def typecheck(c):
+    """Check the type hints of functions/ and tests/ with mypy (optional: CI does not run it)."""
+    run_in_environment(
+        "-m", "mypy", "functions", "tests", failed="mypy found type errors (listed above)"
+    )
+
+
 @user_task
 def lint(c):
     """Check the code with ruff: lint rules and formatting."""
@@ -567,6 +600,9 @@ def rewrite_imports(c, dry_run=False):
 
 namespace = Collection(
     setup,
+    lock,
+    audit,
+    typecheck,
     test,
     lint,
     format_,

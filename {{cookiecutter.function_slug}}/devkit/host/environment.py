@@ -228,7 +228,10 @@ def sync(
 ) -> None:
     """Make `env` hold exactly what requirements-dev.txt locks (its seed packages aside)."""
     takes = "up to a minute" if installer == "pip" else "seconds"
-    echo(f"Syncing {env.path.name} to {lock.DEVELOPMENT} with {installer} (a first install takes {takes})")
+    echo(
+        f"Syncing {env.path.name} to {lock.DEVELOPMENT} with {installer} "
+        f"(a first install takes {takes})"
+    )
     if installer == "uv":
         command = [uv, "pip", "sync", "--python", str(env.python)]
         if force:  # repair what an install over the top would leave broken
@@ -241,7 +244,9 @@ def sync(
     if force:
         command.append("--force-reinstall")
     _run([*command, "--progress-bar", "off", "-r", lock.DEVELOPMENT], root)
-    extra = sorted(installed_names(env) - set(lock.read_lock(root / lock.DEVELOPMENT)) - SEED_PACKAGES)
+    extra = sorted(
+        installed_names(env) - set(lock.read_lock(root / lock.DEVELOPMENT)) - SEED_PACKAGES
+    )
     if extra:
         echo(f"Removing what {lock.DEVELOPMENT} no longer locks: {', '.join(extra)}")
         _run([str(env.python), "-m", "pip", "uninstall", "--yes", "--quiet", *extra], root)
@@ -258,6 +263,26 @@ def installed_names(env: Environment) -> set[str]:
         ]
     )
     return {lock.normalise(name) for name in (listed or "").splitlines() if name.strip()}
+
+
+def lock_workspace(root: Path, *, upgrade: bool = False, echo=print) -> list[str]:
+    """Compile the declarations into their locks with uv (the one on PATH, else the one the
+    environment holds); the names of the locks that changed."""
+    version = workspace_python_version(root)
+    env = environment_for(root)
+    uv = shutil.which("uv")
+    if uv is None:
+        own = env.python.parent / ("uv.exe" if os.name == "nt" else "uv")
+        if not own.exists():
+            ensure(root, echo=echo)  # puts the locked uv into the environment
+        uv = str(own) if own.exists() else None
+    if uv is None:
+        raise SetupError(
+            "locking needs uv, and neither PATH nor the environment has it: install uv "
+            "(pipx install uv) and run `invoke lock` again"
+        )
+    python = env.python if env.python.exists() else find_python(version)
+    return lock.lock(root, uv=uv, python=python, python_version=version, upgrade=upgrade, echo=echo)
 
 
 def choose_installer(environ: dict[str, str] | None = None) -> str:

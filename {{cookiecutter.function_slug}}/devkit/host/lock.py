@@ -1,4 +1,4 @@
-"""The locks: what the user declares (`requirements*.in`) compiled into every pin (`requirements*.txt`).
+"""The locks: what the user declares (`requirements*.in`), compiled into every pin.
 
 Two pairs, each a declaration and its lock:
 
@@ -35,7 +35,9 @@ PAIRS = ((PRODUCTION, "requirements.in"), (DEVELOPMENT, "requirements-dev.in"))
 #: Only the development lock carries hashes (see the module's docstring).
 HASHED = {DEVELOPMENT}
 
-_PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(?P<version>[^\s;\\]+)")
+_PIN = re.compile(
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(?P<version>[^\s;\\]+)"
+)
 _NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;#]*)")
 
 
@@ -160,8 +162,7 @@ def stale_reason(root: Path) -> str | None:
             wanted = spec[2:] if spec.startswith("==") and "," not in spec else None
             if wanted is not None and wanted != pin.version:
                 return (
-                    f"{declaration_name} asks for {name}=={wanted}, {lock_name} pins "
-                    f"{pin.version}"
+                    f"{declaration_name} asks for {name}=={wanted}, {lock_name} pins {pin.version}"
                 )
         for name, pin in pins.items():
             if name not in declared and sources & set(pin.via):
@@ -172,10 +173,7 @@ def stale_reason(root: Path) -> str | None:
             for name, pin in production.items():
                 other = pins.get(name)
                 if other is not None and other.version != pin.version:
-                    return (
-                        f"{PRODUCTION} pins {name}=={pin.version}, {lock_name} "
-                        f"{other.version}"
-                    )
+                    return f"{PRODUCTION} pins {name}=={pin.version}, {lock_name} {other.version}"
     return None
 
 

@@ -180,6 +180,49 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
     return f"Node packages installed with npm {command[1]}"
 
 
+def audit(root: Path) -> tuple[str, bool]:
+    """`npm audit` of the lock file: (one line of what it found, whether any was found).
+
+    When the registry's advisory service cannot be reached (or is not offered, as by some
+    mirrors), the line says so and nothing fails.
+    """
+    node = find()
+    command = [str(node.npm), "audit", "--json", "--package-lock-only"]
+    result = subprocess.run(
+        command, cwd=root, env=_npm_environment(), capture_output=True, text=True, check=False
+    )
+    try:
+        report = json.loads(result.stdout or "{}")
+    except ValueError:
+        report = {}
+    counts = (report.get("metadata") or {}).get("vulnerabilities")
+    if not isinstance(counts, dict):
+        error = report.get("error") or {}
+        why = (
+            report.get("message")
+            or error.get("summary")
+            or error.get("code")
+            or result.stderr.strip()
+            or "no answer"
+        )
+        why = " ".join(str(why).split())[:200]
+        return (
+            f"WARNING: npm's advisory service cannot be reached, so the Node packages were not "
+            f"audited ({why}): run `invoke audit` again where it can be reached",
+            False,
+        )
+    total = int(counts.get("total", 0))
+    if not total:
+        return "npm audit: no known vulnerabilities in package-lock.json", False
+    levels = ", ".join(
+        f"{counts[level]} {level}"
+        for level in ("critical", "high", "moderate", "low", "info")
+        if counts.get(level)
+    )
+    subprocess.run([str(node.npm), "audit", "--package-lock-only"], cwd=root, check=False)
+    return f"npm audit: {total} known vulnerabilities in package-lock.json ({levels})", True
+
+
 def _npm_environment() -> dict[str, str]:
     env = dict(os.environ)
     # npm prints an update notice to stderr that would read like a problem.

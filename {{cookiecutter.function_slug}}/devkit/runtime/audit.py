@@ -48,7 +48,7 @@ class AuditError(UserError):
     """pip-audit could not audit; the message says why and what to do."""
 
 
-class Unreachable(Exception):
+class UnreachableError(Exception):
     """The advisory database could not be reached."""
 
 
@@ -78,7 +78,7 @@ class Finding:
 
 
 def run_pip_audit(root: Path, osv_url: str | None = None) -> dict:
-    """pip-audit's JSON report of the workspace's locks, merged; Unreachable when offline.
+    """pip-audit's JSON report of the workspace's locks, merged; UnreachableError when offline.
 
     One run per lock: pip-audit wants hashes on every line once one file has them, and only
     the development lock carries hashes.
@@ -119,7 +119,7 @@ def _pip_audit(root: Path, lock: str, osv_url: str | None) -> dict:
         pass
     if any(sign in result.stderr for sign in _UNREACHABLE):
         host = re.search(r"host='([^']+)'", result.stderr)
-        raise Unreachable(f"no connection to {host[1]}" if host else "no connection")
+        raise UnreachableError(f"no connection to {host[1]}" if host else "no connection")
     last = next((line for line in reversed(result.stderr.splitlines()) if line.strip()), "")
     raise AuditError(
         f"pip-audit failed on {lock} (exit code {result.returncode}): {last or 'no output'}; "
@@ -127,7 +127,9 @@ def _pip_audit(root: Path, lock: str, osv_url: str | None) -> dict:
     )
 
 
-def findings(report: dict, installed: Iterable[metadata.Distribution] | None = None) -> list[Finding]:
+def findings(
+    report: dict, installed: Iterable[metadata.Distribution] | None = None
+) -> list[Finding]:
     """The vulnerabilities in pip-audit's JSON `report`, each with what holds its fix back."""
     distributions = list(metadata.distributions() if installed is None else installed)
     found = []
@@ -215,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(options.root)
     try:
         report = run_pip_audit(root, os.environ.get(OSV_URL_VARIABLE) or None)
-    except Unreachable as error:
+    except UnreachableError as error:
         print(
             "WARNING: the advisory database (OSV) cannot be reached, so nothing was audited "
             f"({error}): run `invoke audit` again where it can be reached (CI does)",
