@@ -86,6 +86,7 @@ def test_github_checks_every_push_and_pull_request(baked):
         f"pip install invoke=={pinned(project, 'invoke')}",
         "invoke lint",
         "invoke test",
+        "invoke audit",
     ]
     assert run_steps(check, ui=True)[-1] == "invoke setup && invoke bundle --ui-only"
     node = [step for step in check["steps"] if "setup-node" in step.get("uses", "")]
@@ -124,9 +125,9 @@ def test_gitlab_checks_every_push(baked):
         f"pip install invoke=={pinned(project, 'invoke')}"
     )
     check = pipeline["check"]
-    assert check["script"][:2] == ["invoke lint", "invoke test"]
+    assert check["script"][:3] == ["invoke lint", "invoke test", "invoke audit"]
     # Built only in a workspace with UI Components.
-    assert check["script"][2:] == [
+    assert check["script"][3:] == [
         "if [ -f package-lock.json ]; then invoke setup && invoke bundle --ui-only; fi"
     ]
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]

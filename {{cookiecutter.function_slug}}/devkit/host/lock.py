@@ -144,36 +144,40 @@ def stale_reason(root: Path) -> str | None:
 
     A pair without a declaration is a lock written by hand: nothing to compare it with.
     """
-    production: dict[str, Pin] = {}
-    for lock_name, declaration_name in PAIRS:
-        declaration = root / declaration_name
-        if not declaration.is_file():
-            continue
-        lock = root / lock_name
-        pins = read_lock(lock)
-        if not pins:
-            return f"{lock_name} is not locked yet"
-        sources = {f"-r {name}" for name in declaration_files(declaration)}
-        declared = read_declaration(declaration)
-        for name, spec in declared.items():
-            pin = pins.get(name)
-            if pin is None:
-                return f"{name} is declared in {declaration_name} but not in {lock_name}"
-            wanted = spec[2:] if spec.startswith("==") and "," not in spec else None
-            if wanted is not None and wanted != pin.version:
-                return (
-                    f"{declaration_name} asks for {name}=={wanted}, {lock_name} pins {pin.version}"
-                )
-        for name, pin in pins.items():
-            if name not in declared and sources & set(pin.via):
-                return f"{name} left {declaration_name} but {lock_name} still pins it"
-        if lock_name == PRODUCTION:
-            production = pins
-        else:
+    production = read_lock(root / PRODUCTION)
+    for lock_name, declaration_name in declared_pairs(root):
+        reason = pair_stale_reason(root / lock_name, root / declaration_name)
+        if reason is None and lock_name != PRODUCTION:
+            pins = read_lock(root / lock_name)
             for name, pin in production.items():
                 other = pins.get(name)
                 if other is not None and other.version != pin.version:
-                    return f"{PRODUCTION} pins {name}=={pin.version}, {lock_name} {other.version}"
+                    reason = f"{PRODUCTION} pins {name}=={pin.version}, {lock_name} {other.version}"
+                    break
+        if reason:
+            return reason
+    return None
+
+
+def pair_stale_reason(lock_path: Path, declaration: Path) -> str | None:
+    """Why the lock at `lock_path` does not fit `declaration`, or None when it does."""
+    pins = read_lock(lock_path)
+    if not pins:
+        return f"{lock_path.name} is not locked yet"
+    sources = {f"-r {name}" for name in declaration_files(declaration)}
+    declared = read_declaration(declaration)
+    for name, spec in declared.items():
+        pin = pins.get(name)
+        if pin is None:
+            return f"{name} is declared in {declaration.name} but not in {lock_path.name}"
+        wanted = spec[2:] if spec.startswith("==") and "," not in spec else None
+        if wanted is not None and wanted != pin.version:
+            return (
+                f"{declaration.name} asks for {name}=={wanted}, {lock_path.name} pins {pin.version}"
+            )
+    for name, pin in pins.items():
+        if name not in declared and sources & set(pin.via):
+            return f"{name} left {declaration.name} but {lock_path.name} still pins it"
     return None
 
 
