@@ -25,7 +25,7 @@ from devkit.errors import UserError
 from devkit.host import components as ui
 from devkit.host import deploy_record as deployments
 from devkit.host import settings, ui_bundle
-from devkit.runtime import ixon_api
+from devkit.runtime import dotenv_file, ixon_api
 
 UPLOAD_PATH = "page-component-templates/{id}/version-upload"
 PUBLISH_PATH = "page-component-template-versions/{id}"
@@ -61,7 +61,7 @@ def targets(
 ) -> list[Target]:
     """The components to deploy (all, or the named ones), each checked before any upload."""
     environ = os.environ if environ is None else environ
-    dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
+    dotenv = dotenv_file.read(root / settings.DOTENV_FILE)
     found = ui.listed(root)
     wanted = list(names)
     for name in wanted:
