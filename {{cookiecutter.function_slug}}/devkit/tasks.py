@@ -27,6 +27,7 @@ from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
 from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
+from devkit.host import lock as locking
 from devkit.host import (
     environment,
     examples,
@@ -134,12 +135,23 @@ def test(c, k="", verbose=False):
         )
 
 
-@user_task(help={"upgrade": "Move every pin to the newest release the declarations allow"})
-def lock(c, upgrade=False):
+@user_task(
+    help={
+        "upgrade": "Move every pin to the newest release the declarations allow",
+        "check": "Only check that every lock fits its declaration (CI; no registry needed)",
+    }
+)
+def lock(c, upgrade=False, check=False):
     """Compile requirements*.in into the locks requirements*.txt (same input, same bytes).
 
     Then `invoke setup` (or any task) syncs .venv to the new lock. Needs the package registry.
     """
+    if check:
+        reason = locking.stale_reason(ROOT)
+        if reason:
+            raise CommandError(f"{reason}: run `invoke lock` and commit the locks")
+        print("The locks fit their declarations")
+        return
     changed = environment.lock_workspace(ROOT, upgrade=upgrade)
     print(f"Locked: {', '.join(changed)} changed" if changed else "Locked: nothing changed")
 
