@@ -27,7 +27,6 @@ from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
 from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
-from devkit.host import lock as locking
 from devkit.host import (
     environment,
     examples,
@@ -40,6 +39,7 @@ from devkit.host import (
     ui_bundle,
     versioning,
 )
+from devkit.host import lock as locking
 from devkit.host import node as nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
