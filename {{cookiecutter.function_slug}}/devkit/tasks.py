@@ -89,9 +89,10 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
+    """Create .venv and sync it to requirements-dev.txt, and the Node packages (quick when done).
 
-    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    A lock that no longer fits its declaration (requirements*.in) is locked again first. With
+    UI Components (a package.json) it also runs `npm ci`, which needs Node.js 22 or newer;
     a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
     through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
     the environment somewhere else than .venv.

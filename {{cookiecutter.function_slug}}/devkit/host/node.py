@@ -21,6 +21,8 @@ from devkit.host import files
 
 #: The oldest Node.js the pinned SDK (vite 4, svelte 3) and npm's lock file version 3 work with.
 MIN_NODE = (18, 0)
+#: The oldest Node.js LTS still supported (`engines` in package.json): older ones get a warning.
+SUPPORTED_NODE = (22, 0)
 MIN_NPM = (8, 0)
 PACKAGE_FILE = "package.json"
 LOCK_FILE = "package-lock.json"
@@ -162,6 +164,11 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
         # folder and install into it; this workspace gets its own folder instead.
         print(f"{MODULES} links to {os.readlink(modules)}, which does not match: installing here")
         modules.unlink()
+    if node.node_version[:2] < SUPPORTED_NODE:
+        print(
+            f"WARNING: Node.js {_dotted(node.node_version)} is past its end of life: install "
+            f"Node.js {SUPPORTED_NODE[0]} or newer (an LTS: 22 or 24)"
+        )
     has_lock = (root / LOCK_FILE).is_file()
     command = [str(node.npm), "ci" if has_lock else "install", "--prefer-offline"]
     command += ["--no-audit", "--no-fund"]
