@@ -251,7 +251,7 @@ def test_dry_run_shows_each_change_and_leaves_every_file_untouched(repo):
         "functions/_version.py",
         '+__version__ = "0.2.0"',
         "CHANGELOG.md",
-        f"+## 0.2.0 - {TODAY}",
+        f"+## [0.2.0] - {TODAY}",
         "components/gauge/manifest.json",
         '-{"version": "3"}',
         '+{"version": "4"}',
