@@ -15,7 +15,7 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from test_hooks import post_gen
 
-from conftest import TEMPLATE, bake
+from conftest import SHARED_VENV, TEMPLATE, bake, invoke
 
 #: Files pre-commit's end-of-file-fixer and trailing-whitespace hooks would leave alone.
 BINARY = {".png", ".ico", ".zip"}
@@ -111,3 +111,20 @@ def test_renovate_on_gitlab_compiles_the_locks_again():
     assert config["pip-compile"]["managerFilePatterns"]
     assert "{{" not in path.read_text()
     assert "renovate.json" in post_gen.OPTIONAL_FILES[("ci", "gitlab")]
+
+
+def test_typecheck_names_a_type_error_and_passes_the_examples(workspace):
+    """`invoke typecheck` (mypy, optional): the examples as baked are typed cleanly, so the
+    only error is the one written here."""
+    (workspace / "functions" / "typed.py").write_text(
+        "def double(number: int) -> int:\n    return str(number * 2)\n"
+    )
+
+    # mypy's cache beside the shared environment: only the first run of a checkout is cold.
+    cache = str(SHARED_VENV.parent / "mypy-cache")
+    result = invoke(workspace, "typecheck", check=False, MYPY_CACHE_DIR=cache)
+
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert errors and all(line.startswith("functions/typed.py:2:") for line in errors), errors
+    assert "ERROR: mypy found type errors (listed above)" in result.stderr
