@@ -5,14 +5,13 @@ schemas accept. In-process bakes; check-jsonschema's vendored schemas need no ne
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from cookiecutter.environment import StrictEnvironment
+from test_ci import check_jsonschema
 from test_hooks import post_gen
 
 from conftest import SHARED_VENV, TEMPLATE, bake, invoke
@@ -75,15 +74,6 @@ def test_every_generated_text_file_passes_the_basic_hooks(everything):
                 problems.append(f"{name}:{number}: trailing whitespace")
     assert problems == []
     assert (everything / "LICENSE").read_text().startswith("MIT License")
-
-
-def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_dependabot_groups_each_kind_into_one_pull_request(everything):
