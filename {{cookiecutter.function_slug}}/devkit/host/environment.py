@@ -209,7 +209,9 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     reason = lock.stale_reason(root)
     if reason:
         echo(f"Locking again: {reason}")
-        locker = uv if installer == "uv" else _bootstrap_uv(env, root, echo, purpose="to lock")
+        # With pip alone the lock still needs uv: PATH's, else the environment gets the locked one.
+        locker = uv if installer == "uv" else shutil.which("uv")
+        locker = locker or _bootstrap_uv(env, root, echo, purpose="to lock")
         if not locker:
             raise SetupError(
                 f"{reason}, and locking needs uv, which could not be installed: install uv "
@@ -325,7 +327,8 @@ def _bootstrap_uv(env: Environment, root: Path, echo, purpose: str = "first") ->
         cwd=root,
     )
     if result.returncode != 0 or not uv.exists():
-        echo("uv could not be installed: pip installs the requirements instead")
+        if purpose == "first":
+            echo("uv could not be installed: pip installs the requirements instead")
         return None
     return str(uv)
 

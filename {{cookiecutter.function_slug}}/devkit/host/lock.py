@@ -99,39 +99,38 @@ def read_declaration(path: Path) -> dict[str, str]:
     """The requirements a declaration names, with their specifiers (`==9.2.0`, `>=2`, or
     ""), by normalised name; files it includes with `-r` count as part of it."""
     declared: dict[str, str] = {}
-    for _, name, spec in _declared(path, set()):
-        declared[name] = spec
+    for _, text in _declaration_lines(path, set()):
+        if not text or text.startswith("-"):
+            continue  # constraints and options shape the lock, they declare nothing
+        match = _NAME.match(text.split(";")[0].strip())
+        if match:
+            declared[normalise(match["name"])] = match["spec"].replace(" ", "")
     return declared
 
 
 def declaration_files(path: Path) -> list[str]:
     """The file names of a declaration and of everything it includes with `-r`."""
     files: list[str] = []
-    for source, _, _ in _declared(path, set(), keep_files=True):
-        if source not in files:
-            files.append(source)
+    for name, _ in _declaration_lines(path, set()):
+        if name not in files:
+            files.append(name)
     return files
 
 
-def _declared(path: Path, seen: set[Path], keep_files: bool = False):
+def _declaration_lines(path: Path, seen: set[Path]):
+    """(file name, line without its comment) of a declaration, `-r` includes followed in
+    place; a file yields ("name", "") first, so one with no requirement is still named."""
     if path in seen or not path.is_file():
         return
     seen.add(path)
-    if keep_files:
-        yield path.name, "", ""
+    yield path.name, ""
     for line in _logical_lines(path.read_text(encoding="utf-8")):
         text = re.sub(r"(^|\s)#.*$", "", line).strip()
-        if not text:
-            continue
         include = re.match(r"(?:-r|--requirement)\s*=?\s*(\S+)$", text)
         if include:
-            yield from _declared(path.parent / include[1], seen, keep_files)
-            continue
-        if text.startswith("-"):
-            continue  # constraints and options shape the lock, they declare nothing
-        match = _NAME.match(text.split(";")[0].strip())
-        if match and not keep_files:
-            yield path.name, normalise(match["name"]), match["spec"].replace(" ", "")
+            yield from _declaration_lines(path.parent / include[1], seen)
+        elif text:
+            yield path.name, text
 
 
 def _logical_lines(text: str) -> list[str]:
