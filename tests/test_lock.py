@@ -225,3 +225,28 @@ def test_the_shipped_lock_is_the_production_lock_as_it_is(baked):
     finally:
         declaration.write_bytes(original)
     bundle.check_requirements(baked)
+
+
+def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path, registry_uv):
+    """From before the locks (or adopted as it was): its hand-written requirements-dev.txt
+    need not name every dependency, so it is installed, not synced."""
+    environment = workspace_module("devkit.host.environment")
+    root = tmp_path
+    (root / "workspace.json").write_text('{"python_version": "3.12"}\n')
+    (root / "requirements-dev.txt").write_text("pytest==9.2.0\n")  # not its dependencies
+    venv = tmp_path / "venv"
+    python = environment.find_python("3.12")
+    subprocess.run(
+        [str(registry_uv), "venv", "--seed", "-q", "--python", str(python), str(venv)], check=True
+    )
+    env = environment.Environment(root=root, path=venv)
+    subprocess.run(
+        [str(registry_uv), "pip", "install", "-q", "--python", str(env.python), "mdurl"],
+        check=True,
+    )
+    said: list[str] = []
+
+    environment.sync(env, root, installer="uv", uv=str(registry_uv), echo=said.append)
+
+    assert said[0].startswith("Installing into venv from requirements-dev.txt with uv")
+    assert {"pytest", "pluggy", "mdurl"} <= _installed(env.python)  # mdurl: not in the file

@@ -228,14 +228,23 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
 def sync(
     env: Environment, root: Path, *, installer: str, uv: str = "uv", force: bool = False, echo=print
 ) -> None:
-    """Make `env` hold exactly what requirements-dev.txt locks (its seed packages aside)."""
+    """Make `env` hold exactly what requirements-dev.txt locks (its seed packages aside).
+
+    A workspace without declarations (from before the locks, or adopted as it was) has
+    hand-written requirement files that need not name every dependency: those are installed,
+    dependencies and all, and nothing is removed.
+    """
     takes = "up to a minute" if installer == "pip" else "seconds"
+    locked = bool(lock.declared_pairs(root))
     echo(
-        f"Syncing {env.path.name} to {lock.DEVELOPMENT} with {installer} "
+        f"{'Syncing' if locked else 'Installing into'} {env.path.name} "
+        f"{'to' if locked else 'from'} {lock.DEVELOPMENT} with {installer} "
         f"(a first install takes {takes})"
     )
     if installer == "uv":
-        command = [uv, "pip", "sync", "--python", str(env.python)]
+        command = [uv, "pip", "sync" if locked else "install", "--python", str(env.python)]
+        if not locked:
+            command.append("-r")
         if force:  # repair what an install over the top would leave broken
             command.append("--reinstall")
         _run([*command, lock.DEVELOPMENT], root)
@@ -246,6 +255,8 @@ def sync(
     if force:
         command.append("--force-reinstall")
     _run([*command, "--progress-bar", "off", "-r", lock.DEVELOPMENT], root)
+    if not locked:
+        return
     extra = sorted(
         installed_names(env) - set(lock.read_lock(root / lock.DEVELOPMENT)) - SEED_PACKAGES
     )
