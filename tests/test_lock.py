@@ -9,13 +9,12 @@ declaration leaves the environment, with uv and with pip.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, bake, workspace_module
+from conftest import TEMPLATE, bake, invoke, workspace_module
 
 lock = workspace_module("devkit.host.lock")
 
@@ -110,29 +109,20 @@ def test_a_transitive_pin_left_alone_is_not_stale(tmp_path):
     assert lock.stale_reason(_pair(tmp_path, "pytest==9.2.0\n", relocked)) is None
 
 
-def test_invoke_lock_writes_the_baked_locks_byte_for_byte(baked, registry_uv, tmp_path):
-    """The template's locks are what `invoke lock` writes; a second run changes nothing."""
-    root = tmp_path / "relock"
-    root.mkdir()
-    for name in (
-        "requirements.in",
-        "requirements-dev.in",
-        "requirements.txt",
-        "requirements-dev.txt",
-    ):
-        shutil.copy(baked / name, root / name)
-    before = {
-        name: (root / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt")
-    }
-    python = workspace_module("devkit.host.environment").find_python("3.12")
-    (root / "requirements.txt").unlink()  # from nothing, for the production lock
+def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace):
+    """The template's locks are what `invoke lock` writes (from nothing, for the production
+    lock), and a second run changes nothing."""
+    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    (workspace / lock.PRODUCTION).unlink()
 
-    first = lock.lock(root, uv=str(registry_uv), python=python, python_version="3.12", echo=print)
-    second = lock.lock(root, uv=str(registry_uv), python=python, python_version="3.12", echo=print)
+    first = invoke(workspace, "lock")
+    second = invoke(workspace, "lock")
 
-    assert first == ["requirements.txt"] and second == []
+    assert "Locked: requirements.txt changed" in first.stdout
+    assert "Locked: nothing changed" in second.stdout
     for name, content in before.items():
-        assert (root / name).read_bytes() == content, f"{name} differs from the baked one"
+        assert (workspace / name).read_bytes() == content, f"{name} differs from the baked one"
+    assert "Syncing" not in first.stdout + second.stdout  # locking alone installs nothing
 
 
 def _tiny_workspace(root: Path) -> Path:
