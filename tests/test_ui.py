@@ -533,6 +533,7 @@ def test_serve_shows_the_function_answers_in_the_simulator(
             browser.close()
         log = log_path.read_text()
         assert '"OPTIONS / HTTP/1.1" 204' in log and '"POST / HTTP/1.1" 200' in log
+        assert "Refused" not in log, "serve trusts the simulator it starts"
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the group
         assert process.wait(timeout=30) == 0
     for trace in (str(workspace_ui), str(NODE_CACHE)):
