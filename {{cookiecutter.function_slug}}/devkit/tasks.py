@@ -221,6 +221,8 @@ def format_(c):
         "trust_origin": "A page origin (scheme://host:port) that may call too; repeat for more",
         "expose": "Listen on a --host beyond this machine (calls then go without your token)",
         "expose_token": "With --expose: give those calls your IXON access token all the same",
+        "same_caller": "Give every call (the simulator's too) the company and agent of "
+        'call_context.yaml, as invoke call sends them (workspace.json: "same_caller": true)',
     },
 )
 def serve(
@@ -236,6 +238,7 @@ def serve(
     trust_origin=None,
     expose=False,
     expose_token=False,
+    same_caller=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -254,6 +257,7 @@ def serve(
     for origin in trust_origin or []:
         command += ["--trust-origin", origin]
     command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
+    command += ["--same-caller"] if same_caller else []
     if simulate:
         command += ["--simulator-port", str(ui_port)]
     if not simulate:

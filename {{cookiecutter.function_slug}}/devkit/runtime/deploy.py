@@ -191,40 +191,67 @@ def deploy(
             lambda config: ixon_api.Client(config, echo=echo, verbose=options.verbose)
         )
         with make_client(config) as api:
-            if plan is not None:
-                deployed = execute(plan, api, echo=echo)
-                summary.shipped.append(
-                    deploy_summary.Shipped(
-                        f"Cloud Function {plan.bundle.slug}",
-                        plan.version,
-                        plan.settings.template_id.value,
-                        plan.bundle.sha256,
-                    )
-                )
-                summary.provisioning = deployed.result.company_to_be_provisioned
-                summary.grants = api_access.granted_names(root)
-            if ui_plan:
-                state = git_state(root)
-                summary.shipped += ui_deploy.ship(
-                    root,
-                    ui_plan,
-                    config,
-                    api,
-                    publish=options.publish,
-                    commit=state.commit,
-                    dirty=state.dirty,
-                    echo=echo,
-                )
+            ship(
+                root,
+                config,
+                api,
+                summary,
+                plan=plan,
+                ui_plan=ui_plan,
+                publish=options.publish,
+                echo=echo,
+            )
         for line in summary.lines():
             echo(line)
         return plan.bundle if plan else None
     except UserError as error:
+        if summary.shipped:  # a later target failed: say what did go out, then the error
+            for line in summary.lines(stopped=True):
+                echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
         raise DeployError(
             config.token.mask(f"deploy failed: {type(error).__name__}: {error}")
         ) from None
+
+
+def ship(
+    root: Path,
+    config: settings.DeploySettings,
+    api: ixon_api.Client,
+    summary: deploy_summary.Summary,
+    *,
+    plan: Plan | None,
+    ui_plan: list[ui_deploy.Built],
+    publish: bool,
+    echo: Callable[[str], None],
+) -> None:
+    """Upload the planned function, then each UI Component, noting each in `summary`."""
+    if plan is not None:
+        deployed = execute(plan, api, echo=echo)
+        summary.shipped.append(
+            deploy_summary.Shipped(
+                f"Cloud Function {plan.bundle.slug}",
+                plan.version,
+                plan.settings.template_id.value,
+                plan.bundle.sha256,
+            )
+        )
+        summary.provisioning = deployed.result.company_to_be_provisioned
+        summary.grants = api_access.granted_names(root)
+    if ui_plan:
+        state = git_state(root)
+        summary.shipped += ui_deploy.ship(
+            root,
+            ui_plan,
+            config,
+            api,
+            publish=publish,
+            commit=state.commit,
+            dirty=state.dirty,
+            echo=echo,
+        )
 
 
 # -- the plan: everything that sends nothing ---------------------------------------------------

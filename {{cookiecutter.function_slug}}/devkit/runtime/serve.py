@@ -8,7 +8,9 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
 - any edit to a `.py` file under `functions/` (helpers too) takes effect on the next call: all
   modules loaded from `functions/` are forgotten and imported afresh, the store stays;
 - a JSON body without a `context` gets the caller of `call_context.yaml` (`"context": {}` calls
-  without one); the form page at GET / sends exactly the fields filled in;
+  without one); the form page at GET / sends exactly the fields filled in; with
+  `"same_caller": true` in `workspace.json` (or `--same-caller`) every JSON call, the
+  simulator's too, gets the company and agent of `call_context.yaml`, as `invoke call` sends;
 - a call that carries no IXON API access of its own gets the developer's (`IXON_API_ACCESS_TOKEN`,
   else `.accesstoken`) and the API application, where IXON Cloud puts them, and the functions'
   API client goes to `IXON_API_BASE_URL` under IXON Cloud's API access rules
@@ -168,6 +170,7 @@ class DevelopmentApp:
     context: CallContext
     log: Any
     api: local_api.LocalApi | None = None
+    same_caller: bool = False
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
@@ -241,10 +244,15 @@ class DevelopmentApp:
             return body  # ixoncdkingress answers it as it does in IXON Cloud
         if not isinstance(parsed, dict):
             return body
-        if "context" not in parsed:
+        if "context" not in parsed or (self.same_caller and isinstance(parsed["context"], dict)):
             try:
-                parsed["context"] = self.context.get()
-            except Exception as error:  # the call goes on without a caller
+                caller = self.context.get()
+                parsed["context"] = (
+                    calls.with_shared_caller(parsed["context"], caller)
+                    if "context" in parsed
+                    else caller
+                )
+            except Exception as error:  # the call goes on with the caller it had
                 self.log.warning("call_context.yaml not used: %s", error)
         body = json.dumps(parsed).encode("utf-8")
         # The token goes in last, into this call's bytes only: nothing keeps or logs them.
@@ -331,6 +339,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8020, help="port to listen on (0: any)")
     parser.add_argument("--docdb", default="auto", help="auto, docker, memory or a mongodb:// URI")
+    parser.add_argument(
+        "--same-caller",
+        action="store_true",
+        help="give every call the company and agent of call_context.yaml (as invoke call)",
+    )
     parser.add_argument(
         "--allow-unlisted-api",
         action="store_true",
@@ -511,9 +524,20 @@ def _serve(
     api: Any,
     trusted: list[str],
 ) -> int:
+    same_caller = arguments.same_caller or calls.same_caller_setting(ROOT)
     app = DevelopmentApp(
-        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log, api
+        ingress.make_app(config),
+        FunctionsWatch(ROOT / "functions"),
+        CallContext(ROOT),
+        log,
+        api,
+        same_caller=same_caller,
     )
+    if same_caller:
+        log.info(
+            "Every call gets the company and agent of call_context.yaml (same_caller), as "
+            "invoke call sends them: the simulator's calls see the same data"
+        )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
         server = server_class((arguments.host, arguments.port), Handler)
