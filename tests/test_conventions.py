@@ -60,13 +60,16 @@ def test_the_template_has_a_license_and_both_an_editorconfig():
 
 
 def test_every_generated_text_file_passes_the_basic_hooks(everything):
-    """What trailing-whitespace (markdown line breaks kept) and end-of-file-fixer check."""
+    """What trailing-whitespace (markdown line breaks kept), end-of-file-fixer and
+    check-added-large-files check; test_bake.py parses the YAML, JSON and TOML."""
     problems = []
     for path in sorted(everything.rglob("*")):
         if not path.is_file() or path.suffix in BINARY or ".git" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
         name = path.relative_to(everything).as_posix()
+        if path.stat().st_size > 500 * 1024:  # check-added-large-files' default limit
+            problems.append(f"{name}: larger than 500 KB")
         if (text and not text.endswith("\n")) or text.endswith("\n\n"):
             problems.append(f"{name}: the end of the file")
         for number, line in enumerate(text.splitlines(), start=1):
