@@ -36,6 +36,7 @@ from devkit.host import (
     files,
     git,
     ids,
+    ixon_roles,
     settings,
     versioning,
     walk,
@@ -65,7 +66,7 @@ PORTAL_STEPS = (
     "download its logs there: Admin > Apps, the app, More options > Download logs (the last "
     "48 hours, about five minutes behind; only the Cloud Function's owner company can)",
 )
-DEPLOYER_ROLE = "Platform administrator"
+DEPLOYER_ROLE = ixon_roles.FUNCTION_ROLE
 _SKIPPED = {"__pycache__", "node_modules"}
 #: `--online` needs these steps done.
 ONLINE_NEEDS = {"Settings", "Company ID", "Access token"}

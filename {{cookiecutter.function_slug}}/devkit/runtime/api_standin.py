@@ -71,6 +71,54 @@ def error_body(message: str, property_name: str | None = None) -> dict[str, Any]
     }
 
 
+def _split_fields(text: str) -> list[str]:
+    """`a,b(c,d),e.f` -> `["a", "b(c,d)", "e.f"]`: commas inside parentheses stay."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current += char
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def select_fields(data: Any, fields: str | None) -> Any:
+    """`data` cut down to IXON's `fields` selection, as the API answers it.
+
+    IXON's OpenAPI description (0.1.294, the `fields` query parameter): "Use "*" for all the
+    top-level fields ... To get the fields of a subresource do subresource.field or for multiple
+    fields of one subresource do subresource(field,field)". Without `fields` IXON answers its
+    default fields; the stand-in answers all it has. Lists are selected item by item.
+    """
+    if fields is None or isinstance(data, (str, int, float, bool)) or data is None:
+        return data
+    if isinstance(data, list):
+        return [select_fields(item, fields) for item in data]
+    chosen: dict[str, list[str]] = {}
+    for part in _split_fields(fields):
+        if part == "*":
+            for key in data:
+                chosen.setdefault(key, [])
+            continue
+        name, _, rest = part.partition(".")
+        if "(" in name and name.endswith(")"):
+            name, inner = name[:-1].split("(", 1)
+            chosen.setdefault(name, []).append(inner)
+        else:
+            chosen.setdefault(name, [])
+            if rest:
+                chosen[name].append(rest)
+    selected = {}
+    for name, inner in chosen.items():
+        if name in data:
+            value = data[name]
+            selected[name] = select_fields(value, ",".join(inner)) if inner else value
+    return selected
+
+
 def how_to_declare(name: str, method: str = "GET") -> str:
     """The line that declares an answer for `name`."""
     data = "[...]" if name.endswith("List") else "{...}"
