@@ -124,6 +124,47 @@ def test_the_deploy_check_refuses_names_the_list_lacks_and_a_named_option_skips_
     assert warnings and warnings[0].startswith("WARNING: --ignore-api-access")
 
 
+def test_a_misspelt_name_is_caught_before_deploy_and_a_refresh_takes_the_live_list(
+    scanned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (scanned / "workspace.json").write_text(
+        json.dumps({"api_access": ["Agent", "AgentList", "AgentLst", "MyUser"]}), encoding="utf-8"
+    )
+    (scanned / "functions" / "typo.py").write_text(
+        'def names(context):\n    return context.api_client.get("AgentLst")\n', encoding="utf-8"
+    )
+
+    with pytest.raises(api_access.ApiAccessError) as refused:
+        api_access.check_before_deploy(scanned, warn=lambda line: None)
+    text = "\n".join(api_access.describe(api_access.report(scanned), scanned))
+
+    message = str(refused.value)
+    assert "AgentLst (did you mean AgentList? also close: Agent, " in message
+    assert ") at functions/typo.py:2" in message
+    assert "IXON's OpenAPI description of the IXON API, version 0.1.294" in message
+    assert "taken on 2026-11-29" in message
+    assert "--ignore-api-access" in message
+    assert "Not IXON API names (IXON's list of API names" in text
+    assert "AgentLst (did you mean AgentList?" in text
+
+    # IXON's live discovery (the stand-in's) lists AgentLst: after a refresh it passes.
+    names_refresh = workspace_module("devkit.runtime.names_refresh")
+    with standin.ApiStandIn(token=TOKEN) as live:
+        for name in ("Agent", "AgentList", "AgentLst", "MyUser"):
+            live.answer(name, data=[])
+        monkeypatch.setenv("IXON_API_BASE_URL", live.base_url)
+        monkeypatch.setenv("IXON_API_COMPANY_ID", CALLER_COMPANY)
+        monkeypatch.setenv("IXON_API_ACCESS_TOKEN", TOKEN)
+        lines: list[str] = []
+        written = names_refresh.refresh(scanned, echo=lines.append)
+
+    saved = json.loads(written.read_text(encoding="utf-8"))
+    assert "AgentLst" in saved["names"] and saved["source"].startswith("the discovery document")
+    assert lines[-1].endswith("in .devkit/ixon-api-names.json")
+    api_access.check_before_deploy(scanned, warn=lambda line: None)  # no longer refused
+    no_token(*lines, written.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("value", ['"AgentList"', '["Agent List"]', "[1]", '[""]'])
 def test_a_malformed_list_is_one_clear_error(tmp_path: Path, value: str) -> None:
     (tmp_path / "workspace.json").write_text(f'{{"api_access": {value}}}', encoding="utf-8")

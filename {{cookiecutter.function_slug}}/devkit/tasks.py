@@ -364,14 +364,20 @@ def _warn(line: str | None) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-@user_task(name="api-access")
-def api_access(c):
+@user_task(
+    name="api-access",
+    help={"refresh": "First take IXON's list of API names from the live discovery (your token)"},
+)
+def api_access(c, refresh=False):
     """Show the IXON API names the code calls beside "api_access" of workspace.json.
 
     Names come from the code (literal names in calls of context.api_client's get, post,
     patch, put and delete) and from the tests and serve (.devkit/api-calls.json); the output
-    says what to grant in IXON Studio, what is granted but unused, and what to send to IXON.
+    says what to grant in IXON Studio, what is granted but unused, what to send to IXON, and
+    names that are not on IXON's list of API names (a misspelling, with the closest names).
     """
+    if refresh:
+        run_in_environment("-m", "devkit.runtime.names_refresh")
     print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
 
 

@@ -9,7 +9,8 @@ call works. So `workspace.json` lists the discovery names granted (`"api_access"
 - `record_seen` / `read_seen` keep the names called at run time (tests, serve, call) in
   `.devkit/api-calls.json` (ignored by git);
 - `report` sets both beside the list for `invoke api-access`;
-- `check_before_deploy` refuses a deploy whose code calls names the list lacks.
+- `check_before_deploy` refuses a deploy whose code calls names the list lacks, or names that
+  are not on IXON's list of API names at all (`devkit.host.ixon_names`: a misspelt `AgentLst`).
 
 Standard library only, Python 3.9+.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, workspace_file
+from devkit.host import files, ixon_names, workspace_file
 
 KEY = "api_access"
 SEEN_FILE = Path(".devkit") / "api-calls.json"
@@ -275,6 +276,7 @@ def describe(found: Report, root: Path) -> list[str]:
         )
     for path in found.unreadable:
         lines.append(f"Not scanned: {path} does not parse -> fix it and run this again")
+    lines += _unknown_lines(sorted(set(found.used) | set(found.listed)), root)
     wanted = sorted(set(found.used) | set(found.listed))
     if wanted:
         template = settings.get("template_id") or "<template ID>"
@@ -286,6 +288,20 @@ def describe(found: Report, root: Path) -> list[str]:
             f"{company}) API access to: {', '.join(wanted)}.",
         ]
     return lines
+
+
+def _unknown_lines(names: list[str], root: Path) -> list[str]:
+    known = ixon_names.load(root)
+    unknown = ixon_names.unknown(names, known)
+    if known is None or not unknown:
+        return []
+    return [
+        "Not IXON API names ("
+        + known.describe()
+        + "): "
+        + "; ".join(ixon_names.hint(name, close) for name, close in unknown.items())
+        + " -> fix the spelling, or `invoke api-access --refresh` if IXON added them since"
+    ]
 
 
 def _workspace(root: Path) -> dict[str, object]:
@@ -301,6 +317,26 @@ def check_before_deploy(
     """Refuse (ApiAccessError) when the code calls names the list lacks; warn about names
     seen at run time but not listed, and when `skip` says to go on anyway."""
     found = report(root)
+    known = ixon_names.load(root)
+    unknown = ixon_names.unknown(sorted(set(found.in_code) | set(found.listed)), known)
+    if unknown and known is not None:
+        where = "; ".join(
+            ixon_names.hint(name, close)
+            + (
+                f" at {', '.join(use.where for use in found.in_code[name])}"
+                if name in found.in_code
+                else f' in "{KEY}"'
+            )
+            for name, close in unknown.items()
+        )
+        line = (
+            f"not IXON API names ({known.describe()}): {where}; IXON would answer 404 in "
+            "production: fix the spelling (or `invoke api-access --refresh` if IXON added them "
+            "since)"
+        )
+        if not skip:
+            raise ApiAccessError(line + f" ({DEPLOY_OPTION} deploys anyway)")
+        warn(f"WARNING: {DEPLOY_OPTION}: deploying code that calls {line}")
     missing_in_code = [name for name in found.in_code if name not in found.listed]
     seen_only = [name for name in found.missing if name not in found.in_code]
     if seen_only:
