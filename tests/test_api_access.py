@@ -513,3 +513,53 @@ def test_workspace_tests_use_the_stand_in_and_name_what_is_missing(workspace: Pa
     assert re.search(r"1 failed, 8 passed, \d+ deselected, 2 errors", output), output[-500:]
     seen = api_access.read_seen(workspace)
     assert seen["AgentList"] == ["tests"] and seen["MyUser"] == ["tests"]
+
+
+RECORDED_TEST = """
+import pytest
+
+from functions import agents
+
+
+@pytest.mark.ixon_recording("agents")
+def test_names_from_ixon(client):
+    assert [agent["name"] for agent in client.call("agents.names")] == ["boiler room", "Pump house"]
+"""
+
+
+@pytest.mark.slow
+def test_answers_recorded_from_the_api_replay_offline_without_the_token(workspace: Path) -> None:
+    tests = workspace / "tests" / "test_recorded.py"
+    tests.write_text(RECORDED_TEST, encoding="utf-8")
+    recording = workspace / "tests" / "recordings" / "agents.yaml"
+    (workspace / ".accesstoken").write_text(TOKEN + "\n", encoding="utf-8")
+    (workspace / ".accesstoken").chmod(0o600)
+
+    with standin.ApiStandIn(token=TOKEN) as ixon:  # as if it were IXON, with the user's token
+        ixon.answer("AgentList", data=[PUMP, BOILER])
+        (workspace / ".env").write_text(f"IXON_API_BASE_URL={ixon.base_url}\n", encoding="utf-8")
+        recorded = invoke(workspace, "test", "--record", "-k", "recorded", check=False)
+        asked = len(ixon.calls("AgentList"))
+    (workspace / ".accesstoken").unlink()  # replayed with the stand-in stopped and no token
+    replayed = invoke(workspace, "test", "-k", "recorded", check=False)
+    tests.write_text(RECORDED_TEST.replace("agents.names", "agents.names_changed"), "utf-8")
+    (workspace / "functions" / "agents.py").write_text(
+        (workspace / "functions" / "agents.py").read_text(encoding="utf-8")
+        + "\n\n@FunctionContext.expose\ndef names_changed(context):\n"
+        + '    return context.api_client.get("AgentList", query={"fields": "name"})["data"]\n',
+        encoding="utf-8",
+    )
+    changed = invoke(workspace, "test", "-k", "recorded", check=False)
+
+    assert recorded.returncode == 0, recorded.stdout[-2000:] + recorded.stderr[-2000:]
+    assert asked == 1
+    text = recording.read_text(encoding="utf-8")
+    assert "Pump house" in text and "AgentList" in text
+    assert TOKEN not in text and "Bearer" not in text
+    assert replayed.returncode == 0, replayed.stdout[-2000:]
+    assert "1 passed" in replayed.stdout
+    output = changed.stdout + changed.stderr
+    assert changed.returncode != 0
+    assert "the recording tests/recordings/agents.yaml has no answer for GET " in output
+    assert "fields=name" in output and "invoke test --record" in output
+    no_token(recorded.stdout, recorded.stderr, replayed.stdout, output)

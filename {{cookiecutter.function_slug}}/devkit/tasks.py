@@ -107,9 +107,10 @@ def setup(c, force=False):
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
+        "record": "Record IXON's real API answers for tests marked ixon_recording (your token)",
     }
 )
-def test(c, k="", verbose=False):
+def test(c, k="", verbose=False, record=False):
     """Run the tests with pytest."""
     env = ensure_environment()
     arguments = ["-m", "pytest"]
@@ -117,7 +118,8 @@ def test(c, k="", verbose=False):
         arguments += ["-k", k]
     if verbose:
         arguments.append("-v")
-    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    environ = {**os.environ, "IXON_RECORD": "1"} if record else None
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT, env=environ).returncode
     doctoring.record_test_run(ROOT, code, selection=k)
     if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
         print("No tests yet: `invoke new NAME` adds a function with its test")

@@ -16,6 +16,9 @@ conftest.py of yours never hides it.
   No test reaches the network. The test fails when a function calls a name without a declared
   answer, or one that `"api_access"` of workspace.json does not list (as IXON Cloud would
   refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
+- `@pytest.mark.ixon_recording("name")`: the test's IXON API calls get the answers recorded
+  from IXON's API in `tests/recordings/name.yaml` instead (`devkit.runtime.recording`;
+  `invoke test --record` records them with your token).
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
@@ -37,7 +40,7 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, testing
+from devkit.runtime import api_standin, ingress, local_api, recording, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +64,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{recording.MARKER}(name): answer the test's IXON API calls from "
+        "tests/recordings/<name>.yaml (`invoke test --record` records them with your token)",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -144,14 +155,27 @@ class IxonApi(api_standin.ApiStandIn):
 
 
 @pytest.fixture
-def ixon_api() -> Iterator[IxonApi]:
+def ixon_api(request: pytest.FixtureRequest) -> Iterator[IxonApi]:
     """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
-    an answer, `ixon_api.requests` lists what arrived (the token masked)."""
+    an answer, `ixon_api.requests` lists what arrived (the token masked). With the
+    `ixon_recording` marker, the calls get recorded answers of IXON's API instead."""
     api = IxonApi(ROOT).start()
     if api_access.unlisted_allowed():
         api.allow_unlisted = True
+    marker = request.node.get_closest_marker(recording.MARKER)
+    misses: list[str] = []
     try:
-        yield api
+        if marker is None:
+            yield api
+        else:
+            name = str(marker.args[0]) if marker.args else request.node.name
+            try:
+                with recording.use(api.local, ROOT, name, recording.recording()) as misses:
+                    yield api
+            except settings.SettingsError as error:  # RecordingError, or no token to record
+                pytest.fail(str(error), pytrace=False)
+            if misses:
+                api.problems.append(recording.miss_line(ROOT, name, misses))
     finally:
         api.stop()
     problems = [*api.problems, *api.undeclared]
@@ -171,7 +195,7 @@ def function_context(
     access = ixon_api.local.add_access(call_context)
     company = access.get("company") or {}
     api_client = ixon_api.local.client(
-        ixon_api.base_url,
+        ixon_api.local.base_url,
         api_application=access["apiApplication"]["publicId"],
         api_company=company.get("publicId"),
         authorization=access["accessToken"]["headerValue"],
