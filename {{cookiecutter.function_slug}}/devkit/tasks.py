@@ -171,6 +171,7 @@ def format_(c):
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
         "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
+        "production": "Run as IXON Cloud does: signed calls only, no form page, no reload",
     }
 )
 def serve(
@@ -183,6 +184,7 @@ def serve(
     component="",
     ui_port=8000,
     allow_unlisted_api=False,
+    production=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -198,6 +200,7 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    command += ["--production"] if production else []
     if not simulate:
         code = processes.run_foreground(command, ROOT)
         if code != 0:

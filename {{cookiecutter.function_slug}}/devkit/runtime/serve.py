@@ -50,7 +50,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import main_wrapper
 from devkit.host import ids, processes, settings
-from devkit.runtime import docstore, ingress, local_api
+from devkit.runtime import docstore, ingress, local_api, production
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,25 +159,29 @@ class DevelopmentApp:
     context: CallContext
     log: Any
     api: local_api.LocalApi | None = None
+    #: Production mode (`devkit.runtime.production`): the body goes on as signed, no reload.
+    production: bool = False
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        mode = [(production.MODE_HEADER, "production")] if self.production else []
+
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            return start_response(status, [*headers, self.identity], *exc_info)
+            return start_response(status, [*headers, self.identity, *mode], *exc_info)
 
         return self._answer(environ, respond)
 
     def _answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = _read_body(environ)
         with self._lock:
-            changed = self.watch.check()
+            changed = [] if self.production else self.watch.check()
             if changed:
                 names = ", ".join(os.path.relpath(path, ROOT) for path in changed)
                 self.log.info("Changed: %s; functions/ is imported afresh", names)
-            body = self._with_context(environ, body)
+            body = body if self.production else self._with_context(environ, body)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             path = list(sys.path)
@@ -292,6 +296,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help='let functions call IXON API names that "api_access" of workspace.json lacks',
     )
+    parser.add_argument(
+        "--production", action="store_true", help="run as IXON Cloud does (signed calls only)"
+    )
     return parser.parse_args(argv)
 
 
@@ -351,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
         environ={**os.environ, "API_CLIENT_BASE_URL": api.base_url},
     )
     log = make_logger(config)
+    if arguments.production:
+        made = production.load_keys(ROOT) is None
+        production.configure(config, production.ensure_keys(ROOT))
+        for line in production.lines(made):
+            log.info(line)
     api.current_token()  # read now, so that the masks know it
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
@@ -377,7 +389,12 @@ def _api_report(line: str) -> None:
 
 def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any, *, api: Any) -> int:
     app = DevelopmentApp(
-        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log, api
+        ingress.make_app(config),
+        FunctionsWatch(ROOT / "functions"),
+        CallContext(ROOT),
+        log,
+        api,
+        production=arguments.production,
     )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
