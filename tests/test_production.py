@@ -3,8 +3,9 @@
 One real `invoke serve --production` on a baked workspace: ixoncdkingress's own production
 mode (signed bodies checked against the workspace's public key, the one-minute `created_on`
 window, no form page), `invoke call` signing its calls, and a function that only works in
-development mode failing there with one clear line. Bodies are signed in the workspace's own
-environment (the template's test environment has no cryptography).
+development mode failing there with one clear line; the same in the workspace's own tests with
+the `ixon_production` marker. Bodies are signed in the workspace's own environment (the
+template's test environment has no cryptography).
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ from ixoncdkingress.function.context import FunctionContext
 def greeting(context: FunctionContext) -> str:
     return context.config["greeting"]
 '''
+
+
+MARKED_TESTS = """
+import pytest
+
+
+@pytest.mark.ixon_production
+def test_greets_in_production(client):
+    assert client.call("example.greet", name="Ada") == "Hello, Ada!"
+
+
+@pytest.mark.ixon_production
+def test_needs_development_mode(client):
+    with pytest.raises(KeyError, match="greeting"):
+        client.call("devonly.greeting")
+
+
+def test_works_in_development(client):
+    assert client.call("devonly.greeting") == "Hello"
+"""
 
 
 def signed(workspace: Path, python: Path, created_on: datetime) -> tuple[bytes, str]:
@@ -105,6 +126,8 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
         )
         log = served.log()
     development = invoke(workspace, "call", "devonly.greeting", "--port", "1", check=False)
+    (workspace / "tests" / "test_marked.py").write_text(MARKED_TESTS, encoding="utf-8")
+    marked = invoke(workspace, "test", "-k", "marked", check=False)
 
     assert called.returncode == 0, called.stderr + log[-2000:]
     assert json.loads(called.stdout) == "Hello, Ada!"
@@ -125,3 +148,5 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
     assert "devonly.greeting raised KeyError" in line
     assert "it failed in production mode, as IXON Cloud runs it: no context_values.yaml" in line
     assert development.returncode == 0 and json.loads(development.stdout) == "Hello"
+    assert marked.returncode == 0, marked.stdout[-3000:]
+    assert "3 passed" in marked.stdout

@@ -19,6 +19,9 @@ conftest.py of yours never hides it.
 - `@pytest.mark.ixon_recording("name")`: the test's IXON API calls get the answers recorded
   from IXON's API in `tests/recordings/name.yaml` instead (`devkit.runtime.recording`;
   `invoke test --record` records them with your token).
+- `@pytest.mark.ixon_production`: the `client` fixture runs ixoncdkingress in IXON Cloud's
+  production mode and signs its calls (`devkit.runtime.production`): no context_values.yaml,
+  no reload, signed bodies only.
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
@@ -40,7 +43,7 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, recording, testing
+from devkit.runtime import api_standin, ingress, local_api, production, recording, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{recording.MARKER}(name): answer the test's IXON API calls from "
         "tests/recordings/<name>.yaml (`invoke test --record` records them with your token)",
+    )
+    config.addinivalue_line(
+        "markers", "ixon_production: the client fixture runs in IXON Cloud's production mode"
     )
 
 
@@ -210,8 +216,16 @@ def function_context(
 
 @pytest.fixture
 def client(
-    call_context: dict[str, Any], document_store: Any, ixon_api: IxonApi
+    request: pytest.FixtureRequest,
+    call_context: dict[str, Any],
+    document_store: Any,
+    ixon_api: IxonApi,
 ) -> testing.FunctionClient:
     """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`;
-    their IXON API calls go to `ixon_api`."""
-    return testing.FunctionClient(ROOT, call_context, store=document_store, api=ixon_api.local)
+    their IXON API calls go to `ixon_api`. Marked `ixon_production`: in production mode."""
+    keys = None
+    if request.node.get_closest_marker("ixon_production") is not None:
+        keys = production.ensure_keys(ROOT)
+    return testing.FunctionClient(
+        ROOT, call_context, store=document_store, api=ixon_api.local, production=keys
+    )
