@@ -423,12 +423,24 @@ def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=F
 
 @user_task(
     help={
-        "name": "Module name: lower-case letters, digits and _ (like thermometer)",
+        "name": "Module name: lower-case letters, digits and _ (like thermometer); "
+        "object-storage for IXON's Object Storage hooks",
         "dry_run": "Say which files would be written and write nothing",
     }
 )
 def new(c, name, dry_run=False):
-    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
+    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes.
+
+    `invoke new object-storage` adds IXON's Object Storage hooks
+    (functions/ayayot/objectstorage_v1.py) and their tests instead.
+    """
+    if name == scaffold.OBJECT_STORAGE_NAME:
+        written = scaffold.create_object_storage(ROOT, dry_run=dry_run)
+        paths = ", ".join(path.as_posix() for path in written)
+        print(f"{'Would create' if dry_run else 'Created'} {paths}")
+        if not dry_run:
+            print("Next: invoke test -k objectstorage; README: Object Storage says what IXON calls")
+        return
     scaffold.check_name(ROOT, name)  # the quick refusals first, before any environment
     env = ensure_environment()
     modules = import_world.runtime_modules(env.python, ROOT)

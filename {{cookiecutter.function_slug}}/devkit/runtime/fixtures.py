@@ -19,6 +19,9 @@ conftest.py of yours never hides it.
 - `@pytest.mark.ixon_recording("name")`: the test's IXON API calls get the answers recorded
   from IXON's API in `tests/recordings/name.yaml` instead (`devkit.runtime.recording`;
   `invoke test --record` records them with your token).
+- `object_storage`: calls an Object Storage hook as IXON calls it:
+  `object_storage("upload")` is `ayayot.objectstorage_v1.authorize_upload` with the caller of
+  `call_context` (change it first to call as someone else); the hook's answer, or None.
 - `@pytest.mark.ixon_production`: the `client` fixture runs ixoncdkingress in IXON Cloud's
   production mode and signs its calls (`devkit.runtime.production`): no context_values.yaml,
   no reload, signed bodies only.
@@ -229,3 +232,24 @@ def client(
     return testing.FunctionClient(
         ROOT, call_context, store=document_store, api=ixon_api.local, production=keys
     )
+
+
+#: What a UI Component may do with a file; IXON asks the hook `authorize_<action>` first.
+OBJECT_STORAGE_ACTIONS = ("upload", "list", "download", "update", "delete")
+
+
+@pytest.fixture
+def object_storage(client: testing.FunctionClient) -> Any:
+    """`object_storage(action)`: the Object Storage hook for `action` (one of
+    OBJECT_STORAGE_ACTIONS), called through ixoncdkingress by the name IXON calls it
+    (`ayayot.objectstorage_v1.authorize_<action>`), with no arguments and the caller of
+    `call_context` (its company, asset and agent with their permissions); its answer."""
+
+    def authorize(action: str) -> Any:
+        if action not in OBJECT_STORAGE_ACTIONS:
+            raise ValueError(
+                f"{action!r}: IXON's Object Storage actions are {OBJECT_STORAGE_ACTIONS}"
+            )
+        return client.call(f"ayayot.objectstorage_v1.authorize_{action}")
+
+    return authorize
