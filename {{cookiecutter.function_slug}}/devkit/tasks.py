@@ -166,7 +166,7 @@ def format_(c):
     help={
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
-        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (docs/serving.md)",
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
@@ -214,7 +214,7 @@ def serve(
     if port != 8020:
         print(
             f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
-            f"Cloud Function URL) say http://localhost:{port}/ (README: UI Components)"
+            f"Cloud Function URL) say http://localhost:{port}/ (docs/ui-components.md)"
         )
     servers = [
         together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),
@@ -342,7 +342,7 @@ def deploy(
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md). Refuses
     a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(settings.token_age_warning(ROOT))
@@ -533,8 +533,8 @@ def adopt(
 ):
     """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
 
-    Its code moves in unchanged; the end says what is left to do (README: Moving existing
-    code in). Asks whether to remove the template's examples unless told.
+    Its code moves in unchanged; the end says what is left to do (docs/adopting.md). Asks
+    whether to remove the template's examples unless told.
     """
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
