@@ -1,5 +1,9 @@
 """A local stand-in for IXON's API v2: discovery and the Cloud Function upload, over real HTTP.
 
+Built on the workspace's own stand-in of the API (`devkit/runtime/api_standin.py`): its
+loopback server, request handler, error body and `fields` selection; this module adds the
+endpoints a deploy, a UI deploy and `invoke doctor --online` talk to, and injected faults.
+
 It listens on 127.0.0.1 on a free port and speaks the documented shapes: the discovery document
 at the base URL (with a `BackendComponentTemplateVersionUpload` link holding `{publicId}`), and
 the upload endpoint, which checks the headers IXON requires, keeps the archive it receives and
@@ -40,7 +44,6 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,8 +74,10 @@ ENDPOINTS = (
     *(fault for _path, fault, _company in ACCOUNT.values()),
 )
 
-# The `fields` selection as IXON answers it, from the workspace's own stand-in of the API.
-select_fields = workspace_module("devkit.runtime.api_standin").select_fields
+# One stand-in: the workspace's plumbing (server, handler, error body, `fields` selection).
+_shared = workspace_module("devkit.runtime.api_standin")
+select_fields = _shared.select_fields
+error_body = _shared.error_body
 
 
 @dataclass
@@ -99,7 +104,7 @@ class Recorded:
 
 
 @dataclass
-class StandIn:
+class StandIn(_shared.LoopbackServer):
     """IXON's API for one company, Cloud Function template and access token."""
 
     company_id: str = "7966-5700-7008-0957-0300"
@@ -120,44 +125,8 @@ class StandIn:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- running -------------------------------------------------------------------------------
-
-    def start(self) -> StandIn:
-        standin = self
-
-        class Handler(_Handler):
-            api = standin
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> StandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start the stand-in first"
-        return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """What IXON_API_BASE_URL should say to reach the stand-in."""
-        return f"http://127.0.0.1:{self.port}/api/"
+        self._server = None
+        self.handler = _Handler
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -234,28 +203,10 @@ def _membership(public_id: str, user: str, group: str, role: str) -> dict[str, A
     }
 
 
-def error_body(message: str, property_name: str | None = None) -> dict[str, Any]:
-    """IXON's documented error shape."""
-    return {
-        "type": "Error",
-        "status": "error",
-        "data": [{"message": message, "propertyName": property_name}],
-        "moreAfter": None,
-    }
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(_shared.JsonHandler):
     api: StandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: tests read the deploy's output, not the server's."""
 
     # -- plumbing ------------------------------------------------------------------------------
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _answer(
         self,
@@ -410,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(201, {"type": "Upload", "data": data, "moreAfter": None, "status": "success"})
 
     def do_PATCH(self) -> None:
-        body = self._read_body()
+        body = self.read_body()
         self._record(len(body))
         if not self.path.startswith(PUBLISH_PREFIX):
             self._answer(404, error_body("Not found"))
@@ -460,7 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, {"type": name, "data": data, "moreAfter": None, "status": "success"})
 
     def do_POST(self) -> None:
-        body = self._read_body()
+        body = self.read_body()
         self._record(len(body))
         if self.path.startswith(UI_UPLOAD_PREFIX) and self.path.endswith(UI_UPLOAD_SUFFIX):
             self._ui_upload(body)
