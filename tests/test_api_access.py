@@ -537,9 +537,13 @@ def test_answers_recorded_from_the_api_replay_offline_without_the_token(workspac
 
     with standin.ApiStandIn(token=TOKEN) as ixon:  # as if it were IXON, with the user's token
         ixon.answer("AgentList", data=[PUMP, BOILER])
-        (workspace / ".env").write_text(f"IXON_API_BASE_URL={ixon.base_url}\n", encoding="utf-8")
+        (workspace / ".env").write_text(
+            f"IXON_API_BASE_URL={ixon.base_url}\nIXON_API_COMPANY_ID={CALLER_COMPANY}\n",
+            encoding="utf-8",
+        )
         recorded = invoke(workspace, "test", "--record", "-k", "recorded", check=False)
         asked = len(ixon.calls("AgentList"))
+        refreshed = invoke(workspace, "api-access", "--refresh", check=False)
     (workspace / ".accesstoken").unlink()  # replayed with the stand-in stopped and no token
     replayed = invoke(workspace, "test", "-k", "recorded", check=False)
     tests.write_text(RECORDED_TEST.replace("agents.names", "agents.names_changed"), "utf-8")
@@ -563,3 +567,9 @@ def test_answers_recorded_from_the_api_replay_offline_without_the_token(workspac
     assert "the recording tests/recordings/agents.yaml has no answer for GET " in output
     assert "fields=name" in output and "invoke test --record" in output
     no_token(recorded.stdout, recorded.stderr, replayed.stdout, output)
+    # invoke api-access --refresh: the live discovery's names (the stand-in's) for this workspace
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "names from the discovery of http://127.0.0.1:" in refreshed.stdout
+    saved = json.loads((workspace / ".devkit" / "ixon-api-names.json").read_text("utf-8"))
+    assert "AgentList" in saved["names"]
+    no_token(refreshed.stdout, refreshed.stderr)
