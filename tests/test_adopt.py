@@ -256,7 +256,7 @@ def test_adopt_brings_the_functions_package_whole(adopted):
 def test_adopt_maps_requirements_context_values_settings_and_components(adopted):
     import yaml
 
-    dev = (adopted / "requirements-dev.txt").read_text(encoding="utf-8")
+    dev = (adopted / "requirements-dev.in").read_text(encoding="utf-8")  # locked by setup
     values = yaml.safe_load((adopted / "context_values.yaml").read_text(encoding="utf-8"))
     settings = json.loads((adopted / "workspace.json").read_text(encoding="utf-8"))
 
