@@ -589,17 +589,8 @@ def _review(root: Path, result: Plan, runtime_modules: frozenset[str], options: 
             found.describe() + " (`invoke adopt PATH --rewrite-imports` or "
             "`invoke rewrite-imports` rewrites them)"
         )
-    names = {}
-    for relative in functions:
-        parts = relative.split("/")
-        if len(parts) == 2 and parts[1] != "__init__.py":
-            names.setdefault(parts[1][:-3], relative)
-        elif len(parts) == 3 and parts[2] == "__init__.py":
-            names.setdefault(parts[1], f"functions/{parts[1]}/")
-    for name, relative in sorted(names.items()):
-        if name == "functions" or name in runtime_modules:
-            shadow = import_world.Shadow(relative, name, library=name != "functions")
-            result.left.append(shadow.describe())
+    for problem in import_world.problems({**functions, **tests}, runtime_modules):
+        result.left.append(problem.describe())
     described = []
     for relative, data in functions.items():
         tree = _parse(data, relative)
