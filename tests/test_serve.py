@@ -759,3 +759,27 @@ def test_the_server_binds_its_port_exclusively_on_windows(shared_venv: Path) -> 
     calls, backlog = result.stdout.rsplit(" ", 1)
     assert calls == f"[({socket.SOL_SOCKET}, -5, 1)]"
     assert int(backlog) >= 128
+
+
+def test_the_shared_caller_takes_company_and_agent_from_call_context(tmp_path: Path) -> None:
+    """`same_caller`: the simulator's context keeps its user, takes call_context.yaml's company
+    and agent (and loses an agent that file lacks); a setting that is no boolean is refused."""
+    request_body = workspace_module("devkit.runtime.request_body")
+    sent = {
+        "user": {"publicId": "SimUser", "name": "Sim"},
+        "company": {"publicId": "companyId", "name": "Simulated Company"},
+        "agent": {"publicId": "SimAgent", "name": "Sim agent"},
+    }
+    local = {"company": {"publicId": "0000-0000-0000-0000-0001", "name": "Test Company"}}
+
+    shared = request_body.with_shared_caller(sent, local)
+
+    assert shared == {"user": sent["user"], "company": local["company"]}
+    assert sent["agent"]["publicId"] == "SimAgent"  # the caller's own dict is left alone
+    (tmp_path / "workspace.json").write_text('{"same_caller": true}')
+    assert request_body.same_caller_setting(tmp_path) is True
+    (tmp_path / "workspace.json").write_text('{"same_caller": "yes"}')
+    with pytest.raises(request_body.CallContextError, match=r'"same_caller" in workspace\.json'):
+        request_body.same_caller_setting(tmp_path)
+    (tmp_path / "workspace.json").write_text("{}")
+    assert request_body.same_caller_setting(tmp_path) is False

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
-from support import CHROMIUM, DevTools, free_port
+from support import CHROMIUM, DevTools, free_port, serve_and_call
 from test_hooks import GOOD, load_hook
 
 from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
@@ -322,7 +322,8 @@ def test_deploy_publish_uploads_both_halves_and_publishes(project: Path, api: St
     lines = result.stdout.rstrip().splitlines()
     summary = lines[lines.index(f"Deploy summary (company {COMPANY}):") :]
     assert summary[1].startswith(
-        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}: sha256 {recorded[0]['sha256']}"
+        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}: "
+        f"sha256 {recorded[0]['sha256']}"
     )
     assert summary[2] == (
         f"  deployed UI Component {COMPONENT} 1 to template {PAGE_TEMPLATE}: sha256 "
@@ -395,9 +396,23 @@ def test_ui_faults_end_in_one_line(project: Path, api: StandIn, case: str) -> No
     endpoint, fault, expected = FAULTS[case]
     api.fail(endpoint, **fault)
     point_workspace_at(project, api, IXON_API_RETRIES="1", IXON_API_READ_TIMEOUT="1")
-    line = one_error(deploy(project, "--ui-only", "--publish"))
+    # One case deploys the function first: the summary says what went out before the error.
+    both = case == "publish-403"
+    result = deploy(project, *([] if both else ["--ui-only"]), "--publish")
+    line = one_error(result)
     assert expected.lower() in line.lower(), line
     assert "********" in line or TOKEN not in line
+    if both:
+        summary = result.stdout[result.stdout.index("Deploy summary") :]
+        assert f"deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}" in (
+            summary
+        )
+        assert "stopped: the next target failed" in summary
+        recorded = json.loads((project / "deployments.json").read_text())["deployments"]
+        assert [(r["component"], r.get("published")) for r in recorded] == [
+            (None, None),
+            (COMPONENT, False),
+        ]
 
 
 # -- serve in a real browser --------------------------------------------------------------------
@@ -486,6 +501,9 @@ SHADOW = "document.querySelector('app-status-panel')?.shadowRoot"
 def test_serve_shows_the_function_answers_in_the_simulator(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
+    # The simulator's calls get call_context.yaml's company, so `invoke call` sees its notes.
+    settings = json.loads((workspace_ui / "workspace.json").read_text())
+    (workspace_ui / "workspace.json").write_text(json.dumps({**settings, "same_caller": True}))
     with serving_both(workspace_ui) as (process, function_port, ui_port, log_path):
         line = wait_for_line(process, log_path, "Simulator running at:")
         url = line.split("Simulator running at:")[1].strip()
@@ -513,6 +531,8 @@ def test_serve_shows_the_function_answers_in_the_simulator(
                 f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
             )
             assert notes == "written in the browser"
+            seen = invoke(workspace_ui, "call", "notes.recent", "--port", str(function_port))
+            assert [note["text"] for note in json.loads(seen.stdout)] == ["written in the browser"]
             # The function fails (HTTP 500): the component says so within seconds, no hang.
             example = workspace_ui / "functions" / "example.py"
             example.write_text(
@@ -633,13 +653,20 @@ def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
     assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
 
 
-def test_serve_without_node_says_so_and_names_functions_only(
+def test_serve_without_node_serves_the_functions_and_names_functions_only(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
-    result = invoke(
-        workspace_ui, "serve", check=False, timeout=60, PATH=path_without_node(tmp_path)
+    port = free_port()
+    answer, out, err = serve_and_call(
+        [sys.executable, "-m", "invoke", "serve", "--port", str(port)],
+        workspace_ui,
+        workspace_env(PATH=path_without_node(tmp_path)),
+        port,
+        "example.greet",
+        {"name": "Ada"},
     )
-    line = one_error(result)
+    assert answer == "Hello, Ada!", out + err
+    line = next(line for line in err.splitlines() if line.startswith("WARNING: the UI half"))
     assert "Node.js" in line and "invoke serve --functions-only" in line
 
 

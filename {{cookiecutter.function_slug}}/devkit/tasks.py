@@ -56,6 +56,8 @@ together = _lazy("devkit.host.together")
 token_file = _lazy("devkit.host.token_file")
 ui_bundle = _lazy("devkit.host.ui_bundle")
 versioning = _lazy("devkit.host.versioning")
+linting = _lazy("devkit.host.lint")
+locking = _lazy("devkit.host.lock")
 nodejs = _lazy("devkit.host.node")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,9 +107,10 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
+    """Create .venv and sync it to requirements-dev.txt, and the Node packages (quick when done).
 
-    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    A lock that no longer fits its declaration (requirements*.in) is locked again first. With
+    UI Components (a package.json) it also runs `npm ci`, which needs Node.js 22 or newer;
     a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
     through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
     the environment somewhere else than .venv.
@@ -124,10 +127,11 @@ def setup(c, force=False):
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
+        "record": "Record IXON's real API answers for tests marked ixon_recording (your token)",
         "watch": "Run them again after every save (the changed test files, or all), until Ctrl-C",
     }
 )
-def test(c, k="", verbose=False, watch=False):
+def test(c, k="", verbose=False, record=False, watch=False):
     """Run the tests with pytest."""
     env = ensure_environment()
     arguments = ["-m", "devkit.runtime.watch" if watch else "pytest"]
@@ -135,15 +139,16 @@ def test(c, k="", verbose=False, watch=False):
         arguments += ["-k", k]
     if verbose:
         arguments.append("-v")
+    environ = {**os.environ, "IXON_RECORD": "1"} if record else None
     if watch:
         processes.run_foreground([str(env.python), *arguments], ROOT)
         return
-    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT, env=environ).returncode
     check_runs.record_test_run(ROOT, code, selection=k)
-    if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
-        print("No tests yet: `invoke new NAME` adds a function with its test")
+    if code == check_runs.NO_TESTS and not k:
+        print("No tests yet (pytest found none): `invoke new NAME` adds a function with its test")
         return
-    if code == 5:
+    if code == check_runs.NO_TESTS:
         raise CommandError(
             "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
         )
@@ -155,22 +160,90 @@ def test(c, k="", verbose=False, watch=False):
         )
 
 
+@user_task(
+    help={
+        "upgrade": "Move every pin to the newest release the declarations allow",
+        "check": "Only check that every lock fits its declaration (CI; no registry needed)",
+    }
+)
+def lock(c, upgrade=False, check=False):
+    """Compile requirements*.in into the locks requirements*.txt (same input, same bytes).
+
+    Then `invoke setup` (or any task) syncs .venv to the new lock. Needs the package registry.
+    """
+    if check:
+        reason = locking.stale_reason(ROOT)
+        if reason:
+            raise CommandError(f"{reason}: run `invoke lock` and commit the locks")
+        print("The locks fit their declarations")
+        return
+    changed = environment.lock_workspace(ROOT, upgrade=upgrade)
+    print(f"Locked: {', '.join(changed)} changed" if changed else "Locked: nothing changed")
+
+
+@user_task(help={"strict": "Fail on findings the runtime's own caps hold back too"})
+def audit(c, strict=False):
+    """Known vulnerabilities of the locked packages (pip-audit) and the Node packages (npm).
+
+    Says which findings the runtime's own pins hold back; fails only on what this workspace can
+    fix (all with --strict). One line, and no failure, when the advisories cannot be reached.
+    """
+    run_in_environment("-m", "devkit.runtime.audit", *(["--strict"] if strict else []))
+    if nodejs.wanted(ROOT):
+        line, failed = nodejs.audit(ROOT)
+        print(line)
+        if failed:
+            raise CommandError("npm audit found vulnerabilities (listed above): `npm audit fix`")
+
+
 @user_task
-def lint(c):
-    """Check the code with ruff: lint rules and formatting."""
+def typecheck(c):
+    """Check the type hints of functions/ and tests/ with mypy (optional: CI does not run it)."""
+    run_in_environment(
+        "-m", "mypy", "functions", "tests", failed="mypy found type errors (listed above)"
+    )
+
+
+@user_task(
+    help={
+        "baseline": f"Write {linting.BASELINE}: the current findings, which then fail no more",
+    }
+)
+def lint(c, baseline=False):
+    """Check the code with ruff: lint rules (new findings, past the baseline) and formatting.
+
+    Findings listed in lint-baseline.txt (written by --baseline, for code brought in as it
+    was) are counted, not failed; any other finding fails, as in `invoke deploy`.
+    """
     env = ensure_environment()
-    failed = [
-        step
-        for step, arguments in (
-            ("ruff check", ("-m", "ruff", "check", ".")),
-            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+    found = linting.findings(env.python, ROOT)
+    if baseline:
+        count = linting.write_baseline(ROOT, found)
+        print(
+            f"Wrote {linting.BASELINE}: {count} finding(s) that `invoke lint` and `invoke deploy` "
+            "no longer fail on; delete its lines as you fix them"
+            if count
+            else f"No findings: no {linting.BASELINE} needed"
         )
-        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+        return
+    result = linting.compare(found, linting.read_baseline(ROOT))
+    for line in result.describe():
+        print(line)
+    if not result.new:
+        print("ruff check: no new findings")
+    formatted = subprocess.run(
+        [str(env.python), "-m", "ruff", "format", "--check", "."], cwd=ROOT
+    ).returncode
+    failed = [
+        name
+        for name, bad in (("ruff check", result.new), ("ruff format --check", formatted))
+        if bad
     ]
     if failed:
         raise CommandError(
             f"{' and '.join(failed)} found problems (listed above): `invoke format` "
-            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand (code brought in "
+            f"as it was: `invoke lint --baseline` lists its findings in {linting.BASELINE})"
         )
 
 
@@ -194,6 +267,9 @@ def format_(c):
         "trust_origin": "A page origin (scheme://host:port) that may call too; repeat for more",
         "expose": "Listen on a --host beyond this machine (calls then go without your token)",
         "expose_token": "With --expose: give those calls your IXON access token all the same",
+        "same_caller": "Give every call (the simulator's too) the company and agent of "
+        'call_context.yaml, as invoke call sends them (workspace.json: "same_caller": true)',
+        "production": "Run as IXON Cloud does: signed calls only, no form page, no reload",
     },
 )
 def serve(
@@ -209,6 +285,8 @@ def serve(
     trust_origin=None,
     expose=False,
     expose_token=False,
+    same_caller=False,
+    production=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -224,17 +302,19 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    command += ["--production"] if production else []
     for origin in trust_origin or []:
         command += ["--trust-origin", origin]
     command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
-    if simulate:
+    command += ["--same-caller"] if same_caller else []
+    node = _node_for_the_ui() if simulate else None
+    if node is not None:
         command += ["--simulator-port", str(ui_port)]
-    if not simulate:
+    if node is None:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
             raise Exit(code=code)
         return
-    node = nodejs.ensure(ROOT)
     print(
         f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
         f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
@@ -252,11 +332,31 @@ def serve(
             ROOT,
             # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
             {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+            optional_hint=(
+                "IXON's simulator failed (its messages above); the functions are still served: "
+                "fix what it says (`invoke setup` reinstalls the Node packages), or use "
+                "`invoke serve --functions-only`"
+            ),
         ),
     ]
     code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _node_for_the_ui() -> nodejs.Node | None:
+    """Node with the UI's packages installed; None, said why, when they cannot be: serve then
+    serves the functions alone rather than nothing."""
+    try:
+        return nodejs.ensure(ROOT)
+    except nodejs.NodeError as error:
+        print(
+            f"WARNING: the UI half cannot run, so serving the functions alone: {error} "
+            "(`invoke serve --functions-only` serves them without trying the UI)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
 
 
 def _simulated_component(wanted: str, ui_port: int) -> str:
@@ -319,6 +419,12 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """
     if functions_only and (ui_only or component):
         raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component) and not functions_only and bundling.ui_only(ROOT):
+        print(
+            "No Cloud Function (nothing in functions/ is marked @FunctionContext.expose): "
+            "building the UI Components alone"
+        )
+        ui_only = True
     if not (ui_only or component):
         bundling.check_requirements(ROOT)  # before setting up an environment from them
         env = ensure_environment()  # the runtime says which module names are taken
@@ -377,7 +483,7 @@ def deploy(
     Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(token_file.warning(ROOT))
-    if not (ui_only or component):  # the Cloud Function goes too
+    if not (ui_only or component or bundling.ui_only(ROOT)):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,
@@ -425,14 +531,20 @@ def logout(c):
     print(login.log_out(ROOT).message)
 
 
-@user_task(name="api-access")
-def api_access(c):
+@user_task(
+    name="api-access",
+    help={"refresh": "First take IXON's list of API names from the live discovery (your token)"},
+)
+def api_access(c, refresh=False):
     """Show the IXON API names the code calls beside "api_access" of workspace.json.
 
     Names come from the code (literal names in calls of context.api_client's get, post,
     patch, put and delete) and from the tests and serve (.devkit/api-calls.json); the output
-    says what to grant in IXON Studio, what is granted but unused, and what to send to IXON.
+    says what to grant in IXON Studio, what is granted but unused, what to send to IXON, and
+    names that are not on IXON's list of API names (a misspelling, with the closest names).
     """
+    if refresh:
+        run_in_environment("-m", "devkit.runtime.names_refresh")
     print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
 
 
@@ -473,12 +585,24 @@ def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=F
 
 @user_task(
     help={
-        "name": "Module name: lower-case letters, digits and _ (like thermometer)",
+        "name": "Module name: lower-case letters, digits and _ (like thermometer); "
+        "object-storage for IXON's Object Storage hooks",
         "dry_run": "Say which files would be written and write nothing",
     }
 )
 def new(c, name, dry_run=False):
-    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
+    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes.
+
+    `invoke new object-storage` adds IXON's Object Storage hooks
+    (functions/ayayot/objectstorage_v1.py) and their tests instead.
+    """
+    if name == scaffold.OBJECT_STORAGE_NAME:
+        written = scaffold.create_object_storage(ROOT, dry_run=dry_run)
+        paths = ", ".join(path.as_posix() for path in written)
+        print(f"{'Would create' if dry_run else 'Created'} {paths}")
+        if not dry_run:
+            print("Next: invoke test -k objectstorage; README: Object Storage says what IXON calls")
+        return
     scaffold.check_name(ROOT, name)  # the quick refusals first, before any environment
     env = ensure_environment()
     modules = import_world.runtime_modules(env.python, ROOT)
@@ -632,6 +756,9 @@ def rewrite_imports(c, dry_run=False):
 
 namespace = Collection(
     setup,
+    lock,
+    audit,
+    typecheck,
     test,
     lint,
     format_,

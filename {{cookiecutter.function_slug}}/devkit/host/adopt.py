@@ -210,13 +210,23 @@ def _copy_folder(
         )
 
 
+def _declaration(root: Path, lock: str) -> str:
+    """Where the app's requirements go: the declaration of `lock` (`requirements.in` for
+    `requirements.txt`), which the next `invoke setup` or `invoke lock` compiles into the lock;
+    the lock itself in a workspace that has no declarations."""
+    declared = lock.replace(".txt", ".in")
+    return declared if (root / declared).is_file() else lock
+
+
 def _merge_requirements(root: Path, result: Plan) -> None:
     theirs = _requirements(result.source / "requirements.txt")
     if not theirs:
         result.left.append("the app has no requirements.txt: the workspace's is kept as it is")
         return
-    path = root / "requirements.txt"
-    ours = _requirements(path)
+    target = _declaration(root, "requirements.txt")
+    path = root / target
+    # The lock's pins too: an app pin the runtime's own pins contradict is not brought in.
+    ours = _requirements(path) + _requirements(root / "requirements.txt")
     names = {name: line for name, line in ours if name}
     added = []
     for name, line in theirs:
@@ -251,8 +261,12 @@ def _merge_requirements(root: Path, result: Plan) -> None:
         added.append(line)
         names[name] = line
     if added:
-        result.writes["requirements.txt"] = _with_lines_from_app(path, added, "")
-        result.done.append(f"requirements.txt: added {', '.join(added)}")
+        result.writes[target] = _with_lines_from_app(path, added, "")
+        result.done.append(f"{target}: added {', '.join(added)}{_relock(target)}")
+
+
+def _relock(target: str) -> str:
+    return " (the next `invoke setup` or `invoke lock` locks it)" if target.endswith(".in") else ""
 
 
 def _with_lines_from_app(path: Path, added: list[str], empty: str) -> bytes:
@@ -269,8 +283,14 @@ def _merge_dev_requirements(root: Path, result: Plan) -> None:
     )
     if source is None:
         return
-    path = root / "requirements-dev.txt"
-    ours = _requirements(path) + _requirements(root / "requirements.txt")
+    target = _declaration(root, "requirements-dev.txt")
+    path = root / target
+    ours = [
+        *_requirements(path),
+        *_requirements(root / "requirements-dev.txt"),
+        *_requirements(root / _declaration(root, "requirements.txt")),
+        *_requirements(root / "requirements.txt"),
+    ]
     for name, line in _requirements(result.source / "requirements.txt"):
         if name and name != "ixoncdkingress":
             ours.append((name, line))
@@ -283,23 +303,22 @@ def _merge_dev_requirements(root: Path, result: Plan) -> None:
             if _pin(names[name]) and _pin(line) and _pin(names[name]) != _pin(line):
                 result.left.append(
                     f"{source.name} of the app pins {line}, the workspace {names[name]}: "
-                    "kept the workspace's (change requirements-dev.txt if the tests need the "
+                    f"kept the workspace's (change {target} if the tests need the "
                     "other)"
                 )
             continue
         if not _pin(line):
             result.left.append(
-                f"requirements-dev.txt: {line} is not pinned: pin it with == so every "
+                f"{target}: {line} is not pinned: pin it with == so every "
                 "machine tests with the same version"
             )
         added.append(line)
         names[name] = line
     if added:
-        result.writes["requirements-dev.txt"] = _with_lines_from_app(
-            path, added, "-r requirements.txt\n"
-        )
+        empty = "-r requirements.in\n-c requirements.txt\n" if target.endswith(".in") else ""
+        result.writes[target] = _with_lines_from_app(path, added, empty or "-r requirements.txt\n")
         result.done.append(
-            f"requirements-dev.txt: added {', '.join(added)} (from the app's {source.name})"
+            f"{target}: added {', '.join(added)} (from the app's {source.name}){_relock(target)}"
         )
 
 
@@ -570,17 +589,8 @@ def _review(root: Path, result: Plan, runtime_modules: frozenset[str], options: 
             found.describe() + " (`invoke adopt PATH --rewrite-imports` or "
             "`invoke rewrite-imports` rewrites them)"
         )
-    names = {}
-    for relative in functions:
-        parts = relative.split("/")
-        if len(parts) == 2 and parts[1] != "__init__.py":
-            names.setdefault(parts[1][:-3], relative)
-        elif len(parts) == 3 and parts[2] == "__init__.py":
-            names.setdefault(parts[1], f"functions/{parts[1]}/")
-    for name, relative in sorted(names.items()):
-        if name == "functions" or name in runtime_modules:
-            shadow = import_world.Shadow(relative, name, library=name != "functions")
-            result.left.append(shadow.describe())
+    for problem in import_world.problems({**functions, **tests}, runtime_modules):
+        result.left.append(problem.describe())
     described = []
     for relative, data in functions.items():
         tree = _parse(data, relative)
@@ -627,8 +637,11 @@ def _api_names(data: bytes, shown: str) -> list[str]:
 
 
 def _review_tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
-    dev = result.writes.get("requirements-dev.txt")
-    dev_text = dev.decode("utf-8") if dev else _read(root / "requirements-dev.txt")
+    target = _declaration(root, "requirements-dev.txt")
+    dev = result.writes.get(target)
+    dev_text = (dev.decode("utf-8") if dev else _read(root / target)) + _read(
+        root / "requirements-dev.txt"
+    )
     installed = {_requirement_name(line) for line in dev_text.splitlines()}
     registered = _registered_markers(root)
     for relative, data in tests.items():
@@ -661,7 +674,7 @@ def _review_tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
                 brings = f"the plugin {plugin} brings it" if plugin else "no known plugin brings it"
                 result.left.append(
                     f"{relative}:{node.lineno} uses the marker `{marker}` ({brings}), which "
-                    "--strict-markers refuses until a plugin in requirements-dev.txt provides it "
+                    f"--strict-markers refuses until a plugin in {target} provides it "
                     "or pyproject.toml registers it (docs/testing.md: Adding a pytest plugin)"
                 )
                 registered.add(marker)  # said once

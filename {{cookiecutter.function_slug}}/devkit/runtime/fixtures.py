@@ -18,14 +18,21 @@ conftest.py of yours never hides it.
   function calls a name without a declared answer, or one that `"api_access"` of
   workspace.json does not list (as IXON Cloud would refuse it; `ixon_api.allow_unlisted = True`
   allows it for one test).
+- `@pytest.mark.ixon_recording("name")`: the test's IXON API calls get the answers recorded
+  from IXON's API in `tests/recordings/name.yaml` instead (`devkit.runtime.recording`;
+  `invoke test --record` records them with your token).
+- `object_storage`: calls an Object Storage hook as IXON calls it:
+  `object_storage("upload")` is `ayayot.objectstorage_v1.authorize_upload` with the caller of
+  `call_context` (change it first to call as someone else); the hook's answer, or None.
+- `@pytest.mark.ixon_production`: the `client` fixture runs ixoncdkingress in IXON Cloud's
+  production mode and signs its calls (`devkit.runtime.production`): no context_values.yaml,
+  no reload, signed bodies only.
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
-import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
-module the runtime has already imported, and imports of ixoncdkingress 0.0.x. The header says
+import in IXON Cloud either, one line each by file and line: an import or a called name that
+IXON's module resolution cannot take to your code (`devkit.host.import_world`), and imports of
+ixoncdkingress 0.0.x. The header says
 which context values file is used when another one is ignored.
-
-A test pays only for the fixtures it uses: the heavy modules (the in-memory store,
-ixoncdkingress's request handling) are imported by the fixtures that need them.
 """
 
 from __future__ import annotations
@@ -35,20 +42,19 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import mongomock
 import pytest
+from ixoncdkingress.function.context import FunctionContext
 
-from devkit.host import api_access, context_files, import_world, legacy, settings
-from devkit.runtime import api_standin, modules
+from devkit.host import api_access, import_world, legacy, settings
+from devkit.runtime import api_standin, ingress, local_api, modules, production, recording, testing
 from devkit.runtime import request_body as calls
 
-if TYPE_CHECKING:
-    from ixoncdkingress.function.context import FunctionContext
-
-    from devkit.runtime import testing
-
 ROOT = Path(__file__).resolve().parents[2]
+#: What ixoncdkingress's own lookups ask for: the calling context's resource of each.
+RUNTIME_RESOURCES = dict(zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "agent", "asset")))
 #: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 
@@ -59,20 +65,35 @@ def workspace_problems(root: Path = ROOT) -> list[str]:
     if problems:
         problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
     loaded = modules.cached_names() or import_world.runtime_modules(sys.executable, root)
-    problems += [shadow.describe() for shadow in import_world.shadows(root / "functions", loaded)]
+    problems += [found.describe() for found in import_world.workspace_problems(root, loaded)]
     return problems
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    """Refuse, before a test module or conftest.py is imported, code that cannot import."""
+    """Enter IXON Cloud's import world (the runtime loaded, then the functions folder first
+    on sys.path), and refuse, before a test module or conftest.py is imported, code that
+    cannot import there."""
+    modules.load_runtime()
+    ingress.enter_import_world(ROOT)
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{recording.MARKER}(name): answer the test's IXON API calls from "
+        "tests/recordings/<name>.yaml (`invoke test --record` records them with your token)",
+    )
+    config.addinivalue_line(
+        "markers", "ixon_production: the client fixture runs in IXON Cloud's production mode"
+    )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    note = context_files.context_files_note(ROOT)
+    note = ingress.context_files_note(ROOT)
     return [f"Note: {note}"] if note else []
 
 
@@ -99,8 +120,6 @@ def document_store(call_context: dict[str, Any], mongodb_server: Any) -> Iterato
     IXON_TEST_MONGODB_URI (the calling company's database is emptied first, and the
     databases a test creates are dropped after it: use a server for tests only)."""
     if mongodb_server is None:
-        import mongomock  # noqa: PLC0415 - imported by the tests that use a store
-
         yield mongomock.MongoClient()
         return
     client = mongodb_server
@@ -130,19 +149,17 @@ def call_context(_call_context: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def context_values() -> dict[str, Any]:
     """The configuration values of `context_values.yaml`."""
-    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
-
     return testing.context_values(ROOT)
 
 
 class IxonApi(api_standin.ApiStandIn):
     """The stand-in of the `ixon_api` fixture, with the local API rules its calls go through."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, call_context: dict[str, Any] | None = None) -> None:
         super().__init__()
-        from devkit.runtime import local_api  # noqa: PLC0415 - imported when used
-
         self.root = root
+        #: The calling context, whose resources answer ixoncdkingress's own lookups.
+        self.call_context = call_context if call_context is not None else {}
         #: Lines of calls IXON Cloud would refuse (names not in "api_access", unknown names).
         self.problems: list[str] = []
         self.local = local_api.LocalApi(
@@ -173,6 +190,30 @@ class IxonApi(api_standin.ApiStandIn):
         self._listed = frozenset(api_access.listed(self.root))
         self.allow_unlisted = api_access.unlisted_allowed()
 
+    def _answer(
+        self, request: api_standin.ApiRequest, headers: dict[str, str], query: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """ixoncdkingress's own lookups (`apiApplication` in the configuration values) are
+        answered with the caller's resources, as IXON answers them, unless a test declares
+        an answer of its own."""
+        resource = self._runtime_lookup(request)
+        if resource is None:
+            return super()._answer(request, headers, query)
+        return 200, {"type": request.name, "data": resource, "moreAfter": None, "status": "success"}
+
+    def _runtime_lookup(self, request: api_standin.ApiRequest) -> dict[str, Any] | None:
+        if request.name not in RUNTIME_RESOURCES or request.name in self._answers:
+            return None
+        if request.query != local_api.RUNTIME_LOOKUP_QUERY:
+            return None
+        resource = self.call_context.get(RUNTIME_RESOURCES[request.name])
+        if not isinstance(resource, dict):
+            return None
+        wanted = request.url_args.get("publicId")
+        if wanted is not None and wanted != resource.get("publicId"):
+            return None
+        return {key: resource.get(key) for key in ("publicId", "name", "custom")}
+
     def start(self) -> IxonApi:
         super().start()
         self.local.base_url = self.base_url
@@ -190,14 +231,34 @@ def ixon_api_server() -> Iterator[IxonApi]:
 
 
 @pytest.fixture
-def ixon_api(ixon_api_server: IxonApi) -> Iterator[IxonApi]:
-    """IXON's API v2 on loopback, empty for this test: `ixon_api.answer(name, data=...)`
-    declares an answer, `ixon_api.requests` lists what arrived (the token masked)."""
+def ixon_api(
+    request: pytest.FixtureRequest, call_context: dict[str, Any], ixon_api_server: IxonApi
+) -> Iterator[IxonApi]:
+    """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
+    an answer, `ixon_api.requests` lists what arrived (the token masked). ixoncdkingress's
+    own lookups (MyUser, MyCompany, Agent, Asset, made when the configuration values hold
+    `apiApplication`) get the calling context's resources unless declared. With the
+    `ixon_recording` marker, the calls get recorded answers of IXON's API instead."""
     api = ixon_api_server
     api.reset()
-    yield api
-    problems = [*api.problems, *api.undeclared]
-    api.reset()
+    api.call_context = call_context
+    marker = request.node.get_closest_marker(recording.MARKER)
+    misses: list[str] = []
+    try:
+        if marker is None:
+            yield api
+        else:
+            name = str(marker.args[0]) if marker.args else request.node.name
+            try:
+                with recording.use(api.local, ROOT, name, recording.recording()) as misses:
+                    yield api
+            except settings.SettingsError as error:  # RecordingError, or no token to record
+                pytest.fail(str(error), pytrace=False)
+            if misses:
+                api.problems.append(recording.miss_line(ROOT, name, misses))
+    finally:
+        problems = [*api.problems, *api.undeclared]
+        api.reset()
     if problems:
         pytest.fail("IXON API calls that failed:\n" + "\n".join(problems), pytrace=False)
 
@@ -211,12 +272,10 @@ def function_context(
 ) -> FunctionContext:
     """A real `FunctionContext`, as ixoncdkingress builds it for a call; its API client
     talks to `ixon_api`."""
-    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
-
     access = ixon_api.local.add_access(call_context)
     company = access.get("company") or {}
     api_client = ixon_api.local.client(
-        ixon_api.base_url,
+        ixon_api.local.base_url,
         api_application=access["apiApplication"]["publicId"],
         api_company=company.get("publicId"),
         authorization=access["accessToken"]["headerValue"],
@@ -231,10 +290,37 @@ def function_context(
 
 @pytest.fixture
 def client(
-    call_context: dict[str, Any], document_store: Any, ixon_api: IxonApi
+    request: pytest.FixtureRequest,
+    call_context: dict[str, Any],
+    document_store: Any,
+    ixon_api: IxonApi,
 ) -> testing.FunctionClient:
     """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`;
-    their IXON API calls go to `ixon_api`."""
-    from devkit.runtime import testing  # noqa: PLC0415 - imported when used
+    their IXON API calls go to `ixon_api`. Marked `ixon_production`: in production mode."""
+    keys = None
+    if request.node.get_closest_marker("ixon_production") is not None:
+        keys = production.ensure_keys(ROOT)
+    return testing.FunctionClient(
+        ROOT, call_context, store=document_store, api=ixon_api.local, production=keys
+    )
 
-    return testing.FunctionClient(ROOT, call_context, store=document_store, api=ixon_api.local)
+
+#: What a UI Component may do with a file; IXON asks the hook `authorize_<action>` first.
+OBJECT_STORAGE_ACTIONS = ("upload", "list", "download", "update", "delete")
+
+
+@pytest.fixture
+def object_storage(client: testing.FunctionClient) -> Any:
+    """`object_storage(action)`: the Object Storage hook for `action` (one of
+    OBJECT_STORAGE_ACTIONS), called through ixoncdkingress by the name IXON calls it
+    (`ayayot.objectstorage_v1.authorize_<action>`), with no arguments and the caller of
+    `call_context` (its company, asset and agent with their permissions); its answer."""
+
+    def authorize(action: str) -> Any:
+        if action not in OBJECT_STORAGE_ACTIONS:
+            raise ValueError(
+                f"{action!r}: IXON's Object Storage actions are {OBJECT_STORAGE_ACTIONS}"
+            )
+        return client.call(f"ayayot.objectstorage_v1.authorize_{action}")
+
+    return authorize

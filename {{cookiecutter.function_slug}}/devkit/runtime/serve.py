@@ -8,7 +8,9 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
 - any edit to a `.py` file under `functions/` (helpers too) takes effect on the next call: all
   modules loaded from `functions/` are forgotten and imported afresh, the store stays;
 - a JSON body without a `context` gets the caller of `call_context.yaml` (`"context": {}` calls
-  without one); the form page at GET / sends exactly the fields filled in;
+  without one); the form page at GET / sends exactly the fields filled in; with
+  `"same_caller": true` in `workspace.json` (or `--same-caller`) every JSON call, the
+  simulator's too, gets the company and agent of `call_context.yaml`, as `invoke call` sends;
 - a call that carries no IXON API access of its own gets the developer's (`IXON_API_ACCESS_TOKEN`,
   else `.accesstoken`) and the API application, where IXON Cloud puts them, and the functions'
   API client goes to `IXON_API_BASE_URL` under IXON Cloud's API access rules
@@ -57,7 +59,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import ids, processes, settings, token_file
-from devkit.runtime import docstore, function_names, ingress, local_api, serve_trust
+from devkit.runtime import docstore, function_names, ingress, local_api, production, serve_trust
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +172,9 @@ class DevelopmentApp:
     context: CallContext
     log: Any
     api: local_api.LocalApi | None = None
+    same_caller: bool = False
+    #: Production mode (`devkit.runtime.production`): the body goes on as signed, no reload.
+    production: bool = False
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
@@ -177,16 +182,19 @@ class DevelopmentApp:
     _listed: bool = field(init=False, default=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        mode = [(production.MODE_HEADER, "production")] if self.production else []
+
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            return start_response(status, [*headers, self.identity], *exc_info)
+            return start_response(status, [*headers, self.identity, *mode], *exc_info)
 
         return self._answer(environ, respond)
 
     def _answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = _read_body(environ)
         with self._lock:
-            self._refresh()
-            body = self._with_context(environ, body)
+            if not self.production:
+                self._refresh()
+            body = body if self.production else self._with_context(environ, body)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             path = list(sys.path)
@@ -243,10 +251,15 @@ class DevelopmentApp:
             return body  # ixoncdkingress answers it as it does in IXON Cloud
         if not isinstance(parsed, dict):
             return body
-        if "context" not in parsed:
+        if "context" not in parsed or (self.same_caller and isinstance(parsed["context"], dict)):
             try:
-                parsed["context"] = self.context.get()
-            except Exception as error:  # the call goes on without a caller
+                caller = self.context.get()
+                parsed["context"] = (
+                    calls.with_shared_caller(parsed["context"], caller)
+                    if "context" in parsed
+                    else caller
+                )
+            except Exception as error:  # the call goes on with the caller it had
                 self.log.warning("call_context.yaml not used: %s", error)
         body = json.dumps(parsed).encode("utf-8")
         # The token goes in last, into this call's bytes only: nothing keeps or logs them.
@@ -334,9 +347,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8020, help="port to listen on (0: any)")
     parser.add_argument("--docdb", default="auto", help="auto, docker, memory or a mongodb:// URI")
     parser.add_argument(
+        "--same-caller",
+        action="store_true",
+        help="give every call the company and agent of call_context.yaml (as invoke call)",
+    )
+    parser.add_argument(
         "--allow-unlisted-api",
         action="store_true",
         help='let functions call IXON API names that "api_access" of workspace.json lacks',
+    )
+    parser.add_argument(
+        "--production", action="store_true", help="run as IXON Cloud does (signed calls only)"
     )
     parser.add_argument(
         "--trust-origin",
@@ -449,6 +470,11 @@ def main(argv: list[str] | None = None) -> int:
         environ={**os.environ, "API_CLIENT_BASE_URL": api.base_url},
     )
     log = make_logger(config)
+    if arguments.production:
+        made = production.load_keys(ROOT) is None
+        production.configure(config, production.ensure_keys(ROOT))
+        for line in production.lines(made):
+            log.info(line)
     api.current_token()  # read now, so that the masks know it
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
@@ -513,9 +539,21 @@ def _serve(
     api: Any,
     trusted: list[str],
 ) -> int:
+    same_caller = arguments.same_caller or calls.same_caller_setting(ROOT)
     app = DevelopmentApp(
-        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log, api
+        ingress.make_app(config),
+        FunctionsWatch(ROOT / "functions"),
+        CallContext(ROOT),
+        log,
+        api,
+        same_caller=same_caller,
+        production=arguments.production,
     )
+    if same_caller:
+        log.info(
+            "Every call gets the company and agent of call_context.yaml (same_caller), as "
+            "invoke call sends them: the simulator's calls see the same data"
+        )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
         server = server_class((arguments.host, arguments.port), Handler)
