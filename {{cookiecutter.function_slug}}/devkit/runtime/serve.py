@@ -570,11 +570,13 @@ def _serve(
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
     try:
         with ingress.document_store(store.client), api.installed():
-            thread.start()
+            # The socket listens already (calls wait in its queue): say so before the first
+            # answer, which no longer waits for the listing of the functions.
             log.info("Serving functions/ on %s (form page: GET /); Ctrl-C stops", address)
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")
             for line in describe_owner(arguments, owner):
                 (log.warning if line.startswith("EXPOSED") else log.info)(line)
+            thread.start()
             # The first listing comes a moment after the start, so that the first call, which
             # usually comes at once, does not wait for every module of functions/ to import.
             surveyed = time.monotonic() - SURVEY_INTERVAL + FIRST_SURVEY_AFTER
