@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from support import free_port
 
-from conftest import TEMPLATE, bake, invoke, workspace_env
+from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
 
 APPS = TEMPLATE / "tests" / "apps"
 EXAMPLE_MODULES = ("example", "notes", "caller", "about", "agents", "assistant", "helpers")
@@ -468,9 +468,7 @@ def test_adopt_without_an_answer_about_the_examples_asks_or_refuses(default_work
 def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
     project = bake(tmp_path)
 
-    result = invoke(
-        project, "adopt", str(APPS / "legacy_cbc"), "--remove-examples", "--rewrite-imports"
-    )
+    result = invoke(project, "adopt", str(APPS / "legacy_cbc"), "--remove-examples")
 
     greeter = (project / "functions" / "greeter.py").read_text(encoding="utf-8")
     assert (
@@ -479,6 +477,7 @@ def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
     assert "CbcContext" not in greeter
     assert "ixoncdkingress==1.0.0" in (project / "requirements.txt").read_text(encoding="utf-8")
     assert "0.0.21" in result.stdout  # said what it replaced
+    assert "functions/greeter.py:3 ixoncdkingress.cbc.context -> " in result.stdout  # each change
     tested = invoke(project, "test", "--verbose", IXON_VENV=own_venv, check=False)
     assert "test_greeter.py::test_hello PASSED" in tested.stdout, tested.stdout + tested.stderr
 
@@ -486,10 +485,13 @@ def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
 def test_adopt_reports_old_runtime_imports_it_did_not_rewrite(tmp_path, shared_venv):
     project = bake(tmp_path)
 
-    result = invoke(project, "adopt", str(APPS / "legacy_cbc"), "--keep-examples")
+    result = invoke(
+        project, "adopt", str(APPS / "legacy_cbc"), "--keep-examples", "--keep-old-imports"
+    )
 
     assert "functions/greeter.py:3" in result.stdout
-    assert "--rewrite-imports" in result.stdout
+    assert "CbcContext" in (project / "functions" / "greeter.py").read_text(encoding="utf-8")
+    assert "`invoke rewrite-imports`" in result.stdout
 
 
 def test_adopt_names_the_shadowing_modules_as_left_to_do(tmp_path, shared_venv):
@@ -497,5 +499,223 @@ def test_adopt_names_the_shadowing_modules_as_left_to_do(tmp_path, shared_venv):
 
     result = invoke(project, "adopt", str(APPS / "shadowing"), "--remove-examples")
 
-    assert "functions/certifi.py" in result.stdout and "functions/functions.py" in result.stdout
+    # certifi is answered by the runtime's own module; functions/functions.py is IXON's default
+    # module, which bare names reach, and not refused.
+    assert "functions/certifi.py" in result.stdout
+    assert "functions/functions.py" not in result.stdout.split("Left to do:")[1]
     assert one_error(invoke(project, "bundle", check=False))
+
+
+# --- adopting, in-process: an untrusted app, IXON's layouts, running again ----------------------
+
+
+@pytest.fixture(scope="module")
+def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One baked workspace that in-process tests copy before adopting into the copy."""
+    return bake(tmp_path_factory.mktemp("adopt-base"))
+
+
+@pytest.fixture
+def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the baked workspace and its adopt module (uv from the tools' environment)."""
+    project = tmp_path / "workspace"
+    shutil.copytree(adopt_base, project)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("IXON_VENV", raising=False)
+    return project, workspace_module("devkit.host.adopt", project)
+
+
+def adopt_into(project: Path, adopting, app: Path, **options: bool):
+    """Adopt `app` into `project` in-process; the plan and its printed lines."""
+    chosen = {"remove_examples": True, **options}
+    result = adopting.adopt(project, app, adopting.Options(**chosen))
+    return result, "\n".join(adopting.describe(project, result, dry_run=False))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def hostile_app(tmp_path: Path) -> Path:
+    """The hostile app, with what git cannot keep well: a link out, a newline in a name, a big
+    file."""
+    app = tmp_path / "hostile"
+    shutil.copytree(APPS / "hostile", app)
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("OUTSIDE-THE-APP\n", encoding="utf-8")
+    (app / "functions" / "leak.py").symlink_to(outside)
+    (app / "tests" / "linked").symlink_to(tmp_path)  # a folder link, out of the app
+    (app / "functions" / "odd\nname.py").write_text("x = 1\n", encoding="utf-8")
+    with (app / "functions" / "big.bin").open("wb") as big:
+        big.truncate(11 * 1024 * 1024)
+    return app
+
+
+def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(fresh, tmp_path):
+    project, adopting = fresh
+    app = hostile_app(tmp_path)
+
+    _, said = adopt_into(project, adopting, app)
+
+    env = project / ".env"
+    carried = env.read_text(encoding="utf-8") if env.exists() else ""
+    assert "collector.invalid" not in carried and "proxy.invalid" not in carried
+    assert "collector.invalid" not in (project / "workspace.json").read_text(encoding="utf-8")
+    assert "IXON_API_BASE_URL=https://collector.invalid/api/" in said  # named, with its value
+    assert "HTTPS_PROXY=http://proxy.invalid:3128" in said
+    assert "abcdefghijklmnopqrstuvwxyz012345" not in said + carried  # the app's token
+    assert not [
+        name for name, data in snapshot(project).items() if b"OUTSIDE-THE-APP" in data
+    ]
+    assert not (project / "functions" / "leak.py").exists()
+    assert not (project / "tests" / "linked").exists()
+    assert not list((project / "functions").glob("odd*")) and not (
+        project / "functions" / "big.bin"
+    ).exists()
+    for named in ("functions/leak.py", "tests/linked", "functions/odd\\nname.py", "big.bin"):
+        assert named in said, named
+    for line in ("'-e .'", "'helper @ file:///tmp/helper'", "'-r ../shared/requirements.txt'"):
+        assert line in said, line
+    assert "tests/conftest.py:5 defines the fixture `client`" in said
+    assert "defines the fixture `document_store`" in said  # by its name= argument
+    assert "preinstall" in said and "postinstall" in said and "prepare" in said
+
+
+def test_setup_runs_no_install_script_of_an_adopted_package_json(fresh, tmp_path):
+    project, adopting = fresh
+    adopt_into(project, adopting, hostile_app(tmp_path))
+    node = workspace_module("devkit.host.node", project)
+
+    said = node.install(project, quiet=True)
+
+    assert "installed" in said
+    assert not list(project.glob("PWNED-*"))
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    settings["node_scripts"] = True
+    (project / "workspace.json").write_text(json.dumps(settings), encoding="utf-8")
+    node.install(project, force=True, quiet=True)
+    assert sorted(p.name for p in project.glob("PWNED-*")) == [
+        "PWNED-post",
+        "PWNED-pre",
+        "PWNED-prepare",
+    ]  # the setting really switches them on: the scripts would have run without the flag
+
+
+def test_text_in_another_encoding_is_one_line_naming_each_file(fresh, tmp_path):
+    project, adopting = fresh
+    app = tmp_path / "utf16"
+    shutil.copytree(APPS / "hostile", app)
+    (app / "requirements.txt").write_text("ixoncdkingress==1.0.0\n", encoding="utf-16")
+    (app / "context_values.yaml").write_text("a: 1\n", encoding="utf-16")
+    (app / ".env").write_bytes("COMPANY=caf\xe9\n".encode("latin-1"))
+    before = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, app)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "requirements.txt (UTF-16)" in message and "context_values.yaml (UTF-16)" in message
+    assert ".env (not UTF-8" in message
+    assert snapshot(project) == before
+
+
+def test_runtime_pins_are_settled_and_unpinned_ones_pinned_to_what_resolved(fresh):
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "file_browser")
+
+    requirements = (project / "requirements.txt").read_text(encoding="utf-8")
+    dev = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    locked = {line.split("==")[0]: line for line in dev.splitlines() if "==" in line}
+    for name in ("idna", "certifi", "charset-normalizer"):
+        assert locked[name] in requirements.splitlines(), name  # the runtime's pin won
+        assert f"kept {locked[name]}" in said
+    assert "idna==3.4" not in requirements
+    assert "ixoncdkingress==1.0.0" in requirements and "0.0.23" not in requirements
+    assert "already has the 1.x modules" in said  # 0.0.23 carries them
+    (six,) = [line for line in requirements.splitlines() if line.startswith("six")]
+    assert six.startswith("six==") and f"pinned six>=1.16 to {six}" in said
+    assert "checked with uv" in said
+
+
+def test_deploy_ids_example_config_and_an_empty_context_come_along(fresh):
+    import yaml
+
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "file_browser")
+
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    values = yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8"))
+    assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
+    assert settings["company_id"] == "1111-2222-3333-4444-5555"
+    assert values == {"folder": "/data", "apiToken": "<your token>"}  # placeholders to fill in
+    assert "fill in folder, apiToken" in said
+    assert "AgentList" in settings["api_access"]
+
+
+def test_an_empty_context_becomes_a_mapping_not_comments(fresh, tmp_path):
+    import yaml
+
+    project, adopting = fresh
+    app = tmp_path / "empty"
+    shutil.copytree(APPS / "file_browser", app)
+    (app / "context_config.example.json").unlink()
+
+    adopt_into(project, adopting, app)
+
+    assert yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8")) == {}
+
+
+def test_a_split_repository_and_a_ui_only_one_are_found_by_their_files(fresh, adopt_base, tmp_path):
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "split_repo")
+
+    assert "the Cloud Function from backend/ and the UI Components from frontend/" in said
+    split = APPS / "split_repo"
+    assert (project / "functions" / "notes.py").read_bytes() == (
+        split / "backend" / "functions" / "notes.py"
+    ).read_bytes()
+    assert (project / "tests" / "test_notes.py").is_file()
+    assert (project / "components" / "notes-panel" / "manifest.json").is_file()
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    assert settings["ui_components"]["notes-panel"] == {"template_id": "NotesPanel01"}
+
+    ui_only = tmp_path / "ui-only-workspace"
+    shutil.copytree(adopt_base, ui_only)
+    _, said = adopt_into(ui_only, workspace_module("devkit.host.adopt", ui_only), APPS / "ui_only")
+    assert "the UI Components from the app's folder" in said
+    assert "Cloud Function from" not in said
+    assert (ui_only / "components" / "status-tile" / "status-tile.svelte").is_file()
+    assert not [p for p in (ui_only / "functions").glob("*.py") if p.stem in EXAMPLE_MODULES]
+
+
+def test_adopting_again_changes_nothing_and_never_undoes_your_edits(fresh):
+    project, adopting = fresh
+    adopt_into(project, adopting, APPS / "service_log")
+    after_first = snapshot(project)
+
+    again, said = adopt_into(project, adopting, APPS / "service_log")
+
+    assert not again.writes and not again.deletes, said
+    assert snapshot(project) == after_first
+    dev = project / "requirements-dev.txt"
+    dev.write_text(dev.read_text(encoding="utf-8").replace("pytest-timeout==2.4.0\n", ""))
+    (project / "functions" / "mailer.py").unlink()
+    edited = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, APPS / "service_log")
+
+    assert "requirements-dev.txt" in str(refused.value) and "--force" in str(refused.value)
+    assert "functions/mailer.py (deleted since the last adopt)" in str(refused.value)
+    assert snapshot(project) == edited
+    forced, _ = adopt_into(project, adopting, APPS / "service_log", force=True)
+    assert "pytest-timeout==2.4.0" in dev.read_text(encoding="utf-8")
+    assert (project / "functions" / "mailer.py").is_file() and forced.writes

@@ -1,0 +1,17 @@
+"""IXON's default module: a UI Component calls these by bare name (`get_files`)."""
+
+from ixoncdkingress.function.context import FunctionContext
+
+
+@FunctionContext.expose
+def get_files(context: FunctionContext, httpServerName: str = "files", maxCount: int = 10) -> dict:
+    """The files one HTTP server of the agent offers (camelCase names, as the component sends)."""
+    folder = context.config.get("folder") or "/"
+    return {"server": httpServerName, "folder": folder, "files": [], "max": int(maxCount)}
+
+
+@FunctionContext.expose
+def list_agents(context: FunctionContext) -> list:
+    """The company's agents, through the IXON API."""
+    answer = context.api_client.get("AgentList")
+    return [agent["name"] for agent in answer.get("data", [])]
