@@ -719,3 +719,31 @@ def test_adopting_again_changes_nothing_and_never_undoes_your_edits(fresh):
     forced, _ = adopt_into(project, adopting, APPS / "service_log", force=True)
     assert "pytest-timeout==2.4.0" in dev.read_text(encoding="utf-8")
     assert (project / "functions" / "mailer.py").is_file() and forced.writes
+
+
+def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, own_venv):
+    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
+    an unpinned requirement, an example config, an empty context, no tests: one adopt, no
+    hand edits, then the workspace's tasks work."""
+    project = bake(tmp_path)
+    invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
+    invoke(project, "setup", IXON_VENV=own_venv)
+    run = {"IXON_VENV": own_venv, "check": False}
+
+    called = invoke(
+        project, "call", "get_files", "--arg", "httpServerName=plc", "--arg", "maxCount=5", **run
+    )
+    tested = invoke(project, "test", **run)
+    bundled = invoke(project, "bundle", "--functions-only", **run)
+    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
+    again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
+
+    assert called.returncode == 0, called.stdout + called.stderr
+    answer = json.loads(called.stdout)
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    # These two need IXON's import world (functions.py accepted) and a dry run without a
+    # token, which the helper "rules" builds beside this.
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr  # needs "rules"' part
+    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr

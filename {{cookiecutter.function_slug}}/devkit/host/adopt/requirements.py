@@ -240,6 +240,18 @@ def find_uv(root: Path) -> str | None:
     return str(local) if local.exists() else None
 
 
+def _run(command: list[str], folder: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, cwd=folder, capture_output=True, text=True, timeout=RESOLVE_TIMEOUT
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AdoptError(
+            f"uv could not resolve the merged requirements ({error}): run again; nothing was "
+            "written"
+        ) from None
+
+
 def resolve(root: Path, main: str, dev: str) -> dict[str, str] | None:
     """The versions uv resolves for the two files (name -> version); None without uv.
 
@@ -254,15 +266,10 @@ def resolve(root: Path, main: str, dev: str) -> dict[str, str] | None:
         Path(folder, "requirements-dev.txt").write_text(dev, encoding="utf-8")
         command = [uv, "pip", "compile", "requirements-dev.txt", "--python-version", version]
         command += ["--no-header", "--no-annotate", "--quiet"]
-        try:
-            ran = subprocess.run(
-                command, cwd=folder, capture_output=True, text=True, timeout=RESOLVE_TIMEOUT
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise AdoptError(
-                f"uv could not resolve the merged requirements ({error}): run again; nothing "
-                "was written"
-            ) from None
+        # uv's cache first (seconds faster); the package index when the cache lacks something.
+        ran = _run([*command, "--offline"], folder)
+        if ran.returncode != 0:
+            ran = _run(command, folder)
     if ran.returncode != 0:
         reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
         raise AdoptError(
