@@ -568,14 +568,13 @@ def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(
     assert "IXON_API_BASE_URL=https://collector.invalid/api/" in said  # named, with its value
     assert "HTTPS_PROXY=http://proxy.invalid:3128" in said
     assert "abcdefghijklmnopqrstuvwxyz012345" not in said + carried  # the app's token
-    assert not [
-        name for name, data in snapshot(project).items() if b"OUTSIDE-THE-APP" in data
-    ]
+    assert not [name for name, data in snapshot(project).items() if b"OUTSIDE-THE-APP" in data]
     assert not (project / "functions" / "leak.py").exists()
     assert not (project / "tests" / "linked").exists()
-    assert not list((project / "functions").glob("odd*")) and not (
-        project / "functions" / "big.bin"
-    ).exists()
+    assert (
+        not list((project / "functions").glob("odd*"))
+        and not (project / "functions" / "big.bin").exists()
+    )
     for named in ("functions/leak.py", "tests/linked", "functions/odd\\nname.py", "big.bin"):
         assert named in said, named
     for line in ("'-e .'", "'helper @ file:///tmp/helper'", "'-r ../shared/requirements.txt'"):
@@ -747,3 +746,22 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, own_v
     assert bundled.returncode == 0, bundled.stdout + bundled.stderr
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr  # needs "rules"' part
     assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
+
+
+def test_requirements_that_cannot_install_together_are_refused_before_writing(fresh, tmp_path):
+    project, adopting = fresh
+    app = tmp_path / "old-boto"
+    shutil.copytree(APPS / "split_repo", app)
+    # botocore 1.29 needs urllib3 < 1.27; the runtime's lock has urllib3 2.x
+    (app / "backend" / "requirements.txt").write_text(
+        "ixoncdkingress==1.0.0\nbotocore==1.29.0\n", encoding="utf-8"
+    )
+    before = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, app)
+
+    message = str(refused.value)
+    assert "botocore" in message and "urllib3" in message and "uv" in message
+    assert "\n" not in message and "nothing was written" in message
+    assert snapshot(project) == before

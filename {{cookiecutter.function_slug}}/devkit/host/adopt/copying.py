@@ -27,7 +27,10 @@ def copy_folder(
 ) -> list[str]:
     """Plan copying `base/folder` to `folder` of the workspace; the workspace paths planned."""
     where = base / folder
-    if not where.is_dir() or where.is_symlink():
+    if where.is_symlink():
+        app.accepted(result, where)  # names the link, which is not followed
+        return []
+    if not where.is_dir():
         return []
     count, planned, rewritten = 0, [], []
     for path in app.tree(result, where):

@@ -23,9 +23,8 @@ UI_MARKERS = ("cdk.config.json", "package.json")
 def find(source: Path) -> Layout:
     """Where the app at `source` keeps its Cloud Function and its UI Components."""
     folders = _folders(source)
-    functions = [
-        f for f in folders if (f / "functions").is_dir() and not (f / "functions").is_symlink()
-    ]
+    # A functions/ that is a link counts here, so that copying names it (and follows nothing).
+    functions = [f for f in folders if (f / "functions").is_dir()]
     with_requirements = [f for f in functions if (f / "requirements.txt").is_file()]
     function = _one(source, with_requirements or functions, "a Cloud Function (functions/)")
     ui_folders = [f for f in folders if all((f / name).is_file() for name in UI_MARKERS)]
