@@ -318,7 +318,13 @@ def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
     print(
         f"\nYour Cloud Function workspace is ready in {folder}. Next:\n"
         f"  cd {folder}\n"
-        "  invoke serve      # serve the functions on http://127.0.0.1:8020/\n"
+        + (
+            "  git init && git add --all && git commit -m 'Workspace from the template'\n"
+            "                    # bump, deploy and `cruft update` need a git repository\n"
+            if made_by_cruft(answers) and not (project / ".git").exists()
+            else ""
+        )
+        + "  invoke serve      # serve the functions on http://127.0.0.1:8020/\n"
         "  invoke test       # run the tests (sets up .venv with Python 3.12 on first use)\n"
         + (
             f"The UI Component {answers['ui_component']} is in components/: `invoke setup` "

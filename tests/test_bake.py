@@ -55,6 +55,33 @@ def assert_well_formed(project: Path) -> None:
             json.loads(text)
 
 
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def assert_readme_guides(project: Path) -> None:
+    """The README is a short start that links every topic page of docs/, and every relative
+    link of the README and the pages reaches a file and, with a #, a heading in it."""
+    readme = project / "README.md"
+    pages = sorted((project / "docs").glob("*.md"))
+    assert len(readme.read_text(encoding="utf-8").splitlines()) < 300
+    assert len(pages) >= 7
+    for source in (readme, *pages):
+        text = source.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", text):
+            path = (source.parent / target[0]).resolve() if target[0] else source
+            assert path.is_file(), (source.name, target)
+            if target[1]:
+                headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+                assert target[1] in {anchor(heading) for heading in headings}, (source, target)
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", readme.read_text(encoding="utf-8")))
+    assert linked == {page.name for page in pages}
+    runtime = (project / "docs" / "runtime.md").read_text(encoding="utf-8")
+    for limit in ("DocumentDBClient", "upsert", "filter_map", "count_documents", "ObjectId"):
+        assert limit in runtime
+
+
 def git(project: Path, *arguments: str) -> str:
     return subprocess.run(
         ["git", *arguments], cwd=project, capture_output=True, text=True, check=True
@@ -71,6 +98,7 @@ def test_every_combination_renders_a_well_formed_workspace(tmp_path, answers):
 
     assert project.name == "my-cloud-function"
     assert_well_formed(project)
+    assert_readme_guides(project)
     assert (project / ".github").exists() is (answers["ci"] == "github")
     assert (project / ".gitlab-ci.yml").exists() is (answers["ci"] == "gitlab")
     assert (project / ".devcontainer").exists() is (answers["devcontainer"] == "yes")

@@ -114,10 +114,14 @@ def test_a_fresh_workspace_passes_cruft_check(template_repo, tmp_path):
 
 
 def test_cruft_alone_writes_the_origin_and_no_git_repository_is_made(template_repo, tmp_path):
-    """The hook leaves both to cruft, which writes .cruft.json after it, and to the user."""
-    project = create(template_repo, tmp_path / "fresh")
+    """The hook leaves both to cruft, which writes .cruft.json after it, and to the user, whom
+    the next steps tell how to make the git repository that bump, deploy and cruft need."""
+    (tmp_path / "fresh").mkdir()
+    made = cruft(tmp_path / "fresh", "create", "--no-input", template_repo["path"])
+    project = tmp_path / "fresh" / "my-cloud-function"
 
     assert not (project / ".git").exists()
+    assert "  git init && git add --all && git commit -m " in made.stdout
     origin = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert origin["context"]["cookiecutter"]["_commit"] == template_repo["newer"]
 
@@ -269,3 +273,84 @@ def test_a_moved_workspace_keeps_working_and_the_readme_says_how_to_relink_cruft
     origin["template"] = Path(template_repo["path"]).as_uri()
     origin_path.write_text(json.dumps(origin, indent=2) + "\n", encoding="utf-8")
     assert "up to date" in cruft(moved, "check").stdout
+
+
+#: The template's first release: its `tasks.py` was the template's, with every task in it.
+FIRST_RELEASE = "ae1b876"
+USER_TASK = '''
+
+@task
+def hello(c, who="world"):
+    """Say hello (a task of my own)."""
+    print(f"hello {who}")
+'''
+
+
+@pytest.fixture(scope="module")
+def release_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A git repository of the template: its first release, then the template as it is now."""
+    repo = tmp_path_factory.mktemp("releases") / "ixon-template"
+    repo.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", FIRST_RELEASE], cwd=TEMPLATE, capture_output=True
+    )
+    if archive.returncode != 0:
+        pytest.fail(f"the template's git history ({FIRST_RELEASE}) is needed: {archive.stderr!r}")
+    subprocess.run(["tar", "-x"], cwd=repo, input=archive.stdout, check=True)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "The first release")
+    first = git(repo, "rev-parse", "HEAD")
+    git(repo, "rm", "-r", "--quiet", ".")
+    for relative in template_files():
+        target = repo / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE / relative, target)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "The template as it is")
+    return {"path": repo, "first": first, "now": git(repo, "rev-parse", "HEAD")}
+
+
+def run(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_")}
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+
+def test_a_first_release_workspace_with_a_task_of_its_own_upgrades_after_cruft_update(
+    release_repo, tmp_path
+):
+    made = tmp_path / "made"
+    made.mkdir()
+    cruft(made, "create", "--no-input", "--checkout", release_repo["first"], release_repo["path"])
+    project = made / "my-cloud-function"
+    tasks = project / "tasks.py"
+    tasks.write_text(tasks.read_text(encoding="utf-8") + USER_TASK, encoding="utf-8")
+    mine = tasks.read_text(encoding="utf-8")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "My workspace with a task of my own")
+
+    cruft(project, "update", "-y", "--checkout", release_repo["now"])
+
+    assert (project / "tasks.py.rej").is_file()  # cruft could not merge the two tasks.py
+    for command in (["--list"], ["version"], ["hello"]):
+        stopped = run(project, sys.executable, "-m", "invoke", *command)
+        output = (stopped.stdout + stopped.stderr).strip()
+        assert stopped.returncode == 1, output
+        assert len(output.splitlines()) == 1, output
+        assert output.startswith("ERROR: tasks.py is from a template release before 2.0.0")
+        assert "`python3 -m devkit.host.upgrade`" in output and "Upgrading to 2.0.0" in output
+
+    upgraded = run(project, sys.executable, "-m", "devkit.host.upgrade")
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout
+    assert (project / "tasks.py.before-2.0").read_text(encoding="utf-8") == mine
+    assert not (project / "tasks.py.rej").exists()
+    listed = run(project, sys.executable, "-m", "invoke", "--list")
+    assert listed.returncode == 0, listed.stderr
+    names = {line.split()[0] for line in listed.stdout.splitlines()[1:] if line.strip()}
+    assert {"hello", "setup", "test", "serve", "deploy", "adopt", "doctor"} <= names
+    said = run(project, sys.executable, "-m", "invoke", "hello", "--who", "team")
+    assert (said.returncode, said.stdout) == (0, "hello team\n")
+    assert run(project, sys.executable, "-m", "invoke", "version").stdout.strip() == "0.1.0"

@@ -22,6 +22,8 @@ from ixon_standin import StandIn, point_workspace_at
 from conftest import bake, invoke, workspace_module
 
 doctor = workspace_module("devkit.host.doctor")
+examples = workspace_module("devkit.host.examples")
+api_access = workspace_module("devkit.host.api_access")
 
 TOKEN = "Zq7SecretTokenXy42Wv9Pq3Lm8Nb5Rt"
 COMPANY = "1234-5678-9012-3456-7890"
@@ -107,7 +109,7 @@ def test_a_fresh_workspace_names_the_missing_template_id_with_both_ways_to_get_o
     assert "register the Cloud Function in IXON Studio" in template.action
     assert "ask IXON support for one by e-mail (`invoke doctor --email`" in template.action
     blocking = [step.name for step in report.blocking]
-    assert blocking == ["Company ID", "Cloud Function template ID", "Access token"]
+    assert blocking == ["Company ID", "Cloud Function template ID", "Examples", "Access token"]
 
 
 def test_the_steps_come_in_ixons_order(fresh: Path) -> None:
@@ -116,8 +118,10 @@ def test_the_steps_come_in_ixons_order(fresh: Path) -> None:
     assert names == [
         "Python environment",
         "Tests",
+        "Lint",
         "Company ID",
         "Cloud Function template ID",
+        "Examples",
         "API access",
         "Access token",
         "Version",
@@ -125,14 +129,22 @@ def test_the_steps_come_in_ixons_order(fresh: Path) -> None:
     ]
 
 
-def test_with_the_ids_and_a_token_those_steps_are_done(ready: Path) -> None:
+def test_with_the_ids_and_a_token_only_the_examples_stop_a_deploy(ready: Path) -> None:
     found = steps(ready, now=datetime.now(UTC))
 
     for name in ("Company ID", "Cloud Function template ID", "Access token", "API access"):
         assert found[name].status == doctor.DONE, found[name]
     assert f"{COMPANY} (from workspace.json company_id)" in found["Company ID"].detail
     assert "Platform administrator" in found["Access token"].detail
-    assert not [step for step in found.values() if step.blocking]
+    assert "AgentList" in found["API access"].detail  # what to grant, in Studio
+    # The template's examples, as baked: named in the words `invoke deploy` refuses them with.
+    assert [step.name for step in found.values() if step.blocking] == ["Examples"]
+    shipped = examples.state(ready).shipped()
+    assert "functions/assistant.py" in shipped
+    assert found["Examples"].detail == examples.refusal(shipped)
+
+    examples.remove(ready)
+    assert not [step for step in steps(ready, now=datetime.now(UTC)).values() if step.blocking]
 
 
 def test_a_malformed_id_is_named_with_where_it_came_from(ready: Path) -> None:
@@ -236,8 +248,9 @@ def test_api_names_the_code_uses_must_be_in_api_access(ready: Path) -> None:
     # The baked example (agents.py) calls AgentList, which the baked api_access lists.
     access = steps(ready)["API access"]
     assert access.blocking
-    assert "not in api_access: MyUser" in access.detail
-    assert "API Access" in access.action
+    assert access.detail == api_access.refusal(ready)  # the words deploy refuses with
+    assert "does not list: MyUser (functions/fleet.py:6)" in access.detail
+    assert "IXON support" in access.action
 
     write_workspace(ready, api_access=["AgentList", "MyUser", "Group"])
     access = steps(ready)["API access"]
@@ -407,8 +420,11 @@ def test_invoke_doctor_online_asks_the_api_about_the_token(workspace: Path, api:
     point_workspace_at(workspace, api)
     api.role = "Platform administrator"
 
-    result = invoke(workspace, "doctor", "--online", IXON_API_ACCESS_TOKEN=TOKEN)
+    result = invoke(workspace, "doctor", "--online", IXON_API_ACCESS_TOKEN=TOKEN, check=False)
     out = no_token(result)
+
+    # Only the template's examples, as baked, stop a deploy of this workspace.
+    assert "ERROR: 1 step(s) would stop a deploy: Examples" in result.stderr
 
     assert "done     Token (online): IXON accepts it: user Ada Lovelace" in out
     assert f"done     Company (online): {COMPANY} is Acme Machines" in out
@@ -467,7 +483,7 @@ def test_a_403_on_upload_names_the_platform_administrator_role(
     assert role < error.index("API application")
 
 
-def test_a_deploy_ends_with_the_next_steps_and_records_provisioning(
+def test_a_deploy_ends_with_its_summary_and_records_provisioning(
     workspace: Path, api: StandIn
 ) -> None:
     point_workspace_at(workspace, api)
@@ -478,12 +494,26 @@ def test_a_deploy_ends_with_the_next_steps_and_records_provisioning(
     )
     out = no_token(result)
 
-    tail = out[out.index("Deployed my-cloud-function") :]
-    assert "enable the app for the company: Admin > Apps" in tail
-    assert "wait for IXON to prepare the company" in tail
     [entry] = json.loads((workspace / "deployments.json").read_text())["deployments"]
-    assert entry["company_to_be_provisioned"] is True
+    assert entry["company_to_be_provisioned"] is True and entry["component"] is None
+    # The summary is the deploy's last lines: what went where, what was skipped, what is next.
+    tail = result.stdout.rstrip().splitlines()
+    start = tail.index(f"Deploy summary (company {COMPANY}):")
+    assert tail[start + 1] == (
+        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE}: "
+        f"sha256 {entry['sha256']}"
+    )
+    summary = "\n".join(tail[start:])
+    assert "skipped: the tests and lint (--skip-checks)" in summary
+    assert "skipped: the refusal of the template's examples (--keep-examples)" in summary
+    assert "wait for IXON to prepare the company" in summary
+    assert (
+        "grant the function its API access in IXON Studio > Cloud Functions > the function > "
+        "API Access: AgentList" in summary
+    )
+    assert tail[-1].startswith("  - its logs: Admin > Apps")
+    assert "Next, in" not in "\n".join(tail[:start])  # said once, at the end
 
     doctor_out = invoke(workspace, "doctor", IXON_API_ACCESS_TOKEN=TOKEN, check=False).stdout
     assert "warning  Deploy and provisioning: the first upload" in doctor_out
-    assert "missing  Version: 0.1.0 was already deployed" in doctor_out
+    assert "missing  Version: version 0.1.0 was already deployed to template" in doctor_out

@@ -299,8 +299,9 @@ def deploy(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_deploy_publish_uploads_both_halves_and_publishes(project: Path, api: StandIn) -> None:
-    result = deploy(project, "--publish")
-    assert result.returncode == 0, result.stdout + result.stderr
+    # With its checks: the tests it runs are recorded, so doctor asks for no other run.
+    result = invoke(project, "deploy", "--keep-examples", "--publish", IXON_API_ACCESS_TOKEN=TOKEN)
+    assert TOKEN not in result.stdout + result.stderr
     assert len(api.uploads) == 1
     (version_id, version), *others = api.ui_versions.items()
     assert not others
@@ -312,10 +313,34 @@ def test_deploy_publish_uploads_both_halves_and_publishes(project: Path, api: St
     assert ui_upload.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert f"version ID {version_id}" in result.stdout and "Published" in result.stdout
     recorded = json.loads((project / "deployments.json").read_text())["deployments"]
-    assert [(r["version"], r["template_id"]) for r in recorded] == [
-        ("0.1.0", TEMPLATE_ID),
-        ("1", PAGE_TEMPLATE),
+    assert [(r["version"], r["template_id"], r["component"]) for r in recorded] == [
+        ("0.1.0", TEMPLATE_ID, None),
+        ("1", PAGE_TEMPLATE, COMPONENT),
     ]
+    assert recorded[1]["published"] is True
+    # The last lines: one summary of both targets, then the next steps with the grants.
+    lines = result.stdout.rstrip().splitlines()
+    summary = lines[lines.index(f"Deploy summary (company {COMPANY}):") :]
+    assert summary[1].startswith(
+        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}: sha256 {recorded[0]['sha256']}"
+    )
+    assert summary[2] == (
+        f"  deployed UI Component {COMPONENT} 1 to template {PAGE_TEMPLATE}: sha256 "
+        f"{recorded[1]['sha256']}, version ID {version_id}, published"
+    )
+    assert any("API Access: AgentList" in line for line in summary)
+    assert summary[-1].startswith("  - its logs:")
+    # Doctor tells the function's deploy from the component's, and the tests ran after all.
+    doctor = invoke(project, "doctor", check=False, IXON_API_ACCESS_TOKEN=TOKEN).stdout
+    assert (
+        f"done     Deploy and provisioning: the Cloud Function 0.1.0 deployed to template "
+        f"{TEMPLATE_ID}" in doctor
+    )
+    assert f"done     UI Component {COMPONENT} deploy: version 1 deployed to template" in doctor
+    assert "done     Tests: passed at the last run" in doctor and "by `invoke deploy`" in doctor
+    assert (
+        f"missing  UI Component {COMPONENT} version: UI Component {COMPONENT} version 1" in doctor
+    )
     # The same UI version again is refused before anything is sent.
     sent = len(api.requests)
     line = one_error(deploy(project, "--ui-only"))
@@ -488,6 +513,22 @@ def test_serve_shows_the_function_answers_in_the_simulator(
                 f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
             )
             assert notes == "written in the browser"
+            # The function fails (HTTP 500): the component says so within seconds, no hang.
+            example = workspace_ui / "functions" / "example.py"
+            example.write_text(
+                example.read_text() + "\n\n@FunctionContext.expose\n"
+                "def greet(context: FunctionContext, name: str = 'world') -> str:\n"
+                "    raise RuntimeError('no greeting today')\n"
+            )
+            browser.send("Page.reload")
+            browser.wait_for(f"{SHADOW}?.querySelector('.greeting')?.textContent === '…'")
+            rendered = time.monotonic()
+            shown = browser.wait_for(f"{SHADOW}?.querySelector('.error')?.textContent", 10)
+            assert time.monotonic() - rendered < 5, shown
+            assert "example.greet has not answered within 3 s" in shown
+            assert "raised RuntimeError" in log_path.read_text() or "no greeting today" in (
+                log_path.read_text()
+            )
         finally:
             browser.close()
         log = log_path.read_text()

@@ -164,7 +164,7 @@ def format_(c):
     help={
         "host": "Address to listen on (default 127.0.0.1: this machine only)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
-        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (README: Serving)",
+        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (docs/serving.md)",
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
@@ -209,7 +209,7 @@ def serve(
     if port != 8020:
         print(
             f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
-            f"Cloud Function URL) say http://localhost:{port}/ (README: UI Components)"
+            f"Cloud Function URL) say http://localhost:{port}/ (docs/ui-components.md)"
         )
     servers = [
         together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),
@@ -337,7 +337,7 @@ def deploy(
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (README: Deploying). Refuses
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md). Refuses
     a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(settings.token_age_warning(ROOT))
@@ -513,8 +513,8 @@ def adopt(
     """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
 
     Its code moves in as it is (0.0.x imports rewritten for 1.x); nothing of the app is run or
-    followed; the end says what is left to do (README: Moving existing code in). Running it
-    again never replaces what you changed without --force. Asks about the examples unless told.
+    followed; the end says what is left to do (docs/adopting.md). Running it again never
+    replaces what you changed without --force. Asks about the examples unless told.
     """
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")

@@ -305,13 +305,33 @@ def _workspace(root: Path) -> dict[str, object]:
         return {}
 
 
+def refusal(root: Path) -> str | None:
+    """Why `invoke deploy` refuses the code (names it calls that the list lacks), or None.
+    `invoke doctor` shows the same words."""
+    found = report(root)
+    missing_in_code = [name for name in found.in_code if name not in found.listed]
+    if not missing_in_code:
+        return None
+    return (
+        f'the code calls IXON API names that "{KEY}" of {workspace_file.FILE} does not list: '
+        f"{_where(found, missing_in_code)}; a deployed function cannot call them until they "
+        f'are granted: add them to "{KEY}", grant them in {STUDIO} and deploy again '
+        f"(`invoke api-access` shows the details; {DEPLOY_OPTION} deploys anyway)"
+    )
+
+
+def _where(found: Report, names: Iterable[str]) -> str:
+    return "; ".join(
+        f"{name} ({', '.join(use.where for use in found.in_code[name])})" for name in sorted(names)
+    )
+
+
 def check_before_deploy(
     root: Path, *, skip: bool = False, warn: Callable[[str], None] = print
 ) -> None:
     """Refuse (ApiAccessError) when the code calls names the list lacks; warn about names
     seen at run time but not listed, and when `skip` says to go on anyway."""
     found = report(root)
-    missing_in_code = [name for name in found.in_code if name not in found.listed]
     seen_only = [name for name in found.missing if name not in found.in_code]
     if seen_only:
         warn(
@@ -319,24 +339,24 @@ def check_before_deploy(
             f"{', '.join(seen_only)} (from {SEEN_FILE.as_posix()}): add them if the "
             "deployed function calls them"
         )
-    if not missing_in_code:
+    refused = refusal(root)
+    if refused is None:
         return
-    where = "; ".join(
-        f"{name} ({', '.join(use.where for use in found.in_code[name])})"
-        for name in sorted(missing_in_code)
-    )
     if skip:
+        missing_in_code = [name for name in found.in_code if name not in found.listed]
         warn(
             f'WARNING: {DEPLOY_OPTION}: deploying code that calls IXON API names not in "{KEY}": '
-            f"{where}; IXON Cloud refuses those calls until they are granted in {STUDIO}"
+            f"{_where(found, missing_in_code)}; IXON Cloud refuses those calls until they are "
+            f"granted in {STUDIO}"
         )
         return
-    raise ApiAccessError(
-        f'the code calls IXON API names that "{KEY}" of {workspace_file.FILE} does not list: '
-        f"{where}; a deployed function cannot call them until they are granted: add them to "
-        f'"{KEY}", grant them in {STUDIO} and deploy again (`invoke api-access` shows the '
-        f"details; {DEPLOY_OPTION} deploys anyway)"
-    )
+    raise ApiAccessError(refused)
+
+
+def granted_names(root: Path) -> list[str]:
+    """The names the deployed function needs granted: those the code calls and those seen at
+    run time (tests, serve), as deploy's summary names them."""
+    return report(root).used
 
 
 def used_names(root: Path) -> list[str]:

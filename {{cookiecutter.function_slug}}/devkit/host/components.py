@@ -55,6 +55,11 @@ class Component:
         return f"{self.tag}.min.js"
 
 
+def template_variable(name: str) -> str:
+    """The environment variable (or `.env` line) that overrides a component's template ID."""
+    return "IXON_UI_TEMPLATE_ID_" + name.upper().replace("-", "_")
+
+
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be a component name, or None when it can."""
     if not NAME.fullmatch(name) or len(name) > MAX_NAME:

@@ -3,8 +3,9 @@
 Each successful deploy appends `version`, `template_id`, `company_id`, `time` (UTC, ISO 8601),
 the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`; an upload
 that left the company to be provisioned (its first) also gets `company_to_be_provisioned:
-true`. `invoke deploy` reads it to refuse uploading a version twice to the same template, and
-`invoke doctor` to tell where the workspace stands.
+true`; a UI Component's upload names the `component` (the Cloud Function's has null) and
+whether it was `published`. `invoke deploy` reads it to refuse uploading a version twice to
+the same template, and `invoke doctor` to tell where the workspace stands.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
 dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
@@ -74,6 +75,34 @@ def was_deployed(root: Path, version: str, template_id: str) -> bool:
     )
 
 
+def repeat_refusal(version: str, template_id: str) -> str:
+    """Why `invoke deploy` refuses a Cloud Function version already deployed to the template
+    (`invoke doctor` says the same)."""
+    return (
+        f"version {version} was already deployed to template {template_id} (see "
+        f"{RECORD_NAME}): IXON requires a new version for every deployment; run `invoke bump` "
+        "first (or --force to upload it again)"
+    )
+
+
+def component_repeat_refusal(name: str, version: str, template_id: str) -> str:
+    """Why `invoke deploy` refuses a UI Component version already deployed to its template
+    (`invoke doctor` says the same)."""
+    return (
+        f"UI Component {name} version {version} was already deployed to template "
+        f"{template_id} (see {RECORD_NAME}): IXON refuses a repeated version; run `invoke bump` "
+        "first (it raises every manifest's version), or --force"
+    )
+
+
+def is_component(entry: dict[str, Any], component_templates: set[str]) -> bool:
+    """Whether `entry` records a UI Component's upload rather than the Cloud Function's:
+    marked so since the deploy records it (`component`), else told by its template ID."""
+    if "component" in entry:
+        return bool(entry["component"])
+    return entry.get("template_id") in component_templates
+
+
 def record(
     root: Path,
     *,
@@ -85,8 +114,12 @@ def record(
     dirty: bool,
     time: datetime | None = None,
     provisioning: bool = False,
+    component: str | None = None,
+    published: bool | None = None,
 ) -> dict[str, Any]:
-    """Append one deployment to the record (written whole, then renamed) and return it."""
+    """Append one deployment to the record (written whole, then renamed) and return it.
+    A UI Component's upload names the `component` (and whether it was `published`); the
+    Cloud Function's has `component: null`."""
     moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
     entry = {
         "version": version,
@@ -96,7 +129,10 @@ def record(
         "sha256": sha256,
         "commit": commit,
         "dirty": bool(dirty),
+        "component": component,
     }
+    if published is not None:
+        entry["published"] = published
     if provisioning:
         entry[PROVISIONING_KEY] = True
     with files.locked(root / LOCK_NAME, wait=60):

@@ -18,6 +18,9 @@ component's template ID and manifest version is checked and each is built before
 sent; after the function's upload (none with --ui-only or --component) each is uploaded to its
 page-component template, recorded and, with --publish, published.
 
+The deploy ends with one summary (`devkit.runtime.deploy_summary`): what went where, what was
+skipped, and the next steps in the IXON portal with the API access names to grant.
+
 Every failure is a DeployError with one line; the access token is masked in all of them.
 Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 """
@@ -32,11 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError, main_wrapper
+from devkit.host import api_access, check_runs, examples, files, settings
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
-from devkit.host import examples, files, settings
 from devkit.host.git import GitState, git_state
-from devkit.runtime import ixon_api, ui_deploy
+from devkit.runtime import deploy_summary, ixon_api, ui_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,8 +121,9 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def check_examples(root: Path, options: Options, echo: Callable[[str], None]) -> None:
-    """Refuse the template's examples, still as baked, unless `--keep-examples`."""
+def check_examples(root: Path, options: Options, echo: Callable[[str], None]) -> list[str]:
+    """Refuse the template's examples, still as baked, unless `--keep-examples`; the examples
+    shipped on purpose."""
     shipped = examples.state(root).shipped()
     if shipped and not options.keep_examples:
         raise DeployError(examples.refusal(shipped))
@@ -127,6 +131,23 @@ def check_examples(root: Path, options: Options, echo: Callable[[str], None]) ->
         echo(
             "Deploying the template's examples on purpose (--keep-examples): " + ", ".join(shipped)
         )
+    return shipped
+
+
+def skipped(options: Options, kept_examples: list[str]) -> list[str]:
+    """What this deploy leaves out or lets through on purpose, for its summary."""
+    notes = []
+    if options.skip_checks:
+        notes.append("the tests and lint (--skip-checks)")
+    if not options.function:
+        notes.append("the Cloud Function (--ui-only or --component)")
+    if options.functions_only:
+        notes.append("the UI Components (--functions-only)")
+    if kept_examples:
+        notes.append(
+            "the refusal of the template's examples (--keep-examples): " + ", ".join(kept_examples)
+        )
+    return notes
 
 
 def deploy(
@@ -141,9 +162,9 @@ def deploy(
     """Deploy the workspace at `root`; the function's uploaded (or, in a dry run, built)
     bundle, None when only UI Components were deployed."""
     root = root.resolve()
-    if options.function:
-        check_examples(root, options, echo)
+    kept = check_examples(root, options, echo) if options.function else []
     config = load_settings(root, warn, function=options.function)
+    summary = deploy_summary.Summary(config.company_id.value, skipped=skipped(options, kept))
     try:
         targets = ui_targets(root, options, warn)
         if options.function:
@@ -169,10 +190,20 @@ def deploy(
         )
         with make_client(config) as api:
             if plan is not None:
-                execute(plan, api, echo=echo)
+                deployed = execute(plan, api, echo=echo)
+                summary.shipped.append(
+                    deploy_summary.Shipped(
+                        f"Cloud Function {plan.bundle.slug}",
+                        plan.version,
+                        plan.settings.template_id.value,
+                        plan.bundle.sha256,
+                    )
+                )
+                summary.provisioning = deployed.result.company_to_be_provisioned
+                summary.grants = api_access.granted_names(root)
             if ui_plan:
                 state = git_state(root)
-                ui_deploy.ship(
+                summary.shipped += ui_deploy.ship(
                     root,
                     ui_plan,
                     config,
@@ -182,6 +213,8 @@ def deploy(
                     dirty=state.dirty,
                     echo=echo,
                 )
+        for line in summary.lines():
+            echo(line)
         return plan.bundle if plan else None
     except UserError as error:
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
@@ -255,11 +288,7 @@ def check_not_deployed(
     if not deployments.was_deployed(root, version, template):
         return False
     if not options.force:
-        raise DeployError(
-            f"version {version} was already deployed to template {template} (see "
-            f"{deployments.RECORD_NAME}): IXON requires a new version for every deployment; "
-            "run `invoke bump` first (or --force to upload it again)"
-        )
+        raise DeployError(deployments.repeat_refusal(version, template))
     warn(
         f"WARNING: --force: uploading version {version} again to template {template}, "
         f"although {deployments.RECORD_NAME} shows it was deployed there before"
@@ -329,24 +358,7 @@ def execute(plan: Plan, client: ixon_api.Client, *, echo: Callable[[str], None] 
         f"{config.company_id.value} (HTTP {result.status}, sha256 {plan.bundle.sha256[:12]}): "
         f"recorded in {deployments.RECORD_NAME} at {entry['time']}"
     )
-    echo("\n".join(next_steps(result.company_to_be_provisioned)))
     return Deployed(plan, result, entry)
-
-
-def next_steps(provisioning: bool) -> list[str]:
-    """What IXON's process has after a successful upload, as the deploy's last lines."""
-    lines = ["Next, in the IXON portal:"]
-    if provisioning:
-        lines.append(
-            "  - wait for IXON to prepare the company (up to two business days; "
-            "`invoke doctor` shows since when)"
-        )
-    lines += [
-        "  - enable the app for the company: Admin > Apps",
-        "  - share it with other companies there, if they need it",
-        "  - its logs: Admin > Apps, the app, More options > Download logs",
-    ]
-    return lines
 
 
 def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
@@ -360,6 +372,7 @@ def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
             commit=plan.git.commit,
             dirty=plan.git.dirty,
             provisioning=result.company_to_be_provisioned,
+            component=None,
         )
     except (UserError, OSError) as error:
         raise DeployError(
@@ -382,16 +395,13 @@ def run_checks(root: Path) -> None:
 
     for line in tools.deploy_warnings(root, sys.executable):
         _warn(f"WARNING: {line}")
-    for arguments in (
-        ("-m", "pytest", "-q"),
-        ("-m", "ruff", "check", "."),
-        ("-m", "ruff", "format", "--check", "."),
-    ):
-        if subprocess.run([sys.executable, *arguments], cwd=root).returncode != 0:
-            raise DeployError(
-                f"`{' '.join(arguments[1:])}` failed, so nothing was deployed: fix what "
-                "it reports (or, at your own risk, deploy with --skip-checks)"
-            )
+    for command in (("pytest", "-q"), *check_runs.LINT_COMMANDS):
+        code = subprocess.run([sys.executable, "-m", *command], cwd=root).returncode
+        if command[0] == "pytest":
+            # Recorded, so `invoke doctor` knows the tests ran on the code this deploy ships.
+            check_runs.record_test_run(root, code, by="invoke deploy")
+        if code != 0:
+            raise DeployError(check_runs.failed_check(" ".join(command)))
 
 
 @main_wrapper

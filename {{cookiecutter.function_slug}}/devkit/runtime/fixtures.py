@@ -41,7 +41,7 @@ from devkit.runtime import api_standin, ingress, local_api, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
-#: A MongoDB server for the tests instead of the in-memory one (README: Writing tests).
+#: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 
 

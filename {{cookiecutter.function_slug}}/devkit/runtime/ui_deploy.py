@@ -25,7 +25,7 @@ from devkit.errors import UserError
 from devkit.host import components as ui
 from devkit.host import deploy_record as deployments
 from devkit.host import settings, ui_bundle
-from devkit.runtime import ixon_api
+from devkit.runtime import deploy_summary, ixon_api
 
 UPLOAD_PATH = "page-component-templates/{id}/version-upload"
 PUBLISH_PATH = "page-component-template-versions/{id}"
@@ -48,7 +48,7 @@ class Target:
 
 def variable(name: str) -> str:
     """The environment variable that overrides a component's template ID."""
-    return "IXON_UI_TEMPLATE_ID_" + name.upper().replace("-", "_")
+    return ui.template_variable(name)
 
 
 def targets(
@@ -96,10 +96,7 @@ def targets(
         if deployments.was_deployed(root, version, setting.value):
             if not force:
                 raise UiDeployError(
-                    f"UI Component {component.name} version {version} was already deployed "
-                    f"to template {setting.value} (see {deployments.RECORD_NAME}): IXON refuses "
-                    "a repeated version; run `invoke bump` first (it raises every manifest's "
-                    "version), or --force"
+                    deployments.component_repeat_refusal(component.name, version, setting.value)
                 )
             warn(
                 f"WARNING: --force: uploading UI Component {component.name} version {version} "
@@ -222,8 +219,9 @@ def ship(
     commit: str | None,
     dirty: bool,
     echo: Callable[[str], None],
-) -> list[str]:
-    """Upload (and publish) each built component, recording each upload; the version IDs."""
+) -> list[deploy_summary.Shipped]:
+    """Upload (and publish) each built component, recording each upload (and whether it was
+    published); what went where, for the deploy's summary."""
     base = config.base_url.value
     uploaded = []
     for item in planned:
@@ -231,26 +229,37 @@ def ship(
         name = target.component.name
         echo(f"Uploading UI Component {name} ({bundle.size:,} bytes)")
         version_id = upload(client, base, target.template_id.value, bundle.path.read_bytes())
-        deployments.record(
-            root,
-            version=target.version,
-            template_id=target.template_id.value,
-            company_id=config.company_id.value,
-            sha256=bundle.sha256,
-            commit=commit,
-            dirty=dirty,
-        )
-        uploaded.append(version_id)
         echo(
             f"Deployed UI Component {name} version {target.version} to template "
             f"{target.template_id.value} (version ID {version_id})"
         )
-        if publish:
-            publish_version(client, base, version_id)
-            echo(f"Published UI Component {name} version {target.version}")
-        else:
-            echo(
-                "Not published: preview it in IXON Studio, or deploy with --publish "
-                "(which publishes the versions it uploads)"
+        published = False
+        try:
+            if publish:
+                publish_version(client, base, version_id)
+                published = True
+                echo(f"Published UI Component {name} version {target.version}")
+        finally:
+            # Recorded even when publishing failed: IXON has the version, so it may not repeat.
+            deployments.record(
+                root,
+                version=target.version,
+                template_id=target.template_id.value,
+                company_id=config.company_id.value,
+                sha256=bundle.sha256,
+                commit=commit,
+                dirty=dirty,
+                component=name,
+                published=published,
             )
+        uploaded.append(
+            deploy_summary.Shipped(
+                f"UI Component {name}",
+                target.version,
+                target.template_id.value,
+                bundle.sha256,
+                published=published,
+                version_id=version_id,
+            )
+        )
     return uploaded

@@ -1,0 +1,71 @@
+"""The end of `invoke deploy`: one summary, its last lines.
+
+What went where (the Cloud Function and each UI Component: version, template, sha256, published
+or not), what was skipped or overridden on purpose, and the next steps in the IXON portal and
+IXON Studio, with the IXON API names to grant the deployed function (`invoke api-access` reads
+the same). Nothing here sends anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devkit.host import api_access
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """One target the deploy uploaded."""
+
+    what: str  # "Cloud Function my-cloud-function" or "UI Component status-panel"
+    version: str
+    template_id: str
+    sha256: str
+    published: bool | None = None  # None for the Cloud Function, which has no publishing
+    version_id: str = ""
+
+
+@dataclass
+class Summary:
+    """What one deploy did, gathered as it goes, told at its end."""
+
+    company_id: str
+    shipped: list[Shipped] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    provisioning: bool = False
+    grants: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary, as the deploy's last lines."""
+        lines = [f"Deploy summary (company {self.company_id}):"]
+        for item in self.shipped:
+            state = ""
+            if item.published is True:
+                state = ", published"
+            elif item.published is False:
+                state = ", not published (preview it in IXON Studio, or deploy with --publish)"
+            version_id = f", version ID {item.version_id}" if item.version_id else ""
+            lines.append(
+                f"  deployed {item.what} {item.version} to template {item.template_id}: "
+                f"sha256 {item.sha256}{version_id}{state}"
+            )
+        if not self.shipped:
+            lines.append("  nothing was uploaded")
+        lines += [f"  skipped: {item}" for item in self.skipped]
+        lines.append("Next, in IXON Studio and the IXON portal:")
+        if self.provisioning:
+            lines.append(
+                "  - wait for IXON to prepare the company (up to two business days; "
+                "`invoke doctor` shows since when)"
+            )
+        if self.grants:
+            lines.append(
+                f"  - grant the function its API access in {api_access.STUDIO}: "
+                f"{', '.join(self.grants)}"
+            )
+        lines += [
+            "  - enable the app for the company: Admin > Apps",
+            "  - share it with other companies there, if they need it",
+            "  - its logs: Admin > Apps, the app, More options > Download logs",
+        ]
+        return lines
