@@ -584,7 +584,8 @@ def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(
     assert "preinstall" in said and "postinstall" in said and "prepare" in said
 
 
-def test_setup_runs_no_install_script_of_an_adopted_package_json(fresh, tmp_path):
+def test_setup_runs_no_install_script_of_an_adopted_package_json(fresh, tmp_path, shared_venv):
+    # shared_venv puts it in the end-to-end tier: it runs npm twice.
     project, adopting = fresh
     adopt_into(project, adopting, hostile_app(tmp_path))
     node = workspace_module("devkit.host.node", project)
@@ -623,7 +624,9 @@ def test_text_in_another_encoding_is_one_line_naming_each_file(fresh, tmp_path):
     assert snapshot(project) == before
 
 
-def test_runtime_pins_are_settled_and_unpinned_ones_pinned_to_what_resolved(fresh):
+def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt(fresh):
+    import yaml
+
     project, adopting = fresh
 
     _, said = adopt_into(project, adopting, APPS / "file_browser")
@@ -640,19 +643,11 @@ def test_runtime_pins_are_settled_and_unpinned_ones_pinned_to_what_resolved(fres
     (six,) = [line for line in requirements.splitlines() if line.startswith("six")]
     assert six.startswith("six==") and f"pinned six>=1.16 to {six}" in said
     assert "checked with uv" in said
-
-
-def test_deploy_ids_example_config_and_an_empty_context_come_along(fresh):
-    import yaml
-
-    project, adopting = fresh
-
-    _, said = adopt_into(project, adopting, APPS / "file_browser")
-
     settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
     values = yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8"))
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
     assert settings["company_id"] == "1111-2222-3333-4444-5555"
+    assert settings["template_id"] == "FileBrowser1"
     assert values == {"folder": "/data", "apiToken": "<your token>"}  # placeholders to fill in
     assert "fill in folder, apiToken" in said
     assert "AgentList" in settings["api_access"]
@@ -663,12 +658,13 @@ def test_an_empty_context_becomes_a_mapping_not_comments(fresh, tmp_path):
 
     project, adopting = fresh
     app = tmp_path / "empty"
-    shutil.copytree(APPS / "file_browser", app)
-    (app / "context_config.example.json").unlink()
+    shutil.copytree(APPS / "split_repo", app)
+    (app / "backend" / "context_config.json").write_text('{"values": {}}\n', encoding="utf-8")
 
     adopt_into(project, adopting, app)
 
-    assert yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8")) == {}
+    text = (project / "context_values.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text) == {}, text
 
 
 def test_a_split_repository_and_a_ui_only_one_are_found_by_their_files(fresh, adopt_base, tmp_path):
@@ -748,7 +744,10 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, own_v
     assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
 
 
-def test_requirements_that_cannot_install_together_are_refused_before_writing(fresh, tmp_path):
+def test_requirements_that_cannot_install_together_are_refused_before_writing(
+    fresh, tmp_path, shared_venv
+):
+    # shared_venv puts it in the end-to-end tier: uv asks the package index.
     project, adopting = fresh
     app = tmp_path / "old-boto"
     shutil.copytree(APPS / "split_repo", app)
