@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -383,14 +384,16 @@ def post(port: int, name: str, **arguments: object) -> object:
         connection.close()
 
 
-def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adopted, own_venv):
+@contextlib.contextmanager
+def served(project: Path, venv: str) -> Iterator[int]:
+    """A real `invoke serve --functions-only` of `project` on a free port; yields the port."""
     port = free_port()
-    log = adopted.parent / "serve.log"
+    log = project.parent / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "invoke", "serve", "--functions-only", "--port", str(port)],
-            cwd=adopted,
-            env=workspace_env(IXON_VENV=own_venv),
+            cwd=project,
+            env=workspace_env(IXON_VENV=venv),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -404,13 +407,17 @@ def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adop
                 break
             assert time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(0.2)
-
-        added = post(port, "service_log.add_entry", text="Oiled")
-        entries = post(port, "service_log.list_entries")
-        mailed = post(port, "send_email", to="a@b.c", subject="s")  # the bare re-export
+        yield port
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=30)
+
+
+def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adopted, own_venv):
+    with served(adopted, own_venv) as port:
+        added = post(port, "service_log.add_entry", text="Oiled")
+        entries = post(port, "service_log.list_entries")
+        mailed = post(port, "send_email", to="a@b.c", subject="s")  # the bare re-export
 
     assert added["text"] == "Oiled"
     assert [entry["text"] for entry in entries] == ["Oiled"]
@@ -725,16 +732,13 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, own_v
     invoke(project, "setup", IXON_VENV=own_venv)
     run = {"IXON_VENV": own_venv, "check": False}
 
-    called = invoke(
-        project, "call", "get_files", "--arg", "httpServerName=plc", "--arg", "maxCount=5", **run
-    )
+    with served(project, own_venv) as port:  # the name and arguments the component sends
+        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
     tested = invoke(project, "test", **run)
     bundled = invoke(project, "bundle", "--functions-only", **run)
     deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
     again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
 
-    assert called.returncode == 0, called.stdout + called.stderr
-    answer = json.loads(called.stdout)
     assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
     # These two need IXON's import world (functions.py accepted) and a dry run without a
     # token, which the helper "rules" builds beside this.
@@ -764,3 +768,22 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
     assert "botocore" in message and "urllib3" in message and "uv" in message
     assert "\n" not in message and "nothing was written" in message
     assert snapshot(project) == before
+
+
+def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
+    """backend/ and frontend/: adopted, tested, served and bundled with no hand edit (its
+    requirements are the workspace's, so the shared environment serves)."""
+    project = bake(tmp_path)
+    invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples")
+
+    tested = invoke(project, "test", "--verbose", check=False)
+    with served(project, str(shared_venv)) as port:
+        post(port, "notes.add", text="Oiled")  # the names the component calls
+        count = post(port, "notes.count")
+    bundled = invoke(project, "bundle", "--functions-only", check=False)
+    again = invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples", check=False)
+
+    assert "test_notes.py::test_a_note_is_kept PASSED" in tested.stdout, tested.stdout
+    assert count == 1
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert "none changed" in again.stdout, again.stdout + again.stderr
