@@ -23,7 +23,7 @@ from pathlib import Path
 
 from devkit.host import examples, files, workspace_file
 from devkit.host.adopt import carry, context, copying, layout, record, report, review, source, ui
-from devkit.host.adopt.model import AdoptError, Options, Plan
+from devkit.host.adopt.model import AdoptError, Layout, Options, Plan
 from devkit.host.adopt.requirements import DEV_REQUIREMENTS, merge
 
 __all__ = ["AdoptError", "Options", "Plan", "adopt", "apply", "check", "describe", "plan"]
@@ -60,10 +60,10 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
         copying.copy_folder(root, result, found.function, "tests", options, removing=removing)
     merge(root, result, found.function, options)
     context.move(root, result, found.function, options)
-    carry.dotenv(root, result, found.function or found.ui, workspace)
+    carry.dotenv(root, result, _folders(found), workspace)
     ui.move(root, result, found.ui, options, workspace)
     _examples(root, result, options)
-    for base in {found.function, found.ui} - {None}:
+    for base in _folders(found):
         _left_behind(result, base)
     if result.bad_encodings:
         raise AdoptError(
@@ -77,6 +77,12 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
         result.writes[workspace_file.FILE] = carry.dumps(workspace)
     result.existing = {relative for relative in result.writes if (root / relative).exists()}
     return result
+
+
+def _folders(found: Layout) -> list[Path]:
+    """The folders of the app that adopt reads: each half's, then the app's own."""
+    folders = [found.function, found.ui, found.source]
+    return [f for i, f in enumerate(folders) if f is not None and f not in folders[:i]]
 
 
 def _examples(root: Path, result: Plan, options: Options) -> None:
@@ -105,7 +111,7 @@ def _left_behind(result: Plan, base: Path) -> None:
         if path.name not in HANDLED
         and not path.name.startswith(".")
         and path.name not in source.SKIPPED
-        and path not in (result.layout.function, result.layout.ui)
+        and not _holds_a_half(result, path)
         and not source.odd_name(path.name)
     )
     if behind:
@@ -114,6 +120,11 @@ def _left_behind(result: Plan, base: Path) -> None:
             f"not brought in from {where} (the workspace's tasks and files replace them): "
             + ", ".join(behind)
         )
+
+
+def _holds_a_half(result: Plan, path: Path) -> bool:
+    halves = (result.layout.function, result.layout.ui) if result.layout else ()
+    return any(half is not None and (path == half or path in half.parents) for half in halves)
 
 
 def check(result: Plan) -> None:

@@ -39,11 +39,12 @@ DESTINATIONS = (
 )
 
 
-def dotenv(root: Path, result: Plan, base: Path | None, workspace: dict[str, object]) -> None:
-    """Carry the IDs of the app's `.env` into `workspace`, name everything else."""
-    if base is None:
-        return
-    env = app.env(result, base / ".env")
+def dotenv(root: Path, result: Plan, folders: list[Path], workspace: dict[str, object]) -> None:
+    """Carry the IDs of the app's `.env` files (in `folders`, the first one's value first)
+    into `workspace`, name everything else."""
+    env: dict[str, str] = {}
+    for folder in folders:
+        env = {**app.env(result, folder / ".env"), **env}
     for variable, key in IDS.items():
         value = env.get(variable, "")
         current = str(workspace.get(key) or "")
@@ -80,7 +81,7 @@ def dotenv(root: Path, result: Plan, base: Path | None, workspace: dict[str, obj
             f"the app's .env sets {', '.join(other)}: not carried (the workspace reads only its "
             "own settings from .env); context values belong in context_values.yaml"
         )
-    if TOKEN_VARIABLE in env or (base / ".accesstoken").exists():
+    if TOKEN_VARIABLE in env or any((f / ".accesstoken").exists() for f in folders):
         result.left.append(
             "the app's access token was not copied: put yours in .accesstoken (or the CI "
             "secret IXON_API_ACCESS_TOKEN) yourself"
