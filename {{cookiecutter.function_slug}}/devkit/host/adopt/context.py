@@ -151,10 +151,10 @@ def _from_values(
 ) -> str:
     if replace:
         kept: set[str] = set()
-        text = HEADER + f"# Moved from the app's {used}.\n"
+        text = HEADER + (f"# Moved from the app's {used}.\n" if used else "")
     else:
         kept = _yaml_keys(ours)
-        text = _mapping_body(ours) + f"# from the adopted app's {used}\n"
+        text = _mapping_body(ours) + (f"# from the adopted app's {used}\n" if values else "")
     clashes = sorted(kept & set(values))
     if not replace and len(clashes) == len(values):
         return ours  # every value is there already (an adopt before, or yours)
