@@ -353,6 +353,7 @@ def test_the_workspace_document_store_can_be_a_mongodb_server(
 
 
 def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_venv):
+    invoke(adopted, "setup", IXON_VENV=own_venv)  # another test may have set it up for its app
     result = invoke(
         adopted, "call", "service_log.add_entry", "--arg", "text=Oiled", IXON_VENV=own_venv
     )
@@ -723,11 +724,12 @@ def test_adopting_again_changes_nothing_and_never_undoes_your_edits(fresh):
     assert (project / "functions" / "mailer.py").is_file() and forced.writes
 
 
-def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, own_venv):
+def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
     """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
     an unpinned requirement, an example config, an empty context, no tests: one adopt, no
     hand edits, then the workspace's tasks work."""
     project = bake(tmp_path)
+    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
     invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
     invoke(project, "setup", IXON_VENV=own_venv)
     run = {"IXON_VENV": own_venv, "check": False}
