@@ -1,5 +1,6 @@
 """IXON's default module: a UI Component calls these by bare name (`get_files`)."""
 
+import yaml
 from ixoncdkingress.function.context import FunctionContext
 
 
@@ -15,3 +16,9 @@ def list_agents(context: FunctionContext) -> list:
     """The company's agents, through the IXON API."""
     answer = context.api_client.get("AgentList")
     return [agent["name"] for agent in answer.get("data", [])]
+
+
+@FunctionContext.expose
+def settings_text(context: FunctionContext) -> str:
+    """The configuration as YAML (PyYAML: the workspace has it only for development)."""
+    return yaml.safe_dump(dict(context.config))

@@ -4,7 +4,8 @@ The app is found by its files (`layout`): the Cloud Function is the folder holdi
 `functions/` (a split repository may keep it in `backend/`), the UI Components the folder
 holding `cdk.config.json` and `package.json`; either half may be missing. Its code moves in
 (`copying`), 0.0.x imports rewritten for 1.x unless `--keep-old-imports`; the requirements are
-merged and resolved with uv before anything is written (`requirements`); the context values
+merged and resolved with uv before anything is written (`requirements`), with the packages
+the functions import that only the development requirements held (`production`); the context values
 become a valid `context_values.yaml`, the example configuration's names placeholders
 (`context`); IDs and API names go to `workspace.json`, never a setting that decides where the
 token goes (`carry`); the UI half comes along with its lifecycle scripts listed, not run
@@ -22,7 +23,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from devkit.host import examples, files, workspace_file
-from devkit.host.adopt import carry, context, copying, layout, record, report, review, source, ui
+from devkit.host.adopt import (
+    carry,
+    context,
+    copying,
+    layout,
+    production,
+    record,
+    report,
+    review,
+    source,
+    ui,
+)
 from devkit.host.adopt.model import AdoptError, Layout, Options, Plan
 from devkit.host.adopt.requirements import DEV_REQUIREMENTS, merge
 
@@ -71,7 +83,9 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
             "save them as UTF-8 in the app and adopt again (nothing was written)"
         )
     review.review(root, result, frozenset(runtime_modules))
-    carry.api_names(result, review.after(root, result, "functions"), workspace)
+    functions = review.after(root, result, "functions")
+    production.add_missing(root, result, functions, options)
+    carry.api_names(result, functions, workspace)
     record.update(workspace, result)
     if workspace != before:
         result.writes[workspace_file.FILE] = carry.dumps(workspace)

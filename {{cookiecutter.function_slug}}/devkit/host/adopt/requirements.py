@@ -252,8 +252,11 @@ def _run(command: list[str], folder: str) -> subprocess.CompletedProcess[str]:
         ) from None
 
 
-def resolve(root: Path, main: str, dev: str) -> dict[str, str] | None:
-    """The versions uv resolves for the two files (name -> version); None without uv.
+def resolve(
+    root: Path, main: str, dev: str, target: str = "requirements-dev.txt"
+) -> dict[str, str] | None:
+    """The versions uv resolves for `target`, one of the two files (name -> version); None
+    without uv.
 
     Raises AdoptError, naming uv's reason, when they cannot install together.
     """
@@ -264,7 +267,7 @@ def resolve(root: Path, main: str, dev: str) -> dict[str, str] | None:
     with tempfile.TemporaryDirectory(prefix="adopt-") as folder:
         Path(folder, "requirements.txt").write_text(main, encoding="utf-8")
         Path(folder, "requirements-dev.txt").write_text(dev, encoding="utf-8")
-        command = [uv, "pip", "compile", "requirements-dev.txt", "--python-version", version]
+        command = [uv, "pip", "compile", target, "--python-version", version]
         command += ["--no-header", "--no-annotate", "--quiet"]
         # uv's cache first (seconds faster); the package index when the cache lacks something.
         ran = _run([*command, "--offline"], folder)
