@@ -367,7 +367,7 @@ def test_without_a_token_functions_run_and_an_api_call_says_how_to_get_one(
     (error_line,) = [line for line in failed.stderr.splitlines() if line.startswith("ERROR: ")]
     assert error_line.startswith("ERROR: agents.names raised IxonApiError: IXON API call of ")
     assert "AgentList not sent: no access token" in error_line
-    assert "put the token on one line in .accesstoken" in error_line
+    assert "run `invoke login`" in error_line
     assert status == 500 and "not sent: no access token" in error
     assert "WITHOUT an access token" in log
     assert agents.calls("AgentList") == []

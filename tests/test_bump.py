@@ -438,19 +438,15 @@ def slow_hook(project: Path) -> Path:
     return started
 
 
-@pytest.mark.parametrize(
-    ("signum", "whole_group"),
-    [(2, True), (15, False)],  # Ctrl-C in a terminal (the whole group); SIGTERM to invoke
-    ids=["ctrl-c", "sigterm"],
-)
-def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, whole_group):
-    started = slow_hook(repo)
-    before = files(repo)
-    head = git(repo, "rev-parse", "HEAD")
+def interrupted_bump(
+    repo: Path, started: Path, signum: int, *, whole_group: bool, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `invoke bump patch` as a terminal's foreground job; once `started` exists, send
+    `signum` to its whole group (Ctrl-C) or to invoke alone (`kill`); what it ended with."""
     process = subprocess.Popen(
         [sys.executable, "-m", "invoke", "bump", "patch"],
         cwd=repo,
-        env=workspace_env(),
+        env=env or workspace_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -461,21 +457,32 @@ def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, w
             if started.exists() or process.poll() is not None:
                 break
             time.sleep(0.05)
-        assert started.exists(), "the hook never ran"
+        assert started.exists(), "the moment to interrupt never came"
         if whole_group:
             os.killpg(process.pid, signum)
         else:
             os.kill(process.pid, signum)
-        out, err = process.communicate(timeout=25)
+        out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, 9)
             process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
-    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+@pytest.mark.parametrize(
+    ("signum", "whole_group"),
+    [(2, True), (15, False)],  # Ctrl-C in a terminal (the whole group); SIGTERM to invoke
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, whole_group):
+    started = slow_hook(repo)
+    before = files(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    result = interrupted_bump(repo, started, signum, whole_group=whole_group)
     line = refused(result)
     assert "before Release 0.1.1 was committed: every file was put back" in line
-    assert process.returncode == 128 + signum
+    assert result.returncode == 128 + signum
     assert files(repo) == before
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "rev-parse", "HEAD") == head
@@ -485,3 +492,54 @@ def test_a_signal_during_the_release_commit_puts_everything_back(repo, signum, w
     (repo / ".git" / "hooks" / "pre-commit").unlink()
     invoke(repo, "bump", "patch")
     assert git(repo, "tag", "--list") == "v0.1.1"
+
+
+def slow_head_git(bin_dir: Path, at_call: int) -> Path:
+    """A `git` earlier on PATH that, on its `at_call`-th reading of HEAD (`rev-parse --verify
+    --quiet HEAD^{commit}`, what bump asks before and after its commit), says so and sleeps
+    before running the real git: the moment to press Ctrl-C."""
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    count, started = bin_dir / "head-reads", bin_dir / "slow-head-started"
+    wrapper = bin_dir / "git"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2 $3 $4" = "rev-parse --verify --quiet HEAD^{commit}" ]; then\n'
+        f'  echo x >> "{count}"\n'
+        f'  if [ "$(wc -l < "{count}")" -eq {at_call} ]; then touch "{started}"; sleep 3; fi\n'
+        "fi\n"
+        f'exec "{real.stdout.strip()}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return started
+
+
+@pytest.mark.parametrize(
+    ("at_call", "finished"),
+    [(1, False), (2, True)],
+    ids=["reading-head-before-the-commit", "reading-head-after-the-commit"],
+)
+def test_ctrl_c_while_git_reads_head_ends_fully_old_or_fully_new(repo, tmp_path, at_call, finished):
+    started = slow_head_git(tmp_path / "bin", at_call)
+    before = files(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    env = workspace_env(PATH=f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    result = interrupted_bump(repo, started, 2, whole_group=True, env=env)  # Ctrl-C
+    out, err = result.stdout, result.stderr
+
+    assert "Traceback" not in out + err
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / ".git" / "index.lock").exists()
+    if finished:  # the commit was made: the release is finished, tag included
+        assert result.returncode == 0, err
+        assert 'Committed "Release 0.1.1" and tagged v0.1.1' in out
+        assert "Ctrl-C came after the release was committed" in out
+        assert git(repo, "rev-parse", "HEAD") != head
+        assert git(repo, "rev-parse", "v0.1.1^{commit}") == git(repo, "rev-parse", "HEAD")
+        assert (repo / "VERSION").read_text().strip() == "0.1.1"
+    else:  # nothing was committed: everything as it was, and it says so
+        assert "every file was put back" in refused(result)
+        assert result.returncode == 130
+        assert files(repo) == before
+        assert git(repo, "rev-parse", "HEAD") == head
+        assert git(repo, "tag", "--list") == ""

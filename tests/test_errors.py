@@ -82,6 +82,11 @@ EXPECTED = {
     "OnlineError",
     "UncertainRequestError",
     "LockBusyError",
+    "LoginError",
+    "TargetError",
+    "OriginError",
+    "ExposeError",
+    "UpgradeError",
 }
 
 

@@ -112,15 +112,18 @@ class Served:
             ) from None
 
 
-def start_serve(workspace: Path, *arguments: str, port: int | None = None) -> Served:
-    """Start `invoke serve` in `workspace` and wait until it answers."""
+def start_serve(
+    workspace: Path, *arguments: str, port: int | None = None, **env: str | None
+) -> Served:
+    """Start `invoke serve` in `workspace` and wait until it answers; `env` as for
+    `workspace_env`."""
     port = port or free_port()
     log_path = workspace.parent / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "invoke", "serve", "--port", str(port), *arguments],
             cwd=workspace,
-            env=workspace_env(),
+            env=workspace_env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -265,9 +268,10 @@ def test_new_broken_and_removed_modules(served: Served) -> None:
         assert answer.status == 500
         assert "SyntaxError" in answer.headers["X-Devkit-Error"]
         assert served.call("example.greet", name="Ada") == GREETING
+    # A module that is gone is not found, as any other unknown name (no crash of user code).
     gone = served.post(json.dumps({"name": "extra.shout"}).encode())
-    assert gone.status == 500
-    assert "ModuleNotFoundError" in gone.headers["X-Devkit-Error"]
+    assert gone.status == 200
+    assert gone.json() == "Not found, function 'extra.shout' does not exist or is not exposed"
 
 
 # --- bad requests
@@ -277,7 +281,6 @@ BAD_REQUESTS = {
     "malformed JSON": (b'{"name": "example.greet",', "application/json", 500),
     "no body": (None, "application/json", 500),
     "no content type": (b'{"name": "example.greet"}', None, 405),
-    "unknown module": (b'{"name": "nosuch.greet"}', "application/json", 500),
     "raising function": (
         b'{"name": "notes.add", "arguments": {"text": " "}}',
         "application/json",
@@ -294,7 +297,7 @@ def test_bad_request_is_answered_and_server_keeps_serving(served: Served, case: 
     assert served.process.poll() is None
 
 
-@pytest.mark.parametrize("name", ["example.nosuch", "helpers.format_greeting"])
+@pytest.mark.parametrize("name", ["example.nosuch", "helpers.format_greeting", "nosuch.greet"])
 def test_unknown_or_unexposed_function_answers_not_found(served: Served, name: str) -> None:
     answer = served.call(name)
     assert answer == f"Not found, function '{name}' does not exist or is not exposed"
@@ -367,9 +370,12 @@ def test_invoke_call_runs_in_process_without_a_server(default_workspace: Path) -
     assert 'functions/notes.py", line' in failed.stderr
     assert failed.stderr.rstrip().endswith("ValueError: a note needs between 1 and 2000 characters")
 
-    unknown = invoke(default_workspace, "call", "example.nosuch", "--port", port, check=False)
+    unknown = invoke(default_workspace, "call", "example.gret", "--port", port, check=False)
     assert unknown.returncode == 1
-    assert "ERROR: Not found, function 'example.nosuch'" in unknown.stderr
+    assert unknown.stderr.strip().splitlines()[-1] == (
+        "ERROR: Not found, function 'example.gret' does not exist or is not exposed: "
+        "did you mean example.greet?"
+    )
 
 
 def test_invoke_call_into_a_pipe_closed_early_is_no_error(default_workspace: Path) -> None:
@@ -753,3 +759,27 @@ def test_the_server_binds_its_port_exclusively_on_windows(shared_venv: Path) -> 
     calls, backlog = result.stdout.rsplit(" ", 1)
     assert calls == f"[({socket.SOL_SOCKET}, -5, 1)]"
     assert int(backlog) >= 128
+
+
+def test_the_shared_caller_takes_company_and_agent_from_call_context(tmp_path: Path) -> None:
+    """`same_caller`: the simulator's context keeps its user, takes call_context.yaml's company
+    and agent (and loses an agent that file lacks); a setting that is no boolean is refused."""
+    request_body = workspace_module("devkit.runtime.request_body")
+    sent = {
+        "user": {"publicId": "SimUser", "name": "Sim"},
+        "company": {"publicId": "companyId", "name": "Simulated Company"},
+        "agent": {"publicId": "SimAgent", "name": "Sim agent"},
+    }
+    local = {"company": {"publicId": "0000-0000-0000-0000-0001", "name": "Test Company"}}
+
+    shared = request_body.with_shared_caller(sent, local)
+
+    assert shared == {"user": sent["user"], "company": local["company"]}
+    assert sent["agent"]["publicId"] == "SimAgent"  # the caller's own dict is left alone
+    (tmp_path / "workspace.json").write_text('{"same_caller": true}')
+    assert request_body.same_caller_setting(tmp_path) is True
+    (tmp_path / "workspace.json").write_text('{"same_caller": "yes"}')
+    with pytest.raises(request_body.CallContextError, match='"same_caller" in workspace.json'):
+        request_body.same_caller_setting(tmp_path)
+    (tmp_path / "workspace.json").write_text("{}")
+    assert request_body.same_caller_setting(tmp_path) is False

@@ -395,9 +395,23 @@ def test_ui_faults_end_in_one_line(project: Path, api: StandIn, case: str) -> No
     endpoint, fault, expected = FAULTS[case]
     api.fail(endpoint, **fault)
     point_workspace_at(project, api, IXON_API_RETRIES="1", IXON_API_READ_TIMEOUT="1")
-    line = one_error(deploy(project, "--ui-only", "--publish"))
+    # One case deploys the function first: the summary says what went out before the error.
+    both = case == "publish-403"
+    result = deploy(project, *([] if both else ["--ui-only"]), "--publish")
+    line = one_error(result)
     assert expected.lower() in line.lower(), line
     assert "********" in line or TOKEN not in line
+    if both:
+        summary = result.stdout[result.stdout.index("Deploy summary") :]
+        assert f"deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}" in (
+            summary
+        )
+        assert "stopped: the next target failed" in summary
+        recorded = json.loads((project / "deployments.json").read_text())["deployments"]
+        assert [(r["component"], r.get("published")) for r in recorded] == [
+            (None, None),
+            (COMPONENT, False),
+        ]
 
 
 # -- serve in a real browser --------------------------------------------------------------------
@@ -486,6 +500,9 @@ SHADOW = "document.querySelector('app-status-panel')?.shadowRoot"
 def test_serve_shows_the_function_answers_in_the_simulator(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
+    # The simulator's calls get call_context.yaml's company, so `invoke call` sees its notes.
+    settings = json.loads((workspace_ui / "workspace.json").read_text())
+    (workspace_ui / "workspace.json").write_text(json.dumps({**settings, "same_caller": True}))
     with serving_both(workspace_ui) as (process, function_port, ui_port, log_path):
         line = wait_for_line(process, log_path, "Simulator running at:")
         url = line.split("Simulator running at:")[1].strip()
@@ -513,6 +530,8 @@ def test_serve_shows_the_function_answers_in_the_simulator(
                 f"Array.from({SHADOW}.querySelectorAll('li')).map(e => e.textContent).join('|')"
             )
             assert notes == "written in the browser"
+            seen = invoke(workspace_ui, "call", "notes.recent", "--port", str(function_port))
+            assert [note["text"] for note in json.loads(seen.stdout)] == ["written in the browser"]
             # The function fails (HTTP 500): the component says so within seconds, no hang.
             example = workspace_ui / "functions" / "example.py"
             example.write_text(
@@ -533,6 +552,7 @@ def test_serve_shows_the_function_answers_in_the_simulator(
             browser.close()
         log = log_path.read_text()
         assert '"OPTIONS / HTTP/1.1" 204' in log and '"POST / HTTP/1.1" 200' in log
+        assert "Refused" not in log, "serve trusts the simulator it starts"
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the group
         assert process.wait(timeout=30) == 0
     for trace in (str(workspace_ui), str(NODE_CACHE)):

@@ -28,14 +28,16 @@ from devkit.host import bundle as bundling
 from devkit.host import components as ui_components
 from devkit.host import doctor as doctoring
 from devkit.host import (
+    doctor_targets,
     environment,
     examples,
     import_world,
     legacy,
+    login,
     processes,
     scaffold,
-    settings,
     together,
+    token_file,
     ui_bundle,
     versioning,
 )
@@ -161,15 +163,21 @@ def format_(c):
 
 
 @user_task(
+    iterable=["trust_origin"],
     help={
-        "host": "Address to listen on (default 127.0.0.1: this machine only)",
+        "host": "Address to listen on (default 127.0.0.1: this machine only; others need --expose)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
         "docdb": "Document store: auto, docker, memory or a mongodb:// URI (docs/serving.md)",
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
         "allow_unlisted_api": 'Let functions call IXON API names not in "api_access" (local only)',
-    }
+        "trust_origin": "A page origin (scheme://host:port) that may call too; repeat for more",
+        "expose": "Listen on a --host beyond this machine (calls then go without your token)",
+        "expose_token": "With --expose: give those calls your IXON access token all the same",
+        "same_caller": "Give every call (the simulator's too) the company and agent of "
+        'call_context.yaml, as invoke call sends them (workspace.json: "same_caller": true)',
+    },
 )
 def serve(
     c,
@@ -181,6 +189,10 @@ def serve(
     component="",
     ui_port=8000,
     allow_unlisted_api=False,
+    trust_origin=None,
+    expose=False,
+    expose_token=False,
+    same_caller=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -196,6 +208,12 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    for origin in trust_origin or []:
+        command += ["--trust-origin", origin]
+    command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
+    command += ["--same-caller"] if same_caller else []
+    if simulate:
+        command += ["--simulator-port", str(ui_port)]
     if not simulate:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
@@ -317,6 +335,7 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
         "component": "Deploy only this UI Component (not the Cloud Function)",
         "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
         "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
+        "target": 'The deploy target of workspace.json "targets" (default: "default_target")',
     }
 )
 def deploy(
@@ -332,15 +351,17 @@ def deploy(
     publish=False,
     keep_examples=False,
     ignore_api_access=False,
+    target="",
 ):
     """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md). Refuses
-    a Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md); with
+    named targets in workspace.json, those of --target (else the default one). Refuses a
+    Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
-    _warn(settings.token_age_warning(ROOT))
+    _warn(token_file.warning(ROOT))
     if not (ui_only or component):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
@@ -356,12 +377,37 @@ def deploy(
     arguments = [flag for flag, on in flags.items() if on]
     if component:
         arguments += ["--component", component]
+    if target:
+        arguments += ["--target", target]
     run_in_environment("-m", "devkit.runtime.deploy", *arguments)
 
 
 def _warn(line: str | None) -> None:
     if line:
         print(line, file=sys.stderr, flush=True)
+
+
+@user_task(name="login")
+def login_(c):
+    """Log in to IXON: asks for e-mail, password (and one-time password); writes .accesstoken.
+
+    Gets a 30-day access token from IXON's API as IXON's `cdk login` does, stores it readable
+    by you only and says who is logged in until when; never shows the password or the token.
+    Without a terminal it reads the e-mail address, the password and, when IXON asks for it,
+    the one-time password from lines of standard input. CI sets IXON_API_ACCESS_TOKEN instead.
+    """
+    logged_in = login.log_in(ROOT, login.default_ask())
+    print("\n".join(login.describe(logged_in)))
+
+
+@user_task
+def logout(c):
+    """Log out of IXON: revoke the token of .accesstoken at IXON, then remove the file.
+
+    When IXON cannot be reached or does not revoke it, the file is kept (the token still
+    works) and the error says so; run it again later.
+    """
+    print(login.log_out(ROOT).message)
 
 
 @user_task(name="api-access")
@@ -460,25 +506,29 @@ def tools(c, strict=False):
     help={
         "online": "Also ask IXON's API what the token may do: user, company, role",
         "email": "Print the e-mails to IXON support this workspace needs (template, API access)",
+        "target": "Check only this deploy target of workspace.json (default: every target)",
     }
 )
-def doctor(c, online=False, email=False):
+def doctor(c, online=False, email=False, target=""):
     """Where this workspace stands in IXON's process: one line per step, with what to do next.
 
-    Offline by default. Exits non-zero when something would stop a deploy.
+    Offline by default. With deploy targets in workspace.json, reports each one (or the one of
+    --target). Exits non-zero when something would stop a deploy.
     """
     if email:
         print(doctoring.email_requests(ROOT))
         return
-    report = doctoring.check(ROOT)
+    report = doctor_targets.report(ROOT, target or None)
     print("\n".join(report.lines()), flush=True)
     blocking = [step.name for step in report.blocking]
     if online:
-        if any(name in doctoring.ONLINE_NEEDS for name in blocking):
+        # A target's steps are named `[test] Company ID`: the step is what counts here.
+        if any(name.rpartition("] ")[2] in doctoring.ONLINE_NEEDS for name in blocking):
             print("Not asking IXON (--online): fix the company ID and the access token first")
         else:
             env = ensure_environment()
             command = [str(env.python), "-m", "devkit.runtime.doctor_online"]
+            command += ["--target", target] if target else []
             if subprocess.run(command, cwd=ROOT).returncode != 0:
                 blocking.append("the online checks")
     if blocking:
@@ -588,3 +638,5 @@ namespace = Collection(
     rewrite_imports,
 )
 namespace.add_task(api_access)
+namespace.add_task(login_)
+namespace.add_task(logout)

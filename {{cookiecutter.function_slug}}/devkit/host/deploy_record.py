@@ -1,11 +1,12 @@
 """The deploy record: `deployments.json`, kept under version control, one entry per upload.
 
 Each successful deploy appends `version`, `template_id`, `company_id`, `time` (UTC, ISO 8601),
-the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`; an upload
-that left the company to be provisioned (its first) also gets `company_to_be_provisioned:
-true`; a UI Component's upload names the `component` (the Cloud Function's has null) and
-whether it was `published`. `invoke deploy` reads it to refuse uploading a version twice to
-the same template, and `invoke doctor` to tell where the workspace stands.
+the bundle's `sha256`, the git `commit` (or null) and whether the tree was `dirty`, and the
+deploy `target` when the workspace names its targets; an upload that left the company to be
+provisioned (its first) also gets `company_to_be_provisioned: true`; a UI Component's upload
+names the `component` (the Cloud Function's has null) and whether it was `published`.
+`invoke deploy` reads it to refuse uploading a version twice to the same template of the same
+company (so once per target), and `invoke doctor` to tell where the workspace stands.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
 dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
@@ -67,10 +68,13 @@ def load(root: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def was_deployed(root: Path, version: str, template_id: str) -> bool:
-    """Whether `version` was already deployed to the template `template_id`."""
+def was_deployed(root: Path, version: str, template_id: str, company_id: str | None = None) -> bool:
+    """Whether `version` was already deployed to the template `template_id` (of the company
+    `company_id`, when given and recorded)."""
     return any(
-        entry.get("version") == version and entry.get("template_id") == template_id
+        entry.get("version") == version
+        and entry.get("template_id") == template_id
+        and (company_id is None or entry.get("company_id") in (None, company_id))
         for entry in load(root)
     )
 
@@ -116,6 +120,7 @@ def record(
     provisioning: bool = False,
     component: str | None = None,
     published: bool | None = None,
+    target: str = "",
 ) -> dict[str, Any]:
     """Append one deployment to the record (written whole, then renamed) and return it.
     A UI Component's upload names the `component` (and whether it was `published`); the
@@ -133,6 +138,8 @@ def record(
     }
     if published is not None:
         entry["published"] = published
+    if target:
+        entry["target"] = target
     if provisioning:
         entry[PROVISIONING_KEY] = True
     with files.locked(root / LOCK_NAME, wait=60):

@@ -68,11 +68,13 @@ def check(
     root: Path,
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    target: str | None = None,
 ) -> Report:
-    """Walk IXON's process for the workspace at `root`."""
+    """Walk IXON's process for the workspace at `root` (deploying to `target`, else the
+    default deploy target)."""
     root = root.resolve()
     now = now or datetime.now(timezone.utc)
-    sources = read_sources(root, environ)
+    sources = read_sources(root, environ, target)
     steps: list[Step] = list(sources.problems)
     steps.append(doctor_local.python_step(root))
     if (root / "package.json").is_file():

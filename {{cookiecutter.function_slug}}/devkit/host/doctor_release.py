@@ -105,11 +105,18 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
         if last
         else "; never deployed"
     )
-    if any(e.get("version") == version and e.get("template_id") == template_id for e in mine):
+    company = sources.lookup(settings.COMPANY_ID)
+    if any(
+        e.get("version") == version
+        and e.get("template_id") == template_id
+        and (company is None or e.get("company_id") in (None, company.value))
+        for e in mine
+    ):
+        where = f"{template_id} (target {sources.target})" if sources.target else str(template_id)
         return Step(
             name,
             MISSING,
-            deploy_record.repeat_refusal(version, str(template_id)),
+            deploy_record.repeat_refusal(version, where),
             "run `invoke bump patch` (or minor, major)",
             blocking=True,
         )

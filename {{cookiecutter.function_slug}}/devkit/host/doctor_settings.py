@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from devkit.host import ids, settings, workspace_file
+from devkit.host import ids, settings, token_file, workspace_file
 from devkit.host.doctor_report import DEPLOYER_ROLE, DONE, MISSING, WARNING, Step
 from devkit.host.doctor_sources import Sources, ui_components
 
@@ -163,6 +163,9 @@ def token_step(root: Path, environ: Mapping[str, str], now: datetime) -> Step:
     if token.source != settings.TOKEN_FILE:
         return Step(name, DONE, f"from {token.source}; {role}")
     path = root / settings.TOKEN_FILE
+    known = token_file.expiry(root)
+    if known is not None:
+        return _logged_in_step(name, path, known, now, role)
     problems = []
     age = settings.token_age_days(root, now.timestamp())
     if age is not None and age > settings.TOKEN_MAX_AGE_DAYS:
@@ -175,12 +178,35 @@ def token_step(root: Path, environ: Mapping[str, str], now: datetime) -> Step:
     if problems:
         actions = []
         if age is not None and age > settings.TOKEN_MAX_AGE_DAYS:
-            actions.append("get a new token from the IXON portal into .accesstoken")
+            actions.append("run `invoke login` to get a new token")
         if "other users" in problems[-1]:
             actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
         return Step(name, WARNING, "; ".join(problems), " and ".join(actions))
     days = f"{age:.0f} days old" if age is not None else "age unknown"
     return Step(name, DONE, f"{settings.TOKEN_FILE}, {days}, yours only; {role}")
+
+
+def _logged_in_step(
+    name: str, path: Path, known: token_file.Expiry, now: datetime, role: str
+) -> Step:
+    """The token `invoke login` wrote: judged by the expiry IXON gave, not the file's age."""
+    problems, actions = [], []
+    expiring = token_file.expiry_problem(known, now)
+    if expiring:
+        problems.append(expiring)
+        actions.append("run `invoke login` to get a new token")
+    if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        problems.append(f"{settings.TOKEN_FILE} can be read by other users")
+        actions.append(f"run `chmod 600 {settings.TOKEN_FILE}`")
+    if now >= known.expires_on:  # IXON said so: a deploy would get a 401
+        return Step(name, MISSING, "; ".join(problems), " and ".join(actions), blocking=True)
+    if problems:
+        return Step(name, WARNING, "; ".join(problems), " and ".join(actions))
+    return Step(
+        name,
+        DONE,
+        f"{settings.TOKEN_FILE} of {known.user}, valid until {known.shown()}, yours only; {role}",
+    )
 
 
 def _quoted(sources: Sources, setting: settings.Setting) -> str:

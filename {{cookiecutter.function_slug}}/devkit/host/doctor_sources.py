@@ -1,17 +1,18 @@
 """The workspace's settings as `invoke doctor` reads them: as `invoke deploy` does.
 
-Environment, then `.env`, then `workspace.json`; a broken file becomes a blocking step rather
-than a traceback. Standard library only, Python 3.9+.
+Environment, then `.env`, then `workspace.json` (with named deploy targets, as the chosen
+target sees it: `devkit.host.targets`); a broken file becomes a blocking step rather than a
+traceback. Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit.host import settings, workspace_file
+from devkit.host import settings, targets, workspace_file
 from devkit.host.doctor_report import MISSING, Step
 
 
@@ -24,6 +25,10 @@ class Sources:
     dotenv: dict[str, str]
     workspace: dict[str, object]
     problems: list[Step]
+    #: Where each `workspace.json` key came from (a deploy target's entry, or the top).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    #: The deploy target's name ("" for a workspace without named targets).
+    target: str = ""
 
     def lookup(self, name: str) -> settings.Setting | None:
         """The value of setting `name` and where it came from, as `invoke deploy` reads it."""
@@ -34,12 +39,16 @@ class Sources:
         key = {settings.COMPANY_ID: "company_id", settings.TEMPLATE_ID: "template_id"}.get(name)
         value = str(self.workspace.get(key) or "").strip() if key else ""
         if value:
-            return settings.Setting(name, value, f"{workspace_file.FILE} {key}")
+            label = self.labels.get(key or "", f"{workspace_file.FILE} {key}")
+            return settings.Setting(name, value, label)
         return None
 
 
-def read_sources(root: Path, environ: Mapping[str, str] | None = None) -> Sources:
-    """The settings of the workspace at `root`; a broken file becomes a blocking step."""
+def read_sources(
+    root: Path, environ: Mapping[str, str] | None = None, target: str | None = None
+) -> Sources:
+    """The settings of the workspace at `root` (as deploy target `target`, else the default
+    one, sees them); a broken file becomes a blocking step."""
     problems: list[Step] = []
     try:
         dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
@@ -51,7 +60,16 @@ def read_sources(root: Path, environ: Mapping[str, str] | None = None) -> Source
     except workspace_file.WorkspaceFileError as error:
         workspace = {}
         problems.append(Step("Settings", MISSING, str(error), "fix it", blocking=True))
-    return Sources(root, os.environ if environ is None else environ, dotenv, workspace, problems)
+    labels: Mapping[str, str] = {}
+    name = ""
+    try:
+        chosen = targets.choose(workspace, target)
+    except targets.TargetError as error:
+        problems.append(Step("Deploy target", MISSING, str(error), blocking=True))
+    else:
+        workspace, labels, name = targets.view(workspace, chosen), chosen.sources, chosen.name
+    environ = os.environ if environ is None else environ
+    return Sources(root, environ, dotenv, workspace, problems, labels, name)
 
 
 def ui_components(sources: Sources) -> dict[str, dict[str, object]]:

@@ -20,8 +20,12 @@ class GitError(UserError):
     """git could not answer; the message carries git's own first line."""
 
 
-def run(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """`git ARGUMENTS` in `root`, captured; exit code 127 when git is not installed."""
+def run(root: Path, *arguments: str, detached: bool = False) -> subprocess.CompletedProcess[str]:
+    """`git ARGUMENTS` in `root`, captured; exit code 127 when git is not installed.
+
+    `detached` runs git in its own process group, out of reach of the terminal's Ctrl-C: for
+    the questions a step asks while it holds the signals back (a killed `git rev-parse` would
+    answer "no HEAD", and the step would draw the wrong conclusion)."""
     try:
         return subprocess.run(
             ["git", *arguments],
@@ -30,6 +34,7 @@ def run(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
             text=True,
             encoding="utf-8",
             errors="replace",
+            **(processes.own_group() if detached else {}),
         )
     except OSError as error:  # git is not installed
         return subprocess.CompletedProcess(["git", *arguments], 127, "", str(error))
@@ -47,9 +52,9 @@ def run_stoppable(
     return outcome
 
 
-def index_lock(root: Path) -> Path | None:
+def index_lock(root: Path, *, detached: bool = False) -> Path | None:
     """Where git keeps the index's lock file (`.git/index.lock`), or None outside git."""
-    result = run(root, "rev-parse", "--git-path", "index.lock")
+    result = run(root, "rev-parse", "--git-path", "index.lock", detached=detached)
     if result.returncode != 0 or not result.stdout.strip():
         return None
     return root / result.stdout.strip()
@@ -99,9 +104,9 @@ def dirty_paths(root: Path) -> list[str]:
     return [path for path in changed_paths(root) if path not in RELEASE_RECORDS]
 
 
-def head(root: Path) -> str | None:
+def head(root: Path, *, detached: bool = False) -> str | None:
     """The commit HEAD points at, or None (outside git, or before the first commit)."""
-    result = run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    result = run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", detached=detached)
     return (result.stdout.strip() or None) if result.returncode == 0 else None
 
 

@@ -2,7 +2,8 @@
 
 Each setting is read from the environment first (CI), then from `.env` (this machine), then from
 `workspace.json` (the answers given when the workspace was baked, committed so that a fresh clone
-deploys to the same company and template), then a default. The access token is read from
+deploys to the same company and template; with named deploy targets, the chosen target's values:
+`devkit.host.targets`), then a default. The access token is read from
 `IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed: `Token` masks itself.
 
 Every value is checked before a single request is made; a problem names the setting, where its
@@ -24,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devkit.errors import UserError
-from devkit.host import ids, workspace_file
+from devkit.host import ids, targets, workspace_file
 
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
@@ -45,6 +46,8 @@ WORKSPACE_FILE = workspace_file.FILE
 
 #: IXON's documented API address (IXON's own workspace uses https://api.ayayot.com).
 DEFAULT_BASE_URL = "https://portal.ixon.cloud/api/"
+#: Where IXON's API lives: the documented portal.ixon.cloud and IXON workspace's api.ayayot.com.
+IXON_DOMAINS = ("ixon.cloud", "ayayot.com")
 #: The API application of IXON's own Cloud Function workspace.
 DEFAULT_APPLICATION_ID = "9J9IZzeT4xN4"
 DEFAULT_API_VERSION = "2"
@@ -88,16 +91,16 @@ HINTS = {
     ),
 }
 TOKEN_HINT = (
-    f"put the token on one line in {TOKEN_FILE} (ignored by git), or set {ACCESS_TOKEN} in CI: "
-    "copy it from the Authorization header (without 'Bearer ') of a request the IXON portal "
-    "makes, in your browser's developer tools, or create an API service account in the portal"
+    f"run `invoke login` (it asks for your IXON e-mail address and password and writes "
+    f"{TOKEN_FILE}, ignored by git), or set {ACCESS_TOKEN} in CI (an API service account's "
+    "token from the IXON portal)"
 )
 
 #: IXON's component SDK treats an `.accesstoken` older than this as expired.
 TOKEN_MAX_AGE_DAYS = 30
 TOKEN_RENEW_HINT = (
-    "copy the Authorization header (without 'Bearer ') of a request the IXON portal makes, in "
-    f"your browser's developer tools, onto one line of {TOKEN_FILE}; `npx cdk login` writes it too"
+    f"run `invoke login`, or put a token from the Authorization header (without 'Bearer ') of a "
+    f"request the IXON portal makes onto one line of {TOKEN_FILE}"
 )
 
 
@@ -180,10 +183,13 @@ class DeploySettings:
     retry_backoff: float
     max_retry_after: float
     deadline: float = NUMBERS[DEADLINE][0]
+    #: The deploy target's name ("" for a workspace without named targets).
+    target: str = ""
 
     def describe(self) -> list[str]:
         """`NAME = value (source)` lines, the token masked, for the dry run and --verbose."""
-        lines = [
+        lines = [f"target = {self.target}"] if self.target else []
+        lines += [
             f"{item.name} = {item.value} ({item.source})"
             for item in (
                 self.company_id,
@@ -278,15 +284,21 @@ def load(
     warn: Callable[[str], None] = print,
     *,
     function: bool = True,
+    target: str | None = None,
 ) -> DeploySettings:
     """The deploy settings of the workspace at `root`, checked; SettingsError when not usable.
 
     `function=False` (a deploy of UI Components only) lets the Cloud Function's template ID
-    be unset."""
+    be unset. `target` names the deploy target (default: `default_target`)."""
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
     workspace = workspace_file.read(root)
-    lookup = _lookup_in(environ, dotenv, workspace)
+    try:
+        chosen = targets.choose(workspace, target)
+    except targets.TargetError as error:
+        raise SettingsError(str(error)) from None
+    workspace = targets.view(workspace, chosen)
+    lookup = _lookup_in(environ, dotenv, workspace, chosen.sources)
     company_id = _checked(lookup(COMPANY_ID), _COMPANY_ID)
     if function or _has_value(TEMPLATE_ID, environ, dotenv, workspace):
         template_id = _checked(lookup(TEMPLATE_ID), _PUBLIC_ID)
@@ -297,6 +309,9 @@ def load(
     if api_version.value != DEFAULT_API_VERSION:
         raise _invalid(api_version)
     base_url = _checked_url(lookup(BASE_URL, DEFAULT_BASE_URL))
+    destination = foreign_destination(base_url)
+    if destination:
+        warn(destination)
     numbers = {name: _number(name, environ, dotenv) for name in NUMBERS}
     if dotenv.get(ACCESS_TOKEN):
         warn(
@@ -316,14 +331,19 @@ def load(
         retry_backoff=numbers[RETRY_BACKOFF],
         max_retry_after=numbers[MAX_RETRY_AFTER],
         deadline=numbers[DEADLINE],
+        target=chosen.name,
     )
 
 
 def _lookup_in(
-    environ: Mapping[str, str], dotenv: Mapping[str, str], workspace: Mapping[str, object]
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str],
+    workspace: Mapping[str, object],
+    sources: Mapping[str, str] | None = None,
 ) -> Callable[..., Setting]:
     """`lookup(name, default=None)`: the setting from the environment, `.env`,
-    `workspace.json` or the default, in that order; SettingsError when none has it."""
+    `workspace.json` or the default, in that order; SettingsError when none has it.
+    `sources` names where a `workspace.json` key came from (a deploy target's entry)."""
 
     def lookup(name: str, default: str | None = None) -> Setting:
         if environ.get(name, "").strip():
@@ -332,12 +352,13 @@ def _lookup_in(
             return Setting(name, dotenv[name].strip(), DOTENV_FILE)
         key = _WORKSPACE_KEYS.get(name)
         if key and str(workspace.get(key) or "").strip():
-            return Setting(name, str(workspace[key]).strip(), f"{WORKSPACE_FILE} {key}")
+            source = (sources or {}).get(key, f"{WORKSPACE_FILE} {key}")
+            return Setting(name, str(workspace[key]).strip(), source)
         if default is not None:
             return Setting(name, default, "default")
+        where = (sources or {}).get(key or "", f"{WORKSPACE_FILE} ({key or name})")
         raise SettingsError(
-            f"{name} is not set: expected {HINTS[name]}; set it in .env or in "
-            f"{WORKSPACE_FILE} ({_WORKSPACE_KEYS.get(name, name)})"
+            f"{name} is not set: expected {HINTS[name]}; set it in .env or in {where}"
         )
 
     return lookup
@@ -359,6 +380,19 @@ def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> A
     return ApiEndpoint(
         base_url=_checked_url(lookup(BASE_URL, DEFAULT_BASE_URL)),
         application_id=_checked(lookup(APPLICATION_ID, DEFAULT_APPLICATION_ID), _PUBLIC_ID),
+    )
+
+
+def foreign_destination(base_url: Setting) -> str | None:
+    """One line when the token is about to go to a base URL that is neither IXON's nor this
+    machine's, naming where it goes and where that setting came from; else None."""
+    host = (urlsplit(base_url.value).hostname or "").lower()
+    ixon = any(host == domain or host.endswith(f".{domain}") for domain in IXON_DOMAINS)
+    if ixon or is_loopback(host):
+        return None
+    return (
+        f"NOTE: your IXON access token goes to {base_url.value}, which is not IXON's API: "
+        f"{base_url.name} is set there by {base_url.source}; remove it there unless you mean it"
     )
 
 

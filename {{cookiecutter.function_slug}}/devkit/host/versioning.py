@@ -534,20 +534,21 @@ def _git_done(result: BumpResult) -> str:
 
 def _commit(root: Path, result: BumpResult, held: processes.HeldSignals) -> None:
     paths = [change.path for change in result.changes] + result.extra_paths
-    before = git.head(root)
-    lock = git.index_lock(root)
+    # Inside HeldSignals every git runs in its own group: Ctrl-C reaches none of them.
+    before = git.head(root, detached=True)
+    lock = git.index_lock(root, detached=True)
     locked_before = lock is not None and lock.exists()
     outcome = git.run_stoppable(root, held, "add", "--", *paths)
     if outcome.returncode == 0 and not held.received:
         message = f"Release {result.new}"
         outcome = git.run_stoppable(root, held, "commit", "--quiet", "-m", message, "--", *paths)
-    if git.head(root) != before:
+    if git.head(root, detached=True) != before:
         result.committed = True  # made, even if a signal came as it ended: finish the release
         return
     # A refused or stopped commit (a hook, Ctrl-C) must not leave a half-made release behind.
     if lock is not None and not locked_before and lock.exists():
         lock.unlink()  # git was killed before it could remove its own lock
-    git.run(root, "reset", "--quiet", "--", *paths)
+    git.run(root, "reset", "--quiet", "--", *paths, detached=True)
     restore(root, result.changes)
     if held.signum is not None:
         raise BumpInterruptedError.by(held.signum, result.new)
@@ -559,7 +560,9 @@ def _commit(root: Path, result: BumpResult, held: processes.HeldSignals) -> None
 
 
 def _tag(root: Path, new: Version) -> None:
-    tagged = git.run(root, "tag", "--annotate", "--message", f"Release {new}", new.tag)
+    tagged = git.run(
+        root, "tag", "--annotate", "--message", f"Release {new}", new.tag, detached=True
+    )
     if tagged.returncode != 0:
         raise VersionError(
             f"committed Release {new} but could not tag it ({git.first_line(tagged.stderr)}): "

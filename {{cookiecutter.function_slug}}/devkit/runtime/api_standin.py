@@ -10,6 +10,15 @@ of the base URL for the discovery document, then requests to the discovered link
     ixon_api.answer("MyUser", status=401, error="Invalid access token")
     ixon_api.requests  # what arrived: name, method, url_args, query, body, headers (masked)
 
+Logging in and out, as IXON's component SDK (and `invoke login`) does it:
+
+    ixon_api.add_account("ada@example.com", "pw", "Ada Lovelace", otp="123456")
+    # POST {base}access-tokens (Basic email:otp:password) answers a new token (secretId) that
+    # the stand-in then accepts; "Two Factor Authentication required" without the right OTP.
+    # DELETE {base}access-tokens/me revokes the bearer token.
+    ixon_api.issued   # token -> the account's e-mail, for every token handed out
+    ixon_api.revoked  # the tokens revoked by DELETE access-tokens/me
+
 A request for a name without a declared answer is answered 404 and noted in `undeclared`;
 the fixture fails the test with it. Standard library only, so the template's own tests can use
 it too.
@@ -17,9 +26,13 @@ it too.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
+import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -59,6 +72,11 @@ COMMON_NAMES = (
     "AgentDataTagList",
 )
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+#: What the stand-in answers a login it refuses (IXON's wording is not documented; the shape is).
+WRONG_CREDENTIALS = "Invalid e-mail address or password"
+TWO_FACTOR = "Two Factor Authentication required"
+#: The lifetime IXON allows a token to ask for (OpenAPI: expiresIn from 60 to 5,184,000 s).
+EXPIRES_IN_RANGE = (60, 5184000)
 
 
 def error_body(message: str, property_name: str | None = None) -> dict[str, Any]:
@@ -135,13 +153,28 @@ class ApiRequest:
     status: int = 0
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user who can log in (`POST access-tokens`); with `otp`, two-factor authentication."""
+
+    email: str
+    password: str = field(repr=False)
+    name: str
+    otp: str | None = field(default=None, repr=False)
+    public_id: str = "StandInUser1"
+
+
 @dataclass
 class ApiStandIn:
-    """IXON's API v2 for one access token (the test token unless another is given)."""
+    """IXON's API v2 for one access token (the test token unless another is given), and the
+    tokens handed out by logging in."""
 
     token: str = TEST_TOKEN
     requests: list[ApiRequest] = field(default_factory=list)
     undeclared: list[str] = field(default_factory=list)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    issued: dict[str, str] = field(default_factory=dict)
+    revoked: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._answers: dict[str, list[Answer]] = {}
@@ -181,6 +214,23 @@ class ApiStandIn:
         )
         with self._lock:
             self._answers.setdefault(name, []).insert(0, declared)
+
+    def add_account(
+        self, email: str, password: str, name: str, *, otp: str | None = None
+    ) -> Account:
+        """A user who can log in; with `otp`, only with that one-time password too."""
+        account = Account(email, password, name, otp)
+        with self._lock:
+            self.accounts[email] = account
+        return account
+
+    def accepts(self, authorization: str | None) -> bool:
+        """Whether `authorization` carries the test token or a token logged in and not revoked."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme != "Bearer":
+            return False
+        with self._lock:
+            return token == self.token or (token in self.issued and token not in self.revoked)
 
     def calls(self, name: str) -> list[ApiRequest]:
         """The requests for `name`, in order."""
@@ -248,6 +298,8 @@ class ApiStandIn:
             return 404, error_body("Not found")
         if segments == ["api"] and method == "GET":
             return 200, self.discovery()
+        if segments[1:2] == ["access-tokens"]:
+            return self._access_tokens(method, segments[2:], parts.query, headers, raw)
         if len(segments) < 3 or segments[1] != "n":
             return 404, error_body("Not found")
         name = segments[2]
@@ -277,7 +329,7 @@ class ApiStandIn:
             return 400, error_body("Required header", "Api-Version")
         if not lowered.get("api-application"):
             return 400, error_body("Required header", "Api-Application")
-        if lowered.get("authorization") != f"Bearer {self.token}":
+        if not self.accepts(lowered.get("authorization")):
             return 401, error_body("Invalid access token")
         with self._lock:
             answers = list(self._answers.get(request.name, []))
@@ -297,13 +349,85 @@ class ApiStandIn:
 
     def _masked(self, headers: dict[str, str]) -> dict[str, str]:
         shown = {}
+        with self._lock:
+            tokens = [token for token in (self.token, *self.issued) if token]
         for key, value in headers.items():
             if key.lower() == "authorization":
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 shown[key] = f"{scheme} ********".strip()
             else:
-                shown[key] = value.replace(self.token, "********") if self.token else value
+                text = value
+                for token in tokens:
+                    text = text.replace(token, "********")
+                shown[key] = text
         return shown
+
+    # -- logging in and out (outside discovery: IXON's SDK posts to these paths directly) --------
+
+    def _access_tokens(
+        self, method: str, rest: list[str], query: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        me = rest == ["me"]
+        request = ApiRequest(
+            name="AccessToken" if me else "AccessTokenList",
+            method=method,
+            url_args={"publicId": "me"} if me else {},
+            query={key: value[0] for key, value in parse_qs(query).items()},
+            body=_body(raw),
+            headers=self._masked(headers),
+        )
+        lowered = {key.lower(): value for key, value in headers.items()}
+        if lowered.get("api-version") != "2":
+            status, body = 400, error_body("Required header", "Api-Version")
+        elif not lowered.get("api-application"):
+            status, body = 400, error_body("Required header", "Api-Application")
+        elif me and method == "DELETE":
+            status, body = self._log_out(lowered.get("authorization"))
+        elif not rest and method == "POST":
+            status, body = self._log_in(lowered.get("authorization", ""), request.body)
+        else:
+            status, body = 405, error_body(f"Method {method} not allowed")
+        request.status = status
+        with self._lock:
+            self.requests.append(request)
+        return status, body
+
+    def _log_in(self, authorization: str, body: Any) -> tuple[int, dict[str, Any]]:
+        expires_in = body.get("expiresIn") if isinstance(body, dict) else None
+        low, high = EXPIRES_IN_RANGE
+        if not isinstance(expires_in, int) or not low <= expires_in <= high:
+            return 400, error_body(f"Value must be from {low} to {high}", "expiresIn")
+        scheme, _, encoded = authorization.partition(" ")
+        try:
+            text = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            text = ""
+        email, otp, password = ([*text.split(":", 2), "", ""])[:3]
+        with self._lock:
+            account = self.accounts.get(email)
+        if scheme != "Basic" or account is None or account.password != password:
+            return 401, error_body(WRONG_CREDENTIALS)
+        if account.otp is not None and otp != account.otp:
+            return 401, error_body(TWO_FACTOR)
+        token = secrets.token_hex(16)  # 32 characters, as IXON's secretId
+        with self._lock:
+            self.issued[token] = email
+        expires_on = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
+        data = {
+            "publicId": f"AcTk{len(self.issued):08d}",
+            "secretId": token,
+            "expiresOn": expires_on,
+            "user": {"publicId": account.public_id, "name": account.name},
+        }
+        return 201, {"type": "AccessToken", "data": data, "moreAfter": None, "status": "success"}
+
+    def _log_out(self, authorization: str | None) -> tuple[int, dict[str, Any]]:
+        if not self.accepts(authorization):
+            return 401, error_body("Invalid access token")
+        token = (authorization or "").partition(" ")[2]
+        with self._lock:
+            self.revoked.append(token)
+        return 200, {"type": "AccessToken", "data": None, "moreAfter": None, "status": "success"}
 
 
 def _body(raw: bytes) -> Any:

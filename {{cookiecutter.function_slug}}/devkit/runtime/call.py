@@ -36,6 +36,8 @@ HOST = "127.0.0.1"
 #: IXON Cloud ends a request after 60 seconds; wait a little longer than that.
 CALL_TIMEOUT = 70
 ERROR_HEADER = "X-Devkit-Error"
+#: The closest served names to one not found (devkit.runtime.ingress sets it).
+CLOSEST_HEADER = "X-Devkit-Closest"
 #: ixoncdkingress answers these as a 200 with a string; they are failures all the same.
 FAILURE_ANSWERS = ("Not found, function '", "Document DB operation failure")
 
@@ -111,13 +113,15 @@ def check_server(port: int) -> None:
 
 
 def call_server(port: int, body: bytes, name: str) -> Any:
-    """POST `body` to the server on `port`; the JSON result or CallError."""
+    """POST `body` to the server on `port`; the JSON result or CallError (naming the
+    closest served names to a name not found)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
     try:
         connection.request("POST", "/", body, {"Content-Type": "application/json"})
         response = connection.getresponse()
         answer = response.read()
         error = response.getheader(ERROR_HEADER)
+        closest = response.getheader(CLOSEST_HEADER) or ""
     except (OSError, http.client.HTTPException) as failure:
         raise CallError(f"the server on port {port} did not answer {name}: {failure}") from None
     finally:
@@ -130,7 +134,7 @@ def call_server(port: int, body: bytes, name: str) -> Any:
             f"the server answered {response.status} {response.reason} to {name}: "
             f"{answer[:300].decode('utf-8', 'replace')}"
         )
-    return _json(answer, name)
+    return _json(answer, name, closest)
 
 
 def call_in_process(body: bytes, name: str) -> Any:
@@ -138,9 +142,12 @@ def call_in_process(body: bytes, name: str) -> Any:
     # The function's prints and ixoncdkingress's log go to stderr: stdout is for the result.
     with contextlib.redirect_stdout(sys.stderr):
         # These need the workspace environment.
-        from devkit.runtime import local_api, testing  # noqa: PLC0415
+        from devkit.runtime import local_api, serve, testing  # noqa: PLC0415
 
         api = local_api.for_workspace(ROOT, "call", _report)
+        destination = serve.foreign_destination(api)
+        if destination:
+            print(destination, file=sys.stderr)
         client = testing.FunctionClient(ROOT, {}, api=api)
         try:
             response = client.post(body)
@@ -149,7 +156,7 @@ def call_in_process(body: bytes, name: str) -> Any:
             raise CallError(api.mask(f"{name} raised {type(error).__name__}: {error}")) from None
     if response.status != 200:
         raise CallError(f"{name} answered {response.status}: {response.body[:300]!r}")
-    return _json(response.body, name)
+    return _json(response.body, name, response.headers.get(CLOSEST_HEADER, ""))
 
 
 def _report(line: str) -> None:
@@ -170,14 +177,16 @@ def _print_function_traceback(error: BaseException) -> None:
             return
 
 
-def _json(answer: bytes, name: str) -> Any:
+def _json(answer: bytes, name: str, closest: str = "") -> Any:
     try:
         result = json.loads(answer)
     except ValueError:
         raise CallError(f"{name} answered something that is not JSON: {answer[:300]!r}") from None
     if isinstance(result, str) and result.startswith(FAILURE_ANSWERS):
         hint = ""
-        if result.startswith(FAILURE_ANSWERS[0]):
+        if result.startswith(FAILURE_ANSWERS[0]) and closest:
+            hint = f": did you mean {' or '.join(closest.split(', '))}?"
+        elif result.startswith(FAILURE_ANSWERS[0]):
             hint = ": check the name (module.function) and its @FunctionContext.expose"
         raise CallError(result + hint)
     return result

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import api_access, check_runs, examples, files, settings
+from devkit.host import api_access, check_runs, examples, files, settings, targets, workspace_file
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host.git import GitState, git_state
@@ -61,6 +61,8 @@ class Options:
     ui_only: bool = False
     component: str = ""
     publish: bool = False
+    #: The deploy target of workspace.json ("": the default one).
+    target: str = ""
 
     @property
     def function(self) -> bool:
@@ -163,10 +165,10 @@ def deploy(
     bundle, None when only UI Components were deployed."""
     root = root.resolve()
     kept = check_examples(root, options, echo) if options.function else []
-    config = load_settings(root, warn, function=options.function)
+    config = load_settings(root, warn, function=options.function, target=options.target)
     summary = deploy_summary.Summary(config.company_id.value, skipped=skipped(options, kept))
     try:
-        targets = ui_targets(root, options, warn)
+        components = ui_targets(root, options, warn)
         if options.function:
             plan: Plan | None = make_plan(
                 root, options, config, run_checks=run_checks, echo=echo, warn=warn
@@ -174,7 +176,7 @@ def deploy(
         else:
             plan = None
             checks(options, run_checks, echo, warn)
-        ui_plan = ui_deploy.build(root, targets, config, echo=echo)
+        ui_plan = ui_deploy.build(root, components, config, echo=echo)
         if options.dry_run:
             echo("Dry run: nothing was sent.")
             for line in plan.describe() if plan else []:
@@ -189,34 +191,23 @@ def deploy(
             lambda config: ixon_api.Client(config, echo=echo, verbose=options.verbose)
         )
         with make_client(config) as api:
-            if plan is not None:
-                deployed = execute(plan, api, echo=echo)
-                summary.shipped.append(
-                    deploy_summary.Shipped(
-                        f"Cloud Function {plan.bundle.slug}",
-                        plan.version,
-                        plan.settings.template_id.value,
-                        plan.bundle.sha256,
-                    )
-                )
-                summary.provisioning = deployed.result.company_to_be_provisioned
-                summary.grants = api_access.granted_names(root)
-            if ui_plan:
-                state = git_state(root)
-                summary.shipped += ui_deploy.ship(
-                    root,
-                    ui_plan,
-                    config,
-                    api,
-                    publish=options.publish,
-                    commit=state.commit,
-                    dirty=state.dirty,
-                    echo=echo,
-                )
+            ship(
+                root,
+                config,
+                api,
+                summary,
+                plan=plan,
+                ui_plan=ui_plan,
+                publish=options.publish,
+                echo=echo,
+            )
         for line in summary.lines():
             echo(line)
         return plan.bundle if plan else None
     except UserError as error:
+        if summary.shipped:  # a later target failed: say what did go out, then the error
+            for line in summary.lines(stopped=True):
+                echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
@@ -225,16 +216,55 @@ def deploy(
         ) from None
 
 
+def ship(
+    root: Path,
+    config: settings.DeploySettings,
+    api: ixon_api.Client,
+    summary: deploy_summary.Summary,
+    *,
+    plan: Plan | None,
+    ui_plan: list[ui_deploy.Built],
+    publish: bool,
+    echo: Callable[[str], None],
+) -> None:
+    """Upload the planned function, then each UI Component, noting each in `summary`."""
+    if plan is not None:
+        deployed = execute(plan, api, echo=echo)
+        summary.shipped.append(
+            deploy_summary.Shipped(
+                f"Cloud Function {plan.bundle.slug}",
+                plan.version,
+                plan.settings.template_id.value,
+                plan.bundle.sha256,
+            )
+        )
+        summary.provisioning = deployed.result.company_to_be_provisioned
+        summary.grants = api_access.granted_names(root)
+    if ui_plan:
+        state = git_state(root)
+        summary.shipped += ui_deploy.ship(
+            root,
+            ui_plan,
+            config,
+            api,
+            publish=publish,
+            commit=state.commit,
+            dirty=state.dirty,
+            echo=echo,
+        )
+
+
 # -- the plan: everything that sends nothing ---------------------------------------------------
 
 
 def load_settings(
-    root: Path, warn: Callable[[str], None], *, function: bool = True
+    root: Path, warn: Callable[[str], None], *, function: bool = True, target: str = ""
 ) -> settings.DeploySettings:
-    """The checked settings; a DeployError (the token masked) when one is not usable.
-    Without the function (`function=False`) its template ID may be unset."""
+    """The checked settings (of deploy target `target`, else the default one); a DeployError
+    (the token masked) when one is not usable. Without the function (`function=False`) its
+    template ID may be unset."""
     try:
-        return settings.load(root, warn=warn, function=function)
+        return settings.load(root, warn=warn, function=function, target=target)
     except settings.SettingsError as error:
         raise DeployError(_mask_token(root, str(error))) from None
 
@@ -244,15 +274,18 @@ def ui_targets(root: Path, options: Options, warn: Callable[[str], None]) -> lis
     if options.functions_only:
         return []
     names = [options.component] if options.component else []
-    targets = ui_deploy.targets(root, names, force=options.force, warn=warn)
-    if options.ui_only and not targets:
+    chosen = targets.choose(workspace_file.read(root), options.target)
+    found = ui_deploy.targets(
+        root, names, force=options.force, warn=warn, template_ids=chosen.ui_template_ids
+    )
+    if options.ui_only and not found:
         raise DeployError(
             "--ui-only, but the workspace has no UI Components "
             "(`invoke new-component NAME` adds one)"
         )
-    if options.publish and not targets:
+    if options.publish and not found:
         raise DeployError("--publish publishes UI Components, and none is being deployed")
-    return targets
+    return found
 
 
 def make_plan(
@@ -285,12 +318,13 @@ def check_not_deployed(
     """IXON's rule: a new version for every deploy; --force overrides it, loudly. Whether this
     is the version's second upload to the template."""
     template = config.template_id.value
-    if not deployments.was_deployed(root, version, template):
+    if not deployments.was_deployed(root, version, template, config.company_id.value):
         return False
+    where = f"{template} (target {config.target})" if config.target else template
     if not options.force:
-        raise DeployError(deployments.repeat_refusal(version, template))
+        raise DeployError(deployments.repeat_refusal(version, where))
     warn(
-        f"WARNING: --force: uploading version {version} again to template {template}, "
+        f"WARNING: --force: uploading version {version} again to template {where}, "
         f"although {deployments.RECORD_NAME} shows it was deployed there before"
     )
     return True
@@ -353,9 +387,11 @@ def execute(plan: Plan, client: ixon_api.Client, *, echo: Callable[[str], None] 
         raise DeployError(f"{error} (nothing was sent)") from None
     if result.company_to_be_provisioned:
         echo(ixon_api.PROVISIONING_MESSAGE)
+    aimed = f" (target {config.target})" if config.target else ""
     echo(
         f"Deployed {plan.bundle.slug} {plan.version} to template {template} of company "
-        f"{config.company_id.value} (HTTP {result.status}, sha256 {plan.bundle.sha256[:12]}): "
+        f"{config.company_id.value}{aimed} (HTTP {result.status}, sha256 "
+        f"{plan.bundle.sha256[:12]}): "
         f"recorded in {deployments.RECORD_NAME} at {entry['time']}"
     )
     return Deployed(plan, result, entry)
@@ -373,6 +409,7 @@ def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
             dirty=plan.git.dirty,
             provisioning=result.company_to_be_provisioned,
             component=None,
+            target=plan.settings.target,
         )
     except (UserError, OSError) as error:
         raise DeployError(
@@ -420,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         parser.add_argument(flag, action="store_true")
     parser.add_argument("--component", default="")
+    parser.add_argument("--target", default="")
     options = parser.parse_args(argv)
     if options.functions_only and (options.ui_only or options.component or options.publish):
         raise DeployError(
@@ -438,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             ui_only=options.ui_only,
             component=options.component,
             publish=options.publish,
+            target=options.target,
         ),
         run_checks=lambda: run_checks(root),
     )

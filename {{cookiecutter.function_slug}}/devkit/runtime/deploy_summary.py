@@ -35,8 +35,9 @@ class Summary:
     provisioning: bool = False
     grants: list[str] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        """The summary, as the deploy's last lines."""
+    def lines(self, *, stopped: bool = False) -> list[str]:
+        """The summary, as the deploy's last lines (`stopped`: a later target failed, and the
+        error line follows)."""
         lines = [f"Deploy summary (company {self.company_id}):"]
         for item in self.shipped:
             state = ""
@@ -52,6 +53,8 @@ class Summary:
         if not self.shipped:
             lines.append("  nothing was uploaded")
         lines += [f"  skipped: {item}" for item in self.skipped]
+        if stopped:
+            lines.append("  stopped: the next target failed (the ERROR line below says why)")
         lines.append("Next, in IXON Studio and the IXON portal:")
         if self.provisioning:
             lines.append(

@@ -12,6 +12,7 @@ Runs in the workspace's environment (requests): `python -m devkit.runtime.doctor
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -69,15 +70,22 @@ class Api:
         return self.client.mask(text)
 
 
-def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> settings.DeploySettings:
-    """The deploy settings, with a stand-in template ID when none is set (not used here)."""
+def load_settings(
+    root: Path, environ: Mapping[str, str] | None = None, target: str = ""
+) -> settings.DeploySettings:
+    """The deploy settings (of deploy target `target`, else the default one), with a stand-in
+    template ID when none is set (not used here)."""
     environ = dict(os.environ if environ is None else environ)
-    if doctor.read_sources(root, environ).lookup(settings.TEMPLATE_ID) is None:
+    if doctor.read_sources(root, environ, target).lookup(settings.TEMPLATE_ID) is None:
         environ[settings.TEMPLATE_ID] = _NO_TEMPLATE
     try:
-        return settings.load(root, environ, warn=lambda _line: None)
+        loaded = settings.load(root, environ, warn=lambda _line: None, target=target)
     except UserError as error:  # a setting, or workspace.json itself
         raise OnlineError(f"cannot ask IXON: {error}") from None
+    destination = settings.foreign_destination(loaded.base_url)
+    if destination:
+        print(destination, file=sys.stderr)
+    return loaded
 
 
 def check(api: Api) -> list[doctor.Step]:
@@ -154,14 +162,14 @@ def role_step(user: dict, company_id: str, company_name: str) -> doctor.Step:
     )
 
 
-def run(root: Path, echo: Callable[[str], None] = print) -> int:
+def run(root: Path, echo: Callable[[str], None] = print, target: str = "") -> int:
     """Ask IXON and print the online steps; 1 when one would stop a deploy.
 
     A failed request is a step of its own (marked missing), so that `invoke doctor` ends with
     its one verdict line.
     """
     try:
-        api = Api(load_settings(root))
+        api = Api(load_settings(root, target=target))
     except OnlineError as error:
         steps = [doctor.Step("IXON's API (online)", doctor.MISSING, str(error), blocking=True)]
         api = None
@@ -177,8 +185,12 @@ def run(root: Path, echo: Callable[[str], None] = print) -> int:
 
 @main_wrapper
 def main(argv: list[str] | None = None) -> int:
-    """`python -m devkit.runtime.doctor_online`, as `invoke doctor --online` runs it."""
-    return run(ROOT, echo=lambda line: print(line, flush=True))
+    """`python -m devkit.runtime.doctor_online [--target NAME]`, as `invoke doctor --online`
+    runs it."""
+    parser = argparse.ArgumentParser(prog="invoke doctor --online")
+    parser.add_argument("--target", default="")
+    target = parser.parse_args(argv).target
+    return run(ROOT, echo=lambda line: print(line, flush=True), target=target)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ lookup and its `FunctionContext`. Two things are ours: where the document store 
 (ixoncdkingress builds a new MongoDB client for every request and expects a Docker container
 to answer on localhost; we hand it one client, chosen once, for the life of the process), and
 the functions' IXON API client (`devkit.runtime.local_api`: IXON Cloud's API access rules,
-applied locally).
+applied locally). And one guard: a called name must resolve to a module file under the
+functions folder before ixoncdkingress imports anything (`devkit.runtime.function_names`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from ixoncdkingress.webserver import wsgi
 from ixoncdkingress.webserver.config import Config, get_config
 from ixoncdkingress.webserver.servlet import Servlet
 
+from devkit.runtime import function_names
+
 ROOT = Path(__file__).resolve().parents[2]
+#: The closest served names to one not found, on the answer (its body stays ixoncdkingress's).
+CLOSEST_HEADER = "X-Devkit-Closest"
 
 
 def make_config(
@@ -56,8 +61,40 @@ def make_config(
 
 
 def make_app(config: Config) -> Callable[..., Any]:
-    """ixoncdkingress's WSGI application with its servlet, as `python -m ixoncdkingress` runs."""
+    """ixoncdkingress's WSGI application with its servlet, as `python -m ixoncdkingress` runs,
+    calling only names that resolve to the workspace's own modules."""
+    guard_function_names()
     return functools.partial(wsgi.restapi_wsgi, config, Servlet(config))
+
+
+def guard_function_names() -> None:
+    """Put the name check in front of the servlet's `call_function` (once per process).
+
+    A name that does not resolve to a module file under `CBC_PATH` is answered as
+    ixoncdkingress answers an unknown function, before anything is imported or reloaded; the
+    closest served names go into the log and the `X-Devkit-Closest` header."""
+    original = ingress_servlet.call_function
+    if getattr(original, "unguarded", None) is not None:
+        return
+
+    def call_function(
+        config: Config, context: Any, location: Any, arguments: Any, response: Any
+    ) -> Any:
+        functions = Path(config.cbc_path)
+        answer = function_names.not_found(location)
+        if function_names.resolve_location(location, functions) is not None:
+            result = original(config, context, location, arguments, response)
+            if result != answer:
+                return result
+        closest = function_names.exposed(functions).closest(".".join(location))
+        if closest:
+            response.headers.append((CLOSEST_HEADER, ", ".join(closest)))
+        hint = f": did you mean {' or '.join(closest)}?" if closest else ""
+        config.get_logger().info("%s%s", answer, hint)
+        return answer
+
+    call_function.unguarded = original  # type: ignore[attr-defined]
+    ingress_servlet.call_function = call_function
 
 
 def enter_import_world(root: Path = ROOT) -> None:

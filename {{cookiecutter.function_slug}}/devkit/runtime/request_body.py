@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError
+from devkit.host import workspace_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_CONTEXT_FILE = "call_context.yaml"
 RESOURCE_NAMES = ("user", "company", "asset", "agent", "template")
+#: The setting of `workspace.json` that gives every served call the company and agent of
+#: `call_context.yaml` (`invoke serve --same-caller` for one run).
+SAME_CALLER_KEY = "same_caller"
+#: What that setting replaces in a call's context.
+SHARED_RESOURCES = ("company", "agent")
 
 
 class CallContextError(UserError):
@@ -53,6 +59,31 @@ def load_call_context(root: Path = ROOT) -> dict[str, Any]:
             resource.setdefault("name", resource["publicId"])
             resource.setdefault("custom", {})
     return data
+
+
+def same_caller_setting(root: Path = ROOT) -> bool:
+    """Whether `workspace.json` asks `invoke serve` to give every call the company and agent
+    of `call_context.yaml` (`"same_caller": true`)."""
+    value = workspace_file.read(root).get(SAME_CALLER_KEY, False)
+    if not isinstance(value, bool):
+        raise CallContextError(
+            f'"{SAME_CALLER_KEY}" in {workspace_file.FILE} must be true or false, not '
+            f"{json.dumps(value)}: fix it there"
+        )
+    return value
+
+
+def with_shared_caller(context: dict[str, Any], call_context: dict[str, Any]) -> dict[str, Any]:
+    """`context` (as a caller sent it: IXON's simulator, say) with the company and agent of
+    `call_context` instead, so its calls see the data `invoke call` and the tests see. A
+    resource `call_context` lacks is taken out; everything else stays as sent."""
+    shared = dict(context)
+    for name in SHARED_RESOURCES:
+        if call_context.get(name) is not None:
+            shared[name] = call_context[name]
+        else:
+            shared.pop(name, None)
+    return shared
 
 
 def request_body(

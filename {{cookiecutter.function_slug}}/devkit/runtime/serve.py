@@ -8,7 +8,9 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
 - any edit to a `.py` file under `functions/` (helpers too) takes effect on the next call: all
   modules loaded from `functions/` are forgotten and imported afresh, the store stays;
 - a JSON body without a `context` gets the caller of `call_context.yaml` (`"context": {}` calls
-  without one); the form page at GET / sends exactly the fields filled in;
+  without one); the form page at GET / sends exactly the fields filled in; with
+  `"same_caller": true` in `workspace.json` (or `--same-caller`) every JSON call, the
+  simulator's too, gets the company and agent of `call_context.yaml`, as `invoke call` sends;
 - a call that carries no IXON API access of its own gets the developer's (`IXON_API_ACCESS_TOKEN`,
   else `.accesstoken`) and the API application, where IXON Cloud puts them, and the functions'
   API client goes to `IXON_API_BASE_URL` under IXON Cloud's API access rules
@@ -17,6 +19,12 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   run one at a time, as on ixoncdkingress's single-threaded server;
 - SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
   closed, container removed;
+- it answers only its owner (`devkit.runtime.serve_trust`, docs/serving.md): requests for
+  another `Host`, from pages of origins it does not trust, form posts from other pages than
+  its own form page and bodies over 10 MB are refused; it listens beyond this machine only
+  with `--expose`, and then gives calls the token only with `--expose-token`;
+- a called name runs only a module of `functions/` (`devkit.runtime.function_names`), and
+  it says which functions it serves, at the start and whenever they change;
 - every answer carries `X-Devkit-Workspace` (which workspace this is), so `invoke call` never
   calls another workspace's server by mistake; the port is bound exclusively (on Windows too,
   where SO_REUSEADDR would let a second server share it), with a listen backlog deep enough
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import io
@@ -48,9 +57,9 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from devkit.errors import main_wrapper
-from devkit.host import ids, processes, settings
-from devkit.runtime import docstore, ingress, local_api
+from devkit.errors import UserError, main_wrapper
+from devkit.host import ids, processes, settings, token_file
+from devkit.runtime import docstore, function_names, ingress, local_api, serve_trust
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +70,8 @@ IDLE_TIMEOUT = 30
 #: Connections the system queues before `accept` (socketserver's default, 5, resets clients
 #: when a page opens a few connections while others wait; the system caps it at its own limit).
 LISTEN_BACKLOG = 1024
+#: Seconds between looks at functions/ for changes to the functions served.
+SURVEY_INTERVAL = 1.0
 
 
 class FunctionsWatch:
@@ -159,10 +170,12 @@ class DevelopmentApp:
     context: CallContext
     log: Any
     api: local_api.LocalApi | None = None
+    same_caller: bool = False
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _listed: bool = field(init=False, default=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
@@ -173,10 +186,7 @@ class DevelopmentApp:
     def _answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = _read_body(environ)
         with self._lock:
-            changed = self.watch.check()
-            if changed:
-                names = ", ".join(os.path.relpath(path, ROOT) for path in changed)
-                self.log.info("Changed: %s; functions/ is imported afresh", names)
+            self._refresh()
             body = self._with_context(environ, body)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
@@ -199,6 +209,29 @@ class DevelopmentApp:
                 # ixoncdkingress leaves functions/ on sys.path when an import fails.
                 sys.path[:] = path
 
+    def _refresh(self) -> None:
+        """Forget the modules of changed files (under the lock); the listing is then due."""
+        changed = self.watch.check()
+        if changed:
+            names = ", ".join(os.path.relpath(path, ROOT) for path in changed)
+            self.log.info("Changed: %s; functions/ is imported afresh", names)
+            self._listed = False
+
+    def survey(self) -> None:
+        """Say which functions are served: at the start, and after files changed."""
+        with self._lock:
+            self._refresh()
+            if self._listed:
+                return
+            self._listed = True
+            path = list(sys.path)
+            try:
+                catalogue = function_names.exposed(self.watch.folder)
+            finally:
+                sys.path[:] = path
+        for line in describe_catalogue(catalogue):
+            self.log.info(line)
+
     def _with_context(self, environ: dict[str, Any], body: bytes) -> bytes:
         json_post = environ.get("REQUEST_METHOD") == "POST" and environ.get(
             "CONTENT_TYPE", ""
@@ -211,14 +244,33 @@ class DevelopmentApp:
             return body  # ixoncdkingress answers it as it does in IXON Cloud
         if not isinstance(parsed, dict):
             return body
-        if "context" not in parsed:
+        if "context" not in parsed or (self.same_caller and isinstance(parsed["context"], dict)):
             try:
-                parsed["context"] = self.context.get()
-            except Exception as error:  # the call goes on without a caller
+                caller = self.context.get()
+                parsed["context"] = (
+                    calls.with_shared_caller(parsed["context"], caller)
+                    if "context" in parsed
+                    else caller
+                )
+            except Exception as error:  # the call goes on with the caller it had
                 self.log.warning("call_context.yaml not used: %s", error)
         body = json.dumps(parsed).encode("utf-8")
         # The token goes in last, into this call's bytes only: nothing keeps or logs them.
         return self.api.add_access_to_body(body) if self.api is not None else body
+
+
+def describe_catalogue(catalogue: function_names.Catalogue) -> list[str]:
+    """Serve's listing: one line per function (module.function, agentic or not), then one per
+    module that does not import."""
+    count = len(catalogue.functions)
+    lines = [
+        f"Functions served ({count}; a UI Component calls them by these names):"
+        if count
+        else "No functions served yet: mark one with @FunctionContext.expose (invoke new NAME)"
+    ]
+    lines += [f"  {item.describe()}" for item in catalogue.functions]
+    lines += [f"  {path} does not import: {error}" for path, error in catalogue.broken]
+    return lines
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -288,11 +340,57 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8020, help="port to listen on (0: any)")
     parser.add_argument("--docdb", default="auto", help="auto, docker, memory or a mongodb:// URI")
     parser.add_argument(
+        "--same-caller",
+        action="store_true",
+        help="give every call the company and agent of call_context.yaml (as invoke call)",
+    )
+    parser.add_argument(
         "--allow-unlisted-api",
         action="store_true",
         help='let functions call IXON API names that "api_access" of workspace.json lacks',
     )
+    parser.add_argument(
+        "--trust-origin",
+        action="append",
+        default=[],
+        help="a page origin (scheme://host:port) that may call, besides trusted_origins",
+    )
+    parser.add_argument(
+        "--simulator-port", type=int, default=0, help="port of the IXON simulator serve started"
+    )
+    parser.add_argument("--expose", action="store_true", help="allow a --host beyond this machine")
+    parser.add_argument(
+        "--expose-token",
+        action="store_true",
+        help="with --expose: give calls your IXON access token all the same",
+    )
     return parser.parse_args(argv)
+
+
+class ExposeError(UserError):
+    """A --host beyond this machine without --expose; the message says what it would expose."""
+
+    exit_code = 2
+
+
+def check_exposure(arguments: argparse.Namespace) -> None:
+    """Refuse a non-loopback --host unless --expose says so; --expose-token only with it."""
+    if arguments.expose_token and not arguments.expose:
+        raise ExposeError("--expose-token goes with --expose (and a --host beyond this machine)")
+    if arguments.expose or serve_trust.is_loopback(arguments.host):
+        return
+    raise ExposeError(
+        f"--host {arguments.host} listens beyond this machine: anyone who reaches it could "
+        "call your functions, and through them IXON with your access token. Add --expose to "
+        "do it anyway (calls then go without your token; --expose-token gives them yours), "
+        "or leave --host out (127.0.0.1)"
+    )
+
+
+def _withheld_token() -> settings.Token:
+    raise settings.SettingsError(
+        "serve listens beyond this machine (--expose) without --expose-token"
+    )
 
 
 class MaskingStream:
@@ -331,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     docstore.check_mode(arguments.docdb)
     if not 0 <= arguments.port <= 65535:
         raise docstore.DocStoreError(f"--port must be 0 to 65535, not {arguments.port}")
+    check_exposure(arguments)
+    trusted = serve_trust.configured_origins(ROOT, arguments.trust_origin)
+    if arguments.simulator_port:
+        trusted += serve_trust.simulator_origins(arguments.simulator_port)
 
     stop = StopSignal()
     for sig in processes.stop_signals():
@@ -340,6 +442,13 @@ def main(argv: list[str] | None = None) -> int:
     api = local_api.for_workspace(
         ROOT, "serve", _api_report, allow_unlisted=arguments.allow_unlisted_api
     )
+    if arguments.expose and not arguments.expose_token:
+        api = dataclasses.replace(
+            api,
+            token=_withheld_token,
+            hint="serve listens beyond this machine: restart it with --expose-token to give "
+            "calls your token, or without --host",
+        )
     # Whatever prints (a function, ixoncdkingress, a traceback): never the token.
     sys.stdout = MaskingStream(sys.stdout, api.mask)
     sys.stderr = MaskingStream(sys.stderr, api.mask)
@@ -360,14 +469,44 @@ def main(argv: list[str] | None = None) -> int:
         log.warning(note)
     for line in local_api.describe(api):
         log.info(line)
-    age = settings.token_age_warning(ROOT)
+    destination = foreign_destination(api)
+    if destination:
+        log.warning(destination)
+    age = token_file.warning(ROOT)
     if age:
         log.warning(age.removeprefix("WARNING: "))
     try:
-        return _serve(arguments, config, store, stop, log, api=api)
+        return _serve(arguments, config, store, stop, log, api=api, trusted=trusted)
     finally:
         store.close()
         log.info("Stopped: port closed, document store closed")
+
+
+def describe_owner(arguments: Any, owner: serve_trust.Owner) -> list[str]:
+    """What serve says at the start about whom it answers (docs/serving.md)."""
+    pages = ["its own form page"]
+    if arguments.simulator_port:
+        pages.append(f"IXON's simulator on port {arguments.simulator_port}")
+    simulator = set(serve_trust.simulator_origins(arguments.simulator_port))
+    pages += sorted(set(owner.trusted) - simulator)
+    lines = [
+        f"Answers requests for {owner.shown_hosts()}; browser pages may call from "
+        f'{", ".join(pages)} (more: "{serve_trust.SETTING}" in workspace.json)'
+    ]
+    if arguments.expose:
+        token = "WITH your IXON access token" if arguments.expose_token else "without your token"
+        lines.append(
+            f"EXPOSED beyond this machine on {arguments.host}: anyone who reaches port "
+            f"{owner.port} can call your functions, {token}"
+        )
+    return lines
+
+
+def foreign_destination(api: local_api.LocalApi) -> str | None:
+    """The line naming a base URL neither IXON's nor loopback, when a token would go there."""
+    if api.current_token() is None:
+        return None
+    return settings.foreign_destination(settings.load_api_endpoint(ROOT).base_url)
 
 
 def _api_report(line: str) -> None:
@@ -375,10 +514,30 @@ def _api_report(line: str) -> None:
     logging.getLogger("devkit.runtime.serve").error(line)
 
 
-def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any, *, api: Any) -> int:
+def _serve(
+    arguments: Any,
+    config: Any,
+    store: Any,
+    stop: StopSignal,
+    log: Any,
+    *,
+    api: Any,
+    trusted: list[str],
+) -> int:
+    same_caller = arguments.same_caller or calls.same_caller_setting(ROOT)
     app = DevelopmentApp(
-        ingress.make_app(config), FunctionsWatch(ROOT / "functions"), CallContext(ROOT), log, api
+        ingress.make_app(config),
+        FunctionsWatch(ROOT / "functions"),
+        CallContext(ROOT),
+        log,
+        api,
+        same_caller=same_caller,
     )
+    if same_caller:
+        log.info(
+            "Every call gets the company and agent of call_context.yaml (same_caller), as "
+            "invoke call sends them: the simulator's calls see the same data"
+        )
     server_class = ThreadingServer6 if ":" in arguments.host else ThreadingServer
     try:
         server = server_class((arguments.host, arguments.port), Handler)
@@ -389,7 +548,8 @@ def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any, 
             file=sys.stderr,
         )
         return 2
-    server.set_app(app)
+    owner = serve_trust.Owner.listening(arguments.host, server.server_port, trusted)
+    server.set_app(serve_trust.OwnerOnly(app, owner, log.warning))
     address = f"http://{arguments.host}:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
     try:
@@ -397,7 +557,13 @@ def _serve(arguments: Any, config: Any, store: Any, stop: StopSignal, log: Any, 
             thread.start()
             log.info("Serving functions/ on %s (form page: GET /); Ctrl-C stops", address)
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")
+            for line in describe_owner(arguments, owner):
+                (log.warning if line.startswith("EXPOSED") else log.info)(line)
+            surveyed = 0.0
             while not stop.received and thread.is_alive():
+                if time.monotonic() - surveyed >= SURVEY_INTERVAL:
+                    app.survey()
+                    surveyed = time.monotonic()
                 time.sleep(0.2)
             log.info("Stopping")
             server.shutdown()

@@ -58,8 +58,10 @@ def targets(
     *,
     force: bool = False,
     warn: Callable[[str], None] = print,
+    template_ids: Mapping[str, str] | None = None,
 ) -> list[Target]:
-    """The components to deploy (all, or the named ones), each checked before any upload."""
+    """The components to deploy (all, or the named ones), each checked before any upload.
+    `template_ids` (a deploy target's) win over those of `ui_components` in workspace.json."""
     environ = os.environ if environ is None else environ
     dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
     found = ui.listed(root)
@@ -76,6 +78,10 @@ def targets(
             setting = settings.Setting(key, environ[key].strip(), "environment")
         elif dotenv.get(key, "").strip():
             setting = settings.Setting(key, dotenv[key].strip(), settings.DOTENV_FILE)
+        elif (template_ids or {}).get(component.name):
+            setting = settings.Setting(
+                key, template_ids[component.name], f"{ui.WORKSPACE_FILE} targets"
+            )
         else:
             setting = settings.Setting(
                 key, component.template_id, f"{ui.WORKSPACE_FILE} ui_components"
@@ -251,6 +257,7 @@ def ship(
                 dirty=dirty,
                 component=name,
                 published=published,
+                target=config.target,
             )
         uploaded.append(
             deploy_summary.Shipped(

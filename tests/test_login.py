@@ -1,0 +1,280 @@
+"""`invoke login` and `invoke logout` against the workspace's IXON API stand-in on loopback.
+
+In-process: the workspace's own `devkit.host.login` (standard library, as it runs before
+`.venv` exists) logs in to the stand-in over real HTTP with answers read from a stream, as from
+standard input. End to end: a baked workspace's real `invoke login` fed on standard input, then
+`invoke deploy` with the stored token, then `invoke logout`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import free_port
+
+from conftest import invoke, workspace_env, workspace_module
+
+login = workspace_module("devkit.host.login")
+token_file = workspace_module("devkit.host.token_file")
+standin = workspace_module("devkit.runtime.api_standin")
+
+EMAIL, PASSWORD, NAME = "ada@example.com", "Pa55:word-Secret!", "Ada Lovelace"
+OTP = "424242"
+PLAIN_EMAIL, PLAIN_PASSWORD = "bob@example.com", "BobsOwnSecret99"
+TEMPLATE = "AbCdEf123456"
+COMPANY = "1234-5678-9012-3456-7890"
+
+
+@pytest.fixture
+def api() -> Iterator[Any]:
+    with standin.ApiStandIn() as running:
+        running.add_account(EMAIL, PASSWORD, NAME, otp=OTP)
+        running.add_account(PLAIN_EMAIL, PLAIN_PASSWORD, "Bob Builder")
+        yield running
+
+
+def answers(*lines: str) -> Any:
+    return login.stream_ask(io.StringIO("".join(line + "\n" for line in lines)))
+
+
+def environ(api: Any) -> dict[str, str]:
+    return {"IXON_API_BASE_URL": api.base_url}
+
+
+def test_login_with_two_factor_asks_the_otp_and_stores_the_token_for_the_user_only(
+    tmp_path: Path, api: Any
+) -> None:
+    logged_in = login.log_in(tmp_path, answers(EMAIL, PASSWORD, OTP), environ=environ(api))
+
+    assert logged_in.user == NAME
+    [token] = api.issued
+    path = tmp_path / ".accesstoken"
+    assert path.read_text() == token + "\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not list(tmp_path.glob("*.partial"))
+    first, second = api.calls("AccessTokenList")
+    assert (first.status, second.status) == (401, 201)
+    assert first.body == {"expiresIn": 2592000}
+    assert first.headers["Api-Version"] == "2"
+    assert first.headers["Api-Application"] == "9J9IZzeT4xN4"
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Authorization"] == "Basic ********"
+    # The expiry IXON gave is recorded, without the token.
+    known = token_file.expiry(tmp_path)
+    assert known is not None and known.user == NAME
+    assert timedelta(days=29) < known.expires_on - datetime.now(UTC) <= timedelta(days=30)
+    assert token not in (tmp_path / ".devkit" / "access-token.json").read_text()
+    shown = "\n".join(login.describe(logged_in, {}))
+    assert f"Logged in to IXON as {NAME} until {known.shown()}" in shown
+    assert token not in shown and PASSWORD not in shown
+
+
+def test_a_wrong_password_is_one_clear_line_and_stores_nothing(tmp_path: Path, api: Any) -> None:
+    with pytest.raises(login.LoginError) as caught:
+        wrong = answers(PLAIN_EMAIL, "wrong-" + PLAIN_PASSWORD)
+        login.log_in(tmp_path, wrong, environ=environ(api))
+
+    message = str(caught.value)
+    assert message.startswith("IXON refused the e-mail address and password (HTTP 401")
+    assert "\n" not in message and PLAIN_PASSWORD not in message
+    assert not (tmp_path / ".accesstoken").exists()
+    # A wrong one-time password: IXON keeps asking for it.
+    with pytest.raises(login.LoginError, match="one-time password was wrong"):
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD, "000000"), environ=environ(api))
+    # Standard input that ends before IXON's question is answered.
+    with pytest.raises(login.LoginError, match='ended before the answer to "One-time password'):
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=environ(api))
+    assert api.issued == {}
+
+
+def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
+    closed = {"IXON_API_BASE_URL": f"http://127.0.0.1:{free_port()}/api/"}
+    with pytest.raises(login.LoginError, match=r"^cannot reach IXON's API at http://127\.0\.0\.1"):
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=closed)
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes the connection, never answers
+        quiet = {"IXON_API_BASE_URL": f"http://127.0.0.1:{silent.getsockname()[1]}/api/"}
+        with pytest.raises(login.LoginError, match=r"did not answer within 0\.5 s when asked to"):
+            login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=quiet, timeout=0.5)
+
+    with _failing_server(503) as url, pytest.raises(login.LoginError) as caught:
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})
+    assert "IXON's API answered HTTP 503 (Service unavailable): IXON has a problem" in str(
+        caught.value
+    )
+    assert PASSWORD not in str(caught.value)
+    assert not (tmp_path / ".accesstoken").exists()
+
+
+def test_logout_revokes_the_token_then_removes_the_file(tmp_path: Path, api: Any) -> None:
+    login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
+    [earlier] = api.issued
+    # Logging in again revokes the token the earlier login stored.
+    again = login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
+    assert again.previous == "The token of the earlier login is revoked"
+    assert api.revoked == [earlier]
+    [token] = [issued for issued in api.issued if issued != earlier]
+    assert api.accepts(f"Bearer {token}")
+
+    # IXON out of reach: the token still works, so the file stays.
+    closed = {"IXON_API_BASE_URL": f"http://127.0.0.1:{free_port()}/api/"}
+    with pytest.raises(login.LoginError, match=r"\.accesstoken is kept") as caught:
+        login.log_out(tmp_path, environ=closed)
+    assert token not in str(caught.value)
+    assert (tmp_path / ".accesstoken").exists()
+
+    done = login.log_out(tmp_path, environ=environ(api))
+
+    assert done.removed and "IXON revoked the token" in done.message
+    assert api.revoked == [earlier, token] and not api.accepts(f"Bearer {token}")
+    assert [(call.method, call.status) for call in api.calls("AccessToken")] == [
+        ("DELETE", 200)
+    ] * 2
+    assert not (tmp_path / ".accesstoken").exists()
+    assert token_file.expiry(tmp_path) is None
+    assert "Not logged in" in login.log_out(tmp_path, environ=environ(api)).message
+
+
+def test_doctor_and_deploy_judge_the_token_by_its_recorded_expiry(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    token = "T" * 32
+    token_file.write(tmp_path, token, now + timedelta(days=1), NAME)
+    path = tmp_path / ".accesstoken"
+    warning = token_file.warning(tmp_path, {}, now)
+    assert warning is not None and "expires at" in warning and "in 24 hours" in warning
+    assert token_file.warning(tmp_path, {}, now - timedelta(days=5)) is None
+    assert "expired at" in token_file.warning(tmp_path, {}, now + timedelta(days=2))
+    # ...and a token pasted by hand afterwards is judged by its file's age again.
+    path.write_text("U" * 32 + "\n")
+    old = now.timestamp() - 45 * 86400
+    os.utime(path, (old, old))
+    assert token_file.expiry(tmp_path) is None
+    assert "45 days old" in token_file.warning(tmp_path, {}, now)
+    # The environment's token wins: the file says nothing about it.
+    assert token_file.warning(tmp_path, {"IXON_API_ACCESS_TOKEN": token}, now) is None
+
+
+def test_invoke_login_then_deploy_with_its_token_then_logout(workspace: Path, api: Any) -> None:
+    """The whole path in a baked workspace: credentials on standard input, no token anywhere
+    in the output, deploy with the stored token, the stand-in sees the revocation."""
+    api.answer(
+        "BackendComponentTemplateVersionUpload",
+        {"publicId": TEMPLATE},
+        method="POST",
+        data={"publicId": TEMPLATE},
+    )
+    (workspace / ".env").write_text(
+        f"IXON_API_BASE_URL={api.base_url}\nIXON_API_COMPANY_ID={COMPANY}\n"
+        f"IXON_API_TEMPLATE_ID={TEMPLATE}\nIXON_API_RETRY_BACKOFF=0.01\n",
+        encoding="utf-8",
+    )
+
+    wrong = _invoke_with_input(workspace, "login", f"{EMAIL}\nnot-{PASSWORD}\n")
+    assert wrong.returncode == 1
+    assert wrong.stderr.splitlines() == [
+        "ERROR: IXON refused the e-mail address and password (HTTP 401: Invalid e-mail address "
+        "or password): check them and run `invoke login` again (nothing was stored)"
+    ]
+
+    logged = _invoke_with_input(workspace, "login", f"{EMAIL}\n{PASSWORD}\n{OTP}\n")
+    assert logged.returncode == 0, logged.stderr
+    [token] = api.issued
+    path = workspace / ".accesstoken"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"Logged in to IXON as {NAME} until " in logged.stdout
+    deployed = invoke(
+        workspace, "deploy", "--skip-checks", "--keep-examples", check=False, timeout=600
+    )
+    doctor = invoke(workspace, "doctor", check=False)
+    out = _invoke_with_input(workspace, "logout", "")
+
+    for result in (wrong, logged, deployed, doctor, out):
+        shown = result.stdout + result.stderr
+        assert token not in shown and PASSWORD not in shown and "Traceback" not in shown
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    [upload] = api.calls("BackendComponentTemplateVersionUpload")
+    assert upload.status == 200 and upload.headers["Api-Company"] == COMPANY
+    assert upload.body.startswith(b"PK")
+    assert f"done     Access token: .accesstoken of {NAME}, valid until" in doctor.stdout
+    assert out.returncode == 0, out.stderr
+    assert "Logged out: IXON revoked the token" in out.stdout
+    assert api.revoked == [token]
+    assert not path.exists()
+    entries = json.loads((workspace / "deployments.json").read_text())["deployments"]
+    assert [entry["template_id"] for entry in entries] == [TEMPLATE]
+
+
+def _invoke_with_input(workspace: Path, task: str, text: str) -> subprocess.CompletedProcess[str]:
+    """`invoke TASK` with `text` on standard input (not a terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", task],
+        cwd=workspace,
+        env=workspace_env(),
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class _Failing(BaseHTTPRequestHandler):
+    status = 503
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps(standin.error_body("Service unavailable")).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def _failing_server(status: int) -> Iterator[str]:
+    """A server on loopback answering every POST with `status` in IXON's error shape; its
+    base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Failing,), {"status": status}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_doctor_blocks_on_a_token_ixon_said_has_expired(tmp_path: Path) -> None:
+    doctor = workspace_module("devkit.host.doctor_settings")
+    now = datetime.now(UTC)
+    token_file.write(tmp_path, "T" * 32, now + timedelta(days=10), NAME)
+
+    fine = doctor.token_step(tmp_path, {}, now)
+    soon = doctor.token_step(tmp_path, {}, now + timedelta(days=9))
+    gone = doctor.token_step(tmp_path, {}, now + timedelta(days=11))
+
+    assert (fine.status, fine.blocking) == ("done", False)
+    assert fine.detail.startswith(f".accesstoken of {NAME}, valid until ")
+    assert (soon.status, soon.blocking, soon.action) == (
+        "warning",
+        False,
+        "run `invoke login` to get a new token",
+    )
+    assert (gone.status, gone.blocking) == ("missing", True)
+    assert "expired at" in gone.detail and "T" * 8 not in gone.detail
