@@ -11,11 +11,11 @@ with its value, under "left to do". The token itself is never copied. Standard l
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 from devkit.host import api_access
+from devkit.host.adopt import review
 from devkit.host.adopt import source as app
 from devkit.host.adopt.model import Plan
 
@@ -132,15 +132,12 @@ def deploy_ids(result: Plan, config: dict[str, object], workspace: dict[str, obj
 
 def api_names(result: Plan, functions: dict[str, bytes], workspace: dict[str, object]) -> None:
     """List in `api_access` the IXON API names the app's code calls (literal names)."""
-    used = set()
-    for relative, data in functions.items():
-        if relative not in result.writes or api_access.is_test(Path(relative).name):
-            continue
-        try:
-            tree = ast.parse(data, filename=relative)
-        except (SyntaxError, ValueError):
-            continue
-        used.update(use.name for use in api_access.uses_in(tree, relative) if use.name)
+    used = {
+        use.name
+        for relative, tree in review.adopted_modules(result, functions)
+        for use in api_access.uses_in(tree, relative)
+        if use.name
+    }
     current = workspace.get(api_access.KEY)
     current = [str(n) for n in current] if isinstance(current, list) else []
     new = sorted(used - set(current))

@@ -14,7 +14,7 @@ import ast
 import sys
 from pathlib import Path
 
-from devkit.host import api_access
+from devkit.host.adopt import review
 from devkit.host.adopt.model import Options, Plan, put_merged
 from devkit.host.adopt.requirements import FROM_APP, Requirement, normalise, parse, resolve
 
@@ -37,13 +37,7 @@ def imported(functions: dict[str, bytes], result: Plan) -> dict[str, str]:
     """Top-level modules the adopted functions (not their tests) import: module -> where."""
     local = {Path(relative).parts[1].removesuffix(".py") for relative in functions}
     found: dict[str, str] = {}
-    for relative, data in functions.items():
-        if relative not in result.writes or api_access.is_test(Path(relative).name):
-            continue
-        try:
-            tree = ast.parse(data, filename=relative)
-        except (SyntaxError, ValueError):
-            continue
+    for relative, tree in review.adopted_modules(result, functions):
         for node in ast.walk(tree):
             names = []
             if isinstance(node, ast.Import):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from devkit.host import import_world, legacy
+from devkit.host import api_access, import_world, legacy
 from devkit.host.adopt.model import Plan
 from devkit.host.adopt.requirements import parse
 
@@ -62,6 +63,16 @@ def parsed(data: bytes, shown: str) -> ast.AST | None:
         return ast.parse(data, filename=shown)
     except (SyntaxError, ValueError):
         return None
+
+
+def adopted_modules(result: Plan, functions: dict[str, bytes]) -> Iterator[tuple[str, ast.AST]]:
+    """(path, parsed module) of each function module this adopt writes (tests left out, as
+    the bundle leaves them out)."""
+    for relative, data in functions.items():
+        if relative in result.writes and not api_access.is_test(Path(relative).name):
+            tree = parsed(data, relative)
+            if tree is not None:
+                yield relative, tree
 
 
 def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
