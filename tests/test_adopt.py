@@ -574,6 +574,10 @@ def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(
     assert "collector.invalid" not in carried and "proxy.invalid" not in carried
     assert "collector.invalid" not in (project / "workspace.json").read_text(encoding="utf-8")
     assert "IXON_API_BASE_URL=https://collector.invalid/api/" in said  # named, with its value
+    settings = workspace_module("devkit.host.settings", project)
+    endpoint = settings.load_api_endpoint(project, environ={})
+    assert endpoint.base_url.value == settings.DEFAULT_BASE_URL  # the token still goes to IXON
+    assert settings.foreign_destination(endpoint.base_url) is None
     assert "HTTPS_PROXY=http://proxy.invalid:3128" in said
     assert "abcdefghijklmnopqrstuvwxyz012345" not in said + carried  # the app's token
     assert not [name for name, data in snapshot(project).items() if b"OUTSIDE-THE-APP" in data]
