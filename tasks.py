@@ -52,6 +52,25 @@ def test(c, k="", verbose=False, fast=False, serial=False):
     _run(*arguments)
 
 
+#: The template's own lock and the declaration it is compiled from (with the Python CI uses).
+TEST_LOCK, TEST_DECLARATION, TEST_PYTHON = "requirements-test.txt", "requirements-test.in", "3.11"
+
+
+@task(help={"upgrade": "Move every pin to the newest release the declaration allows"})
+def lock(c, upgrade=False):
+    """Compile requirements-test.in into requirements-test.txt (every pin, hashes; any OS)."""
+    command = [
+        sys.executable, "-m", "uv", "pip", "compile", "--universal", "--python-version",
+        TEST_PYTHON, "--generate-hashes", TEST_DECLARATION, "-o", TEST_LOCK, "--quiet",
+    ]  # fmt: skip
+    if upgrade:
+        command.append("--upgrade")
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"})
+    if result.returncode != 0:
+        raise Exit(f"uv pip compile failed (exit {result.returncode}): see above", code=1)
+    print(f"Locked {TEST_DECLARATION} into {TEST_LOCK}")
+
+
 @task
 def lint(c):
     """Check the template's own Python (hooks, tests, tasks) with ruff."""

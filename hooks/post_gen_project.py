@@ -22,7 +22,7 @@ from cookiecutter.repository import expand_abbreviations, is_repo_url
 #: Files that belong to one answer of an option, removed when another answer was chosen.
 OPTIONAL_FILES = {
     ("ci", "github"): [".github"],
-    ("ci", "gitlab"): [".gitlab-ci.yml"],
+    ("ci", "gitlab"): [".gitlab-ci.yml", "renovate.json"],
     ("devcontainer", "yes"): [".devcontainer"],
 }
 #: The template's examples: functions and their tests (`examples` answered "no" leaves them out).

@@ -25,6 +25,8 @@ VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 PACKAGE_VERSION = re.compile(r"\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.post|\.dev)\d+)?")
 PYTHON_VERSION = re.compile(r"3\.\d{1,2}")
 FREE_TEXT = ("function_name", "description", "author")
+#: The licenses the workspace's LICENSE file can be written for.
+LICENSES = ("MIT", "Apache-2.0", "Proprietary")
 MAX_SLUG = 64
 
 
@@ -65,6 +67,8 @@ def check(answers: dict[str, str]) -> list[str]:
             )
         )
     problems += check_ui_component(answers)
+    if answers.get("license", "MIT") not in LICENSES:
+        problems.append(_invalid("license", answers.get("license", ""), " or ".join(LICENSES)))
     version = answers.get("version", "")
     if not VERSION.fullmatch(version):
         problems.append(_invalid("version", version, "MAJOR.MINOR.PATCH like 0.1.0"))

@@ -146,7 +146,7 @@ def invoke(
 
 #: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
 #: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
-END_TO_END_FIXTURES = {"shared_venv"}
+END_TO_END_FIXTURES = {"shared_venv", "registry_uv"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -155,6 +155,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def registry_uv() -> Path:
+    """uv (requirements-test.txt installs it beside this Python), for tests that resolve
+    against the real package registry: end to end, as they need the network."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert found, "uv is not installed: pip install -r requirements-test.txt"
+    return Path(found)
 
 
 @pytest.fixture(scope="session")

@@ -257,7 +257,7 @@ def test_adopt_brings_the_functions_package_whole(adopted):
 def test_adopt_maps_requirements_context_values_settings_and_components(adopted):
     import yaml
 
-    dev = (adopted / "requirements-dev.txt").read_text(encoding="utf-8")
+    dev = (adopted / "requirements-dev.in").read_text(encoding="utf-8")  # locked by setup
     values = yaml.safe_load((adopted / "context_values.yaml").read_text(encoding="utf-8"))
     settings = json.loads((adopted / "workspace.json").read_text(encoding="utf-8"))
 
@@ -643,21 +643,24 @@ def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt
 
     _, said = adopt_into(project, adopting, APPS / "file_browser")
 
-    requirements = (project / "requirements.txt").read_text(encoding="utf-8")
+    declared = (project / "requirements.in").read_text(encoding="utf-8").splitlines()
+    production = (project / "requirements.txt").read_text(encoding="utf-8")
     dev = (project / "requirements-dev.txt").read_text(encoding="utf-8")
     locked = {line.split("==")[0]: line.split()[0] for line in dev.splitlines() if "==" in line}
     for name in ("idna", "certifi", "charset-normalizer"):
-        assert locked[name] in requirements.splitlines(), name  # the runtime's pin won
+        assert locked[name] in declared, name  # the runtime's pin won
         assert f"kept {locked[name]}" in said
-    assert "idna==3.4" not in requirements
-    assert "ixoncdkingress==1.0.0" in requirements and "0.0.23" not in requirements
+    assert "idna==3.4" not in declared and "idna==3.4" not in production
+    assert "ixoncdkingress==1.0.0" in declared and "0.0.23" not in "\n".join(declared)
     assert "already has the 1.x modules" in said  # 0.0.23 carries them
-    (six,) = [line for line in requirements.splitlines() if line.startswith("six")]
+    (six,) = [line for line in declared if line.startswith("six")]
     assert six.startswith("six==") and f"pinned six>=1.16 to {six}" in said
+    assert six in production  # locked as `invoke lock` would
     assert "checked with uv" in said
-    assert "functions/functions.py:3 imports yaml, which only requirements-dev.txt" in said
-    assert locked["PyYAML"] in requirements.splitlines()  # IXON Cloud installs it now
-    assert "packaging" not in requirements  # ixoncdkingress brings it there (docker needs it)
+    assert "functions/functions.py:3 imports yaml, which only the development lock held" in said
+    assert locked["pyyaml"] in declared and locked["pyyaml"] in production
+    assert "packaging" not in declared  # ixoncdkingress brings it there (docker needs it)
+    assert workspace_module("devkit.host.lock", project).stale_reason(project) is None
     settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
     values = yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8"))
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
@@ -715,46 +718,24 @@ def test_adopting_again_changes_nothing_and_never_undoes_your_edits(fresh):
 
     assert not again.writes and not again.deletes, said
     assert snapshot(project) == after_first
-    dev = project / "requirements-dev.txt"
+    dev = project / "requirements-dev.in"
     dev.write_text(dev.read_text(encoding="utf-8").replace("pytest-timeout==2.4.0\n", ""))
-    (project / "functions" / "mailer.py").unlink()
+    mailer = project / "functions" / "mailer.py"
+    mailer.write_text(mailer.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    (project / "tests" / "test_mailer.py").unlink()
     edited = snapshot(project)
 
     with pytest.raises(adopting.AdoptError) as refused:
         adopt_into(project, adopting, APPS / "service_log")
 
-    assert "requirements-dev.txt" in str(refused.value) and "--force" in str(refused.value)
-    assert "functions/mailer.py (deleted since the last adopt)" in str(refused.value)
+    assert "functions/mailer.py" in str(refused.value) and "--force" in str(refused.value)
+    assert "tests/test_mailer.py (deleted since the last adopt)" in str(refused.value)
     assert snapshot(project) == edited
     forced, _ = adopt_into(project, adopting, APPS / "service_log", force=True)
-    assert "pytest-timeout==2.4.0" in dev.read_text(encoding="utf-8")
-    assert (project / "functions" / "mailer.py").is_file() and forced.writes
-
-
-def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
-    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
-    an unpinned requirement, an example config, an empty context, no tests: one adopt, no
-    hand edits, then the workspace's tasks work."""
-    project = bake(tmp_path)
-    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
-    invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
-    invoke(project, "setup", IXON_VENV=own_venv)
-    run = {"IXON_VENV": own_venv, "check": False}
-
-    with served(project, own_venv) as port:  # the name and arguments the component sends
-        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
-    tested = invoke(project, "test", **run)
-    bundled = invoke(project, "bundle", "--functions-only", **run)
-    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
-    again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
-
-    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
-    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
-    # These three need IXON's import world (functions.py accepted, no tests not a failure)
-    # and a dry run without a token, which the helper "rules" builds beside this.
-    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
-    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "# mine" not in mailer.read_text(encoding="utf-8") and forced.writes
+    assert (project / "tests" / "test_mailer.py").is_file()
+    # The pin you took out stays out (the lock still has it until `invoke lock`).
+    assert "pytest-timeout" not in dev.read_text(encoding="utf-8")
 
 
 def test_requirements_that_cannot_install_together_are_refused_before_writing(
@@ -764,9 +745,9 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
     project, adopting = fresh
     app = tmp_path / "old-boto"
     shutil.copytree(APPS / "split_repo", app)
-    # botocore 1.29 needs urllib3 < 1.27; the runtime's lock has urllib3 2.x
+    # motor 3.6 needs pymongo 4.9; ixoncdkingress 1.0.0 needs pymongo 4.7
     (app / "backend" / "requirements.txt").write_text(
-        "ixoncdkingress==1.0.0\nbotocore==1.29.0\n", encoding="utf-8"
+        "ixoncdkingress==1.0.0\nmotor==3.6.0\n", encoding="utf-8"
     )
     before = snapshot(project)
 
@@ -774,7 +755,7 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
         adopt_into(project, adopting, app)
 
     message = str(refused.value)
-    assert "botocore" in message and "urllib3" in message and "uv" in message
+    assert "motor" in message and "pymongo" in message and "uv" in message
     assert "\n" not in message and "nothing was written" in message
     assert snapshot(project) == before
 

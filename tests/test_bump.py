@@ -109,7 +109,7 @@ def test_bump_changes_every_file_commits_and_tags(repo, part, expected):
 
     assert (repo / "VERSION").read_text() == f"{expected}\n"
     assert f'__version__ = "{expected}"' in (repo / "functions/_version.py").read_text()
-    assert f"## {expected} - {TODAY}" in (repo / "CHANGELOG.md").read_text()
+    assert f"## [{expected}] - {TODAY}" in (repo / "CHANGELOG.md").read_text()
     assert git(repo, "rev-parse", "HEAD~1") == start
     assert git(repo, "log", "-1", "--format=%s") == f"Release {expected}"
     assert released_files(repo) == {"VERSION", "functions/_version.py", "CHANGELOG.md"}
@@ -251,7 +251,7 @@ def test_dry_run_shows_each_change_and_leaves_every_file_untouched(repo):
         "functions/_version.py",
         '+__version__ = "0.2.0"',
         "CHANGELOG.md",
-        f"+## 0.2.0 - {TODAY}",
+        f"+## [0.2.0] - {TODAY}",
         "components/gauge/manifest.json",
         '-{"version": "3"}',
         '+{"version": "4"}',
@@ -291,20 +291,22 @@ def test_a_workspace_without_git_still_bumps(tmp_path):
 
 
 def test_the_unreleased_notes_move_under_the_new_version(repo):
+    """The baked changelog follows Keep a Changelog: bracketed headings, notes by category."""
     changelog = repo / "CHANGELOG.md"
-    header = changelog.read_text().split("## Unreleased")[0]
+    header = changelog.read_text().split("## [Unreleased]")[0]
+    assert "[Keep a Changelog](https://keepachangelog.com/en/1.1.0/)" in header
     changelog.write_text(
-        f"{header}## Unreleased\n\n- Added about.version.\n- Fixed the greeting.\n\n"
-        "## 0.1.0 - 2020-01-01\n\n- First.\n"
+        f"{header}## [Unreleased]\n\n### Added\n\n- about.version.\n\n### Fixed\n\n"
+        "- The greeting.\n\n## [0.1.0] - 2020-01-01\n\n### Added\n\n- First.\n"
     )
     # Notes written just before a bump need no commit of their own: the release takes them.
 
     invoke(repo, "bump", "patch")
 
     assert changelog.read_text() == (
-        f"{header}## Unreleased\n\n"
-        f"## 0.1.1 - {TODAY}\n\n- Added about.version.\n- Fixed the greeting.\n\n"
-        "## 0.1.0 - 2020-01-01\n\n- First.\n"
+        f"{header}## [Unreleased]\n\n"
+        f"## [0.1.1] - {TODAY}\n\n### Added\n\n- about.version.\n\n### Fixed\n\n"
+        "- The greeting.\n\n## [0.1.0] - 2020-01-01\n\n### Added\n\n- First.\n"
     )
     assert git(repo, "status", "--porcelain") == ""
 

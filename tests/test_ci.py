@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from test_toolchain import CURRENT
 
 from conftest import bake, invoke
 
@@ -84,8 +85,10 @@ def test_github_checks_every_push_and_pull_request(baked):
     }
     assert run_steps(check) == [
         f"pip install invoke=={pinned(project, 'invoke')}",
+        "invoke lock --check",
         "invoke lint",
         "invoke test",
+        "invoke audit",
     ]
     assert run_steps(check, ui=True)[-1] == "invoke setup && invoke bundle --ui-only"
     node = [step for step in check["steps"] if "setup-node" in step.get("uses", "")]
@@ -124,9 +127,14 @@ def test_gitlab_checks_every_push(baked):
         f"pip install invoke=={pinned(project, 'invoke')}"
     )
     check = pipeline["check"]
-    assert check["script"][:2] == ["invoke lint", "invoke test"]
+    assert check["script"][:4] == [
+        "invoke lock --check",
+        "invoke lint",
+        "invoke test",
+        "invoke audit",
+    ]
     # Built only in a workspace with UI Components.
-    assert check["script"][2:] == [
+    assert check["script"][4:] == [
         "if [ -f package-lock.json ]; then invoke setup && invoke bundle --ui-only; fi"
     ]
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push"'}]
@@ -196,7 +204,18 @@ def test_the_dev_container_runs_setup_and_forwards_the_port(baked):
 def test_pre_commit_runs_ruff_at_the_pinned_version(baked):
     project = baked["none"]
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
-    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    hooks = [hook for repo in config["repos"] if repo["repo"] == "local" for hook in repo["hooks"]]
+    basics = [
+        hook["id"] for repo in config["repos"] if repo["repo"] != "local" for hook in repo["hooks"]
+    ]
+    assert basics == [
+        "trailing-whitespace",
+        "end-of-file-fixer",
+        "check-yaml",
+        "check-json",
+        "check-toml",
+        "check-added-large-files",
+    ]
 
     entries = [shlex.split(hook["entry"])[:2] for hook in hooks]
     assert entries == [["ruff", "check"], ["ruff", "format"]]
@@ -214,19 +233,20 @@ def test_the_check_commands_pass_in_the_baked_workspace(baked, shared_venv, ci):
         commands = workflow["check"]["script"]
 
     invoked = [shlex.split(command) for command in commands if command.startswith("invoke ")]
-    assert invoked == [["invoke", "lint"], ["invoke", "test"]]
+    assert invoked == [
+        ["invoke", "lock", "--check"],
+        ["invoke", "lint"],
+        ["invoke", "test"],
+        ["invoke", "audit"],
+    ]
     for command in invoked:
         invoke(baked[ci], *command[1:])
 
 
 # -- current versions, limits, and the ecosystem's own schemas --------------------------------
 
-#: The current major versions (checked against their releases when this was written).
-CURRENT_ACTIONS = {
-    "actions/checkout": "v6",
-    "actions/setup-python": "v6",
-    "actions/setup-node": "v6",
-}
+#: The current major versions: tests/test_toolchain.py keeps the table.
+CURRENT_ACTIONS = {name: f"v{major}" for name, major in CURRENT.items() if "/" in name}
 
 
 def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:

@@ -492,7 +492,7 @@ def test_a_deploy_ends_with_its_summary_and_records_provisioning(
     result = invoke(
         workspace, "deploy", "--skip-checks", "--keep-examples", IXON_API_ACCESS_TOKEN=TOKEN
     )
-    out = no_token(result)
+    no_token(result)
 
     [entry] = json.loads((workspace / "deployments.json").read_text())["deployments"]
     assert entry["company_to_be_provisioned"] is True and entry["component"] is None

@@ -69,6 +69,7 @@ def test_ids_may_be_left_empty():
         ("python_version", "3.11"),
         ("function_name", "   "),
         ("author", "two\nlines"),
+        ("license", "GPL-3.0"),
     ],
 )
 def test_bad_answers_are_refused_naming_the_field(field, value):

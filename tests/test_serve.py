@@ -779,7 +779,7 @@ def test_the_shared_caller_takes_company_and_agent_from_call_context(tmp_path: P
     (tmp_path / "workspace.json").write_text('{"same_caller": true}')
     assert request_body.same_caller_setting(tmp_path) is True
     (tmp_path / "workspace.json").write_text('{"same_caller": "yes"}')
-    with pytest.raises(request_body.CallContextError, match='"same_caller" in workspace.json'):
+    with pytest.raises(request_body.CallContextError, match=r'"same_caller" in workspace\.json'):
         request_body.same_caller_setting(tmp_path)
     (tmp_path / "workspace.json").write_text("{}")
     assert request_body.same_caller_setting(tmp_path) is False

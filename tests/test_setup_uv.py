@@ -68,7 +68,7 @@ def uv_setup(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path):
 def test_setup_uses_uv_when_it_is_on_path(uv_setup):
     _, venv, result = uv_setup
 
-    assert "Installing requirements-dev.txt with uv" in result.stdout
+    assert "to requirements-dev.txt with uv" in result.stdout
     assert stamp(venv)["installer"] == "uv"
     assert python_of(venv).exists()
 
@@ -113,7 +113,7 @@ def test_ixon_installer_pip_refreshes_an_environment_uv_made(uv_setup):
         PATH=path_with(find_uv().parent),
     )
 
-    assert "Installing requirements-dev.txt with pip" in result.stdout
+    assert "to requirements-dev.txt with pip" in result.stdout
     assert stamp(venv)["installer"] == "pip"
 
 
@@ -134,7 +134,7 @@ def test_without_uv_on_path_setup_bootstraps_uv_into_the_environment(uv_setup, t
     result = invoke(project, "setup", IXON_VENV=str(venv), PATH=path_without_uv())
 
     assert "uv is not on PATH: installing uv==" in result.stdout
-    assert "Installing requirements-dev.txt with uv" in result.stdout
+    assert "to requirements-dev.txt with uv" in result.stdout
     assert stamp(venv)["installer"] == "uv"
     assert (venv / "bin" / "uv").exists()
     assert installed(venv) == installed(uv_venv)

@@ -322,7 +322,8 @@ def test_deploy_publish_uploads_both_halves_and_publishes(project: Path, api: St
     lines = result.stdout.rstrip().splitlines()
     summary = lines[lines.index(f"Deploy summary (company {COMPANY}):") :]
     assert summary[1].startswith(
-        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}: sha256 {recorded[0]['sha256']}"
+        f"  deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}: "
+        f"sha256 {recorded[0]['sha256']}"
     )
     assert summary[2] == (
         f"  deployed UI Component {COMPONENT} 1 to template {PAGE_TEMPLATE}: sha256 "

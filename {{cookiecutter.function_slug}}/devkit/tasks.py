@@ -41,6 +41,7 @@ from devkit.host import (
     ui_bundle,
     versioning,
 )
+from devkit.host import lock as locking
 from devkit.host import node as nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,9 +91,10 @@ def run_in_environment(*arguments: str, failed: str = "") -> int:
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
 def setup(c, force=False):
-    """Create .venv and install requirements-dev.txt, and the Node packages (quick when up to date).
+    """Create .venv and sync it to requirements-dev.txt, and the Node packages (quick when done).
 
-    With UI Components (a package.json) it also runs `npm ci`, which needs Node.js 18 or newer;
+    A lock that no longer fits its declaration (requirements*.in) is locked again first. With
+    UI Components (a package.json) it also runs `npm ci`, which needs Node.js 22 or newer;
     a stamp in node_modules/ makes it quick when nothing changed. Finds Python 3.12 on PATH,
     through the py launcher, among pyenv's or uv's Pythons, or at IXON_PYTHON. IXON_VENV puts
     the environment somewhere else than .venv.
@@ -134,6 +136,50 @@ def test(c, k="", verbose=False):
             "(`invoke test -k NAME` runs only the matching ones)",
             exit_code=code,
         )
+
+
+@user_task(
+    help={
+        "upgrade": "Move every pin to the newest release the declarations allow",
+        "check": "Only check that every lock fits its declaration (CI; no registry needed)",
+    }
+)
+def lock(c, upgrade=False, check=False):
+    """Compile requirements*.in into the locks requirements*.txt (same input, same bytes).
+
+    Then `invoke setup` (or any task) syncs .venv to the new lock. Needs the package registry.
+    """
+    if check:
+        reason = locking.stale_reason(ROOT)
+        if reason:
+            raise CommandError(f"{reason}: run `invoke lock` and commit the locks")
+        print("The locks fit their declarations")
+        return
+    changed = environment.lock_workspace(ROOT, upgrade=upgrade)
+    print(f"Locked: {', '.join(changed)} changed" if changed else "Locked: nothing changed")
+
+
+@user_task(help={"strict": "Fail on findings the runtime's own caps hold back too"})
+def audit(c, strict=False):
+    """Known vulnerabilities of the locked packages (pip-audit) and the Node packages (npm).
+
+    Says which findings the runtime's own pins hold back; fails only on what this workspace can
+    fix (all with --strict). One line, and no failure, when the advisories cannot be reached.
+    """
+    run_in_environment("-m", "devkit.runtime.audit", *(["--strict"] if strict else []))
+    if nodejs.wanted(ROOT):
+        line, failed = nodejs.audit(ROOT)
+        print(line)
+        if failed:
+            raise CommandError("npm audit found vulnerabilities (listed above): `npm audit fix`")
+
+
+@user_task
+def typecheck(c):
+    """Check the type hints of functions/ and tests/ with mypy (optional: CI does not run it)."""
+    run_in_environment(
+        "-m", "mypy", "functions", "tests", failed="mypy found type errors (listed above)"
+    )
 
 
 @user_task
@@ -620,6 +666,9 @@ def rewrite_imports(c, dry_run=False):
 
 namespace = Collection(
     setup,
+    lock,
+    audit,
+    typecheck,
     test,
     lint,
     format_,

@@ -34,7 +34,10 @@ def data_of(answer: dict[str, Any]) -> Any:
 def names(context: FunctionContext) -> list[dict[str, str]]:
     """The public ID and name of every agent of the calling company, sorted by name."""
     found: list[dict[str, str]] = []
-    query = {"fields": "publicId,name", "page-size": str(PAGE_SIZE)}
+    query: dict[str, str | list[str] | None] = {
+        "fields": "publicId,name",
+        "page-size": str(PAGE_SIZE),
+    }
     for _page in range(MAX_PAGES):
         answer = context.api_client.get("AgentList", query=query)
         found += [{"publicId": a["publicId"], "name": a["name"]} for a in data_of(answer)]

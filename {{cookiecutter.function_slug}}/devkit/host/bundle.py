@@ -38,6 +38,7 @@ from devkit.host import (
     files,
     import_world,
     legacy,
+    lock,
     markers,
     settings,
     versioning,
@@ -183,6 +184,9 @@ def check_requirements(root: Path) -> None:
     old = legacy.old_pin(path)
     if old:
         raise BundleError(legacy.pin_message(path, *old))
+    stale = lock.stale_reason(root)
+    if stale:
+        raise BundleError(f"{stale}: run `invoke lock`, so the bundle ships the current lock")
     python = _python_version(root)
     names = set()
     for number, raw in enumerate(_requirements_text(path).splitlines(), start=1):

@@ -29,7 +29,7 @@ def python_step(root: Path) -> Step:
     if environment.is_ready(env, version):
         return Step(name, DONE, f"Python {version} environment ready at {shown(root, env.path)}")
     # Finding a Python is `invoke setup`'s job (and slow): it says how to get one when none is.
-    state = "not set up yet" if not env.python.exists() else "out of date with requirements*.txt"
+    state = "not set up yet" if not env.python.exists() else "out of date with requirements*"
     return Step(
         name,
         WARNING,

@@ -1,4 +1,9 @@
-"""The workspace's Python environment: find the right interpreter, create `.venv`, install.
+"""The workspace's Python environment: find the right interpreter, create `.venv`, sync it.
+
+`.venv` holds exactly what `requirements-dev.txt` locks: it is synced (`uv pip sync`, or pip
+installing the lock and uninstalling what the lock does not name), so a package dropped from a
+declaration leaves `.venv` too. A lock that no longer fits its declaration
+(`requirements*.in`, see `devkit.host.lock`) is locked again first.
 
 This module runs in whatever Python runs invoke (pipx, a system Python, the activated
 `.venv`), so it uses the standard library only and works on Python 3.9 and newer.
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import legacy, workspace_file
+from devkit.host import legacy, lock, workspace_file
 
 #: Use this environment instead of `<workspace>/.venv` (CI caches, shared test environments).
 VENV_VARIABLE = "IXON_VENV"
@@ -26,7 +31,10 @@ PYTHON_VARIABLE = "IXON_PYTHON"
 #: Set to `pip` to use pip alone, even where uv is on PATH or could be bootstrapped.
 INSTALLER_VARIABLE = "IXON_INSTALLER"
 
-REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
+#: What the environment is built from: the declarations and their locks.
+REQUIREMENT_FILES = ("requirements.in", "requirements-dev.in", lock.PRODUCTION, lock.DEVELOPMENT)
+#: Installers' own packages, which a sync leaves in place (as `uv pip sync` does).
+SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
 STAMP_NAME = "ixon-workspace.json"
 
 
@@ -78,7 +86,9 @@ def requirements_digest(root: Path, python_version: str) -> str:
     """A digest of everything the environment is built from."""
     digest = hashlib.sha256(python_version.encode())
     for name in REQUIREMENT_FILES:
-        digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+        path = root / name
+        content = path.read_bytes() if path.is_file() else b"(none)"
+        digest.update(name.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 
@@ -196,22 +206,96 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     if installer == "bootstrap":
         uv = _bootstrap_uv(env, root, echo)
         installer = "uv" if uv else "pip"
-    tool = installer if installer == "pip" else "uv"
-    takes = "up to a minute" if tool == "pip" else "seconds"
-    echo(f"Installing requirements-dev.txt with {tool} (a first install takes {takes})")
-    if tool == "uv":
-        command = [uv, "pip", "install", "--python", str(env.python)]
-    else:
-        command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
-    if force:  # repair what an install over the top would leave broken
-        command.append("--reinstall" if tool == "uv" else "--force-reinstall")
-    # pip's lines ("Collecting ...") are the progress of a long first install; uv's are few.
-    progress = [] if tool == "uv" else ["--progress-bar", "off"]
-    _run([*command, *progress, "-r", "requirements-dev.txt"], root)
-    stamp = {"digest": requirements_digest(root, version), "installer": tool}
+    reason = lock.stale_reason(root)
+    if reason:
+        echo(f"Locking again: {reason}")
+        # With pip alone the lock still needs uv: PATH's, else the environment gets the locked one.
+        locker = uv if installer == "uv" else shutil.which("uv")
+        locker = locker or _bootstrap_uv(env, root, echo, purpose="to lock")
+        if not locker:
+            raise SetupError(
+                f"{reason}, and locking needs uv, which could not be installed: install uv "
+                "(pipx install uv), then run `invoke lock`"
+            )
+        lock.lock(root, uv=locker, python=env.python, python_version=version, echo=echo)
+    sync(env, root, installer="pip" if installer == "pip" else "uv", uv=uv, force=force, echo=echo)
+    stamp = {"digest": requirements_digest(root, version), "installer": installer}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     echo(f"Environment ready: {env.path}")
     return env
+
+
+def sync(
+    env: Environment, root: Path, *, installer: str, uv: str = "uv", force: bool = False, echo=print
+) -> None:
+    """Make `env` hold exactly what requirements-dev.txt locks (its seed packages aside).
+
+    A workspace without declarations (from before the locks, or adopted as it was) has
+    hand-written requirement files that need not name every dependency: those are installed,
+    dependencies and all, and nothing is removed.
+    """
+    takes = "up to a minute" if installer == "pip" else "seconds"
+    locked = bool(lock.declared_pairs(root))
+    echo(
+        f"{'Syncing' if locked else 'Installing into'} {env.path.name} "
+        f"{'to' if locked else 'from'} {lock.DEVELOPMENT} with {installer} "
+        f"(a first install takes {takes})"
+    )
+    if installer == "uv":
+        command = [uv, "pip", "sync" if locked else "install", "--python", str(env.python)]
+        if not locked:
+            command.append("-r")
+        if force:  # repair what an install over the top would leave broken
+            command.append("--reinstall")
+        _run([*command, lock.DEVELOPMENT], root)
+        return
+    # pip has no sync: install the lock (pip checks its hashes), then remove what it does not
+    # name. pip's lines ("Collecting ...") are the progress of a long first install.
+    command = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check"]
+    if force:
+        command.append("--force-reinstall")
+    _run([*command, "--progress-bar", "off", "-r", lock.DEVELOPMENT], root)
+    if not locked:
+        return
+    extra = sorted(
+        installed_names(env) - set(lock.read_lock(root / lock.DEVELOPMENT)) - SEED_PACKAGES
+    )
+    if extra:
+        echo(f"Removing what {lock.DEVELOPMENT} no longer locks: {', '.join(extra)}")
+        _run([str(env.python), "-m", "pip", "uninstall", "--yes", "--quiet", *extra], root)
+
+
+def installed_names(env: Environment) -> set[str]:
+    """The normalised names of the distributions installed in `env`."""
+    listed = _run_quiet(
+        [
+            str(env.python),
+            "-c",
+            "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] or '' "
+            "for d in m.distributions()))",
+        ]
+    )
+    return {lock.normalise(name) for name in (listed or "").splitlines() if name.strip()}
+
+
+def lock_workspace(root: Path, *, upgrade: bool = False, echo=print) -> list[str]:
+    """Compile the declarations into their locks with uv (the one on PATH, else the one the
+    environment holds); the names of the locks that changed."""
+    version = workspace_python_version(root)
+    env = environment_for(root)
+    uv = shutil.which("uv")
+    if uv is None:
+        own = env.python.parent / ("uv.exe" if os.name == "nt" else "uv")
+        if not own.exists():
+            ensure(root, echo=echo)  # puts the locked uv into the environment
+        uv = str(own) if own.exists() else None
+    if uv is None:
+        raise SetupError(
+            "locking needs uv, and neither PATH nor the environment has it: install uv "
+            "(pipx install uv) and run `invoke lock` again"
+        )
+    python = env.python if env.python.exists() else find_python(version)
+    return lock.lock(root, uv=uv, python=python, python_version=version, upgrade=upgrade, echo=echo)
 
 
 def choose_installer(environ: dict[str, str] | None = None) -> str:
@@ -228,17 +312,19 @@ def choose_installer(environ: dict[str, str] | None = None) -> str:
 def uv_requirement(root: Path) -> str:
     """The uv pin of requirements-dev.txt (`uv==X.Y.Z`), or plain `uv` when it has none."""
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        for line in (root / "requirements-dev.txt").read_text(encoding="utf-8").splitlines():
-            requirement = line.split("#", 1)[0].strip()
-            if requirement.replace(" ", "").lower().startswith("uv=="):
-                return requirement.replace(" ", "")
+        pin = lock.read_lock(root / lock.DEVELOPMENT).get("uv")
+        if pin is not None:
+            return f"uv=={pin.version}"
     return "uv"
 
 
-def _bootstrap_uv(env: Environment, root: Path, echo) -> str | None:
+def _bootstrap_uv(env: Environment, root: Path, echo, purpose: str = "first") -> str | None:
     """Install uv into `env` with pip; the path of its `uv`, or None (pip then does it all)."""
+    uv = env.python.parent / ("uv.exe" if os.name == "nt" else "uv")
+    if purpose != "first" and uv.exists():
+        return str(uv)
     requirement = uv_requirement(root)
-    echo(f"uv is not on PATH: installing {requirement} into the environment first")
+    echo(f"uv is not on PATH: installing {requirement} into the environment {purpose}")
     result = subprocess.run(
         [
             str(env.python),
@@ -251,9 +337,9 @@ def _bootstrap_uv(env: Environment, root: Path, echo) -> str | None:
         ],
         cwd=root,
     )
-    uv = env.python.parent / ("uv.exe" if os.name == "nt" else "uv")
     if result.returncode != 0 or not uv.exists():
-        echo("uv could not be installed: pip installs the requirements instead")
+        if purpose == "first":
+            echo("uv could not be installed: pip installs the requirements instead")
         return None
     return str(uv)
 

@@ -23,6 +23,8 @@ from devkit.host import files, workspace_file
 
 #: The oldest Node.js the pinned SDK (vite 4, svelte 3) and npm's lock file version 3 work with.
 MIN_NODE = (18, 0)
+#: The oldest Node.js LTS still supported (`engines` in package.json): older ones get a warning.
+SUPPORTED_NODE = (22, 0)
 MIN_NPM = (8, 0)
 PACKAGE_FILE = "package.json"
 LOCK_FILE = "package-lock.json"
@@ -178,6 +180,11 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
         # folder and install into it; this workspace gets its own folder instead.
         print(f"{MODULES} links to {os.readlink(modules)}, which does not match: installing here")
         modules.unlink()
+    if node.node_version[:2] < SUPPORTED_NODE:
+        print(
+            f"WARNING: Node.js {_dotted(node.node_version)} is past its end of life: install "
+            f"Node.js {SUPPORTED_NODE[0]} or newer (an LTS: 22 or 24)"
+        )
     has_lock = (root / LOCK_FILE).is_file()
     command = [str(node.npm), "ci" if has_lock else "install", "--prefer-offline"]
     command += ["--no-audit", "--no-fund"]
@@ -204,6 +211,49 @@ def scripts_allowed(root: Path) -> bool:
         return workspace_file.read(root).get(SCRIPTS_KEY) is True
     except workspace_file.WorkspaceFileError:
         return False
+
+
+def audit(root: Path) -> tuple[str, bool]:
+    """`npm audit` of the lock file: (one line of what it found, whether any was found).
+
+    When the registry's advisory service cannot be reached (or is not offered, as by some
+    mirrors), the line says so and nothing fails.
+    """
+    node = find()
+    command = [str(node.npm), "audit", "--json", "--package-lock-only"]
+    result = subprocess.run(
+        command, cwd=root, env=_npm_environment(), capture_output=True, text=True, check=False
+    )
+    try:
+        report = json.loads(result.stdout or "{}")
+    except ValueError:
+        report = {}
+    counts = (report.get("metadata") or {}).get("vulnerabilities")
+    if not isinstance(counts, dict):
+        error = report.get("error") or {}
+        why = (
+            report.get("message")
+            or error.get("summary")
+            or error.get("code")
+            or result.stderr.strip()
+            or "no answer"
+        )
+        why = " ".join(str(why).split())[:200]
+        return (
+            f"WARNING: npm's advisory service cannot be reached, so the Node packages were not "
+            f"audited ({why}): run `invoke audit` again where it can be reached",
+            False,
+        )
+    total = int(counts.get("total", 0))
+    if not total:
+        return "npm audit: no known vulnerabilities in package-lock.json", False
+    levels = ", ".join(
+        f"{counts[level]} {level}"
+        for level in ("critical", "high", "moderate", "low", "info")
+        if counts.get(level)
+    )
+    subprocess.run([str(node.npm), "audit", "--package-lock-only"], cwd=root, check=False)
+    return f"npm audit: {total} known vulnerabilities in package-lock.json ({levels})", True
 
 
 def _npm_environment() -> dict[str, str]:

@@ -203,69 +203,101 @@ class DeploySettings:
         return lines
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """`KEY=value` lines of a `.env` file, read as python-dotenv reads them.
+def read_dotenv(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`KEY=value` lines of a `.env` file, read as python-dotenv 1.x's `dotenv_values` reads
+    them (the runtime uses python-dotenv itself; tests compare the two on the same files).
 
     Blank lines and `# comments` are skipped, `export ` is allowed; a value in single or double
-    quotes is what is inside them (double quotes also decode `\\n`, `\\"` and the like), and
-    only a `# comment` may follow it; an unquoted value ends where ` #` starts a comment. UTF-8
-    (with or without a BOM) and UTF-16 with a BOM (as Windows PowerShell 5 writes it) are read;
-    anything else is one SettingsError line.
+    quotes is what is inside them, over several lines if the quotes span them (double quotes
+    also decode `\\n`, `\\"` and the like), and only a `# comment` may follow it; an unquoted
+    value ends where ` #` starts a comment. `${NAME}` and `${NAME:-default}` expand to an
+    earlier value of the file, else the environment's (`environ`, default `os.environ`), else
+    the default or nothing. UTF-8 (with or without a BOM) and UTF-16 with a BOM (as Windows
+    PowerShell 5 writes it) are read; anything else, and a line python-dotenv would skip as
+    invalid, is one SettingsError line.
     """
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for number, raw in enumerate(_dotenv_text(path).splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if re.match(r"export\s", line):
-            line = line[len("export") :].lstrip()
-        key, separator, value = line.partition("=")
-        key = key.strip()
-        if not separator or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise SettingsError(
-                f"{path.name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
-            )
-        parsed = _dotenv_value(value.strip())
-        if parsed is None:
-            raise SettingsError(
-                f"{path.name}:{number} ({key}) has a quoted value without its closing quote, or "
-                "something other than a # comment after it: fix the quotes"
-            )
-        values[key] = parsed
+    environ = os.environ if environ is None else environ
+
+    def expand(found: re.Match[str]) -> str:
+        name = found["name"]
+        if name in values:
+            return values[name]
+        return environ[name] if name in environ else found["default"] or ""
+
+    for _, key, raw in _dotenv_bindings(path.name, _dotenv_text(path)):
+        values[key] = _DOTENV_VARIABLE.sub(expand, raw)
     return values
+
+
+_DOTENV_VARIABLE = re.compile(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}")
+_DOTENV_SPACE = re.compile(r"\s*")
+_DOTENV_BINDING = re.compile(
+    r"""(?:export[^\S\r\n]+)?(?P<key>'[^']+'|[^=\#\s]+)[^\S\r\n]*(?P<equal>=[^\S\r\n]*)?"""
+)
+_DOTENV_QUOTED = {
+    "'": (re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL), re.compile(r"\\[\\']")),
+    '"': (re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL), re.compile(r"\\[\\'\"abfnrtv]")),
+}
+_DOTENV_LINE = re.compile(r"[^\r\n]*")
+_DOTENV_END = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
+
+
+def _dotenv_bindings(name: str, text: str):
+    """(line number, key, unexpanded value) of each binding, as python-dotenv's parser reads."""
+    position = 0
+    while True:
+        position = _DOTENV_SPACE.match(text, position).end()
+        if position >= len(text):
+            return
+        number = text.count("\n", 0, position) + 1
+        if text[position] == "#":
+            end = text.find("\n", position)
+            position = len(text) if end < 0 else end + 1
+            continue
+        binding = _DOTENV_BINDING.match(text, position)
+        key = binding["key"].strip("'") if binding else ""
+        if not binding or not binding["equal"] or not re.fullmatch(r"[A-Za-z_]\w*", key):
+            raise SettingsError(
+                f"{name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
+            )
+        position = binding.end()
+        quoted = _DOTENV_QUOTED.get(text[position : position + 1])
+        if quoted is None:
+            line = _DOTENV_LINE.match(text, position)
+            value = re.sub(r"\s+#.*", "", line[0]).rstrip()
+            position = line.end()
+        else:
+            pattern, escapes = quoted
+            found = pattern.match(text, position)
+            after = _DOTENV_END.match(text, found.end()) if found else None
+            if after is None:
+                raise SettingsError(
+                    f"{name}:{number} ({key}) has a quoted value without its closing quote, "
+                    "or something other than a # comment after it: fix the quotes"
+                )
+            value = escapes.sub(
+                lambda match: codecs.decode(match.group(0), "unicode-escape"), found[1]
+            )
+            position = after.end()
+        yield number, key, value
 
 
 def _dotenv_text(path: Path) -> str:
     data = path.read_bytes()
     try:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SettingsError(
             f"{path.name} is neither UTF-8 nor UTF-16 with a byte order mark: save it as UTF-8 "
             "(in PowerShell: Set-Content -Encoding utf8)"
         ) from None
-
-
-_DOTENV_QUOTED = {
-    "'": (re.compile(r"'((?:\\'|[^'])*)'\s*(?:#.*)?"), re.compile(r"\\[\\']")),
-    '"': (re.compile(r'"((?:\\"|[^"])*)"\s*(?:#.*)?'), re.compile(r"\\[\\'\"abfnrtv]")),
-}
-
-
-def _dotenv_value(text: str) -> str | None:
-    """The value of one line as python-dotenv gives it; None when its quotes are broken."""
-    quoted = _DOTENV_QUOTED.get(text[:1])
-    if quoted is None:
-        return re.sub(r"\s+#.*", "", text).rstrip()
-    pattern, escapes = quoted
-    match = pattern.fullmatch(text)
-    if match is None:
-        return None
-    return escapes.sub(lambda found: codecs.decode(found.group(0), "unicode-escape"), match[1])
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as Python's text mode reads
 
 
 def is_loopback(host: str) -> bool:

@@ -287,10 +287,18 @@ def changelog_text(text: str, new: Version, today: date) -> str:
     notes = _strip_blank(notes) or [f"{_EMPTY_NOTES}{nl}"]
     if before and before[-1].strip():
         before.append(nl)
-    section = [unreleased, nl, f"## {new} - {today.isoformat()}{nl}", nl, *notes]
+    section = [unreleased, nl, f"{release_heading(text, new, today)}{nl}", nl, *notes]
     if after:
         section.append(nl)
     return "".join(before + section + after)
+
+
+def release_heading(text: str, new: Version, today: date) -> str:
+    """`## [X.Y.Z] - DATE` in a changelog that follows Keep a Changelog (its Unreleased
+    heading in brackets), else `## X.Y.Z - DATE`."""
+    bracketed = re.search(r"^##\s+\[unreleased\]", text, re.IGNORECASE | re.MULTILINE)
+    version = f"[{new}]" if bracketed else str(new)
+    return f"## {version} - {today.isoformat()}"
 
 
 def _changelog_change(root: Path, new: Version, today: date) -> FileChange | None:
@@ -303,7 +311,7 @@ def _changelog_change(root: Path, new: Version, today: date) -> FileChange | Non
             f"{CHANGELOG} already has a section for {new}: remove it or bump to another version"
         )
     updated = changelog_text(text, new, today)
-    section = f"## {new} - {today.isoformat()}"
+    section = release_heading(text, new, today)
     empty = re.search(rf"^{re.escape(section)}\s+{re.escape(_EMPTY_NOTES)}", updated, re.MULTILINE)
     summary = "new section" if empty else "Unreleased notes moved under"
     return FileChange(CHANGELOG, text, updated, f"{CHANGELOG}: {summary} {new} - {today}")

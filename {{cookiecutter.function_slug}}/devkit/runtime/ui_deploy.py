@@ -25,7 +25,7 @@ from devkit.errors import UserError
 from devkit.host import components as ui
 from devkit.host import deploy_record as deployments
 from devkit.host import settings, ui_bundle
-from devkit.runtime import deploy_summary, ixon_api
+from devkit.runtime import deploy_summary, dotenv_file, ixon_api
 
 UPLOAD_PATH = "page-component-templates/{id}/version-upload"
 PUBLISH_PATH = "page-component-template-versions/{id}"
@@ -63,7 +63,7 @@ def targets(
     """The components to deploy (all, or the named ones), each checked before any upload.
     `template_ids` (a deploy target's) win over those of `ui_components` in workspace.json."""
     environ = os.environ if environ is None else environ
-    dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
+    dotenv = dotenv_file.read(root / settings.DOTENV_FILE)
     found = ui.listed(root)
     wanted = list(names)
     for name in wanted:

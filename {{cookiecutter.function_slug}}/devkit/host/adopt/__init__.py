@@ -28,7 +28,6 @@ from devkit.host.adopt import (
     context,
     copying,
     layout,
-    production,
     record,
     report,
     review,
@@ -70,7 +69,7 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
     if found.function is not None:
         copying.copy_folder(root, result, found.function, "functions", options, removing=removing)
         copying.copy_folder(root, result, found.function, "tests", options, removing=removing)
-    merge(root, result, found.function, options)
+    merge(root, result, found.function, options, review.after(root, result, "functions"))
     context.move(root, result, found.function, options)
     carry.dotenv(root, result, _folders(found), workspace)
     ui.move(root, result, found.ui, options, workspace)
@@ -83,9 +82,7 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
             "save them as UTF-8 in the app and adopt again (nothing was written)"
         )
     review.review(root, result, frozenset(runtime_modules))
-    functions = review.after(root, result, "functions")
-    production.add_missing(root, result, functions, options)
-    carry.api_names(result, functions, workspace)
+    carry.api_names(result, review.after(root, result, "functions"), workspace)
     record.update(workspace, result)
     if workspace != before:
         result.writes[workspace_file.FILE] = carry.dumps(workspace)

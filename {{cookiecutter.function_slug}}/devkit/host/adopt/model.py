@@ -62,6 +62,8 @@ class Plan:
     recorded: dict[str, str] = field(default_factory=dict)
     #: Files of the app not brought in: symbolic links, odd names, big files (one line each).
     refused: list[str] = field(default_factory=list)
+    #: Files written that are made from others (the locks): never recorded as adopt's.
+    derived: set[str] = field(default_factory=set)
     #: Files of the app that are not UTF-8 text where text is needed (one line for all).
     bad_encodings: list[str] = field(default_factory=list)
 

@@ -1,11 +1,10 @@
 """Packages the adopted functions import that IXON Cloud would not install.
 
-IXON Cloud installs `requirements.txt` (with what ixoncdkingress needs), never the development
-requirements. A module the functions import that only `requirements-dev.txt` provides
-(`packaging`, say) imports in the tests and in `invoke serve`, then fails deployed. Adopt adds
-the development pin of each such package to `requirements.txt` and names it. Which packages
-production gets is asked of uv (the resolution of `requirements.txt` alone). Standard library
-only.
+IXON Cloud installs the production lock (`requirements.txt`: ixoncdkingress, what it needs and
+what `requirements.in` declares), never the development one. A module the functions import
+that only the development lock holds (`yaml`: PyYAML, say) imports in the tests and in
+`invoke serve`, then fails deployed. Adopt declares each such package in `requirements.in`,
+at the version the development lock has, and names it. Standard library only.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ import ast
 import sys
 from pathlib import Path
 
+from devkit.host import lock
 from devkit.host.adopt import review
-from devkit.host.adopt.model import Options, Plan, put_merged
-from devkit.host.adopt.requirements import FROM_APP, Requirement, normalise, parse, resolve
+from devkit.host.adopt.model import Plan
 
 STANDARD = frozenset(getattr(sys, "stdlib_module_names", ()))
 #: Import names that differ from the name of the project that provides them.
@@ -29,7 +28,6 @@ PROJECTS = {
     "PIL": "pillow",
     "attr": "attrs",
     "dns": "dnspython",
-    "mongomock": "mongomock",
 }
 
 
@@ -51,41 +49,24 @@ def imported(functions: dict[str, bytes], result: Plan) -> dict[str, str]:
     return found
 
 
-def add_missing(root: Path, result: Plan, functions: dict[str, bytes], options: Options) -> None:
-    """Add to `requirements.txt` the development pins the functions need in IXON Cloud."""
-    modules = imported(functions, result)
-    if not modules:
-        return
-    main = _planned(root, result, "requirements.txt")
-    dev = _planned(root, result, "requirements-dev.txt")
-    in_main = {r.name for r in parse(main)}
-    dev_only = {r.name: r for r in parse(dev) if r.name and r.name not in in_main}
-    needed = {
-        module: dev_only[normalise(PROJECTS.get(module, module))]
-        for module in modules
-        if normalise(PROJECTS.get(module, module)) in dev_only
-    }
-    if not needed:
-        return
-    production = resolve(root, main, dev, target="requirements.txt")
-    added: list[Requirement] = []
-    for module, requirement in sorted(needed.items()):
-        if production is not None and requirement.name in production:
-            continue  # ixoncdkingress brings it in IXON Cloud too
-        if requirement not in added:
-            added.append(requirement)
+def needed(
+    root: Path, result: Plan, functions: dict[str, bytes], declared: set[str | None]
+) -> list[tuple[str, str]]:
+    """(name, `Name==version`) of each development-only package the functions import and
+    production lacks; `declared` holds the names `requirements.in` declares already."""
+    production = lock.read_lock(root / lock.PRODUCTION)
+    development = lock.read_lock(root / lock.DEVELOPMENT)
+    found: list[tuple[str, str]] = []
+    for module, where in sorted(imported(functions, result).items()):
+        name = lock.normalise(PROJECTS.get(module, module))
+        pin = development.get(name)
+        if pin is None or name in production or name in declared:
+            continue
+        line = f"{pin.name}=={pin.version}"
+        if (name, line) not in found:
+            found.append((name, line))
         result.done.append(
-            f"{modules[module]} imports {module}, which only requirements-dev.txt provided: "
-            f"added {requirement.spec} to requirements.txt (IXON Cloud installs only that file)"
+            f"{where} imports {module}, which only the development lock held: declared "
+            f"{line} in requirements.in (IXON Cloud installs only the production lock)"
         )
-    if added:
-        header = "" if FROM_APP in main else FROM_APP + "\n"
-        text = main.rstrip("\n") + "\n" + header + "\n".join(r.spec for r in added) + "\n"
-        put_merged(root, result, "requirements.txt", text.encode("utf-8"), options)
-
-
-def _planned(root: Path, result: Plan, relative: str) -> str:
-    if relative in result.writes:
-        return result.writes[relative].decode("utf-8")
-    path = root / relative
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    return found

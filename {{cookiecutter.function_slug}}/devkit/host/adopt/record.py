@@ -28,7 +28,7 @@ def update(workspace: dict[str, object], result: Plan) -> None:
     """Record in `workspace` what this plan writes (and forget what it deletes)."""
     files = dict(result.recorded)
     for relative, data in result.writes.items():
-        if relative not in MERGED:
+        if relative not in MERGED and relative not in result.derived:
             files[relative] = hashlib.sha256(data).hexdigest()
     for relative in result.deletes:
         files.pop(relative, None)

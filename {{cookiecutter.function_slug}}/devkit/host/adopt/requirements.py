@@ -19,7 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.host import environment, legacy
+from devkit.errors import UserError
+from devkit.host import environment, legacy, lock
+from devkit.host.adopt import production
 from devkit.host.adopt import source as app
 from devkit.host.adopt.model import AdoptError, Options, Plan, put_merged
 
@@ -83,8 +85,33 @@ def _read(path: Path) -> list[Requirement]:
     return parse(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
-def merge(root: Path, result: Plan, base: Path | None, options: Options) -> None:
-    """Plan the workspace's requirement files with the app's (at `base`) merged in."""
+@dataclass(frozen=True)
+class Files:
+    """Where the workspace declares its requirements: `requirements.in` and
+    `requirements-dev.in` (locked into the `.txt` files by uv), or, in a workspace without
+    declarations, the `.txt` files themselves."""
+
+    main: str
+    dev: str
+
+    @property
+    def declared(self) -> bool:
+        return self.main.endswith(".in")
+
+    @classmethod
+    def of(cls, root: Path) -> Files:
+        pairs = dict(lock.PAIRS)
+        main, dev = pairs[lock.PRODUCTION], pairs[lock.DEVELOPMENT]
+        if (root / main).is_file() and (root / dev).is_file():
+            return cls(main, dev)
+        return cls(lock.PRODUCTION, lock.DEVELOPMENT)
+
+
+def merge(
+    root: Path, result: Plan, base: Path | None, options: Options, functions: dict[str, bytes]
+) -> None:
+    """Plan the workspace's requirement files with the app's (at `base`) merged in, and the
+    development pins its `functions` import declared for production."""
     if base is None:
         return
     main_path = base / "requirements.txt"
@@ -93,46 +120,95 @@ def merge(root: Path, result: Plan, base: Path | None, options: Options) -> None
     dev_text = app.text(result, dev_path) if dev_path else None
     if main_text is None and not main_path.exists():
         result.left.append("the app has no requirements.txt: the workspace's is kept as it is")
-    if main_text is None and dev_text is None:
-        return
-    ours_main, ours_dev = _read(root / "requirements.txt"), _read(root / "requirements-dev.txt")
-    locked = {r.name: r for r in ours_main + ours_dev if r.name}
+    files = Files.of(root)
+    ours_main, ours_dev = _read(root / files.main), _read(root / files.dev)
+    locked = _locked(root, ours_main + ours_dev)
     shown_main = f"{app.shown(result, main_path)} of the app"
+    in_main = frozenset(r.name for r in ours_main)
     added_main = _take(
-        result,
-        parse(main_text or ""),
-        locked,
-        shown_main,
-        in_main=frozenset(r.name for r in ours_main),
-        production=True,
+        result, parse(main_text or ""), locked, shown_main, in_main=in_main, production=True
     )
     taken = {r.name: r for r in added_main if r.name}
+    if files.declared:
+        added_main += [
+            Requirement(name, line)
+            for name, line in production.needed(root, result, functions, in_main | set(taken))
+        ]
     shown_dev = f"{app.shown(result, dev_path)} of the app" if dev_path else ""
     added_dev = _take(result, parse(dev_text or ""), {**locked, **taken}, shown_dev)
     if not added_main and not added_dev:
         return
-    main = _with_lines(root / "requirements.txt", added_main, "")
-    dev = _with_lines(root / "requirements-dev.txt", added_dev, "-r requirements.txt\n")
-    resolved = resolve(root, main, dev)
+    empty_dev = (
+        "-r requirements.in\n-c requirements.txt\n" if files.declared else "-r requirements.txt\n"
+    )
+    main = _with_lines(root / files.main, added_main, "")
+    dev = _with_lines(root / files.dev, added_dev, empty_dev)
+    locks = lock_together(root, main, dev) if files.declared else None
+    if locks:
+        resolved: dict[str, str] | None = _versions(locks[lock.DEVELOPMENT])
+    else:
+        resolved = None if files.declared else resolve(root, main, dev)
     if resolved is None:
-        unpinned = [r.spec for r in added_main + added_dev if not r.pin]
-        if unpinned:
-            result.left.append(
-                f"not pinned: {', '.join(unpinned)}: pin each with == (uv was not found to "
-                "resolve them; `invoke setup` installs uv)"
-            )
+        _unresolved(root, result, added_main + added_dev)
     else:
         added_main = _pinned(result, added_main, resolved)
         added_dev = _pinned(result, added_dev, resolved)
-        main = _with_lines(root / "requirements.txt", added_main, "")
-        dev = _with_lines(root / "requirements-dev.txt", added_dev, "-r requirements.txt\n")
+        main = _with_lines(root / files.main, added_main, "")
+        dev = _with_lines(root / files.dev, added_dev, empty_dev)
         result.done.append("the merged requirements resolve together (checked with uv)")
-    if added_main and put_merged(root, result, "requirements.txt", main.encode(), options):
-        result.done.append(f"requirements.txt: added {', '.join(r.spec for r in added_main)}")
-    if added_dev and put_merged(root, result, "requirements-dev.txt", dev.encode(), options):
+    relock = " (locked with uv, as `invoke lock` does)" if locks else ""
+    if added_main and put_merged(root, result, files.main, main.encode(), options):
+        result.done.append(f"{files.main}: added {', '.join(r.spec for r in added_main)}{relock}")
+    if added_dev and put_merged(root, result, files.dev, dev.encode(), options):
         result.done.append(
-            f"requirements-dev.txt: added {', '.join(r.spec for r in added_dev)} (from {shown_dev})"
+            f"{files.dev}: added {', '.join(r.spec for r in added_dev)} (from {shown_dev}){relock}"
         )
+    _write_locks(root, result, locks or {})
+
+
+def _locked(root: Path, declared: list[Requirement]) -> dict[str | None, Requirement]:
+    """What the workspace pins: its declarations, then every pin of its locks."""
+    locked = {r.name: r for r in declared if r.name}
+    for name in (lock.PRODUCTION, lock.DEVELOPMENT):
+        for key, pin in lock.read_lock(root / name).items():
+            locked.setdefault(key, Requirement(key, f"{pin.name}=={pin.version}"))
+    return locked
+
+
+def _write_locks(root: Path, result: Plan, locks: dict[str, str]) -> None:
+    """Plan the locks uv wrote (made from the declarations, never recorded as adopt's), and
+    name every pin of the workspace they move."""
+    for name, text in locks.items():
+        path = root / name
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        result.writes[name] = text.encode("utf-8")
+        result.derived.add(name)
+        before, after = _versions(_read_text(path)), _versions(text)
+        moved = [
+            f"{key} {version} -> {after[key]}"
+            for key, version in sorted(before.items())
+            if key in after and after[key] != version
+        ]
+        if moved:
+            result.done.append(
+                f"{name}: the app's requirements move the lock's {', '.join(moved)} (uv's "
+                "choice, within what ixoncdkingress and the tools allow; declare a pin in "
+                "requirements.in to hold one)"
+            )
+
+
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _unresolved(root: Path, result: Plan, added: list[Requirement]) -> None:
+    unpinned = [r.spec for r in added if not r.pin]
+    result.left.append(
+        "the merged requirements were not resolved (uv or Python "
+        f"{environment.workspace_python_version(root)} was not found): `invoke setup` "
+        "resolves them" + (f"; pin {', '.join(unpinned)} with ==" if unpinned else "")
+    )
 
 
 def _take(
@@ -240,10 +316,68 @@ def find_uv(root: Path) -> str | None:
     return str(local) if local.exists() else None
 
 
-def _run(command: list[str], folder: str) -> subprocess.CompletedProcess[str]:
+def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
+    """The two locks uv writes for the merged declarations (lock name -> text), keeping the
+    workspace's locked pins where they fit, as `invoke lock` does; None without uv or Python.
+
+    Raises AdoptError, naming uv's reason, when the declarations cannot install together.
+    """
+    uv = find_uv(root)
+    version = environment.workspace_python_version(root)
+    try:
+        python = environment.environment_for(root).python
+        python = python if python.exists() else environment.find_python(version)
+    except UserError:
+        return None
+    if uv is None:
+        return None
+    files = Files.of(root)
+    environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
+    environ.pop("VIRTUAL_ENV", None)
+    with tempfile.TemporaryDirectory(prefix="adopt-") as folder:
+        Path(folder, files.main).write_text(main, encoding="utf-8")
+        Path(folder, files.dev).write_text(dev, encoding="utf-8")
+        for name, _ in lock.PAIRS:
+            if (root / name).is_file():
+                shutil.copyfile(root / name, Path(folder, name))
+        for name, declaration in lock.PAIRS:
+            command = lock.compile_command(uv, name, declaration, version)
+            ran = _run([*command, "--quiet", "--offline"], folder, environ)
+            if ran.returncode != 0:
+                ran = _run([*command, "--quiet"], folder, environ)
+            if ran.returncode != 0:
+                raise AdoptError(_unsatisfiable(ran))
+        return {name: Path(folder, name).read_text(encoding="utf-8") for name, _ in lock.PAIRS}
+
+
+def _versions(text: str) -> dict[str, str]:
+    """The versions a lock (or uv's output) pins, by normalised name."""
+    return {
+        normalise(match.group(1)): match.group(2)
+        for match in (_RESOLVED.match(line.strip()) for line in text.splitlines())
+        if match
+    }
+
+
+def _unsatisfiable(ran: subprocess.CompletedProcess[str]) -> str:
+    reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
+    return (
+        f"the app's requirements cannot install beside the workspace's (uv: {reason}): "
+        "change the app's pins named there and adopt again; nothing was written"
+    )
+
+
+def _run(
+    command: list[str], folder: str, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            command, cwd=folder, capture_output=True, text=True, timeout=RESOLVE_TIMEOUT
+            command,
+            cwd=folder,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=RESOLVE_TIMEOUT,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise AdoptError(
@@ -274,13 +408,5 @@ def resolve(
         if ran.returncode != 0:
             ran = _run(command, folder)
     if ran.returncode != 0:
-        reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
-        raise AdoptError(
-            f"the app's requirements cannot install beside the workspace's (uv: {reason}): "
-            "change the app's pins named there and adopt again; nothing was written"
-        )
-    return {
-        normalise(match.group(1)): match.group(2)
-        for match in (_RESOLVED.match(line.strip()) for line in ran.stdout.splitlines())
-        if match
-    }
+        raise AdoptError(_unsatisfiable(ran))
+    return _versions(ran.stdout)

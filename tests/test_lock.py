@@ -1,0 +1,242 @@
+"""The locks: declarations (`requirements*.in`) compiled by uv into every pin, and `.venv` synced.
+
+In-process: the lock reader and the staleness check (`devkit.host.lock`) on the template's own
+files and on small ones written here. Against the real package registry (end to end): the
+baked locks are exactly what `invoke lock` writes, twice over, and a package dropped from a
+declaration leaves the environment, with uv and with pip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import TEMPLATE, bake, invoke, workspace_module
+
+lock = workspace_module("devkit.host.lock")
+
+
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp("lock"))
+
+
+def test_the_baked_locks_pin_everything_for_every_platform(baked):
+    production = lock.read_lock(baked / "requirements.txt")
+    development = lock.read_lock(baked / "requirements-dev.txt")
+
+    assert production["ixoncdkingress"].version == "1.0.0"
+    assert production["requests"].version == "2.31.0"  # ixoncdkingress 1.0.0's cap
+    # Windows-only dependencies are in, with their markers (pytest's, docker's).
+    assert development["colorama"].marker == "sys_platform == 'win32'"
+    assert (
+        production["pywin32"].marker == development["pywin32"].marker == "sys_platform == 'win32'"
+    )
+    # The development lock is hashed, line by line; the shipped one is not (see lock.py).
+    assert all(pin.hashes for pin in development.values())
+    assert not any(pin.hashes for pin in production.values())
+    assert "--hash" not in (baked / "requirements.txt").read_text()
+    # The development environment runs what IXON Cloud runs.
+    for name, pin in production.items():
+        assert development[name].version == pin.version, name
+    assert lock.stale_reason(baked) is None
+
+
+def test_the_template_locks_its_own_test_requirements():
+    pins = lock.read_lock(TEMPLATE / "requirements-test.txt")
+
+    assert (
+        lock.pair_stale_reason(
+            TEMPLATE / "requirements-test.txt", TEMPLATE / "requirements-test.in"
+        )
+        is None
+    )
+    assert len(pins) > len(lock.read_declaration(TEMPLATE / "requirements-test.in"))
+    assert all(pin.hashes for pin in pins.values())
+    assert pins["colorama"].marker == "sys_platform == 'win32'"
+
+
+def _pair(root: Path, declaration: str, locked: str) -> Path:
+    (root / "requirements.in").write_text("ixoncdkingress==1.0.0\n")
+    (root / "requirements.txt").write_text(
+        "ixoncdkingress==1.0.0\n    # via -r requirements.in\nrequests==2.31.0\n"
+        "    # via ixoncdkingress\n"
+    )
+    (root / "requirements-dev.in").write_text(
+        "-r requirements.in\n-c requirements.txt\n" + declaration
+    )
+    (root / "requirements-dev.txt").write_text(locked)
+    return root
+
+
+LOCKED = (
+    "ixoncdkingress==1.0.0 \\\n    --hash=sha256:aa\n    # via\n    #   -c requirements.txt\n"
+    "    #   -r requirements.in\nrequests==2.31.0 \\\n    --hash=sha256:bb\n"
+    "    # via -c requirements.txt\npytest==9.2.0 \\\n    --hash=sha256:cc\n"
+    "    # via -r requirements-dev.in\npluggy==1.7.0 \\\n    --hash=sha256:dd\n"
+    "    # via\n    #   -r requirements-dev.in\n    #   pytest\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "locked", "reason"),
+    [
+        ("pytest==9.2.0\npluggy\n", LOCKED, None),
+        ("pytest==9.2.0\n", LOCKED, "pluggy left requirements-dev.in but requirements-dev.txt"),
+        ("pytest==9.2.0\npluggy\nmypy\n", LOCKED, "mypy is declared in requirements-dev.in"),
+        ("pytest==9.3.0\npluggy\n", LOCKED, "asks for pytest==9.3.0, requirements-dev.txt pins"),
+        ("pytest==9.2.0\npluggy\n", LOCKED.replace("2.31.0", "2.32.4"), "requirements.txt pins"),
+        ("pytest==9.2.0\n", "", "requirements-dev.txt is not locked yet"),
+    ],
+)
+def test_a_lock_that_no_longer_fits_its_declaration_is_stale(tmp_path, declaration, locked, reason):
+    root = _pair(tmp_path, declaration, locked)
+
+    found = lock.stale_reason(root)
+
+    assert found == reason if reason is None else reason in (found or "")
+
+
+def test_a_transitive_pin_left_alone_is_not_stale(tmp_path):
+    """pluggy leaves the declaration but pytest still needs it: the relock keeps it, no longer
+    `via -r requirements-dev.in`, and that lock fits."""
+    relocked = LOCKED.replace(
+        "    # via\n    #   -r requirements-dev.in\n    #   pytest\n", "    # via pytest\n"
+    )
+    assert lock.stale_reason(_pair(tmp_path, "pytest==9.2.0\n", relocked)) is None
+
+
+def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace):
+    """The template's locks are what `invoke lock` writes (from nothing, for the production
+    lock), and a second run changes nothing."""
+    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    (workspace / lock.PRODUCTION).unlink()
+
+    first = invoke(workspace, "lock")
+    second = invoke(workspace, "lock")
+
+    assert "Locked: requirements.txt changed" in first.stdout
+    assert "Locked: nothing changed" in second.stdout
+    for name, content in before.items():
+        assert (workspace / name).read_bytes() == content, f"{name} differs from the baked one"
+    assert "Syncing" not in first.stdout + second.stdout  # locking alone installs nothing
+
+
+def _tiny_workspace(root: Path) -> Path:
+    (root / "workspace.json").write_text('{"python_version": "3.12"}\n')
+    (root / "requirements.in").write_text("iniconfig==2.3.1\n")
+    (root / "requirements-dev.in").write_text(
+        "-r requirements.in\n-c requirements.txt\npluggy==1.7.0\n"
+    )
+    return root
+
+
+def _installed(python: Path) -> set[str]:
+    listed = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m; "
+            "print(*{d.metadata['Name'].lower() for d in m.distributions()})",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return set(listed)
+
+
+def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
+    tmp_path, registry_uv, monkeypatch
+):
+    """The real `environment.ensure` (what `invoke setup` runs) on a two-package workspace:
+    it locks, syncs; the declaration loses pluggy; it relocks and pluggy is gone."""
+    environment = workspace_module("devkit.host.environment")
+    root = _tiny_workspace(tmp_path)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(registry_uv.parent), os.environ["PATH"]]))
+    for variable in ("IXON_VENV", "IXON_INSTALLER", "VIRTUAL_ENV"):
+        monkeypatch.delenv(variable, raising=False)
+    said: list[str] = []
+
+    env = environment.ensure(root, echo=said.append)
+    assert {"iniconfig", "pluggy"} <= _installed(env.python)
+    assert "Locking again: requirements.txt is not locked yet" in said
+
+    (root / "requirements-dev.in").write_text("-r requirements.in\n-c requirements.txt\n")
+    said.clear()
+    environment.ensure(root, echo=said.append)
+
+    assert (
+        "Locking again: pluggy left requirements-dev.in but requirements-dev.txt still pins it"
+        in said
+    )
+    assert "pluggy" not in _installed(env.python)
+    assert "iniconfig" in _installed(env.python)
+    assert "pluggy" not in (root / "requirements-dev.txt").read_text()
+
+
+def test_pip_syncs_too(tmp_path, registry_uv):
+    """IXON_INSTALLER=pip: pip installs the lock, then what the lock no longer names goes;
+    pip itself stays. (uv makes the first install: pip would only be slower at it.)"""
+    environment = workspace_module("devkit.host.environment")
+    root = _tiny_workspace(tmp_path)
+    venv = tmp_path / "venv"
+    python = environment.find_python("3.12")
+    subprocess.run(
+        [str(registry_uv), "venv", "--seed", "-q", "--python", str(python), str(venv)], check=True
+    )
+    env = environment.Environment(root=root, path=venv)
+    said: list[str] = []
+    (root / "requirements-dev.txt").write_text("iniconfig==2.3.1\npluggy==1.7.0\n")
+    environment.sync(env, root, installer="uv", uv=str(registry_uv), echo=said.append)
+    assert {"iniconfig", "pluggy", "pip"} <= _installed(env.python)
+
+    (root / "requirements-dev.txt").write_text("iniconfig==2.3.1\n")
+    environment.sync(env, root, installer="pip", echo=said.append)
+
+    assert "Removing what requirements-dev.txt no longer locks: pluggy" in said
+    assert {"iniconfig", "pip"} <= _installed(env.python)
+    assert "pluggy" not in _installed(env.python)
+
+
+def test_the_shipped_lock_is_the_production_lock_as_it_is(baked):
+    """`invoke bundle` puts requirements.txt in the archive unchanged (tests/test_bundle.py
+    compares the bytes); here: a lock that no longer fits its declaration is refused."""
+    bundle = workspace_module("devkit.host.bundle")
+    declaration = baked / "requirements.in"
+    original = declaration.read_bytes()
+    declaration.write_bytes(original + b"dominate==2.9.1\n")
+    try:
+        with pytest.raises(bundle.BundleError, match="run `invoke lock`"):
+            bundle.check_requirements(baked)
+    finally:
+        declaration.write_bytes(original)
+    bundle.check_requirements(baked)
+
+
+def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path, registry_uv):
+    """From before the locks (or adopted as it was): its hand-written requirements-dev.txt
+    need not name every dependency, so it is installed, not synced."""
+    environment = workspace_module("devkit.host.environment")
+    root = tmp_path
+    (root / "workspace.json").write_text('{"python_version": "3.12"}\n')
+    (root / "requirements-dev.txt").write_text("pytest==9.2.0\n")  # not its dependencies
+    venv = tmp_path / "venv"
+    python = environment.find_python("3.12")
+    subprocess.run(
+        [str(registry_uv), "venv", "--seed", "-q", "--python", str(python), str(venv)], check=True
+    )
+    env = environment.Environment(root=root, path=venv)
+    subprocess.run(
+        [str(registry_uv), "pip", "install", "-q", "--python", str(env.python), "mdurl"],
+        check=True,
+    )
+    said: list[str] = []
+
+    environment.sync(env, root, installer="uv", uv=str(registry_uv), echo=said.append)
+
+    assert said[0].startswith("Installing into venv from requirements-dev.txt with uv")
+    assert {"pytest", "pluggy", "mdurl"} <= _installed(env.python)  # mdurl: not in the file

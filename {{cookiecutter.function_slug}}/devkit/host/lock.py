@@ -1,0 +1,236 @@
+"""The locks: what the user declares (`requirements*.in`), compiled into every pin.
+
+Two pairs, each a declaration and its lock:
+
+- `requirements.in` -> `requirements.txt`: what the function needs in IXON Cloud. The bundle
+  ships this lock as it is. Every transitive pin, with the markers of Linux, macOS and
+  Windows, but no hashes: IXON Cloud's install of the archive is not documented (what tool,
+  what flags, whether it adds requirements of its own), and pip's hash-checking mode is all or
+  nothing, so one requirement added on IXON's side without a hash would fail the deploy.
+- `requirements-dev.in` -> `requirements-dev.txt`: the development environment (the production
+  declaration, constrained to the production lock, plus the tools), with sha256 hashes that
+  `uv pip sync` (and pip) check on every install.
+
+`uv pip compile --universal` writes both; the same declarations give the same bytes (uv keeps
+the pins of the existing lock unless asked to upgrade). Whether a lock still fits its
+declaration is read from the lock itself (uv's `# via -r FILE` notes), so a lock that
+Dependabot or a teammate regenerated needs nothing else. Standard library only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devkit.errors import UserError
+
+PRODUCTION = "requirements.txt"
+DEVELOPMENT = "requirements-dev.txt"
+#: Each lock and the declaration it is compiled from, in the order they are compiled (the
+#: development declaration is constrained to the production lock).
+PAIRS = ((PRODUCTION, "requirements.in"), (DEVELOPMENT, "requirements-dev.in"))
+#: Only the development lock carries hashes (see the module's docstring).
+HASHED = {DEVELOPMENT}
+
+_PIN = re.compile(
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(?P<version>[^\s;\\]+)"
+)
+_NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;#]*)")
+
+
+class LockError(UserError):
+    """A lock that cannot be made or read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One locked requirement: `name==version ; marker`, and what asked for it."""
+
+    name: str
+    version: str
+    marker: str = ""
+    hashes: tuple[str, ...] = ()
+    via: tuple[str, ...] = field(default=(), compare=False)
+
+
+def normalise(name: str) -> str:
+    """A distribution name as PEP 503 compares them (`PyYAML` and `pyyaml` are one)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(path: Path) -> dict[str, Pin]:
+    """The pins of a lock file (as uv or pip-compile writes them), by normalised name."""
+    entries: dict[str, tuple[Pin, list[str]]] = {}
+    notes: list[str] | None = None  # the `# via` notes of the pin just read
+    if not path.is_file():
+        return {}
+    for line in _logical_lines(path.read_text(encoding="utf-8")):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            note = stripped.lstrip("#").strip()
+            note = note[len("via") :].strip() if note.startswith("via") else note
+            if notes is not None and note:
+                notes.append(note)
+            continue
+        requirement = re.sub(r"--hash=\S+", "", stripped.partition(" #")[0]).strip()
+        text, _, marker = requirement.partition(";")
+        match = _PIN.fullmatch(text.strip())
+        if not match:
+            notes = None
+            continue
+        pin = Pin(
+            name=normalise(match["name"]),
+            version=match["version"],
+            marker=marker.strip(),
+            hashes=tuple(re.findall(r"--hash=(\S+)", stripped)),
+        )
+        notes = []
+        entries[pin.name] = (pin, notes)
+    return {
+        name: Pin(pin.name, pin.version, pin.marker, pin.hashes, tuple(via))
+        for name, (pin, via) in entries.items()
+    }
+
+
+def read_declaration(path: Path) -> dict[str, str]:
+    """The requirements a declaration names, with their specifiers (`==9.2.0`, `>=2`, or
+    ""), by normalised name; files it includes with `-r` count as part of it."""
+    declared: dict[str, str] = {}
+    for _, text in _declaration_lines(path, set()):
+        if not text or text.startswith("-"):
+            continue  # constraints and options shape the lock, they declare nothing
+        match = _NAME.match(text.split(";")[0].strip())
+        if match:
+            declared[normalise(match["name"])] = match["spec"].replace(" ", "")
+    return declared
+
+
+def declaration_files(path: Path) -> list[str]:
+    """The file names of a declaration and of everything it includes with `-r`."""
+    files: list[str] = []
+    for name, _ in _declaration_lines(path, set()):
+        if name not in files:
+            files.append(name)
+    return files
+
+
+def _declaration_lines(path: Path, seen: set[Path]):
+    """(file name, line without its comment) of a declaration, `-r` includes followed in
+    place; a file yields ("name", "") first, so one with no requirement is still named."""
+    if path in seen or not path.is_file():
+        return
+    seen.add(path)
+    yield path.name, ""
+    for line in _logical_lines(path.read_text(encoding="utf-8")):
+        text = re.sub(r"(^|\s)#.*$", "", line).strip()
+        include = re.match(r"(?:-r|--requirement)\s*=?\s*(\S+)$", text)
+        if include:
+            yield from _declaration_lines(path.parent / include[1], seen)
+        elif text:
+            yield path.name, text
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines with `\\` continuations joined, as pip reads them."""
+    return re.sub(r"\\\r?\n", " ", text).splitlines()
+
+
+def stale_reason(root: Path) -> str | None:
+    """Why a lock no longer fits its declaration (one line), or None when every lock fits.
+
+    A pair without a declaration is a lock written by hand: nothing to compare it with.
+    """
+    production = read_lock(root / PRODUCTION)
+    for lock_name, declaration_name in declared_pairs(root):
+        reason = pair_stale_reason(root / lock_name, root / declaration_name)
+        if reason is None and lock_name != PRODUCTION:
+            pins = read_lock(root / lock_name)
+            for name, pin in production.items():
+                other = pins.get(name)
+                if other is not None and other.version != pin.version:
+                    reason = f"{PRODUCTION} pins {name}=={pin.version}, {lock_name} {other.version}"
+                    break
+        if reason:
+            return reason
+    return None
+
+
+def pair_stale_reason(lock_path: Path, declaration: Path) -> str | None:
+    """Why the lock at `lock_path` does not fit `declaration`, or None when it does."""
+    pins = read_lock(lock_path)
+    if not pins:
+        return f"{lock_path.name} is not locked yet"
+    sources = {f"-r {name}" for name in declaration_files(declaration)}
+    declared = read_declaration(declaration)
+    for name, spec in declared.items():
+        pin = pins.get(name)
+        if pin is None:
+            return f"{name} is declared in {declaration.name} but not in {lock_path.name}"
+        wanted = spec[2:] if spec.startswith("==") and "," not in spec else None
+        if wanted is not None and wanted != pin.version:
+            return (
+                f"{declaration.name} asks for {name}=={wanted}, {lock_path.name} pins {pin.version}"
+            )
+    for name, pin in pins.items():
+        if name not in declared and sources & set(pin.via):
+            return f"{name} left {declaration.name} but {lock_path.name} still pins it"
+    return None
+
+
+def declared_pairs(root: Path) -> list[tuple[str, str]]:
+    """The (lock, declaration) pairs whose declaration exists in the workspace."""
+    return [(lock, declaration) for lock, declaration in PAIRS if (root / declaration).is_file()]
+
+
+def compile_command(uv: str, lock: str, declaration: str, python_version: str) -> list[str]:
+    """The uv command that writes `lock` from `declaration` (what the lock's header shows)."""
+    command = [uv, "pip", "compile", "--universal", "--python-version", python_version]
+    if lock in HASHED:
+        command.append("--generate-hashes")
+    return [*command, declaration, "-o", lock]
+
+
+def lock(
+    root: Path,
+    *,
+    uv: str,
+    python: Path,
+    python_version: str,
+    upgrade: bool = False,
+    echo=print,
+) -> list[str]:
+    """Compile every declared pair with uv; the names of the locks whose bytes changed.
+
+    `python` is the interpreter uv resolves with (so it never goes looking for, or
+    downloading, one); it does not appear in the lock.
+    """
+    pairs = declared_pairs(root)
+    if not pairs:
+        raise LockError(
+            "no requirements.in or requirements-dev.in here: declare what the workspace "
+            "needs there (one requirement a line), then run `invoke lock`"
+        )
+    environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
+    environ.pop("VIRTUAL_ENV", None)
+    changed = []
+    for lock_name, declaration in pairs:
+        before = (root / lock_name).read_bytes() if (root / lock_name).is_file() else None
+        command = compile_command(uv, lock_name, declaration, python_version)
+        if upgrade:
+            command.append("--upgrade")
+        echo(f"Locking {declaration} into {lock_name}")
+        result = subprocess.run(
+            [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            reason = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
+            raise LockError(
+                f"`uv pip compile {declaration}` failed: {reason} (check the names and "
+                f"versions in {declaration}; uv needs the package registry)"
+            )
+        if (root / lock_name).read_bytes() != before:
+            changed.append(lock_name)
+    return changed
