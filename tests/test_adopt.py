@@ -760,6 +760,32 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
     assert snapshot(project) == before
 
 
+def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
+    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
+    an unpinned requirement, an example config, an empty context, no tests: one adopt, no
+    hand edits, then the workspace's tasks work."""
+    project = bake(tmp_path)
+    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
+    invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
+    invoke(project, "setup", IXON_VENV=own_venv)
+    run = {"IXON_VENV": own_venv, "check": False}
+
+    with served(project, own_venv) as port:  # the name and arguments the component sends
+        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
+    tested = invoke(project, "test", **run)
+    bundled = invoke(project, "bundle", "--functions-only", **run)
+    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
+    again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
+
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
+    # These three need IXON's import world (functions.py accepted, no tests not a failure)
+    # and a dry run without a token, which the helper "rules" builds beside this.
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+
 def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
     """backend/ and frontend/: adopted, tested, served and bundled with no hand edit (its
     requirements are the workspace's, so the shared environment serves)."""
