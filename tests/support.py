@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -152,3 +154,36 @@ class DevTools:
             self.process.wait()
         os.close(self._read)
         os.close(self._write)
+
+
+def serve_and_call(
+    command: list[str], cwd: Path, env: dict[str, str], port: int, name: str, arguments: dict
+) -> tuple[object, str, str]:
+    """Start `invoke serve` (`command`), call `name` once it answers on `port`, stop it with
+    Ctrl-C: the answer and the server's stdout and stderr."""
+    server = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        answer = call_when_up(port, name, arguments, server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=60)
+    return answer, out, err
+
+
+def call_when_up(port: int, name: str, arguments: dict, server: subprocess.Popen) -> object:
+    """POST a call of `name` to an `invoke serve` starting on `port`, once it answers; its
+    JSON answer (AssertionError when `server` ends or nothing answers within 240 s)."""
+    body = json.dumps({"name": name, "arguments": arguments, "context": {}}).encode()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"invoke serve ended (exit {server.returncode})")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("POST", "/", body, {"Content-Type": "application/json"})
+            return json.loads(connection.getresponse().read())
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("invoke serve did not answer within 240 s")

@@ -103,6 +103,9 @@ def test_every_combination_renders_a_well_formed_workspace(tmp_path, answers):
     assert (project / ".gitlab-ci.yml").exists() is (answers["ci"] == "gitlab")
     assert (project / ".devcontainer").exists() is (answers["devcontainer"] == "yes")
     assert (project / "functions" / "assistant.py").exists() is (answers["examples"] == "yes")
+    # Only the examples call the IXON API: without them, nothing is asked of IXON to grant.
+    granted = json.loads((project / "workspace.json").read_text(encoding="utf-8"))["api_access"]
+    assert granted == (["AgentList"] if answers["examples"] == "yes" else [])
     if answers["git_init"] == "yes":
         assert git(project, "log", "--format=%s").strip()
         assert git(project, "status", "--porcelain") == ""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
-from support import CHROMIUM, DevTools, free_port
+from support import CHROMIUM, DevTools, free_port, serve_and_call
 from test_hooks import GOOD, load_hook
 
 from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
@@ -653,13 +653,20 @@ def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
     assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
 
 
-def test_serve_without_node_says_so_and_names_functions_only(
+def test_serve_without_node_serves_the_functions_and_names_functions_only(
     workspace_ui: Path, tmp_path: Path
 ) -> None:
-    result = invoke(
-        workspace_ui, "serve", check=False, timeout=60, PATH=path_without_node(tmp_path)
+    port = free_port()
+    answer, out, err = serve_and_call(
+        [sys.executable, "-m", "invoke", "serve", "--port", str(port)],
+        workspace_ui,
+        workspace_env(PATH=path_without_node(tmp_path)),
+        port,
+        "example.greet",
+        {"name": "Ada"},
     )
-    line = one_error(result)
+    assert answer == "Hello, Ada!", out + err
+    line = next(line for line in err.splitlines() if line.startswith("WARNING: the UI half"))
     assert "Node.js" in line and "invoke serve --functions-only" in line
 
 

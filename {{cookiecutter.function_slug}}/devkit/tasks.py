@@ -25,9 +25,8 @@ from devkit.errors import UserError, error_line
 from devkit.host import adopt as adopting
 from devkit.host import api_access as api_names
 from devkit.host import bundle as bundling
-from devkit.host import components as ui_components
-from devkit.host import doctor as doctoring
 from devkit.host import (
+    check_runs,
     doctor_targets,
     environment,
     examples,
@@ -41,6 +40,9 @@ from devkit.host import (
     ui_bundle,
     versioning,
 )
+from devkit.host import components as ui_components
+from devkit.host import doctor as doctoring
+from devkit.host import lint as linting
 from devkit.host import lock as locking
 from devkit.host import node as nodejs
 
@@ -123,10 +125,10 @@ def test(c, k="", verbose=False):
         arguments.append("-v")
     code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
     doctoring.record_test_run(ROOT, code, selection=k)
-    if code == 5 and not k and not list((ROOT / "tests").rglob("test_*.py")):
-        print("No tests yet: `invoke new NAME` adds a function with its test")
+    if code == check_runs.NO_TESTS and not k:
+        print("No tests yet (pytest found none): `invoke new NAME` adds a function with its test")
         return
-    if code == 5:
+    if code == check_runs.NO_TESTS:
         raise CommandError(
             "no tests ran: check the -k expression, or add tests under tests/", exit_code=5
         )
@@ -182,22 +184,46 @@ def typecheck(c):
     )
 
 
-@user_task
-def lint(c):
-    """Check the code with ruff: lint rules and formatting."""
+@user_task(
+    help={
+        "baseline": f"Write {linting.BASELINE}: the current findings, which then fail no more",
+    }
+)
+def lint(c, baseline=False):
+    """Check the code with ruff: lint rules (new findings, past the baseline) and formatting.
+
+    Findings listed in lint-baseline.txt (written by --baseline, for code brought in as it
+    was) are counted, not failed; any other finding fails, as in `invoke deploy`.
+    """
     env = ensure_environment()
-    failed = [
-        step
-        for step, arguments in (
-            ("ruff check", ("-m", "ruff", "check", ".")),
-            ("ruff format --check", ("-m", "ruff", "format", "--check", ".")),
+    found = linting.findings(env.python, ROOT)
+    if baseline:
+        count = linting.write_baseline(ROOT, found)
+        print(
+            f"Wrote {linting.BASELINE}: {count} finding(s) that `invoke lint` and `invoke deploy` "
+            "no longer fail on; delete its lines as you fix them"
+            if count
+            else f"No findings: no {linting.BASELINE} needed"
         )
-        if subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode != 0
+        return
+    result = linting.compare(found, linting.read_baseline(ROOT))
+    for line in result.describe():
+        print(line)
+    if not result.new:
+        print("ruff check: no new findings")
+    formatted = subprocess.run(
+        [str(env.python), "-m", "ruff", "format", "--check", "."], cwd=ROOT
+    ).returncode
+    failed = [
+        name
+        for name, bad in (("ruff check", result.new), ("ruff format --check", formatted))
+        if bad
     ]
     if failed:
         raise CommandError(
             f"{' and '.join(failed)} found problems (listed above): `invoke format` "
-            "fixes the formatting and ruff's safe fixes; fix the rest by hand"
+            "fixes the formatting and ruff's safe fixes; fix the rest by hand (code brought in "
+            f"as it was: `invoke lint --baseline` lists its findings in {linting.BASELINE})"
         )
 
 
@@ -258,14 +284,14 @@ def serve(
         command += ["--trust-origin", origin]
     command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
     command += ["--same-caller"] if same_caller else []
-    if simulate:
+    node = _node_for_the_ui() if simulate else None
+    if node is not None:
         command += ["--simulator-port", str(ui_port)]
-    if not simulate:
+    if node is None:
         code = processes.run_foreground(command, ROOT)
         if code != 0:
             raise Exit(code=code)
         return
-    node = nodejs.ensure(ROOT)
     print(
         f"Serving the functions on http://{host}:{port}/ and UI Component {simulate} in IXON's "
         f"simulator on http://localhost:{ui_port}/; Ctrl-C stops both"
@@ -283,11 +309,31 @@ def serve(
             ROOT,
             # The SDK opens a browser through BROWSER; "none" keeps it from trying on servers.
             {**os.environ, "BROWSER": os.environ.get("BROWSER", "none")},
+            optional_hint=(
+                "IXON's simulator failed (its messages above); the functions are still served: "
+                "fix what it says (`invoke setup` reinstalls the Node packages), or use "
+                "`invoke serve --functions-only`"
+            ),
         ),
     ]
     code = together.Together(servers).run()
     if code != 0:
         raise Exit(code=code)
+
+
+def _node_for_the_ui() -> nodejs.Node | None:
+    """Node with the UI's packages installed; None, said why, when they cannot be: serve then
+    serves the functions alone rather than nothing."""
+    try:
+        return nodejs.ensure(ROOT)
+    except nodejs.NodeError as error:
+        print(
+            f"WARNING: the UI half cannot run, so serving the functions alone: {error} "
+            "(`invoke serve --functions-only` serves them without trying the UI)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
 
 
 def _simulated_component(wanted: str, ui_port: int) -> str:
@@ -350,6 +396,12 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
     """
     if functions_only and (ui_only or component):
         raise CommandError("--functions-only leaves out the UI: drop --ui-only and --component")
+    if not (ui_only or component) and not functions_only and bundling.ui_only(ROOT):
+        print(
+            "No Cloud Function (nothing in functions/ is marked @FunctionContext.expose): "
+            "building the UI Components alone"
+        )
+        ui_only = True
     if not (ui_only or component):
         bundling.check_requirements(ROOT)  # before setting up an environment from them
         env = ensure_environment()  # the runtime says which module names are taken
@@ -408,7 +460,7 @@ def deploy(
     Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
     """
     _warn(token_file.warning(ROOT))
-    if not (ui_only or component):  # the Cloud Function goes too
+    if not (ui_only or component or bundling.ui_only(ROOT)):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
     flags = {
         "--dry-run": dry_run,

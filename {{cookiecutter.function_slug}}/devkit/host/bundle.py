@@ -28,12 +28,13 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
 from devkit.host import (
+    components,
     environment,
     files,
     import_world,
@@ -366,12 +367,41 @@ def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ())
                 )
         if name.endswith(".py"):
             tree = _parse(root, path, shown, data)
-            exposed = exposed or _exposes(tree)
+            exposed = exposed or import_world.exposes(tree)
     if not exposed:
         raise BundleError(
             f"no function is exposed: nothing in {PACKAGE}/ is marked with "
             "@FunctionContext.expose, so IXON Cloud would have nothing to call"
         )
+
+
+def has_function(root: Path) -> bool:
+    """Whether `functions/` exposes a function (one it cannot parse counts: the bundle then
+    names the syntax error)."""
+    package = root / PACKAGE
+    if not package.is_dir():
+        return False
+    for path in walk.files(package, {"__pycache__", "tests", "test", "node_modules"}):
+        if path.suffix != ".py" or _is_test(path.name) or path.name.startswith("."):
+            continue
+        try:
+            if import_world.exposes(ast.parse(path.read_bytes())):
+                return True
+        except (SyntaxError, ValueError, OSError):
+            return True
+    return False
+
+
+def ui_only(root: Path) -> bool:
+    """Whether the workspace is UI Components without a Cloud Function: nothing in
+    `functions/` is exposed, and `cdk.config.json` lists components. Bundle, deploy and doctor
+    then do the UI part alone, and need no Cloud Function template ID."""
+    if has_function(root):
+        return False
+    try:
+        return bool(components.listed(root))
+    except UserError:
+        return False
 
 
 def warnings_for(root: Path, chosen: Iterable[str]) -> list[str]:
@@ -404,8 +434,8 @@ def warnings_for(root: Path, chosen: Iterable[str]) -> list[str]:
 
 
 def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[str]) -> None:
-    """Refuse what would not import in IXON Cloud: imports of ixoncdkingress 0.0.x, modules
-    that shadow the functions package or a module the runtime has imported, and a second
+    """Refuse what would not import in IXON Cloud: imports of ixoncdkingress 0.0.x, imports
+    and called names that IXON's module resolution cannot take to your code, and a second
     AppDescription (devkit.host.import_world)."""
     old = []
     described = []
@@ -426,13 +456,59 @@ def check_imports(root: Path, chosen: Iterable[str], runtime_modules: Iterable[s
             f"{old[0].describe()}{more}: IXON Cloud could not import it; `invoke "
             "rewrite-imports` rewrites them"
         )
-    shadows = import_world.shadows(root / PACKAGE, frozenset(runtime_modules))
-    if shadows:
-        more = f" (and {len(shadows) - 1} more)" if len(shadows) > 1 else ""
-        raise BundleError(shadows[0].describe() + more)
+    found = import_world.workspace_problems(root, runtime_modules)
+    if found:
+        raise BundleError(import_world.summary(found))
     clash = import_world.app_description_clash(described)
     if clash:
         raise BundleError(clash)
+
+
+def unlisted_modules(root: Path) -> dict[str, dict[str, str | None]]:
+    """The modules of the workspace's environment that requirements.txt does not bring
+    itself, asked of the environment (`python -m devkit.runtime.distributions`); empty
+    without one."""
+    python = environment.environment_for(root).python
+    if not python.exists():
+        return {}
+    found = import_world.ask_environment(python, root, "devkit.runtime.distributions")
+    return found if isinstance(found, dict) else {}
+
+
+def check_requirements_cover(
+    root: Path, chosen: Iterable[str], unlisted: Mapping[str, Mapping[str, str | None]]
+) -> list[str]:
+    """Refuse an import that only the development requirements provide (IXON Cloud installs
+    requirements.txt alone); the warnings for imports that come only as a dependency of a
+    dependency (there, at a version nobody pinned)."""
+    local = set(import_world.top_level_modules(f"{PACKAGE}/{name}" for name in chosen))
+    warnings = []
+    for relative in chosen:
+        if not relative.endswith(".py"):
+            continue
+        shown = f"{PACKAGE}/{relative}"
+        try:
+            tree = ast.parse((root / PACKAGE / relative).read_bytes(), filename=shown)
+        except (SyntaxError, ValueError):
+            continue
+        for module, line in import_world.required_imports(tree):
+            found = unlisted.get(module)
+            if module in local or module == PACKAGE or not found:
+                continue
+            distribution, via = found.get("distribution"), found.get("via")
+            if via is None:
+                raise BundleError(
+                    f"{shown}:{line} imports `{module}`, which only the development "
+                    f"requirements provide ({distribution}): IXON Cloud installs "
+                    f"{REQUIREMENTS} alone, so the import would fail there: add "
+                    f"{distribution} to {REQUIREMENTS}"
+                )
+            warnings.append(
+                f"{shown}:{line} imports `{module}`, which {REQUIREMENTS} does not list: IXON "
+                f"Cloud has it only because {via} needs it, at a version nobody pinned: add "
+                f"{distribution} to {REQUIREMENTS}"
+            )
+    return warnings
 
 
 def loaded_by_runtime(root: Path) -> frozenset[str]:
@@ -444,13 +520,18 @@ def loaded_by_runtime(root: Path) -> frozenset[str]:
 
 
 def build(
-    root: Path, *, secrets: Iterable[str] = (), runtime_modules: Iterable[str] | None = None
+    root: Path,
+    *,
+    secrets: Iterable[str] = (),
+    runtime_modules: Iterable[str] | None = None,
+    unlisted: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> Bundle:
     """Check the sources, then write dist/<slug>-<version>.zip; the Bundle, or BundleError.
 
     `secrets` are strings (the access token) that must not appear in any bundled file;
-    `runtime_modules` the names no module of functions/ may have (default: asked of the
-    workspace's environment).
+    `runtime_modules` the names the runtime has already imported, and `unlisted` the modules
+    requirements.txt does not bring itself (devkit.runtime.distributions); both default to
+    what the workspace's environment says.
     """
     root = root.resolve()
     version = read_version(root)
@@ -462,6 +543,10 @@ def build(
     check_imports(root, chosen, runtime_modules)
     _check_inside(root, root / REQUIREMENTS, REQUIREMENTS)
     warnings = warnings_for(root, chosen)
+    warnings += import_world.notes(import_world.read_sources(root, [PACKAGE]), runtime_modules)
+    warnings += check_requirements_cover(
+        root, chosen, unlisted_modules(root) if unlisted is None else unlisted
+    )
     entries = [(REQUIREMENTS, (root / REQUIREMENTS).read_bytes())]
     entries += [(f"{PACKAGE}/{name}", (root / PACKAGE / name).read_bytes()) for name in chosen]
     name = slug(root)
@@ -553,15 +638,3 @@ def _confirmed_by_runtime_python(root: Path, path: Path) -> bool:
         timeout=60,
     )
     return result.returncode != 0
-
-
-def _exposes(tree: ast.AST) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
-                    isinstance(target, ast.Name) and target.id == "expose"
-                ):
-                    return True
-    return False

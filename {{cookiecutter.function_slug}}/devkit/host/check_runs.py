@@ -19,6 +19,14 @@ from devkit.host import files
 
 #: Where the last run of the tests is recorded (the folder is ignored by git).
 LAST_TEST = Path(".devkit") / "last-test.json"
+#: pytest's exit code when it collected no test: a state of its own, not a failure (`invoke
+#: test` exits 0, `invoke doctor` says so, `invoke deploy` warns).
+NO_TESTS = 5
+#: What `invoke deploy` warns when there are no tests (`invoke doctor` says the same).
+NO_TESTS_WARNING = (
+    "there are no tests (pytest found none): deploying untested code; `invoke new NAME` adds "
+    "a function with its test"
+)
 #: The lint commands `invoke lint` and `invoke deploy` run, in the workspace's Python.
 LINT_COMMANDS = (("ruff", "check", "."), ("ruff", "format", "--check", "."))
 

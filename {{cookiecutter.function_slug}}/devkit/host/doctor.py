@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from devkit.host import doctor_local, doctor_release, doctor_settings
+from devkit.host import bundle, doctor_local, doctor_release, doctor_settings
 from devkit.host.check_runs import LAST_TEST, record_test_run
 from devkit.host.doctor_email import email_requests
 from devkit.host.doctor_release import PROVISIONING_BUSINESS_DAYS, business_days_after
@@ -82,7 +82,11 @@ def check(
     steps.append(doctor_local.tests_step(root))
     steps.append(doctor_local.lint_step(root))
     steps.append(doctor_settings.company_step(sources))
-    steps.append(doctor_settings.template_step(sources))
+    steps.append(
+        doctor_settings.template_step(sources)
+        if not bundle.ui_only(root)
+        else doctor_settings.ui_only_step()
+    )
     steps += doctor_settings.ui_component_steps(sources)
     steps.append(doctor_release.examples_step(root))
     steps.append(doctor_release.api_access_step(sources))

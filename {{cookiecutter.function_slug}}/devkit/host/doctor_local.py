@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from devkit.host import check_runs, environment, walk
+from devkit.host import lint as linting
 from devkit.host.doctor_report import DONE, MISSING, WARNING, Step
 
 _SKIPPED = {"__pycache__", "node_modules"}
@@ -69,6 +70,14 @@ def tests_step(root: Path) -> Step:
     when = str(last.get("time") or "an unknown time")
     by = f" by `{last['by']}`" if last.get("by") and last.get("by") != "invoke test" else ""
     selection = str(last.get("selection") or "")
+    if last.get("exit_code") == check_runs.NO_TESTS and not selection:
+        return Step(
+            name,
+            WARNING,
+            f"there are no tests yet (the last run, {when}{by}, found none); `invoke deploy` "
+            "warns and deploys without them",
+            "`invoke new NAME` adds a function with its test; or write tests under tests/",
+        )
     if last.get("exit_code") != 0:
         return Step(
             name,
@@ -106,10 +115,35 @@ def lint_step(root: Path) -> Step:
     env = environment.environment_for(root)
     if not environment.is_ready(env, version):
         return Step(name, WARNING, "not checked yet (no environment)", "run `invoke lint`")
-    for command in check_runs.LINT_COMMANDS:
+    try:
+        found = linting.check(env.python, root)
+    except linting.LintError as error:
+        return Step(name, WARNING, f"`ruff check` did not run: {error}")
+    failed = _format_step(name, env.python, root) or _new_findings_step(name, found)
+    if failed is not None:
+        return failed
+    listed = f" ({found.known} listed in {linting.BASELINE})" if found.known else ""
+    return Step(name, DONE, f"ruff check finds nothing new{listed}; ruff format --check passes")
+
+
+def _new_findings_step(name: str, found: linting.Result) -> Step | None:
+    if not found.new:
+        return None
+    return Step(
+        name,
+        MISSING,
+        "`invoke deploy` would stop: " + linting.new_findings_refusal(len(found.new)),
+        "`invoke lint` lists them (code brought in as it was: `invoke lint --baseline`)",
+        blocking=True,
+    )
+
+
+def _format_step(name: str, python: Path, root: Path) -> Step | None:
+    """`ruff format --check` as `invoke deploy` runs it: its failure as a step, else None."""
+    for command in check_runs.LINT_COMMANDS[1:]:
         try:
             result = subprocess.run(
-                [str(env.python), "-m", *command], cwd=root, capture_output=True, timeout=120
+                [str(python), "-m", *command], cwd=root, capture_output=True, timeout=120
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             return Step(name, WARNING, f"`{' '.join(command)}` did not run: {error}")
@@ -121,7 +155,7 @@ def lint_step(root: Path) -> Step:
                 "`invoke lint` lists the problems; `invoke format` fixes the formatting",
                 blocking=True,
             )
-    return Step(name, DONE, "ruff check and ruff format --check pass")
+    return None
 
 
 def shown(root: Path, path: Path) -> str:

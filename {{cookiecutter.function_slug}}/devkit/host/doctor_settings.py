@@ -85,6 +85,16 @@ def template_step(sources: Sources) -> Step:
     return _id_step(sources, **_ID_STEPS["template"])
 
 
+def ui_only_step() -> Step:
+    """A workspace of UI Components alone needs no Cloud Function template ID."""
+    return Step(
+        _ID_STEPS["template"]["name"],
+        DONE,
+        "not needed: no Cloud Function (nothing in functions/ is marked "
+        "@FunctionContext.expose), the workspace deploys its UI Components alone",
+    )
+
+
 def ui_component_steps(sources: Sources) -> list[Step]:
     """Each UI Component's page-component-template ID (and its manifest)."""
     steps = []

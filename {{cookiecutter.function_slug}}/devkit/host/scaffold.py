@@ -52,7 +52,7 @@ Call a function directly with `function_context`, or by name through ixoncdkingr
 
 from __future__ import annotations
 
-from functions import {name}
+{import_line}
 
 
 def test_hello_directly(function_context):
@@ -126,6 +126,15 @@ def check_name(root: Path, name: str, runtime_modules: Iterable[str] = ()) -> No
             )
 
 
+def test_import(root: Path, name: str) -> str:
+    """How the new test imports the module: through the package, unless IXON's default module
+    `functions/functions.py` takes the name `functions` (then by its own name, which works
+    either way: the functions folder is first on sys.path)."""
+    if (root / "functions" / "functions.py").is_file():
+        return f"import {name}"
+    return f"from functions import {name}"
+
+
 def create(
     root: Path, name: str, *, dry_run: bool = False, runtime_modules: Iterable[str] = ()
 ) -> Created:
@@ -136,7 +145,7 @@ def create(
         return created
     files = [
         (root / created.module, FUNCTION_TEMPLATE.format(name=name)),
-        (root / created.test, TEST_TEMPLATE.format(name=name)),
+        (root / created.test, TEST_TEMPLATE.format(name=name, import_line=test_import(root, name))),
     ]
     written: list[Path] = []
     try:

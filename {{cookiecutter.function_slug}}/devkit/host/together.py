@@ -32,6 +32,8 @@ class Server:
     cwd: Path
     env: Mapping[str, str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    #: When it fails, the others keep running, and this says how to fix it (empty: they stop).
+    optional_hint: str = ""
 
 
 class Together:
@@ -128,17 +130,26 @@ class Together:
         try:
             for server in self.servers:
                 self._start(server)
+            watched = list(self.servers)
             while not self._stop.wait(0.2):
                 ended = [
-                    (s.label, s.process.returncode)
-                    for s in self.servers
-                    if s.process is not None and s.process.poll() is not None
+                    s for s in watched if s.process is not None and s.process.poll() is not None
                 ]
-                if ended:
-                    label, returncode = ended[0]
-                    code = returncode or 1
-                    self.say(label, f"stopped (exit {returncode}): stopping the rest")
-                    break
+                if not ended:
+                    continue
+                server = ended[0]
+                returncode = server.process.returncode if server.process else 1
+                if server.optional_hint and returncode and len(watched) > 1:
+                    watched.remove(server)
+                    self.say(
+                        server.label,
+                        f"stopped (exit {returncode}), the rest keep running: "
+                        f"{server.optional_hint}",
+                    )
+                    continue
+                code = returncode or 1
+                self.say(server.label, f"stopped (exit {returncode}): stopping the rest")
+                break
         finally:
             self.stop()
             for sig, handler in previous.items():

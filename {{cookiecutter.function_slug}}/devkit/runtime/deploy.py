@@ -28,16 +28,18 @@ Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import api_access, check_runs, examples, files, settings, targets, workspace_file
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
+from devkit.host import lint as linting
 from devkit.host.git import GitState, git_state
 from devkit.runtime import deploy_summary, ixon_api, ui_deploy
 
@@ -165,7 +167,13 @@ def deploy(
     bundle, None when only UI Components were deployed."""
     root = root.resolve()
     kept = check_examples(root, options, echo) if options.function else []
-    config = load_settings(root, warn, function=options.function, target=options.target)
+    if options.dry_run:
+        config, missing = dry_run_settings(
+            root, warn, function=options.function, target=options.target
+        )
+    else:
+        config = load_settings(root, warn, function=options.function, target=options.target)
+        missing = []
     summary = deploy_summary.Summary(config.company_id.value, skipped=skipped(options, kept))
     try:
         components = ui_targets(root, options, warn)
@@ -178,11 +186,7 @@ def deploy(
             checks(options, run_checks, echo, warn)
         ui_plan = ui_deploy.build(root, components, config, echo=echo)
         if options.dry_run:
-            echo("Dry run: nothing was sent.")
-            for line in plan.describe() if plan else []:
-                echo(line)
-            for line in ui_deploy.describe(ui_plan, config, publish=options.publish):
-                echo(line)
+            show_dry_run(plan, ui_plan, config, publish=options.publish, missing=missing, echo=echo)
             return plan.bundle if plan else None
         if options.verbose:
             for line in config.describe():
@@ -267,6 +271,87 @@ def load_settings(
         return settings.load(root, warn=warn, function=function, target=target)
     except settings.SettingsError as error:
         raise DeployError(_mask_token(root, str(error))) from None
+
+
+#: Stand-ins a dry run uses for settings it lacks, so that it can show the whole plan (it
+#: sends nothing); each is shaped as the setting must be.
+DRY_RUN_STAND_INS = {
+    settings.ACCESS_TOKEN: ("access token", "DryRunStandIn0NoTokenWasFound000"),
+    settings.COMPANY_ID: (settings.COMPANY_ID, "0000-0000-0000-0000-0000"),
+    settings.TEMPLATE_ID: (settings.TEMPLATE_ID, "NotSetDryRun"),
+}
+
+
+def without_function(root: Path, options: Options) -> Options:
+    """The options for a workspace of UI Components without a Cloud Function: the UI part
+    alone (said once), as --ui-only does."""
+    if not options.function or not bundling.ui_only(root):
+        return options
+    if options.functions_only:
+        raise DeployError(
+            "--functions-only, but the workspace has no Cloud Function (nothing in functions/ "
+            "is marked @FunctionContext.expose): drop --functions-only to deploy the UI"
+        )
+    _say(
+        "No Cloud Function (nothing in functions/ is marked @FunctionContext.expose): "
+        "deploying the UI Components alone"
+    )
+    return replace(options, ui_only=True)
+
+
+def dry_run_settings(
+    root: Path, warn: Callable[[str], None], *, function: bool = True, target: str = ""
+) -> tuple[settings.DeploySettings, list[str]]:
+    """The settings for a dry run: a missing or malformed access token, company ID or
+    template ID is replaced by a stand-in (marked as such); the lines saying what is missing."""
+    environ = dict(os.environ)
+    missing: list[str] = []
+    replaced: set[str] = set()
+    while True:
+        try:
+            config = settings.load(root, environ, warn=warn, function=function, target=target)
+            break
+        except settings.SettingsError as error:
+            text = _mask_token(root, str(error))
+            name = next(
+                (
+                    name
+                    for name, (words, _value) in DRY_RUN_STAND_INS.items()
+                    if words in text and name not in replaced
+                ),
+                None,
+            )
+            if name is None:
+                raise DeployError(text) from None
+            missing.append(text)
+            replaced.add(name)
+            environ[name] = DRY_RUN_STAND_INS[name][1]
+    marked = "MISSING: a stand-in for the dry run"
+    if settings.ACCESS_TOKEN in replaced:
+        config = replace(config, token=settings.Token(config.token.reveal(), marked))
+    for key, name in (("company_id", settings.COMPANY_ID), ("template_id", settings.TEMPLATE_ID)):
+        if name in replaced:
+            config = replace(config, **{key: replace(getattr(config, key), source=marked)})
+    return config, missing
+
+
+def show_dry_run(
+    plan: Plan | None,
+    ui_plan: list[ui_deploy.Built],
+    config: settings.DeploySettings,
+    *,
+    publish: bool,
+    missing: list[str],
+    echo: Callable[[str], None],
+) -> None:
+    """What a deploy would send where, and what a real one still lacks."""
+    echo("Dry run: nothing was sent.")
+    for line in plan.describe() if plan else []:
+        echo(line)
+    for line in ui_deploy.describe(ui_plan, config, publish=publish):
+        echo(line)
+    for line in missing:
+        echo(f"MISSING for a real deploy (the dry run used a stand-in): {line}")
 
 
 def ui_targets(root: Path, options: Options, warn: Callable[[str], None]) -> list[ui_deploy.Target]:
@@ -432,13 +517,26 @@ def run_checks(root: Path) -> None:
 
     for line in tools.deploy_warnings(root, sys.executable):
         _warn(f"WARNING: {line}")
-    for command in (("pytest", "-q"), *check_runs.LINT_COMMANDS):
+    for command in (("pytest", "-q"), *check_runs.LINT_COMMANDS[1:]):
         code = subprocess.run([sys.executable, "-m", *command], cwd=root).returncode
         if command[0] == "pytest":
             # Recorded, so `invoke doctor` knows the tests ran on the code this deploy ships.
             check_runs.record_test_run(root, code, by="invoke deploy")
+            if code == check_runs.NO_TESTS:
+                _warn(f"WARNING: {check_runs.NO_TESTS_WARNING}")
+                continue
         if code != 0:
             raise DeployError(check_runs.failed_check(" ".join(command)))
+    lint_against_baseline(root)
+
+
+def lint_against_baseline(root: Path) -> None:
+    """`ruff check`, failing only on findings that lint-baseline.txt does not list."""
+    result = linting.check(sys.executable, root)
+    for line in result.describe():
+        _warn(line)
+    if result.new:
+        raise DeployError(linting.new_findings_refusal(len(result.new)))
 
 
 @main_wrapper
@@ -466,17 +564,20 @@ def main(argv: list[str] | None = None) -> int:
     root = ROOT
     deploy(
         root,
-        Options(
-            dry_run=options.dry_run,
-            skip_checks=options.skip_checks,
-            force=options.force,
-            verbose=options.verbose,
-            keep_examples=options.keep_examples,
-            functions_only=options.functions_only,
-            ui_only=options.ui_only,
-            component=options.component,
-            publish=options.publish,
-            target=options.target,
+        without_function(
+            root,
+            Options(
+                dry_run=options.dry_run,
+                skip_checks=options.skip_checks,
+                force=options.force,
+                verbose=options.verbose,
+                keep_examples=options.keep_examples,
+                functions_only=options.functions_only,
+                ui_only=options.ui_only,
+                component=options.component,
+                publish=options.publish,
+                target=options.target,
+            ),
         ),
         run_checks=lambda: run_checks(root),
     )

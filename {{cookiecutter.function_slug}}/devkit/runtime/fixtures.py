@@ -18,8 +18,9 @@ conftest.py of yours never hides it.
   refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
-import in IXON Cloud either, one line each: a module that shadows the `functions` package or a
-module the runtime has already imported, and imports of ixoncdkingress 0.0.x. The header says
+import in IXON Cloud either, one line each by file and line: an import or a called name that
+IXON's module resolution cannot take to your code (`devkit.host.import_world`), and imports of
+ixoncdkingress 0.0.x. The header says
 which context values file is used when another one is ignored.
 """
 
@@ -37,10 +38,12 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, testing
+from devkit.runtime import api_standin, ingress, local_api, modules, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
+#: What ixoncdkingress's own lookups ask for: the calling context's resource of each.
+RUNTIME_RESOURCES = dict(zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "agent", "asset")))
 #: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 
@@ -51,13 +54,17 @@ def workspace_problems(root: Path = ROOT) -> list[str]:
     if problems:
         problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
     loaded = import_world.runtime_modules(sys.executable, root)
-    problems += [shadow.describe() for shadow in import_world.shadows(root / "functions", loaded)]
+    problems += [found.describe() for found in import_world.workspace_problems(root, loaded)]
     return problems
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    """Refuse, before a test module or conftest.py is imported, code that cannot import."""
+    """Enter IXON Cloud's import world (the runtime loaded, then the functions folder first
+    on sys.path), and refuse, before a test module or conftest.py is imported, code that
+    cannot import there."""
+    modules.load_runtime()
+    ingress.enter_import_world(ROOT)
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))
@@ -113,8 +120,10 @@ def context_values() -> dict[str, Any]:
 class IxonApi(api_standin.ApiStandIn):
     """The stand-in of the `ixon_api` fixture, with the local API rules its calls go through."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, call_context: dict[str, Any] | None = None) -> None:
         super().__init__()
+        #: The calling context, whose resources answer ixoncdkingress's own lookups.
+        self.call_context = call_context if call_context is not None else {}
         #: Lines of calls IXON Cloud would refuse (names not in "api_access", unknown names).
         self.problems: list[str] = []
         self.local = local_api.LocalApi(
@@ -137,6 +146,30 @@ class IxonApi(api_standin.ApiStandIn):
     def allow_unlisted(self, value: bool) -> None:
         self.local.allowed = None if value else self._listed
 
+    def _answer(
+        self, request: api_standin.ApiRequest, headers: dict[str, str], query: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """ixoncdkingress's own lookups (`apiApplication` in the configuration values) are
+        answered with the caller's resources, as IXON answers them, unless a test declares
+        an answer of its own."""
+        resource = self._runtime_lookup(request)
+        if resource is None:
+            return super()._answer(request, headers, query)
+        return 200, {"type": request.name, "data": resource, "moreAfter": None, "status": "success"}
+
+    def _runtime_lookup(self, request: api_standin.ApiRequest) -> dict[str, Any] | None:
+        if request.name not in RUNTIME_RESOURCES or request.name in self._answers:
+            return None
+        if request.query != local_api.RUNTIME_LOOKUP_QUERY:
+            return None
+        resource = self.call_context.get(RUNTIME_RESOURCES[request.name])
+        if not isinstance(resource, dict):
+            return None
+        wanted = request.url_args.get("publicId")
+        if wanted is not None and wanted != resource.get("publicId"):
+            return None
+        return {key: resource.get(key) for key in ("publicId", "name", "custom")}
+
     def start(self) -> IxonApi:
         super().start()
         self.local.base_url = self.base_url
@@ -144,10 +177,12 @@ class IxonApi(api_standin.ApiStandIn):
 
 
 @pytest.fixture
-def ixon_api() -> Iterator[IxonApi]:
+def ixon_api(call_context: dict[str, Any]) -> Iterator[IxonApi]:
     """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
-    an answer, `ixon_api.requests` lists what arrived (the token masked)."""
-    api = IxonApi(ROOT).start()
+    an answer, `ixon_api.requests` lists what arrived (the token masked). ixoncdkingress's
+    own lookups (MyUser, MyCompany, Agent, Asset, made when the configuration values hold
+    `apiApplication`) get the calling context's resources unless declared."""
+    api = IxonApi(ROOT, call_context).start()
     if api_access.unlisted_allowed():
         api.allow_unlisted = True
     try:

@@ -100,8 +100,9 @@ def guard_function_names() -> None:
 def enter_import_world(root: Path = ROOT) -> None:
     """Resolve modules as ixoncdkingress does in IXON Cloud: the functions folder first on
     `sys.path` (a bare `import helpers` or `from app import x` works), the workspace root after
-    it (`from functions import helpers` works). Tests get the same order from pyproject's
-    `pythonpath`, so whatever imports in one imports in all (devkit.host.import_world)."""
+    it (`from functions import helpers` works). The tests' plugin (devkit.runtime.fixtures)
+    enters it too, after loading the runtime, so whatever imports in one imports in all
+    (devkit.host.import_world)."""
     for folder in (str(root), str(root / "functions")):
         while folder in sys.path:
             sys.path.remove(folder)
@@ -163,16 +164,25 @@ def document_store(client: Any) -> Iterator[None]:
 
 @contextmanager
 def api_clients(
-    make_client: Callable[..., Any], make_form_client: Callable[[str], Any]
+    make_client: Callable[..., Any],
+    make_form_client: Callable[[str], Any],
+    parsed: Callable[[Any], None] = lambda _client: None,
 ) -> Iterator[None]:
     """Build the functions' API clients with `make_client` while the block runs.
 
     `make_client` is called as ixoncdkingress calls `ApiClient(base_url, api_application=...,
     api_company=..., authorization=...)` for a JSON call; `make_form_client(base_url)` for a
     call from the form page, which carries no access; the form call's client then also gets
-    the calling company (`Api-Company`), as a JSON call's does.
+    the calling company (`Api-Company`), as a JSON call's does. `parsed(client)` is called
+    once ixoncdkingress has parsed a JSON call (its own lookups done), before the function runs.
     """
     original_form_parser = ingress_servlet.parse_form_input
+    original_json_parser = ingress_servlet.parse_json_input
+
+    def parse_json_input(config: Config, context_config: Any, body: str) -> Any:
+        result = original_json_parser(config, context_config, body)
+        parsed(result[0].api_client)
+        return result
 
     def parse_form_input(config: Config, context_config: Any, body: str) -> Any:
         parsed = original_form_parser(config, context_config, body)
@@ -184,9 +194,11 @@ def api_clients(
     ingress_utils.ApiClient = make_client
     ingress_form.ApiClient = make_form_client
     ingress_servlet.parse_form_input = parse_form_input
+    ingress_servlet.parse_json_input = parse_json_input
     try:
         yield
     finally:
         ingress_utils.ApiClient = ApiClient
         ingress_form.ApiClient = ApiClient
         ingress_servlet.parse_form_input = original_form_parser
+        ingress_servlet.parse_json_input = original_json_parser

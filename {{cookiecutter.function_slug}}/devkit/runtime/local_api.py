@@ -30,6 +30,13 @@ from ixoncdkingress.function.api_client import ApiClient
 from devkit.host import api_access, settings
 from devkit.runtime import ingress
 
+#: What ixoncdkingress itself fetches in development mode when the configuration values hold
+#: `apiApplication` (`parse_json_input`): the caller's resources with that application's custom
+#: properties, asked with this query. The runtime's lookups, not the app's code: never refused
+#: by, nor counted against, "api_access".
+RUNTIME_LOOKUPS = ("MyUser", "MyCompany", "Agent", "Asset")
+RUNTIME_LOOKUP_QUERY = {"fields": "custom,name"}
+
 
 class UnknownApiNameError(KeyError):
     """A discovery name the API's discovery document does not have."""
@@ -148,7 +155,7 @@ class LocalApi:
     @contextmanager
     def installed(self) -> Iterator[None]:
         """ixoncdkingress builds the functions' API clients here while the block runs."""
-        with ingress.api_clients(self.client, self.form_client):
+        with ingress.api_clients(self.client, self.form_client, parsed=_function_runs):
             yield
 
 
@@ -166,8 +173,17 @@ class WorkspaceApiClient(ApiClient):
     ) -> None:
         super().__init__(base_url, api_application, api_company, authorization)
         self._local = local
+        #: True from ixoncdkingress's `set_custom_api_application` until the function runs.
+        self.runtime_lookups = False
+
+    def set_custom_api_application(self, api_application: str) -> None:
+        # Only ixoncdkingress calls it, right before its own lookups (RUNTIME_LOOKUPS).
+        self.runtime_lookups = True
+        super().set_custom_api_application(api_application)
 
     def _request(self, method: str, url_name: str, *arguments: Any, **options: Any) -> Any:
+        if self.runtime_lookups and url_name in RUNTIME_LOOKUPS:
+            return super()._request(method, url_name, *arguments, **options)
         headers = options.get("headers") or {}
         authorized = any(
             key.lower() == "authorization" and value
@@ -198,6 +214,12 @@ class WorkspaceApiClient(ApiClient):
             for key, value in self._default_headers.items()
         }
         return f"<ApiClient base_url={self._base_url}, default_headers={shown},>"
+
+
+def _function_runs(client: Any) -> None:
+    """ixoncdkingress has parsed the call: what its client asks from now on is the app's."""
+    if isinstance(client, WorkspaceApiClient):
+        client.runtime_lookups = False
 
 
 def for_workspace(

@@ -24,10 +24,16 @@ SERVER_MODULES = (
 )
 
 
-def loaded_by_runtime() -> list[str]:
-    """The top-level names in `sys.modules` once the runtime's server modules are imported."""
+def load_runtime() -> None:
+    """Import what `python -m ixoncdkingress` imports before the first call (so that, as in
+    IXON Cloud, the functions folder on `sys.path` cannot stand in for one of them)."""
     for name in SERVER_MODULES:
         importlib.import_module(name)
+
+
+def loaded_by_runtime() -> list[str]:
+    """The top-level names in `sys.modules` once the runtime's server modules are imported."""
+    load_runtime()
     names = {name.partition(".")[0] for name in sys.modules}
     names.discard("__main__")
     names.discard("devkit")

@@ -65,7 +65,9 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
     from ixoncdkingress.function import caller  # noqa: PLC0415 - only in the environment
 
     from devkit.runtime import ingress  # noqa: PLC0415
+    from devkit.runtime import modules as runtime  # noqa: PLC0415
 
+    loaded = runtime.loaded_by_runtime()  # before any module of functions/ is imported
     ingress.enter_import_world(root)  # modules resolve as in IXON Cloud
     cbc_path = str(root / "functions")
     lists = (caller.list_agent_tools, caller.list_agent_tools_issues, caller.get_app_description)
@@ -84,7 +86,7 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
         else:
             tools.append(_tool(entry, ready=False))
     tools.sort(key=lambda tool: tool["name"])
-    code = _code_problems(root)
+    code = _code_problems(root, loaded)
     clash = next((line for line in code if line.startswith("AppDescription ")), "")
     for module in modules:
         if clash and "App description already created" in module["problem"]:
@@ -92,9 +94,10 @@ def collect(root: Path = ROOT) -> dict[str, Any]:
     return {"app": dict(app), "tools": tools, "modules": modules, "code": code}
 
 
-def _code_problems(root: Path) -> list[str]:
+def _code_problems(root: Path, loaded: list[str]) -> list[str]:
     """What keeps modules from importing that the code itself shows: imports of
-    ixoncdkingress 0.0.x, and more than one module creating an AppDescription."""
+    ixoncdkingress 0.0.x, imports and called names IXON's resolution cannot take to your code,
+    and more than one module creating an AppDescription."""
     from devkit.host import import_world, legacy  # noqa: PLC0415
 
     found = [old.describe() for old in legacy.find(root, ("functions",))]
@@ -107,6 +110,7 @@ def _code_problems(root: Path) -> list[str]:
             continue
         places += [f"{shown}:{line}" for line in import_world.app_descriptions(tree)]
     clash = import_world.app_description_clash(places)
+    found += [problem.describe() for problem in import_world.workspace_problems(root, loaded)]
     return found + ([clash] if clash else [])
 
 

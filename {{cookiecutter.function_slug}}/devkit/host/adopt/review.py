@@ -89,7 +89,7 @@ def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
             found.describe() + " (adopt without --keep-old-imports, or `invoke rewrite-imports`, "
             "rewrites them)"
         )
-    _modules(result, functions, runtime_modules)
+    _modules(result, functions, tests, runtime_modules)
     _tests(root, result, tests)
     _fixtures(root, result, tests)
     if result.writes.keys() & set(functions):
@@ -99,17 +99,15 @@ def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
         )
 
 
-def _modules(result: Plan, functions: dict[str, bytes], runtime_modules: frozenset[str]) -> None:
-    names = {}
-    for relative in functions:
-        parts = relative.split("/")
-        if len(parts) == 2 and parts[1] != "__init__.py":
-            names.setdefault(parts[1][:-3], relative)
-        elif len(parts) == 3 and parts[2] == "__init__.py":
-            names.setdefault(parts[1], f"functions/{parts[1]}/")
-    for name, relative in sorted(names.items()):
-        if name != "functions" and name in runtime_modules:
-            result.left.append(import_world.Shadow(relative, name, library=True).describe())
+def _modules(
+    result: Plan,
+    functions: dict[str, bytes],
+    tests: dict[str, bytes],
+    runtime_modules: frozenset[str],
+) -> None:
+    # IXON Cloud's import world: only what would fail there, by file and line.
+    for problem in import_world.problems({**functions, **tests}, runtime_modules):
+        result.left.append(problem.describe())
     described = []
     for relative, data in functions.items():
         tree = parsed(data, relative)
