@@ -781,8 +781,8 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, share
 
     assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
     assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
-    # These three need IXON's import world (functions.py accepted, no tests not a failure)
-    # and a dry run without a token, which the helper "rules" builds beside this.
+    # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
+    # no token.
     assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
     assert bundled.returncode == 0, bundled.stdout + bundled.stderr
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
@@ -799,9 +799,25 @@ def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_
         post(port, "notes.add", text="Oiled")  # the names the component calls
         count = post(port, "notes.count")
     bundled = invoke(project, "bundle", "--functions-only", check=False)
+    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", check=False)
     again = invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples", check=False)
 
     assert "test_notes.py::test_a_note_is_kept PASSED" in tested.stdout, tested.stdout
     assert count == 1
     assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "none changed" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_ui_only_repository_comes_in_with_one_command(tmp_path, shared_venv):
+    """UI Components only: adopted with no hand edit; the workspace then has no tests and
+    says so, and a second adopt changes nothing."""
+    project = bake(tmp_path)
+    invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples")
+
+    tested = invoke(project, "test", check=False)
+    again = invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples", check=False)
+
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert (project / "components" / "status-tile" / "manifest.json").is_file()
     assert "none changed" in again.stdout, again.stdout + again.stderr
