@@ -1,11 +1,18 @@
 """A local stand-in for IXON's API v2: discovery and the Cloud Function upload, over real HTTP.
 
+Built on the workspace's own stand-in of the API (`devkit/runtime/api_standin.py`): its
+loopback server, request handler, error body and `fields` selection; this module adds the
+endpoints a deploy, a UI deploy and `invoke doctor --online` talk to, and injected faults.
+
 It listens on 127.0.0.1 on a free port and speaks the documented shapes: the discovery document
 at the base URL (with a `BackendComponentTemplateVersionUpload` link holding `{publicId}`), and
 the upload endpoint, which checks the headers IXON requires, keeps the archive it receives and
-answers `{"status": "success", ...}` or IXON's error shape; `MyUser` and `Company` (read by
-`invoke doctor --online`) answer the user's and the company's names. Faults are injected per
-endpoint ("discovery", "upload", "user" or "company"):
+answers `{"status": "success", ...}` or IXON's error shape. What `invoke doctor --online` reads
+answers in the shapes of IXON's OpenAPI description (0.1.294), cut down to the `fields` asked
+for: `MyUser` (`/users/me`), `MyCompany` (`/companies/me`), `UserMembershipList`
+(`/users/memberships`: `{publicId, user, group, role}`), `GroupList` (`/groups`, the company's
+own group with `isCompanyGroup: true`) and `RoleList` (`/roles`: `{publicId, name}`). Faults are
+injected per endpoint (one of ENDPOINTS):
 
     with StandIn(company_id=..., template_id=..., token=...) as api:
         api.fail("upload", status=503, times=2)          # two 503s, then success
@@ -16,7 +23,7 @@ endpoint ("discovery", "upload", "user" or "company"):
         api.upload_origin = "http://127.0.0.1:9"         # the upload link on another origin
         api.upload_link = False                          # discovery without the upload link
         api.provisioning = True                          # companyToBeProvisioned in the answer
-        api.role = "Platform administrator"              # MyUser tells the role in the company
+        api.role = "Platform administrator"              # the role of the company-wide membership
         ...
         api.uploads   # the archives received, as bytes
         api.requests  # every request: method, path, headers
@@ -37,19 +44,40 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from conftest import workspace_module
 
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
 APPLICATION_ID = "9J9IZzeT4xN4"
 UPLOAD_PATH = "/api/backend-component-templates/{publicId}/version-upload"
-USER_PATH = "/api/users/me"
-COMPANY_PATH = "/api/companies/{publicId}"
+#: The account endpoints doctor reads: discovery name -> (path, fault name, needs Api-Company).
+ACCOUNT = {
+    "MyUser": ("/api/users/me", "user", False),
+    "MyCompany": ("/api/companies/me", "company", True),
+    "UserMembershipList": ("/api/users/memberships", "memberships", True),
+    "GroupList": ("/api/groups", "groups", True),
+    "RoleList": ("/api/roles", "roles", True),
+}
+USER_ID = "UsEr00000001"
+COMPANY_GROUP = "GrCoMpAnY001"
 UI_UPLOAD_PREFIX = "/api/page-component-templates/"
 UI_UPLOAD_SUFFIX = "/version-upload"
 PUBLISH_PREFIX = "/api/page-component-template-versions/"
-ENDPOINTS = ("discovery", "upload", "user", "company", "ui-upload", "publish")
+ENDPOINTS = (
+    "discovery",
+    "upload",
+    "ui-upload",
+    "publish",
+    *(fault for _path, fault, _company in ACCOUNT.values()),
+)
+
+# One stand-in: the workspace's plumbing (server, handler, error body, `fields` selection).
+_shared = workspace_module("devkit.runtime.api_standin")
+select_fields = _shared.select_fields
+error_body = _shared.error_body
 
 
 @dataclass
@@ -76,7 +104,7 @@ class Recorded:
 
 
 @dataclass
-class StandIn:
+class StandIn(_shared.LoopbackServer):
     """IXON's API for one company, Cloud Function template and access token."""
 
     company_id: str = "7966-5700-7008-0957-0300"
@@ -97,44 +125,8 @@ class StandIn:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- running -------------------------------------------------------------------------------
-
-    def start(self) -> StandIn:
-        standin = self
-
-        class Handler(_Handler):
-            api = standin
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> StandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start the stand-in first"
-        return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """What IXON_API_BASE_URL should say to reach the stand-in."""
-        return f"http://127.0.0.1:{self.port}/api/"
+        self._server = None
+        self.handler = _Handler
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -163,33 +155,58 @@ class StandIn:
                     return fault
         return None
 
+    def account_data(self, name: str) -> Any:
+        """What an account endpoint holds: the user, with a membership in the company's own
+        group (role `role`) and one in an asset group; another user in the company group."""
+        role_ids = {"Platform administrator": "RoLe00000001", "Viewer": "RoLe00000002"}
+        if self.role is not None:
+            role_ids.setdefault(self.role, "RoLe00000003")
+        if name == "MyUser":
+            return {"publicId": USER_ID, "type": "person", "name": self.user_name}
+        if name == "MyCompany":
+            return {"publicId": self.company_id, "name": self.company_name}
+        if name == "GroupList":
+            return [
+                {"publicId": COMPANY_GROUP, "name": self.company_name, "isCompanyGroup": True},
+                {"publicId": "GrAsSeT00001", "name": "Pumps", "isCompanyGroup": False},
+            ]
+        if name == "RoleList":
+            return [{"publicId": public_id, "name": role} for role, public_id in role_ids.items()]
+        memberships = [
+            _membership(
+                "MeMbEr000001", "UsEr00000002", COMPANY_GROUP, role_ids["Platform administrator"]
+            ),
+            _membership(
+                "MeMbEr000002", USER_ID, "GrAsSeT00001", role_ids["Platform administrator"]
+            ),
+        ]
+        if self.role is not None:
+            memberships.append(
+                _membership("MeMbEr000003", USER_ID, COMPANY_GROUP, role_ids[self.role])
+            )
+        return memberships
+
     def count(self, method: str) -> int:
         """How many requests with `method` arrived."""
         return sum(1 for request in self.requests if request.method == method)
 
 
-def error_body(message: str, property_name: str | None = None) -> dict[str, Any]:
-    """IXON's documented error shape."""
+def _membership(public_id: str, user: str, group: str, role: str) -> dict[str, Any]:
+    """A membership as UserMembershipList answers it."""
     return {
-        "type": "Error",
-        "status": "error",
-        "data": [{"message": message, "propertyName": property_name}],
-        "moreAfter": None,
+        "publicId": public_id,
+        "user": {"publicId": user},
+        "invite": None,
+        "group": {"publicId": group},
+        "role": {"publicId": role},
+        "expiresOn": None,
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(_shared.JsonHandler):
     api: StandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: tests read the deploy's output, not the server's."""
 
     # -- plumbing ------------------------------------------------------------------------------
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _answer(
         self,
@@ -266,9 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._record(0)
         path = self.path.split("?")[0]
-        if path in (USER_PATH, COMPANY_PATH.replace("{publicId}", self.api.company_id)):
-            self._resource("user" if path == USER_PATH else "company")
-            return
+        for name, (account_path, _fault, _company) in ACCOUNT.items():
+            if path == account_path:
+                self._account(name)
+                return
         if self.path.rstrip("/") != "/api":
             self._answer(404, error_body("Not found"))
             return
@@ -279,8 +297,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         links = [
             {"rel": "AccessTokenList", "href": f"{self.api.base_url}access-tokens"},
-            {"rel": "MyUser", "href": f"http://127.0.0.1:{self.api.port}{USER_PATH}"},
-            {"rel": "Company", "href": f"http://127.0.0.1:{self.api.port}{COMPANY_PATH}"},
+            *(
+                {"rel": name, "href": f"http://127.0.0.1:{self.api.port}{path}"}
+                for name, (path, _fault, _company) in ACCOUNT.items()
+            ),
         ]
         if self.api.upload_link:
             where = self.api.upload_origin or f"http://127.0.0.1:{self.api.port}"
@@ -341,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(201, {"type": "Upload", "data": data, "moreAfter": None, "status": "success"})
 
     def do_PATCH(self) -> None:
-        body = self._read_body()
+        body = self.read_body()
         self._record(len(body))
         if not self.path.startswith(PUBLISH_PREFIX):
             self._answer(404, error_body("Not found"))
@@ -371,25 +391,27 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _resource(self, endpoint: str) -> None:
-        """`MyUser` or `Company`: the token must be right; IXON's shape of one resource."""
+    def _account(self, name: str) -> None:
+        """An account endpoint: IXON's required headers, then its data cut to `fields`."""
+        _path, endpoint, needs_company = ACCOUNT[name]
         if self._fault(endpoint):
             return
-        if self.headers.get("Authorization") != f"Bearer {self.api.token}":
-            self._answer(401, error_body("Invalid access token", "Authorization"))
-            return
-        if endpoint == "company":
-            data = {"publicId": self.api.company_id, "name": self.api.company_name}
-        else:
-            data = {"publicId": "UsEr00000001", "name": self.api.user_name}
-            if self.api.role is not None:
-                data["memberships"] = [
-                    {"company": {"publicId": self.api.company_id}, "role": {"name": self.api.role}}
-                ]
-        self._answer(200, {"type": endpoint, "data": data, "moreAfter": None, "status": "success"})
+        for header, expected in (
+            ("Api-Version", "2"),
+            ("Api-Application", self.api.application_id),
+            ("Authorization", f"Bearer {self.api.token}"),
+            *((("Api-Company", self.api.company_id),) if needs_company else ()),
+        ):
+            if self.headers.get(header) != expected:
+                status = 401 if header == "Authorization" else 400
+                self._answer(status, error_body(f"Invalid {header}", header))
+                return
+        fields = (parse_qs(urlsplit(self.path).query).get("fields") or [None])[0]
+        data = select_fields(self.api.account_data(name), fields)
+        self._answer(200, {"type": name, "data": data, "moreAfter": None, "status": "success"})
 
     def do_POST(self) -> None:
-        body = self._read_body()
+        body = self.read_body()
         self._record(len(body))
         if self.path.startswith(UI_UPLOAD_PREFIX) and self.path.endswith(UI_UPLOAD_SUFFIX):
             self._ui_upload(body)

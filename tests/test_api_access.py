@@ -124,6 +124,47 @@ def test_the_deploy_check_refuses_names_the_list_lacks_and_a_named_option_skips_
     assert warnings and warnings[0].startswith("WARNING: --ignore-api-access")
 
 
+def test_a_misspelt_name_is_caught_before_deploy_and_a_refresh_takes_the_live_list(
+    scanned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (scanned / "workspace.json").write_text(
+        json.dumps({"api_access": ["Agent", "AgentList", "AgentLst", "MyUser"]}), encoding="utf-8"
+    )
+    (scanned / "functions" / "typo.py").write_text(
+        'def names(context):\n    return context.api_client.get("AgentLst")\n', encoding="utf-8"
+    )
+
+    with pytest.raises(api_access.ApiAccessError) as refused:
+        api_access.check_before_deploy(scanned, warn=lambda line: None)
+    text = "\n".join(api_access.describe(api_access.report(scanned), scanned))
+
+    message = str(refused.value)
+    assert "AgentLst (did you mean AgentList? also close: Agent, " in message
+    assert ") at functions/typo.py:2" in message
+    assert "IXON's OpenAPI description of the IXON API, version 0.1.294" in message
+    assert "taken on 2026-11-29" in message
+    assert "--ignore-api-access" in message
+    assert "Not IXON API names (IXON's list of API names" in text
+    assert "AgentLst (did you mean AgentList?" in text
+
+    # IXON's live discovery (the stand-in's) lists AgentLst: after a refresh it passes.
+    names_refresh = workspace_module("devkit.runtime.names_refresh")
+    with standin.ApiStandIn(token=TOKEN) as live:
+        for name in ("Agent", "AgentList", "AgentLst", "MyUser"):
+            live.answer(name, data=[])
+        monkeypatch.setenv("IXON_API_BASE_URL", live.base_url)
+        monkeypatch.setenv("IXON_API_COMPANY_ID", CALLER_COMPANY)
+        monkeypatch.setenv("IXON_API_ACCESS_TOKEN", TOKEN)
+        lines: list[str] = []
+        written = names_refresh.refresh(scanned, echo=lines.append)
+
+    saved = json.loads(written.read_text(encoding="utf-8"))
+    assert "AgentLst" in saved["names"] and saved["source"].startswith("the discovery document")
+    assert lines[-1].endswith("in .devkit/ixon-api-names.json")
+    api_access.check_before_deploy(scanned, warn=lambda line: None)  # no longer refused
+    no_token(*lines, written.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("value", ['"AgentList"', '["Agent List"]', "[1]", '[""]'])
 def test_a_malformed_list_is_one_clear_error(tmp_path: Path, value: str) -> None:
     (tmp_path / "workspace.json").write_text(f'{{"api_access": {value}}}', encoding="utf-8")
@@ -472,3 +513,63 @@ def test_workspace_tests_use_the_stand_in_and_name_what_is_missing(workspace: Pa
     assert re.search(r"1 failed, 8 passed, \d+ deselected, 2 errors", output), output[-500:]
     seen = api_access.read_seen(workspace)
     assert seen["AgentList"] == ["tests"] and seen["MyUser"] == ["tests"]
+
+
+RECORDED_TEST = """
+import pytest
+
+from functions import agents
+
+
+@pytest.mark.ixon_recording("agents")
+def test_names_from_ixon(client):
+    assert [agent["name"] for agent in client.call("agents.names")] == ["boiler room", "Pump house"]
+"""
+
+
+@pytest.mark.slow
+def test_answers_recorded_from_the_api_replay_offline_without_the_token(workspace: Path) -> None:
+    tests = workspace / "tests" / "test_recorded.py"
+    tests.write_text(RECORDED_TEST, encoding="utf-8")
+    recording = workspace / "tests" / "recordings" / "agents.yaml"
+    (workspace / ".accesstoken").write_text(TOKEN + "\n", encoding="utf-8")
+    (workspace / ".accesstoken").chmod(0o600)
+
+    with standin.ApiStandIn(token=TOKEN) as ixon:  # as if it were IXON, with the user's token
+        ixon.answer("AgentList", data=[PUMP, BOILER])
+        (workspace / ".env").write_text(
+            f"IXON_API_BASE_URL={ixon.base_url}\nIXON_API_COMPANY_ID={CALLER_COMPANY}\n",
+            encoding="utf-8",
+        )
+        recorded = invoke(workspace, "test", "--record", "-k", "recorded", check=False)
+        asked = len(ixon.calls("AgentList"))
+        refreshed = invoke(workspace, "api-access", "--refresh", check=False)
+    (workspace / ".accesstoken").unlink()  # replayed with the stand-in stopped and no token
+    replayed = invoke(workspace, "test", "-k", "recorded", check=False)
+    tests.write_text(RECORDED_TEST.replace("agents.names", "agents.names_changed"), "utf-8")
+    (workspace / "functions" / "agents.py").write_text(
+        (workspace / "functions" / "agents.py").read_text(encoding="utf-8")
+        + "\n\n@FunctionContext.expose\ndef names_changed(context):\n"
+        + '    return context.api_client.get("AgentList", query={"fields": "name"})["data"]\n',
+        encoding="utf-8",
+    )
+    changed = invoke(workspace, "test", "-k", "recorded", check=False)
+
+    assert recorded.returncode == 0, recorded.stdout[-2000:] + recorded.stderr[-2000:]
+    assert asked == 1
+    text = recording.read_text(encoding="utf-8")
+    assert "Pump house" in text and "AgentList" in text
+    assert TOKEN not in text and "Bearer" not in text
+    assert replayed.returncode == 0, replayed.stdout[-2000:]
+    assert "1 passed" in replayed.stdout
+    output = changed.stdout + changed.stderr
+    assert changed.returncode != 0
+    assert "the recording tests/recordings/agents.yaml has no answer for GET " in output
+    assert "fields=name" in output and "invoke test --record" in output
+    no_token(recorded.stdout, recorded.stderr, replayed.stdout, output)
+    # invoke api-access --refresh: the live discovery's names (the stand-in's) for this workspace
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "names from the discovery of http://127.0.0.1:" in refreshed.stdout
+    saved = json.loads((workspace / ".devkit" / "ixon-api-names.json").read_text("utf-8"))
+    assert "AgentList" in saved["names"]
+    no_token(refreshed.stdout, refreshed.stderr)

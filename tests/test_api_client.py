@@ -118,7 +118,11 @@ def test_discovery_then_upload_sends_the_headers_ixon_requires(api: StandIn, out
     assert result.status == 200
     assert result.company_to_be_provisioned is False
     discovery, upload = api.requests
-    assert "Authorization" not in discovery.headers  # discovery carries no token
+    # Like IXON's own upload script: discovery carries IXON's headers and the token too.
+    assert discovery.headers["Api-Version"] == "2"
+    assert discovery.headers["Api-Application"] == upload.headers["Api-Application"]
+    assert discovery.headers["Api-Company"] == COMPANY
+    assert discovery.headers["Authorization"] == f"Bearer {TOKEN}"
     assert upload.headers["Authorization"] == f"Bearer {TOKEN}"
     assert upload.headers["Api-Company"] == COMPANY
     assert upload.headers["Content-Type"] == "application/zip"
@@ -309,9 +313,9 @@ def test_an_answer_that_drips_is_cut_off_at_the_deadline(
         pytest.param(
             "discovery",
             401,
-            "discovery sends no token, company or template",
-            "token is wrong",
-            id="401 on discovery: not the token",
+            "the access token is wrong or has expired",
+            "discovery names no template",
+            id="401 on discovery: the token (discovery carries it)",
         ),
         pytest.param(
             "discovery",
@@ -324,14 +328,14 @@ def test_an_answer_that_drips_is_cut_off_at_the_deadline(
             "upload",
             401,
             "the access token is wrong or has expired",
-            "discovery sends",
+            "discovery names no template",
             id="401 on upload: the token",
         ),
         pytest.param(
             "upload",
             404,
             f"check IXON_API_TEMPLATE_ID {TEMPLATE}",
-            "discovery sends",
+            "discovery names no template",
             id="404 on upload: the template",
         ),
     ],
@@ -346,6 +350,29 @@ def test_each_refusal_is_explained_for_where_it_happened(
 
     assert expected in str(caught.value)
     assert unexpected not in str(caught.value)
+
+
+def test_a_403_names_the_role_or_permission_ixon_asks_for_what_was_deployed(
+    api: StandIn, out: Recorder
+) -> None:
+    ui_deploy = workspace_module("devkit.runtime.ui_deploy")
+    api.fail("upload", 403, times=None)
+    api.fail("ui-upload", 403, times=None)
+
+    with client_for(api, out) as client:
+        with pytest.raises(ixon_api.ApiError) as function_upload:
+            deploy_once(client)
+        with pytest.raises(ui_deploy.ixon_api.ApiError) as ui_upload:
+            ui_deploy.upload(client, api.base_url, "PcT0000000A1", b"PK\x05\x06" + bytes(18))
+
+    function_line, ui_line = str(function_upload.value), str(ui_upload.value)
+    assert "deploying needs the Platform administrator role (IXON's process" in function_line
+    assert "Develop apps" not in function_line
+    assert 'deploying needs a role with the "Develop apps" permission (IXON\'s documentation' in (
+        ui_line
+    )
+    assert "Platform administrator" not in ui_line
+    no_token_in(function_line, ui_line)
 
 
 # -- a stub session: answers no honest server gives -------------------------------------------

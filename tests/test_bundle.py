@@ -263,7 +263,7 @@ REFUSALS = {
     ),
     "latin-1 requirements": (
         _requirements_bytes(lambda text: text.encode() + "# caf\u00e9\n".encode("latin-1")),
-        "requirements.txt:3 is not UTF-8 text",
+        "requirements.txt:{next} is not UTF-8 text",
     ),
     "marker excluding the runtime python": (
         _pin_with_marker('python_version < "3.0"'),
@@ -285,15 +285,15 @@ REFUSALS = {
     ),
     "unpinned requirement": (
         _append("requirements.txt", "requests>=2.31\n"),
-        'requirements.txt:3 "requests>=2.31" is not pinned',
+        'requirements.txt:{next} "requests>=2.31" is not pinned',
     ),
     "url requirement": (
         _append("requirements.txt", "tool @ https://example.com/tool.zip\n"),
-        "requirements.txt:3",
+        "requirements.txt:{next}",
     ),
     "included requirements file": (
         _append("requirements.txt", "-r other.txt\n"),
-        'requirements.txt:3 "-r other.txt"',
+        'requirements.txt:{next} "-r other.txt"',
     ),
     "no ixoncdkingress": (
         _write("requirements.txt", "requests==2.31.0\n"),
@@ -343,6 +343,9 @@ THROUGH_INVOKE = ["syntax error", "token in code", "missing requirements"]
 def test_bundle_refuses_with_the_file_and_line_in_process(tmp_path: Path, case: str) -> None:
     project = bake(tmp_path)
     change, expected = REFUSALS[case]
+    # {next}: the line after the baked lock's last, where an appended line lands.
+    baked_lines = (project / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    expected = expected.replace("{next}", str(len(baked_lines) + 1))
     change(project)
     bundling = workspace_module("devkit.host.bundle", project)
 

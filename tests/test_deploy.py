@@ -416,14 +416,14 @@ def test_the_token_never_goes_to_another_origin(project: Path, api: StandIn) -> 
     assert records(project) == []
 
 
-def test_a_401_on_discovery_is_not_blamed_on_the_token(project: Path, api: StandIn) -> None:
-    api.fail("discovery", 401, times=None)
+def test_a_404_on_discovery_is_not_blamed_on_the_template(project: Path, api: StandIn) -> None:
+    api.fail("discovery", 404, times=None)
 
     line = failed(deploy(project, "--skip-checks"))
 
-    assert "discovery sends no token, company or template" in line
+    assert "discovery names no template" in line
     assert "IXON_API_BASE_URL" in line
-    assert "token is wrong" not in line
+    assert "IXON_API_TEMPLATE_ID" not in line
 
 
 def test_concurrent_deploys_leave_every_entry_and_upload_a_version_once(

@@ -428,8 +428,12 @@ def test_invoke_doctor_online_asks_the_api_about_the_token(workspace: Path, api:
 
     assert "done     Token (online): IXON accepts it: user Ada Lovelace" in out
     assert f"done     Company (online): {COMPANY} is Acme Machines" in out
-    assert "done     Role (online): Platform administrator in Acme Machines" in out
-    assert api.count("GET") == 3
+    assert (
+        "done     Role (online): your role in Acme Machines is Platform administrator, the role "
+        "IXON's process for Cloud Functions asks for" in out
+    )
+    # discovery, MyUser, MyCompany, UserMembershipList, GroupList, RoleList
+    assert api.count("GET") == 6
 
 
 def test_invoke_doctor_online_with_a_rejected_token_is_one_error(
@@ -447,18 +451,52 @@ def test_invoke_doctor_online_with_a_rejected_token_is_one_error(
     assert len([line for line in result.stderr.splitlines() if line.startswith("ERROR")]) == 1
 
 
-def test_invoke_doctor_online_names_a_role_that_cannot_deploy(
-    workspace: Path, api: StandIn
-) -> None:
-    point_workspace_at(workspace, api)
-    api.role = "Viewer"
+def online(project: Path, api: StandIn) -> list[str]:
+    """`invoke doctor --online`'s lines, in-process against `api`, checked for the token."""
+    point_workspace_at(project, api)
+    doctor_online = workspace_module("devkit.runtime.doctor_online")
+    lines: list[str] = []
+    doctor_online.run(project, echo=lines.append)
+    assert all(TOKEN not in line for line in lines)
+    return lines
 
-    result = invoke(workspace, "doctor", "--online", IXON_API_ACCESS_TOKEN=TOKEN, check=False)
 
-    assert result.returncode != 0
-    assert "your role in Acme Machines is Viewer; deploying needs Platform administrator" in (
-        no_token(result)
-    )
+def test_doctor_online_reads_the_role_of_the_company_wide_membership(ready: Path) -> None:
+    with StandIn(company_id=COMPANY, token=TOKEN) as api:
+        api.role = "Viewer"  # the user's asset-group membership and another user's are admins
+        lines = online(ready, api)
+
+        asked = {request.path.split("?")[0]: request.path for request in api.requests}
+    role = next(line for line in lines if "Role (online)" in line)
+    assert role.startswith("warning  Role (online): your role in Acme Machines is Viewer; ")
+    assert "deploying a Cloud Function needs the Platform administrator role" in role
+    assert "(IXON's process for Cloud Functions)" in role
+    # IXON's documented endpoints, each with a fields selection of what doctor reads
+    assert "fields=publicId,name" in asked["/api/users/me"]
+    assert "fields=publicId,name" in asked["/api/companies/me"]
+    assert "group.publicId" in asked["/api/users/memberships"]
+    assert "isCompanyGroup" in asked["/api/groups"]
+    assert "/api/roles" in asked
+    assert not any("UI Components (online)" in line for line in lines)
+
+
+def test_doctor_online_says_what_it_cannot_tell(ready: Path) -> None:
+    add_component(ready, "status-panel")
+    (ready / "cdk.config.json").write_text(json.dumps({"components": {"status-panel": {}}}))
+    with StandIn(company_id=COMPANY, token=TOKEN) as api:
+        api.role = "Platform administrator"
+        ui = online(ready, api)[-1]
+        api.fail("memberships", 403)
+        refused = next(line for line in online(ready, api) if "Role (online)" in line)
+        api.role = None
+        none = next(line for line in online(ready, api) if "Role (online)" in line)
+
+    assert ui.startswith("warning  UI Components (online): deploying a UI Component needs a role ")
+    assert '"Develop apps" permission (IXON\'s documentation for UI Components)' in ui
+    assert "doctor cannot tell whether your role Platform administrator has it" in ui
+    assert refused.startswith("warning  Role (online): cannot tell your role in Acme Machines: ")
+    assert "IXON did not answer UserMembershipList" in refused and "403" in refused
+    assert "IXON lists no company-wide membership" in none
 
 
 def test_a_403_on_upload_names_the_platform_administrator_role(

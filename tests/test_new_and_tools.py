@@ -67,6 +67,23 @@ def test_new_modules_pass_the_workspace_lint(workspace, name):
     assert formatted.returncode == 0, formatted.stdout
 
 
+def test_new_object_storage_hooks_pass_their_tests_and_the_lint(workspace):
+    made = invoke(workspace, "new", "object-storage")
+    again = invoke(workspace, "new", "object-storage", check=False)
+    tested = invoke(workspace, "test", "-k", "objectstorage", "--verbose")
+    files = ["functions/ayayot/objectstorage_v1.py", "tests/test_objectstorage_v1.py"]
+    checked = ruff(workspace, "check", *files)
+    formatted = ruff(workspace, "format", "--check", *files)
+
+    assert "functions/ayayot/objectstorage_v1.py" in made.stdout
+    assert (workspace / "functions" / "ayayot" / "__init__.py").is_file()
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert tested.stdout.count(" PASSED") == 10, tested.stdout[-3000:]
+    assert "test_changes_need_a_managing_permission[upload] PASSED" in tested.stdout
+    assert checked.returncode == 0, checked.stdout
+    assert formatted.returncode == 0, formatted.stdout
+
+
 def test_a_dry_run_writes_nothing(untouched):
     result = invoke(untouched, "new", "thermometer", "--dry-run")
 

@@ -113,9 +113,10 @@ def setup(c, force=False):
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
+        "record": "Record IXON's real API answers for tests marked ixon_recording (your token)",
     }
 )
-def test(c, k="", verbose=False):
+def test(c, k="", verbose=False, record=False):
     """Run the tests with pytest."""
     env = ensure_environment()
     arguments = ["-m", "pytest"]
@@ -123,7 +124,8 @@ def test(c, k="", verbose=False):
         arguments += ["-k", k]
     if verbose:
         arguments.append("-v")
-    code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
+    environ = {**os.environ, "IXON_RECORD": "1"} if record else None
+    code = subprocess.run([str(env.python), *arguments], cwd=ROOT, env=environ).returncode
     doctoring.record_test_run(ROOT, code, selection=k)
     if code == check_runs.NO_TESTS and not k:
         print("No tests yet (pytest found none): `invoke new NAME` adds a function with its test")
@@ -249,6 +251,7 @@ def format_(c):
         "expose_token": "With --expose: give those calls your IXON access token all the same",
         "same_caller": "Give every call (the simulator's too) the company and agent of "
         'call_context.yaml, as invoke call sends them (workspace.json: "same_caller": true)',
+        "production": "Run as IXON Cloud does: signed calls only, no form page, no reload",
     },
 )
 def serve(
@@ -265,6 +268,7 @@ def serve(
     expose=False,
     expose_token=False,
     same_caller=False,
+    production=False,
 ):
     """Serve the functions on http://127.0.0.1:8020/ and, with UI Components, IXON's simulator.
 
@@ -280,6 +284,7 @@ def serve(
     env = ensure_environment()
     command = [str(env.python), "-m", "devkit.runtime.serve", "--host", host, "--port", str(port)]
     command += ["--docdb", docdb, *(["--allow-unlisted-api"] if allow_unlisted_api else [])]
+    command += ["--production"] if production else []
     for origin in trust_origin or []:
         command += ["--trust-origin", origin]
     command += [*(["--expose"] if expose else []), *(["--expose-token"] if expose_token else [])]
@@ -508,14 +513,20 @@ def logout(c):
     print(login.log_out(ROOT).message)
 
 
-@user_task(name="api-access")
-def api_access(c):
+@user_task(
+    name="api-access",
+    help={"refresh": "First take IXON's list of API names from the live discovery (your token)"},
+)
+def api_access(c, refresh=False):
     """Show the IXON API names the code calls beside "api_access" of workspace.json.
 
     Names come from the code (literal names in calls of context.api_client's get, post,
     patch, put and delete) and from the tests and serve (.devkit/api-calls.json); the output
-    says what to grant in IXON Studio, what is granted but unused, and what to send to IXON.
+    says what to grant in IXON Studio, what is granted but unused, what to send to IXON, and
+    names that are not on IXON's list of API names (a misspelling, with the closest names).
     """
+    if refresh:
+        run_in_environment("-m", "devkit.runtime.names_refresh")
     print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
 
 
@@ -556,12 +567,24 @@ def bump(c, part, *, dry_run=False, allow_dirty=False, no_commit=False, no_tag=F
 
 @user_task(
     help={
-        "name": "Module name: lower-case letters, digits and _ (like thermometer)",
+        "name": "Module name: lower-case letters, digits and _ (like thermometer); "
+        "object-storage for IXON's Object Storage hooks",
         "dry_run": "Say which files would be written and write nothing",
     }
 )
 def new(c, name, dry_run=False):
-    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes."""
+    """Add functions/NAME.py with an example function, and tests/test_NAME.py that passes.
+
+    `invoke new object-storage` adds IXON's Object Storage hooks
+    (functions/ayayot/objectstorage_v1.py) and their tests instead.
+    """
+    if name == scaffold.OBJECT_STORAGE_NAME:
+        written = scaffold.create_object_storage(ROOT, dry_run=dry_run)
+        paths = ", ".join(path.as_posix() for path in written)
+        print(f"{'Would create' if dry_run else 'Created'} {paths}")
+        if not dry_run:
+            print("Next: invoke test -k objectstorage; README: Object Storage says what IXON calls")
+        return
     scaffold.check_name(ROOT, name)  # the quick refusals first, before any environment
     env = ensure_environment()
     modules = import_world.runtime_modules(env.python, ROOT)

@@ -9,7 +9,8 @@ call works. So `workspace.json` lists the discovery names granted (`"api_access"
 - `record_seen` / `read_seen` keep the names called at run time (tests, serve, call) in
   `.devkit/api-calls.json` (ignored by git);
 - `report` sets both beside the list for `invoke api-access`;
-- `check_before_deploy` refuses a deploy whose code calls names the list lacks.
+- `check_before_deploy` refuses a deploy whose code calls names the list lacks, or names that
+  are not on IXON's list of API names at all (`devkit.host.ixon_names`: a misspelt `AgentLst`).
 
 Standard library only, Python 3.9+.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, workspace_file
+from devkit.host import files, ixon_names, workspace_file
 
 KEY = "api_access"
 SEEN_FILE = Path(".devkit") / "api-calls.json"
@@ -285,6 +286,7 @@ def describe(found: Report, root: Path) -> list[str]:
         )
     for path in found.unreadable:
         lines.append(f"Not scanned: {path} does not parse -> fix it and run this again")
+    lines += _unknown_lines(sorted(set(found.used) | set(found.listed)), root)
     wanted = sorted(set(found.used) | set(found.listed))
     if wanted:
         template = settings.get("template_id") or "<template ID>"
@@ -298,6 +300,20 @@ def describe(found: Report, root: Path) -> list[str]:
     return lines
 
 
+def _unknown_lines(names: list[str], root: Path) -> list[str]:
+    known = ixon_names.load(root)
+    unknown = ixon_names.unknown(names, known)
+    if known is None or not unknown:
+        return []
+    return [
+        "Not IXON API names ("
+        + known.describe()
+        + "): "
+        + "; ".join(ixon_names.hint(name, close) for name, close in unknown.items())
+        + " -> fix the spelling, or `invoke api-access --refresh` if IXON added them since"
+    ]
+
+
 def _workspace(root: Path) -> dict[str, object]:
     try:
         return workspace_file.read(root)
@@ -305,10 +321,37 @@ def _workspace(root: Path) -> dict[str, object]:
         return {}
 
 
+def unknown_refusal(root: Path, found: Report | None = None) -> str | None:
+    """The names the code calls or the list grants that are not on IXON's list of API names
+    (`devkit.host.ixon_names`: most likely misspelt), with the closest names; or None."""
+    found = found or report(root)
+    known = ixon_names.load(root)
+    unknown = ixon_names.unknown(sorted(set(found.in_code) | set(found.listed)), known)
+    if not unknown or known is None:
+        return None
+    where = "; ".join(
+        ixon_names.hint(name, close)
+        + (
+            f" at {', '.join(use.where for use in found.in_code[name])}"
+            if name in found.in_code
+            else f' in "{KEY}"'
+        )
+        for name, close in unknown.items()
+    )
+    return (
+        f"not IXON API names ({known.describe()}): {where}; IXON would answer 404 in "
+        "production: fix the spelling (or `invoke api-access --refresh` if IXON added them "
+        "since)"
+    )
+
+
 def refusal(root: Path) -> str | None:
-    """Why `invoke deploy` refuses the code (names it calls that the list lacks), or None.
-    `invoke doctor` shows the same words."""
+    """Why `invoke deploy` refuses the code (names that are not IXON's, or that the list
+    lacks), or None. `invoke doctor` shows the same words."""
     found = report(root)
+    unknown = unknown_refusal(root, found)
+    if unknown is not None:
+        return f"{unknown} ({DEPLOY_OPTION} deploys anyway)"
     missing_in_code = [name for name in found.in_code if name not in found.listed]
     if not missing_in_code:
         return None
@@ -343,6 +386,9 @@ def check_before_deploy(
     if refused is None:
         return
     if skip:
+        unknown = unknown_refusal(root, found)
+        if unknown is not None:
+            warn(f"WARNING: {DEPLOY_OPTION}: deploying code with {unknown}")
         missing_in_code = [name for name in found.in_code if name not in found.listed]
         warn(
             f'WARNING: {DEPLOY_OPTION}: deploying code that calls IXON API names not in "{KEY}": '

@@ -185,9 +185,6 @@ def check_requirements(root: Path) -> None:
     old = legacy.old_pin(path)
     if old:
         raise BundleError(legacy.pin_message(path, *old))
-    stale = lock.stale_reason(root)
-    if stale:
-        raise BundleError(f"{stale}: run `invoke lock`, so the bundle ships the current lock")
     python = _python_version(root)
     names = set()
     for number, raw in enumerate(_requirements_text(path).splitlines(), start=1):
@@ -213,6 +210,10 @@ def check_requirements(root: Path) -> None:
             f"{REQUIREMENTS} does not list {RUNTIME}: add {RUNTIME}==<version> (the runtime "
             "IXON Cloud runs your functions with)"
         )
+    # Last: the lines are readable and pinned, so a lock that no longer fits is all that is left.
+    stale = lock.stale_reason(root)
+    if stale:
+        raise BundleError(f"{stale}: run `invoke lock`, so the bundle ships the current lock")
 
 
 def _requirements_text(path: Path) -> str:

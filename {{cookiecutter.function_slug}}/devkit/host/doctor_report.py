@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from devkit.errors import UserError
+from devkit.host import ixon_roles
 
 DONE = "done"
 MISSING = "missing"
 WARNING = "warning"
 
-DEPLOYER_ROLE = "Platform administrator"
+DEPLOYER_ROLE = ixon_roles.FUNCTION_ROLE
 PORTAL_STEPS = (
     "enable the app for the company in the IXON portal: Admin > Apps",
     "share it with other companies there: Admin > Apps, the app, share",

@@ -1,5 +1,8 @@
 """`invoke new NAME`: a new function module and its test, both working from the start.
 
+`invoke new object-storage`: IXON's Object Storage hooks (`functions/ayayot/objectstorage_v1.py`,
+the module IXON calls) with their tests, from `devkit/host/object_storage/`.
+
 Runs in the Python that runs invoke: standard library only, Python 3.9 and newer.
 """
 
@@ -66,6 +69,16 @@ def test_hello_by_name_through_ixoncdkingress(client, call_context):
 
     assert answer == {{"message": "Hello, Ada!", "company": call_context["company"]["name"]}}
 '''
+
+
+#: The name that asks for the Object Storage hooks (a dash: never a module's name).
+OBJECT_STORAGE_NAME = "object-storage"
+#: IXON calls the Object Storage hooks in this module (`ayayot.objectstorage_v1.authorize_*`).
+OBJECT_STORAGE = {
+    Path("functions") / "ayayot" / "__init__.py": None,
+    Path("functions") / "ayayot" / "objectstorage_v1.py": "objectstorage_v1.py.txt",
+    Path("tests") / "test_objectstorage_v1.py": "test_objectstorage_v1.py.txt",
+}
 
 
 class ScaffoldError(UserError):
@@ -143,10 +156,45 @@ def create(
     created = Created(Path("functions") / f"{name}.py", Path("tests") / f"test_{name}.py")
     if dry_run:
         return created
-    files = [
-        (root / created.module, FUNCTION_TEMPLATE.format(name=name)),
-        (root / created.test, TEST_TEMPLATE.format(name=name, import_line=test_import(root, name))),
-    ]
+    _write(
+        [
+            (root / created.module, FUNCTION_TEMPLATE.format(name=name)),
+            (
+                root / created.test,
+                TEST_TEMPLATE.format(name=name, import_line=test_import(root, name)),
+            ),
+        ]
+    )
+    return created
+
+
+def create_object_storage(root: Path, *, dry_run: bool = False) -> list[Path]:
+    """Write IXON's Object Storage hooks and their tests; all or nothing. The files."""
+    hooks = Path("functions") / "ayayot" / "objectstorage_v1.py"
+    existing = [path for path in OBJECT_STORAGE if path.name != "__init__.py"]
+    for path in existing:
+        if (root / path).exists():
+            raise ScaffoldError(
+                f"{path.as_posix()} already exists: the Object Storage hooks are there (edit "
+                f"{hooks.as_posix()})"
+            )
+    wanted = [path for path in OBJECT_STORAGE if not (root / path).exists()]
+    if dry_run:
+        return wanted
+    (root / hooks).parent.mkdir(parents=True, exist_ok=True)
+    source = Path(__file__).with_name("object_storage")
+    _write(
+        [
+            (root / path, (source / name).read_text(encoding="utf-8") if name else "")
+            for path, name in OBJECT_STORAGE.items()
+            if path in wanted
+        ]
+    )
+    return wanted
+
+
+def _write(files: list[tuple[Path, str]]) -> None:
+    """Write new files; all or nothing."""
     written: list[Path] = []
     try:
         for path, text in files:
@@ -157,4 +205,3 @@ def create(
         for path in written:
             path.unlink()
         raise ScaffoldError(f"cannot write {path}: {error.strerror or error}") from None
-    return created

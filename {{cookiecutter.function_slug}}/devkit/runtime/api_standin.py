@@ -20,8 +20,9 @@ Logging in and out, as IXON's component SDK (and `invoke login`) does it:
     ixon_api.revoked  # the tokens revoked by DELETE access-tokens/me
 
 A request for a name without a declared answer is answered 404 and noted in `undeclared`;
-the fixture fails the test with it. Standard library only, so the template's own tests can use
-it too.
+the fixture fails the test with it. Standard library only, so the template's own tests use it
+too: their stand-in of the deploy endpoints (`tests/ixon_standin.py`) is built on the same
+plumbing (`LoopbackServer`, `JsonHandler`, `error_body`, `select_fields`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,54 @@ def error_body(message: str, property_name: str | None = None) -> dict[str, Any]
     }
 
 
+def _split_fields(text: str) -> list[str]:
+    """`a,b(c,d),e.f` -> `["a", "b(c,d)", "e.f"]`: commas inside parentheses stay."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current += char
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def select_fields(data: Any, fields: str | None) -> Any:
+    """`data` cut down to IXON's `fields` selection, as the API answers it.
+
+    IXON's OpenAPI description (0.1.294, the `fields` query parameter): "Use "*" for all the
+    top-level fields ... To get the fields of a subresource do subresource.field or for multiple
+    fields of one subresource do subresource(field,field)". Without `fields` IXON answers its
+    default fields; the stand-in answers all it has. Lists are selected item by item.
+    """
+    if fields is None or isinstance(data, (str, int, float, bool)) or data is None:
+        return data
+    if isinstance(data, list):
+        return [select_fields(item, fields) for item in data]
+    chosen: dict[str, list[str]] = {}
+    for part in _split_fields(fields):
+        if part == "*":
+            for key in data:
+                chosen.setdefault(key, [])
+            continue
+        name, _, rest = part.partition(".")
+        if "(" in name and name.endswith(")"):
+            name, inner = name[:-1].split("(", 1)
+            chosen.setdefault(name, []).append(inner)
+        else:
+            chosen.setdefault(name, [])
+            if rest:
+                chosen[name].append(rest)
+    selected = {}
+    for name, inner in chosen.items():
+        if name in data:
+            value = data[name]
+            selected[name] = select_fields(value, ",".join(inner)) if inner else value
+    return selected
+
+
 def how_to_declare(name: str, method: str = "GET") -> str:
     """The line that declares an answer for `name`."""
     data = "[...]" if name.endswith("List") else "{...}"
@@ -153,6 +202,75 @@ class ApiRequest:
     status: int = 0
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """The request handler of a stand-in: quiet, HTTP/1.1, JSON answers; `api` is its owner."""
+
+    api: Any
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read what the stand-in recorded."""
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send_json(self, status: int, body: Any) -> None:
+        content = json.dumps(body).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1, a free port, for a stand-in: `handler` (a
+    `JsonHandler` subclass) answers, with the stand-in as its `api`."""
+
+    handler: type[JsonHandler]
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> Any:
+        owner = self
+
+        class Handler(self.handler):  # type: ignore[name-defined, misc]
+            api = owner
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("start the stand-in first")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL (what IXON_API_BASE_URL says to reach it)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+
 @dataclass(frozen=True)
 class Account:
     """A user who can log in (`POST access-tokens`); with `otp`, two-factor authentication."""
@@ -165,7 +283,7 @@ class Account:
 
 
 @dataclass
-class ApiStandIn:
+class ApiStandIn(LoopbackServer):
     """IXON's API v2 for one access token (the test token unless another is given), and the
     tokens handed out by logging in."""
 
@@ -179,7 +297,8 @@ class ApiStandIn:
     def __post_init__(self) -> None:
         self._answers: dict[str, list[Answer]] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server = None
+        self.handler = _Handler
 
     # -- declaring -----------------------------------------------------------------------------
 
@@ -235,40 +354,6 @@ class ApiStandIn:
     def calls(self, name: str) -> list[ApiRequest]:
         """The requests for `name`, in order."""
         return [request for request in self.requests if request.name == name]
-
-    # -- running -------------------------------------------------------------------------------
-
-    def start(self) -> ApiStandIn:
-        standin = self
-
-        class Handler(_Handler):
-            api = standin
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> ApiStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL (what IXON_API_BASE_URL says to reach it)."""
-        if self._server is None:
-            raise RuntimeError("start the stand-in first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -439,25 +524,13 @@ def _body(raw: bytes) -> Any:
         return raw
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     api: ApiStandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read `requests`."""
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        status, body = self.api.handle(self.command, self.path, dict(self.headers.items()), raw)
-        content = json.dumps(body).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        status, body = self.api.handle(
+            self.command, self.path, dict(self.headers.items()), self.read_body()
+        )
+        self.send_json(status, body)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names

@@ -114,13 +114,18 @@ def check_server(port: int) -> None:
 
 def call_server(port: int, body: bytes, name: str) -> Any:
     """POST `body` to the server on `port`; the JSON result or CallError (naming the
-    closest served names to a name not found)."""
+    closest served names to a name not found).
+
+    Signed with the workspace's key when it has one, as IXON Cloud signs its calls, so that an
+    `invoke serve --production` takes it (`devkit.runtime.production`)."""
+    body, headers = _signed(body)
     connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
     try:
-        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        connection.request("POST", "/", body, headers)
         response = connection.getresponse()
         answer = response.read()
         error = response.getheader(ERROR_HEADER)
+        mode = response.getheader("X-Devkit-Mode") or ""
         closest = response.getheader(CLOSEST_HEADER) or ""
     except (OSError, http.client.HTTPException) as failure:
         raise CallError(f"the server on port {port} did not answer {name}: {failure}") from None
@@ -128,13 +133,45 @@ def call_server(port: int, body: bytes, name: str) -> Any:
         connection.close()
     if response.status == 500:
         raised = f" raised {error}" if error else " failed"
-        raise CallError(f"{name}{raised} (HTTP 500; the traceback is in the server's log)")
+        raise CallError(
+            f"{name}{raised} (HTTP 500; the traceback is in the server's log)"
+            + _production_note(mode)
+        )
     if response.status != 200:
         raise CallError(
             f"the server answered {response.status} {response.reason} to {name}: "
-            f"{answer[:300].decode('utf-8', 'replace')}"
+            f"{answer[:300].decode('utf-8', 'replace')}{_production_hint(response.status)}"
         )
     return _json(answer, name, closest)
+
+
+def _signed(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """The body with the developer's access and a fresh `created_on`, and its signature, when
+    the workspace has a production key (a production server adds nothing to a call)."""
+    headers = {"Content-Type": "application/json"}
+    from devkit.runtime import local_api, production  # noqa: PLC0415 - workspace environment
+
+    keys = production.load_keys(ROOT)
+    if keys is None:
+        return body, headers
+    api = local_api.for_workspace(ROOT, "call", _report)
+    body = production.fresh(api.add_access_to_body(body))
+    headers["Authorization"] = production.authorization(body, keys)
+    return body, headers
+
+
+def _production_note(mode: str) -> str:
+    if mode != "production":
+        return ""
+    from devkit.runtime import production  # noqa: PLC0415 - workspace environment
+
+    return production.FAILED_NOTE
+
+
+def _production_hint(status: int) -> str:
+    from devkit.runtime import production  # noqa: PLC0415 - workspace environment
+
+    return production.refusal_hint(status)
 
 
 def call_in_process(body: bytes, name: str) -> Any:

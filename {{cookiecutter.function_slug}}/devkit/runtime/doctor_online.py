@@ -1,11 +1,20 @@
 """`invoke doctor --online`: what IXON's API says about this workspace's token.
 
-Asks, with the deploy settings (`devkit.host.settings`): the discovery document; `MyUser` (the
-token works, and whose it is); `Company` for the company ID (its name, which proves the user
-may see it); and the user's role in that company when the API's answer tells it. Prints one
-line per step in `invoke doctor`'s format; a refused token or an unreachable API ends with one
-`ERROR:` line. Read-only: only GET requests. The token is sent only in the Authorization header
-and masked in every line.
+Asks, with the deploy settings (`devkit.host.settings`), by IXON's documented endpoints (IXON's
+OpenAPI description 0.1.294; `devkit.host.ixon_roles` has the facts and their sources):
+
+- the discovery document (with IXON's headers and the token, as IXON's upload script asks it);
+- `MyUser` (`fields=publicId,name`): the token works, and whose it is;
+- `MyCompany` (`fields=publicId,name`): the company of `IXON_API_COMPANY_ID`, by name;
+- `UserMembershipList`, `GroupList` and `RoleList`: the user's company-wide membership (the one
+  whose group has `isCompanyGroup: true`) and its role's name, held against the role IXON's
+  process asks for (Platform administrator for a Cloud Function) and, when the workspace has UI
+  Components, the permission they need (Develop apps, which no documented field tells: doctor
+  says it cannot tell).
+
+Prints one line per step in `invoke doctor`'s format; a refused token or an unreachable API ends
+with one `ERROR:` line. Read-only: only GET requests. The token is sent only in the
+Authorization header and masked in every line.
 
 Runs in the workspace's environment (requests): `python -m devkit.runtime.doctor_online`.
 """
@@ -18,14 +27,19 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import doctor, settings
+from devkit.host import components, doctor, ixon_roles, settings
 from devkit.runtime import ixon_api
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Stands in for a template ID that is not set yet: these requests do not use it.
 _NO_TEMPLATE = "000000000000"
+#: IXON's query parameter for the next page of a list: the previous answer's `moreAfter`.
+PAGE_AFTER = "page-after"
+#: Lists longer than this many pages are not read to the end (doctor then cannot tell).
+MAX_PAGES = 20
 
 
 class OnlineError(UserError):
@@ -51,13 +65,33 @@ class Api:
             )
         return links
 
-    def get(self, name: str, **placeholders: str) -> Any:
-        """The `data` of a GET of the discovery link `name`; None when IXON does not offer it."""
+    def get(self, name: str, fields: str = "", **placeholders: str) -> Any:
+        """The `data` of a GET of the discovery link `name` (with IXON's `fields` selection);
+        None when IXON does not offer the link."""
+        document = self._document(name, fields, "", placeholders)
+        return document.get("data") if isinstance(document, dict) else None
+
+    def get_all(self, name: str, fields: str = "") -> list[Any] | None:
+        """Every item of the list `name`, page after page (`moreAfter`); None when IXON does not
+        offer the link or the list is longer than MAX_PAGES pages."""
+        items: list[Any] = []
+        after = ""
+        for _page in range(MAX_PAGES):
+            document = self._document(name, fields, after, {})
+            if not isinstance(document, dict):
+                return None
+            data = document.get("data")
+            items.extend(data if isinstance(data, list) else [data] if data else [])
+            after = document.get("moreAfter") or ""
+            if not after:
+                return items
+        return None
+
+    def _document(self, name: str, fields: str, after: str, placeholders: dict[str, str]) -> Any:
         if name not in self.discover():
             return None
         url = self._asking(lambda: self.client.link(name, **placeholders))
-        document = self._asking(lambda: self.client.get_json(url, what=name))
-        return document.get("data") if isinstance(document, dict) else None
+        return self._asking(lambda: self.client.get_json(_with(url, fields, after), what=name))
 
     def _asking(self, request: Callable[[], Any]) -> Any:
         try:
@@ -68,6 +102,13 @@ class Api:
     def mask(self, text: str) -> str:
         """`text` with the token masked."""
         return self.client.mask(text)
+
+
+def _with(url: str, fields: str, after: str) -> str:
+    query = {key: value for key, value in (("fields", fields), (PAGE_AFTER, after)) if value}
+    if not query:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(query, safe=",()*.")
 
 
 def load_settings(
@@ -88,12 +129,12 @@ def load_settings(
     return loaded
 
 
-def check(api: Api) -> list[doctor.Step]:
-    """The online steps: token, company, role."""
+def check(api: Api, root: Path | None = None) -> list[doctor.Step]:
+    """The online steps: token, company, role (and UI Components' permission)."""
     company_id = api.config.company_id.value
     api.discover()
     steps = []
-    user = api.get("MyUser")
+    user = api.get("MyUser", fields="publicId,name")
     if not isinstance(user, dict):
         steps.append(
             doctor.Step(
@@ -104,16 +145,16 @@ def check(api: Api) -> list[doctor.Step]:
         )
         user = {}
     else:
-        name = str(user.get("name") or user.get("emailAddress") or "a user without a name")
+        name = str(user.get("name") or "a user without a name")
         steps.append(doctor.Step("Token (online)", doctor.DONE, f"IXON accepts it: user {name}"))
-    company = api.get("Company", publicId=company_id)
+    company = api.get("MyCompany", fields="publicId,name")
     company_name = str(company.get("name") or "") if isinstance(company, dict) else ""
     if company is None:
         steps.append(
             doctor.Step(
                 "Company (online)",
                 doctor.WARNING,
-                "IXON's discovery offers no Company link: could not ask the company's name",
+                "IXON's discovery offers no MyCompany link: could not ask the company's name",
             )
         )
     else:
@@ -124,41 +165,81 @@ def check(api: Api) -> list[doctor.Step]:
                 f"{company_id} is {company_name or 'a company without a name'}",
             )
         )
-    steps.append(role_step(user, company_id, company_name))
+    where = company_name or company_id
+    role, unknown = company_role(api, str(user.get("publicId") or ""))
+    steps.append(role_step(role, unknown, where))
+    if root is not None and components.has_components(root):
+        steps.append(ui_step(role, where))
     return steps
 
 
-def role_step(user: dict, company_id: str, company_name: str) -> doctor.Step:
-    """The user's role in the company, when the API's answer about the user tells it."""
+def company_role(api: Api, user_id: str) -> tuple[str | None, str]:
+    """The name of the user's role in the company-wide membership, or (None, why not)."""
+    lists = {}
+    for name, fields in (
+        ("UserMembershipList", "publicId,user.publicId,group.publicId,role.publicId"),
+        ("GroupList", "publicId,name,isCompanyGroup"),
+        ("RoleList", "publicId,name"),
+    ):
+        try:
+            items = api.get_all(name, fields)
+        except OnlineError as error:
+            return None, f"IXON did not answer {name} ({error})"
+        if items is None:
+            return None, f"IXON's discovery offers no {name} link, or its list is too long"
+        lists[name] = [item for item in items if isinstance(item, dict)]
+    company_groups = {
+        group.get("publicId") for group in lists["GroupList"] if group.get("isCompanyGroup") is True
+    }
+    role_names = {role.get("publicId"): role.get("name") for role in lists["RoleList"]}
+    for membership in lists["UserMembershipList"]:
+        member = membership.get("user") if isinstance(membership.get("user"), dict) else {}
+        group = membership.get("group") if isinstance(membership.get("group"), dict) else {}
+        role = membership.get("role") if isinstance(membership.get("role"), dict) else {}
+        if member.get("publicId") != user_id or group.get("publicId") not in company_groups:
+            continue
+        name = role.get("name") or role_names.get(role.get("publicId"))
+        if name:
+            return str(name), ""
+        return None, "your company-wide membership has a role IXON's RoleList does not name"
+    return None, "IXON lists no company-wide membership (group with isCompanyGroup) of yours"
+
+
+def role_step(role: str | None, unknown: str, where: str) -> doctor.Step:
+    """The user's role in the company, held against the role IXON's process asks for."""
     name = "Role (online)"
-    roles = []
-    for membership in user.get("memberships") or []:
-        if not isinstance(membership, dict):
-            continue
-        company = membership.get("company")
-        if isinstance(company, dict) and company.get("publicId") not in (None, company_id):
-            continue
-        role = membership.get("role")
-        role_name = role.get("name") if isinstance(role, dict) else role
-        if role_name:
-            roles.append(str(role_name))
-    where = company_name or company_id
-    if not roles:
+    if role is None:
         return doctor.Step(
             name,
             doctor.WARNING,
-            f"IXON's API does not tell your role in {where}; deploying needs the "
-            f"{doctor.DEPLOYER_ROLE} role",
+            f"cannot tell your role in {where}: {unknown}; {ixon_roles.function_need()}",
             "check it with your company's administrator",
         )
-    if doctor.DEPLOYER_ROLE.lower() in (role.lower() for role in roles):
-        return doctor.Step(name, doctor.DONE, f"{doctor.DEPLOYER_ROLE} in {where}")
+    if role.lower() == ixon_roles.FUNCTION_ROLE.lower():
+        return doctor.Step(
+            name,
+            doctor.DONE,
+            f"your role in {where} is {role}, the role {ixon_roles.FUNCTION_SOURCE} asks for "
+            "to deploy a Cloud Function",
+        )
     return doctor.Step(
         name,
-        doctor.MISSING,
-        f"your role in {where} is {', '.join(roles)}; deploying needs {doctor.DEPLOYER_ROLE}",
-        f"ask an administrator of {where} for the {doctor.DEPLOYER_ROLE} role",
-        blocking=True,
+        doctor.WARNING,
+        f"your role in {where} is {role}; {ixon_roles.function_need()} (roles are defined per "
+        f"company: doctor cannot tell whether {role} may deploy too)",
+        f"ask an administrator of {where} for the {ixon_roles.FUNCTION_ROLE} role",
+    )
+
+
+def ui_step(role: str | None, where: str) -> doctor.Step:
+    """UI Components need a permission that no documented field of IXON's API names."""
+    held = f"whether your role {role} has it" if role else "whether your role has it"
+    return doctor.Step(
+        "UI Components (online)",
+        doctor.WARNING,
+        f"{ixon_roles.ui_need()}; IXON's API documentation does not name that permission, so "
+        f"doctor cannot tell {held} in {where}",
+        f'check the role in the IXON portal (its "{ixon_roles.UI_PERMISSION}" permission)',
     )
 
 
@@ -175,7 +256,7 @@ def run(root: Path, echo: Callable[[str], None] = print, target: str = "") -> in
         api = None
     else:
         try:
-            steps = check(api)
+            steps = check(api, root)
         except OnlineError as error:
             steps = [doctor.Step("IXON's API (online)", doctor.MISSING, str(error), blocking=True)]
     for step in steps:

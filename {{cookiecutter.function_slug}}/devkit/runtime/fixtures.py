@@ -16,6 +16,15 @@ conftest.py of yours never hides it.
   No test reaches the network. The test fails when a function calls a name without a declared
   answer, or one that `"api_access"` of workspace.json does not list (as IXON Cloud would
   refuse it; `ixon_api.allow_unlisted = True` allows it for one test).
+- `@pytest.mark.ixon_recording("name")`: the test's IXON API calls get the answers recorded
+  from IXON's API in `tests/recordings/name.yaml` instead (`devkit.runtime.recording`;
+  `invoke test --record` records them with your token).
+- `object_storage`: calls an Object Storage hook as IXON calls it:
+  `object_storage("upload")` is `ayayot.objectstorage_v1.authorize_upload` with the caller of
+  `call_context` (change it first to call as someone else); the hook's answer, or None.
+- `@pytest.mark.ixon_production`: the `client` fixture runs ixoncdkingress in IXON Cloud's
+  production mode and signs its calls (`devkit.runtime.production`): no context_values.yaml,
+  no reload, signed bodies only.
 
 Before any test module (or a conftest.py) is imported, the plugin refuses what would not
 import in IXON Cloud either, one line each by file and line: an import or a called name that
@@ -38,7 +47,7 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, modules, testing
+from devkit.runtime import api_standin, ingress, local_api, modules, production, recording, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +77,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{recording.MARKER}(name): answer the test's IXON API calls from "
+        "tests/recordings/<name>.yaml (`invoke test --record` records them with your token)",
+    )
+    config.addinivalue_line(
+        "markers", "ixon_production: the client fixture runs in IXON Cloud's production mode"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -177,16 +197,29 @@ class IxonApi(api_standin.ApiStandIn):
 
 
 @pytest.fixture
-def ixon_api(call_context: dict[str, Any]) -> Iterator[IxonApi]:
+def ixon_api(request: pytest.FixtureRequest, call_context: dict[str, Any]) -> Iterator[IxonApi]:
     """IXON's API v2 on loopback for this test: `ixon_api.answer(name, data=...)` declares
     an answer, `ixon_api.requests` lists what arrived (the token masked). ixoncdkingress's
     own lookups (MyUser, MyCompany, Agent, Asset, made when the configuration values hold
-    `apiApplication`) get the calling context's resources unless declared."""
+    `apiApplication`) get the calling context's resources unless declared. With the
+    `ixon_recording` marker, the calls get recorded answers of IXON's API instead."""
     api = IxonApi(ROOT, call_context).start()
     if api_access.unlisted_allowed():
         api.allow_unlisted = True
+    marker = request.node.get_closest_marker(recording.MARKER)
+    misses: list[str] = []
     try:
-        yield api
+        if marker is None:
+            yield api
+        else:
+            name = str(marker.args[0]) if marker.args else request.node.name
+            try:
+                with recording.use(api.local, ROOT, name, recording.recording()) as misses:
+                    yield api
+            except settings.SettingsError as error:  # RecordingError, or no token to record
+                pytest.fail(str(error), pytrace=False)
+            if misses:
+                api.problems.append(recording.miss_line(ROOT, name, misses))
     finally:
         api.stop()
     problems = [*api.problems, *api.undeclared]
@@ -206,7 +239,7 @@ def function_context(
     access = ixon_api.local.add_access(call_context)
     company = access.get("company") or {}
     api_client = ixon_api.local.client(
-        ixon_api.base_url,
+        ixon_api.local.base_url,
         api_application=access["apiApplication"]["publicId"],
         api_company=company.get("publicId"),
         authorization=access["accessToken"]["headerValue"],
@@ -221,8 +254,37 @@ def function_context(
 
 @pytest.fixture
 def client(
-    call_context: dict[str, Any], document_store: Any, ixon_api: IxonApi
+    request: pytest.FixtureRequest,
+    call_context: dict[str, Any],
+    document_store: Any,
+    ixon_api: IxonApi,
 ) -> testing.FunctionClient:
     """Calls functions through ixoncdkingress: `client.call("example.greet", name="Ada")`;
-    their IXON API calls go to `ixon_api`."""
-    return testing.FunctionClient(ROOT, call_context, store=document_store, api=ixon_api.local)
+    their IXON API calls go to `ixon_api`. Marked `ixon_production`: in production mode."""
+    keys = None
+    if request.node.get_closest_marker("ixon_production") is not None:
+        keys = production.ensure_keys(ROOT)
+    return testing.FunctionClient(
+        ROOT, call_context, store=document_store, api=ixon_api.local, production=keys
+    )
+
+
+#: What a UI Component may do with a file; IXON asks the hook `authorize_<action>` first.
+OBJECT_STORAGE_ACTIONS = ("upload", "list", "download", "update", "delete")
+
+
+@pytest.fixture
+def object_storage(client: testing.FunctionClient) -> Any:
+    """`object_storage(action)`: the Object Storage hook for `action` (one of
+    OBJECT_STORAGE_ACTIONS), called through ixoncdkingress by the name IXON calls it
+    (`ayayot.objectstorage_v1.authorize_<action>`), with no arguments and the caller of
+    `call_context` (its company, asset and agent with their permissions); its answer."""
+
+    def authorize(action: str) -> Any:
+        if action not in OBJECT_STORAGE_ACTIONS:
+            raise ValueError(
+                f"{action!r}: IXON's Object Storage actions are {OBJECT_STORAGE_ACTIONS}"
+            )
+        return client.call(f"ayayot.objectstorage_v1.authorize_{action}")
+
+    return authorize

@@ -36,6 +36,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from devkit.errors import UserError
+from devkit.host import ixon_roles
 from devkit.host.settings import DEADLINE, DEFAULT_BASE_URL, DeploySettings, is_loopback
 
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
@@ -293,11 +294,17 @@ class Client:
     # -- what a deploy does -----------------------------------------------------------------
 
     def discovery(self) -> dict[str, str]:
-        """The discovery document's links (rel: href), fetched once without the token."""
+        """The discovery document's links (rel: href), fetched once.
+
+        Like IXON's own upload script, the discovery request carries `Api-Version`,
+        `Api-Application`, `Api-Company` and the bearer token (IXON could filter the links by
+        application or company). It goes only to `IXON_API_BASE_URL` itself, and `link`
+        refuses a discovered address on another origin, so the token never leaves that origin.
+        """
         if self._links is None:
             url = self.settings.base_url.value
             what = f"the discovery at {url}"
-            answer = self.request("GET", url, authorized=False, what="discovery")
+            answer = self.request("GET", url, what="discovery")
             if not answer.ok:
                 raise ApiError(self.explain(answer, what, discovery=True))
             document = self.json_of(answer, what, hint=f"check {self.settings.base_url.name}")
@@ -644,11 +651,14 @@ class Client:
 
     # -- turning answers into lines ------------------------------------------------------------
 
-    def explain(self, answer: Answer, what: str, *, discovery: bool = False) -> str:
+    def explain(
+        self, answer: Answer, what: str, *, discovery: bool = False, ui: bool = False
+    ) -> str:
         """One line for an answer that is not a success (and was not retried).
 
-        `discovery`: the request carried no token, company or template, so a 401 or 404 says
-        the address is not IXON's API, not that those are wrong.
+        `discovery`: the request names no template, so a 404 (or 405, 410) says the address is
+        not IXON's API, not that the template is wrong. `ui`: a UI Component's request, so a
+        403 names the permission IXON asks for there (`devkit.host.ixon_roles`).
         """
         status = f"{answer.status} {answer.reason}".strip()
         messages = self._messages_of(answer)
@@ -656,9 +666,9 @@ class Client:
         template = settings.template_id
         company = settings.company_id
         base = settings.base_url
-        if discovery and answer.status in (401, 403, 404, 405, 410):
+        if discovery and answer.status in (404, 405, 410):
             advice = (
-                "discovery sends no token, company or template, so this is not about them: "
+                "discovery names no template, so this is not about it: "
                 f"{base.name} {base.value} (from {base.source}) is not the address of IXON's "
                 f"API v2; leave it unset for {DEFAULT_BASE_URL}, or set IXON's API address"
             )
@@ -670,10 +680,14 @@ class Client:
                 f"{settings.token.source})"
             )
         elif answer.status == 403:
+            need = (
+                f'a role with the "{ixon_roles.UI_PERMISSION}" permission ({ixon_roles.UI_SOURCE})'
+                if ui
+                else f"the {ixon_roles.FUNCTION_ROLE} role ({ixon_roles.FUNCTION_SOURCE})"
+            )
             advice = (
-                "deploying needs the Platform administrator role in company "
-                f"{company.value}: ask an administrator of that company to give it to the "
-                "token's user; otherwise the API application "
+                f"deploying needs {need} in company {company.value}: ask an administrator of "
+                "that company to give it to the token's user; otherwise the API application "
                 f"{settings.application_id.value} may not use this endpoint: check "
                 "IXON_API_APPLICATION_ID"
             )

@@ -59,7 +59,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import ids, processes, settings, token_file
-from devkit.runtime import docstore, function_names, ingress, local_api, serve_trust
+from devkit.runtime import docstore, function_names, ingress, local_api, production, serve_trust
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,6 +171,8 @@ class DevelopmentApp:
     log: Any
     api: local_api.LocalApi | None = None
     same_caller: bool = False
+    #: Production mode (`devkit.runtime.production`): the body goes on as signed, no reload.
+    production: bool = False
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
@@ -178,16 +180,19 @@ class DevelopmentApp:
     _listed: bool = field(init=False, default=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        mode = [(production.MODE_HEADER, "production")] if self.production else []
+
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            return start_response(status, [*headers, self.identity], *exc_info)
+            return start_response(status, [*headers, self.identity, *mode], *exc_info)
 
         return self._answer(environ, respond)
 
     def _answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = _read_body(environ)
         with self._lock:
-            self._refresh()
-            body = self._with_context(environ, body)
+            if not self.production:
+                self._refresh()
+            body = body if self.production else self._with_context(environ, body)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             path = list(sys.path)
@@ -350,6 +355,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help='let functions call IXON API names that "api_access" of workspace.json lacks',
     )
     parser.add_argument(
+        "--production", action="store_true", help="run as IXON Cloud does (signed calls only)"
+    )
+    parser.add_argument(
         "--trust-origin",
         action="append",
         default=[],
@@ -460,6 +468,11 @@ def main(argv: list[str] | None = None) -> int:
         environ={**os.environ, "API_CLIENT_BASE_URL": api.base_url},
     )
     log = make_logger(config)
+    if arguments.production:
+        made = production.load_keys(ROOT) is None
+        production.configure(config, production.ensure_keys(ROOT))
+        for line in production.lines(made):
+            log.info(line)
     api.current_token()  # read now, so that the masks know it
     store = docstore.open_store(arguments.docdb, config, log.info)
     for line in [*store.description, docstore.WHAT_IT_MEANS]:
@@ -532,6 +545,7 @@ def _serve(
         log,
         api,
         same_caller=same_caller,
+        production=arguments.production,
     )
     if same_caller:
         log.info(

@@ -21,7 +21,7 @@ from ixoncdkingress.function.api_client import ApiClient
 from ixoncdkingress.function.context import FunctionContext, FunctionResource
 from ixoncdkingress.webserver.config import load_context_values
 
-from devkit.runtime import ingress
+from devkit.runtime import ingress, production
 from devkit.runtime import request_body as calls
 from devkit.runtime.local_api import LocalApi
 
@@ -98,7 +98,9 @@ class FunctionClient:
     `call_context` is the calling user, company, asset and agent; `config` is merged over
     `context_values.yaml` the way IXON Cloud's company settings are; `api` is where the
     functions' IXON API calls go, with which access (`devkit.runtime.local_api`; without it
-    ixoncdkingress's own client aims at its default address).
+    ixoncdkingress's own client aims at its default address); with `production` (the
+    workspace's key pair) the application runs in IXON Cloud's production mode and every call
+    is stamped and signed as IXON Cloud signs it (`devkit.runtime.production`).
     """
 
     root: Path
@@ -106,11 +108,14 @@ class FunctionClient:
     store: Any = field(default_factory=mongomock.MongoClient)
     config: dict[str, Any] = field(default_factory=dict)
     api: LocalApi | None = None
+    production: production.KeyPair | None = None
 
     def __post_init__(self) -> None:
         ingress.enter_import_world(self.root)
         settings = {"API_CLIENT_BASE_URL": self.api.base_url} if self.api else None
         self._config = ingress.make_config(self.root, log_level="WARNING", environ=settings)
+        if self.production is not None:
+            production.configure(self._config, self.production)
         self._app = ingress.make_app(self._config)
 
     def call(self, function: str, /, **arguments: Any) -> Any:
@@ -130,7 +135,12 @@ class FunctionClient:
         access of its own gets `api`'s, as `invoke serve` gives it)."""
         if self.api is not None and content_type == "application/json":
             body = self.api.add_access_to_body(body)
+        signature = {}
+        if self.production is not None and content_type == "application/json":
+            body = production.fresh(body)
+            signature["HTTP_AUTHORIZATION"] = production.authorization(body, self.production)
         environ: dict[str, Any] = {
+            **signature,
             "REQUEST_METHOD": "POST",
             "CONTENT_TYPE": content_type,
             "CONTENT_LENGTH": str(len(body)),

@@ -183,7 +183,7 @@ def upload(client: ixon_api.Client, base: str, template_id: str, archive: bytes)
     )
     what = f"the UI upload to {url}"
     if not answer.ok:
-        raise ixon_api.ApiError(client.explain(answer, what))
+        raise ixon_api.ApiError(client.explain(answer, what, ui=True))
     document = client.json_of(answer, what, hint=check)
     data = document.get("data") if isinstance(document, dict) else None
     version_id = data.get("publicId") if isinstance(data, dict) else None
@@ -209,7 +209,7 @@ def publish_version(client: ixon_api.Client, base: str, version_id: str) -> None
     )
     if not answer.ok:
         raise ixon_api.ApiError(
-            client.explain(answer, f"publishing UI version {version_id} at {url}")
+            client.explain(answer, f"publishing UI version {version_id} at {url}", ui=True)
             + " (the version was uploaded: publish it in IXON Studio, or deploy again after "
             "`invoke bump`)"
         )

@@ -1,0 +1,152 @@
+"""`invoke serve --production`: the functions run as IXON Cloud runs them.
+
+One real `invoke serve --production` on a baked workspace: ixoncdkingress's own production
+mode (signed bodies checked against the workspace's public key, the one-minute `created_on`
+window, no form page), `invoke call` signing its calls, and a function that only works in
+development mode failing there with one clear line; the same in the workspace's own tests with
+the `ixon_production` marker. Bodies are signed in the workspace's own environment (the
+template's test environment has no cryptography).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import stat
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from test_serve import serving
+
+from conftest import bake, invoke
+
+SIGN = """
+import json, sys
+from pathlib import Path
+from devkit.runtime import production
+body = json.dumps({
+    "name": "example.greet", "arguments": {"name": "Ada"}, "context": {}, "config": {},
+    "created_on": sys.argv[1],
+}).encode()
+print(json.dumps({"body": body.decode(), "authorization": production.authorization(
+    body, production.load_keys(Path(".")))}))
+"""
+
+DEV_ONLY = '''"""Reads a value only context_values.yaml gives (IXON Cloud reads none)."""
+
+from ixoncdkingress.function.context import FunctionContext
+
+
+@FunctionContext.expose
+def greeting(context: FunctionContext) -> str:
+    return context.config["greeting"]
+'''
+
+
+MARKED_TESTS = """
+import pytest
+
+
+@pytest.mark.ixon_production
+def test_greets_in_production(client):
+    assert client.call("example.greet", name="Ada") == "Hello, Ada!"
+
+
+@pytest.mark.ixon_production
+def test_needs_development_mode(client):
+    with pytest.raises(KeyError, match="greeting"):
+        client.call("devonly.greeting")
+
+
+def test_works_in_development(client):
+    assert client.call("devonly.greeting") == "Hello"
+"""
+
+
+def signed(workspace: Path, python: Path, created_on: datetime) -> tuple[bytes, str]:
+    result = subprocess.run(
+        [str(python), "-c", SIGN, created_on.isoformat()],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    signed_call = json.loads(result.stdout)
+    return signed_call["body"].encode(), signed_call["authorization"]
+
+
+def post(port: int, body: bytes, authorization: str | None = None, method: str = "POST") -> int:
+    headers = {"Content-Type": "application/json"}
+    if authorization:
+        headers["Authorization"] = authorization
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, "/", body if method == "POST" else None, headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_ones(
+    tmp_path: Path, shared_venv: Path
+) -> None:
+    workspace = bake(tmp_path)
+    (workspace / "functions" / "devonly.py").write_text(DEV_ONLY, encoding="utf-8")
+    python = shared_venv / "bin" / "python"
+
+    with serving(workspace, "--docdb", "memory", "--production") as served:
+        key = workspace / ".devkit" / "production-key.pem"
+        now = datetime.now(UTC)
+        fresh_body, fresh_signature = signed(workspace, python, now)
+        stale_body, stale_signature = signed(workspace, python, now - timedelta(minutes=2))
+
+        called = invoke(
+            workspace,
+            "call",
+            "example.greet",
+            "--arg",
+            "name=Ada",
+            "--port",
+            str(served.port),
+            check=False,
+        )
+        statuses = {
+            "signed": post(served.port, fresh_body, fresh_signature),
+            "unsigned": post(served.port, fresh_body),
+            "stale": post(served.port, stale_body, stale_signature),
+            "tampered": post(served.port, fresh_body.replace(b"Ada", b"Eve"), fresh_signature),
+            "bearer": post(served.port, fresh_body, "Bearer " + fresh_signature.split()[1]),
+            "form page": post(served.port, b"", method="GET"),
+        }
+        dev_only = invoke(
+            workspace, "call", "devonly.greeting", "--port", str(served.port), check=False
+        )
+        log = served.log()
+    development = invoke(workspace, "call", "devonly.greeting", "--port", "1", check=False)
+    (workspace / "tests" / "test_marked.py").write_text(MARKED_TESTS, encoding="utf-8")
+    marked = invoke(workspace, "test", "-k", "marked", check=False)
+
+    assert called.returncode == 0, called.stderr + log[-2000:]
+    assert json.loads(called.stdout) == "Hello, Ada!"
+    assert statuses == {
+        "signed": 200,
+        "unsigned": 401,
+        "stale": 401,
+        "tampered": 401,
+        "bearer": 401,
+        "form page": 405,
+    }
+    assert "Production mode, as IXON Cloud runs the functions" in log
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert ".devkit/" in (workspace / ".gitignore").read_text(encoding="utf-8")
+    # A function that needs development mode fails there with one clear line.
+    assert dev_only.returncode == 1
+    (line,) = [text for text in dev_only.stderr.splitlines() if text.startswith("ERROR: ")]
+    assert "devonly.greeting raised KeyError" in line
+    assert "it failed in production mode, as IXON Cloud runs it: no context_values.yaml" in line
+    assert development.returncode == 0 and json.loads(development.stdout) == "Hello"
+    assert marked.returncode == 0, marked.stdout[-3000:]
+    assert "3 passed" in marked.stdout
