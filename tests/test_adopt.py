@@ -25,12 +25,21 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support import free_port
 
-from conftest import SHARED_VENV, TEMPLATE, bake, compile_bytecode, invoke, workspace_env
+from conftest import (
+    SHARED_VENV,
+    TEMPLATE,
+    bake,
+    compile_bytecode,
+    invoke,
+    workspace_env,
+    workspace_module,
+)
 
 APPS = TEMPLATE / "tests" / "apps"
 EXAMPLE_MODULES = ("example", "notes", "caller", "about", "agents", "assistant", "helpers")
@@ -367,6 +376,7 @@ def test_the_workspace_document_store_can_be_a_mongodb_server(
 
 
 def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_venv):
+    invoke(adopted, "setup", IXON_VENV=own_venv)  # another test may have set it up for its app
     result = invoke(
         adopted, "call", "service_log.add_entry", "--arg", "text=Oiled", IXON_VENV=own_venv
     )
@@ -398,14 +408,16 @@ def post(port: int, name: str, **arguments: object) -> object:
         connection.close()
 
 
-def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adopted, own_venv):
+@contextlib.contextmanager
+def served(project: Path, venv: str) -> Iterator[int]:
+    """A real `invoke serve --functions-only` of `project` on a free port; yields the port."""
     port = free_port()
-    log = adopted.parent / "serve.log"
+    log = project.parent / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "invoke", "serve", "--functions-only", "--port", str(port)],
-            cwd=adopted,
-            env=workspace_env(IXON_VENV=own_venv),
+            cwd=project,
+            env=workspace_env(IXON_VENV=venv),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -419,13 +431,17 @@ def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adop
                 break
             assert time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(0.2)
-
-        added = post(port, "service_log.add_entry", text="Oiled")
-        entries = post(port, "service_log.list_entries")
-        mailed = post(port, "send_email", to="a@b.c", subject="s")  # the bare re-export
+        yield port
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=30)
+
+
+def test_invoke_serve_answers_the_adopted_functions_with_the_document_store(adopted, own_venv):
+    with served(adopted, own_venv) as port:
+        added = post(port, "service_log.add_entry", text="Oiled")
+        entries = post(port, "service_log.list_entries")
+        mailed = post(port, "send_email", to="a@b.c", subject="s")  # the bare re-export
 
     assert added["text"] == "Oiled"
     assert [entry["text"] for entry in entries] == ["Oiled"]
@@ -483,9 +499,7 @@ def test_adopt_without_an_answer_about_the_examples_asks_or_refuses(default_work
 def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
     project = bake(tmp_path)
 
-    result = invoke(
-        project, "adopt", str(APPS / "legacy_cbc"), "--remove-examples", "--rewrite-imports"
-    )
+    result = invoke(project, "adopt", str(APPS / "legacy_cbc"), "--remove-examples")
 
     greeter = (project / "functions" / "greeter.py").read_text(encoding="utf-8")
     assert (
@@ -494,6 +508,7 @@ def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
     assert "CbcContext" not in greeter
     assert "ixoncdkingress==1.0.0" in (project / "requirements.txt").read_text(encoding="utf-8")
     assert "0.0.21" in result.stdout  # said what it replaced
+    assert "functions/greeter.py:3 ixoncdkingress.cbc.context -> " in result.stdout  # each change
     tested = invoke(project, "test", "--verbose", IXON_VENV=own_venv, check=False)
     assert "test_greeter.py::test_hello PASSED" in tested.stdout, tested.stdout + tested.stderr
 
@@ -501,10 +516,13 @@ def test_adopt_rewrites_old_runtime_imports_and_the_pin(tmp_path, own_venv):
 def test_adopt_reports_old_runtime_imports_it_did_not_rewrite(tmp_path, shared_venv):
     project = bake(tmp_path)
 
-    result = invoke(project, "adopt", str(APPS / "legacy_cbc"), "--keep-examples")
+    result = invoke(
+        project, "adopt", str(APPS / "legacy_cbc"), "--keep-examples", "--keep-old-imports"
+    )
 
     assert "functions/greeter.py:3" in result.stdout
-    assert "--rewrite-imports" in result.stdout
+    assert "CbcContext" in (project / "functions" / "greeter.py").read_text(encoding="utf-8")
+    assert "`invoke rewrite-imports`" in result.stdout
 
 
 def test_adopt_takes_the_default_module_and_a_module_named_like_a_library(tmp_path, shared_venv):
@@ -520,3 +538,310 @@ def test_adopt_takes_the_default_module_and_a_module_named_like_a_library(tmp_pa
     bundled = invoke(project, "bundle", "--functions-only")
     assert "functions/functions.py" in bundled.stdout
     assert "functions.certifi.<function>" in bundled.stdout
+
+
+# --- adopting, in-process: an untrusted app, IXON's layouts, running again ----------------------
+
+
+@pytest.fixture(scope="module")
+def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One baked workspace that in-process tests copy before adopting into the copy."""
+    return bake(tmp_path_factory.mktemp("adopt-base"))
+
+
+@pytest.fixture
+def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the baked workspace and its adopt module (uv from the tools' environment)."""
+    project = tmp_path / "workspace"
+    shutil.copytree(adopt_base, project)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("IXON_VENV", raising=False)
+    return project, workspace_module("devkit.host.adopt", project)
+
+
+def adopt_into(project: Path, adopting, app: Path, **options: bool):
+    """Adopt `app` into `project` in-process; the plan and its printed lines."""
+    chosen = {"remove_examples": True, **options}
+    result = adopting.adopt(project, app, adopting.Options(**chosen))
+    return result, "\n".join(adopting.describe(project, result, dry_run=False))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def hostile_app(tmp_path: Path) -> Path:
+    """The hostile app, with what git cannot keep well: a link out, a newline in a name, a big
+    file."""
+    app = tmp_path / "hostile"
+    shutil.copytree(APPS / "hostile", app)
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("OUTSIDE-THE-APP\n", encoding="utf-8")
+    (app / "functions" / "leak.py").symlink_to(outside)
+    (app / "tests" / "linked").symlink_to(tmp_path)  # a folder link, out of the app
+    (app / "functions" / "odd\nname.py").write_text("x = 1\n", encoding="utf-8")
+    with (app / "functions" / "big.bin").open("wb") as big:
+        big.truncate(11 * 1024 * 1024)
+    return app
+
+
+def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(fresh, tmp_path):
+    project, adopting = fresh
+    app = hostile_app(tmp_path)
+
+    _, said = adopt_into(project, adopting, app)
+
+    env = project / ".env"
+    carried = env.read_text(encoding="utf-8") if env.exists() else ""
+    assert "collector.invalid" not in carried and "proxy.invalid" not in carried
+    assert "collector.invalid" not in (project / "workspace.json").read_text(encoding="utf-8")
+    assert "IXON_API_BASE_URL=https://collector.invalid/api/" in said  # named, with its value
+    settings = workspace_module("devkit.host.settings", project)
+    endpoint = settings.load_api_endpoint(project, environ={})
+    assert endpoint.base_url.value == settings.DEFAULT_BASE_URL  # the token still goes to IXON
+    assert settings.foreign_destination(endpoint.base_url) is None
+    assert "HTTPS_PROXY=http://proxy.invalid:3128" in said
+    assert "abcdefghijklmnopqrstuvwxyz012345" not in said + carried  # the app's token
+    assert not [name for name, data in snapshot(project).items() if b"OUTSIDE-THE-APP" in data]
+    assert not (project / "functions" / "leak.py").exists()
+    assert not (project / "tests" / "linked").exists()
+    assert (
+        not list((project / "functions").glob("odd*"))
+        and not (project / "functions" / "big.bin").exists()
+    )
+    for named in ("functions/leak.py", "tests/linked", "functions/odd\\nname.py", "big.bin"):
+        assert named in said, named
+    for line in ("'-e .'", "'helper @ file:///tmp/helper'", "'-r ../shared/requirements.txt'"):
+        assert line in said, line
+    assert "tests/conftest.py:5 defines the fixture `client`" in said
+    assert "defines the fixture `document_store`" in said  # by its name= argument
+    assert "preinstall" in said and "postinstall" in said and "prepare" in said
+
+
+def test_setup_runs_no_install_script_of_an_adopted_package_json(fresh, tmp_path, shared_venv):
+    # shared_venv puts it in the end-to-end tier: it runs npm twice.
+    project, adopting = fresh
+    adopt_into(project, adopting, hostile_app(tmp_path))
+    node = workspace_module("devkit.host.node", project)
+
+    said = node.install(project, quiet=True)
+
+    assert "installed" in said
+    assert not list(project.glob("PWNED-*"))
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    settings["node_scripts"] = True
+    (project / "workspace.json").write_text(json.dumps(settings), encoding="utf-8")
+    node.install(project, force=True, quiet=True)
+    assert sorted(p.name for p in project.glob("PWNED-*")) == [
+        "PWNED-post",
+        "PWNED-pre",
+        "PWNED-prepare",
+    ]  # the setting really switches them on: the scripts would have run without the flag
+
+
+def test_text_in_another_encoding_is_one_line_naming_each_file(fresh, tmp_path):
+    project, adopting = fresh
+    app = tmp_path / "utf16"
+    shutil.copytree(APPS / "hostile", app)
+    (app / "requirements.txt").write_text("ixoncdkingress==1.0.0\n", encoding="utf-16")
+    (app / "context_values.yaml").write_text("a: 1\n", encoding="utf-16")
+    (app / ".env").write_bytes("COMPANY=caf\xe9\n".encode("latin-1"))
+    before = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, app)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "requirements.txt (UTF-16)" in message and "context_values.yaml (UTF-16)" in message
+    assert ".env (not UTF-8" in message
+    assert snapshot(project) == before
+
+
+def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt(fresh):
+    import yaml
+
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "file_browser")
+
+    declared = (project / "requirements.in").read_text(encoding="utf-8").splitlines()
+    production = (project / "requirements.txt").read_text(encoding="utf-8")
+    dev = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    locked = {line.split("==")[0]: line.split()[0] for line in dev.splitlines() if "==" in line}
+    for name in ("idna", "certifi", "charset-normalizer"):
+        assert locked[name] in declared, name  # the runtime's pin won
+        assert f"kept {locked[name]}" in said
+    assert "idna==3.4" not in declared and "idna==3.4" not in production
+    assert "ixoncdkingress==1.0.0" in declared and "0.0.23" not in "\n".join(declared)
+    assert "already has the 1.x modules" in said  # 0.0.23 carries them
+    (six,) = [line for line in declared if line.startswith("six")]
+    assert six.startswith("six==") and f"pinned six>=1.16 to {six}" in said
+    assert six in production  # locked as `invoke lock` would
+    assert "checked with uv" in said
+    assert "functions/functions.py:3 imports yaml, which only the development lock held" in said
+    assert locked["pyyaml"] in declared and locked["pyyaml"] in production
+    assert "packaging" not in declared  # ixoncdkingress brings it there (docker needs it)
+    assert workspace_module("devkit.host.lock", project).stale_reason(project) is None
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    values = yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8"))
+    assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
+    assert settings["company_id"] == "1111-2222-3333-4444-5555"
+    assert settings["template_id"] == "FileBrowser1"
+    assert values == {"folder": "/data", "apiToken": "<your token>"}  # placeholders to fill in
+    assert "fill in folder, apiToken" in said
+    assert "AgentList" in settings["api_access"]
+
+
+def test_an_empty_context_becomes_a_mapping_not_comments(fresh, tmp_path):
+    import yaml
+
+    project, adopting = fresh
+    app = tmp_path / "empty"
+    shutil.copytree(APPS / "split_repo", app)
+    (app / "backend" / "context_config.json").write_text('{"values": {}}\n', encoding="utf-8")
+
+    adopt_into(project, adopting, app)
+
+    text = (project / "context_values.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text) == {}, text
+
+
+def test_a_split_repository_and_a_ui_only_one_are_found_by_their_files(fresh, adopt_base, tmp_path):
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "split_repo")
+
+    assert "the Cloud Function from backend/ and the UI Components from frontend/" in said
+    split = APPS / "split_repo"
+    assert (project / "functions" / "notes.py").read_bytes() == (
+        split / "backend" / "functions" / "notes.py"
+    ).read_bytes()
+    assert (project / "tests" / "test_notes.py").is_file()
+    assert (project / "components" / "notes-panel" / "manifest.json").is_file()
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    assert settings["ui_components"]["notes-panel"] == {"template_id": "NotesPanel01"}
+
+    ui_only = tmp_path / "ui-only-workspace"
+    shutil.copytree(adopt_base, ui_only)
+    _, said = adopt_into(ui_only, workspace_module("devkit.host.adopt", ui_only), APPS / "ui_only")
+    assert "the UI Components from the app's folder" in said
+    assert "Cloud Function from" not in said
+    assert (ui_only / "components" / "status-tile" / "status-tile.svelte").is_file()
+    assert not [p for p in (ui_only / "functions").glob("*.py") if p.stem in EXAMPLE_MODULES]
+
+
+def test_adopting_again_changes_nothing_and_never_undoes_your_edits(fresh):
+    project, adopting = fresh
+    adopt_into(project, adopting, APPS / "service_log")
+    after_first = snapshot(project)
+
+    again, said = adopt_into(project, adopting, APPS / "service_log")
+
+    assert not again.writes and not again.deletes, said
+    assert snapshot(project) == after_first
+    dev = project / "requirements-dev.in"
+    dev.write_text(dev.read_text(encoding="utf-8").replace("pytest-timeout==2.4.0\n", ""))
+    mailer = project / "functions" / "mailer.py"
+    mailer.write_text(mailer.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    (project / "tests" / "test_mailer.py").unlink()
+    edited = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, APPS / "service_log")
+
+    assert "functions/mailer.py" in str(refused.value) and "--force" in str(refused.value)
+    assert "tests/test_mailer.py (deleted since the last adopt)" in str(refused.value)
+    assert snapshot(project) == edited
+    forced, _ = adopt_into(project, adopting, APPS / "service_log", force=True)
+    assert "# mine" not in mailer.read_text(encoding="utf-8") and forced.writes
+    assert (project / "tests" / "test_mailer.py").is_file()
+    # The pin you took out stays out (the lock still has it until `invoke lock`).
+    assert "pytest-timeout" not in dev.read_text(encoding="utf-8")
+
+
+def test_requirements_that_cannot_install_together_are_refused_before_writing(
+    fresh, tmp_path, shared_venv
+):
+    # shared_venv puts it in the end-to-end tier: uv asks the package index.
+    project, adopting = fresh
+    app = tmp_path / "old-boto"
+    shutil.copytree(APPS / "split_repo", app)
+    # motor 3.6 needs pymongo 4.9; ixoncdkingress 1.0.0 needs pymongo 4.7
+    (app / "backend" / "requirements.txt").write_text(
+        "ixoncdkingress==1.0.0\nmotor==3.6.0\n", encoding="utf-8"
+    )
+    before = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopt_into(project, adopting, app)
+
+    message = str(refused.value)
+    assert "motor" in message and "pymongo" in message and "uv" in message
+    assert "\n" not in message and "nothing was written" in message
+    assert snapshot(project) == before
+
+
+def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
+    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
+    an unpinned requirement, an example config, an empty context, no tests: one adopt, no
+    hand edits, then the workspace's tasks work."""
+    project = bake(tmp_path)
+    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
+    invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
+    invoke(project, "setup", IXON_VENV=own_venv)
+    run = {"IXON_VENV": own_venv, "check": False}
+
+    with served(project, own_venv) as port:  # the name and arguments the component sends
+        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
+    tested = invoke(project, "test", **run)
+    bundled = invoke(project, "bundle", "--functions-only", **run)
+    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
+    again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
+
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
+    # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
+    # no token.
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+
+def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
+    """backend/ and frontend/: adopted, tested, served and bundled with no hand edit (its
+    requirements are the workspace's, so the shared environment serves)."""
+    project = bake(tmp_path)
+    invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples")
+
+    tested = invoke(project, "test", "--verbose", check=False)
+    with served(project, str(shared_venv)) as port:
+        post(port, "notes.add", text="Oiled")  # the names the component calls
+        count = post(port, "notes.count")
+    bundled = invoke(project, "bundle", "--functions-only", check=False)
+    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", check=False)
+    again = invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples", check=False)
+
+    assert "test_notes.py::test_a_note_is_kept PASSED" in tested.stdout, tested.stdout
+    assert count == 1
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "none changed" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_ui_only_repository_comes_in_with_one_command(tmp_path, shared_venv):
+    """UI Components only: adopted with no hand edit; the workspace then has no tests and
+    says so, and a second adopt changes nothing."""
+    project = bake(tmp_path)
+    invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples")
+
+    tested = invoke(project, "test", check=False)
+    again = invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples", check=False)
+
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert (project / "components" / "status-tile" / "manifest.json").is_file()
+    assert "none changed" in again.stdout, again.stdout + again.stderr

@@ -679,10 +679,12 @@ def doctor(c, online=False, email=False, target=""):
 
 @user_task(
     help={
-        "path": "Folder of the IXON workspace or app repository to bring in (holds functions/)",
+        "path": "Folder of the IXON app or workspace to bring in (functions/, UI Components, "
+        "or both, also in subfolders such as backend/ and frontend/)",
         "remove_examples": "Remove the template's examples (still as baked) while adopting",
         "keep_examples": "Keep the template's examples beside the adopted code",
-        "rewrite_imports": "Rewrite imports of ixoncdkingress 0.0.x (ixoncdkingress.cbc) for 1.x",
+        "keep_old_imports": "Keep imports of ixoncdkingress 0.0.x as they are (adopt rewrites "
+        "them for 1.x, listing each change)",
         "force": "Overwrite files of the workspace that you changed",
         "dry_run": "Show what would be written, removed and left to do; change nothing",
     }
@@ -693,14 +695,15 @@ def adopt(
     *,
     remove_examples=False,
     keep_examples=False,
-    rewrite_imports=False,
+    keep_old_imports=False,
     force=False,
     dry_run=False,
 ):
     """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
 
-    Its code moves in unchanged; the end says what is left to do (docs/adopting.md). Asks
-    whether to remove the template's examples unless told.
+    Its code moves in as it is (0.0.x imports rewritten for 1.x); nothing of the app is run or
+    followed; the end says what is left to do (docs/adopting.md). Running it again never
+    replaces what you changed without --force. Asks about the examples unless told.
     """
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
@@ -712,7 +715,7 @@ def adopt(
         remove_examples=remove_examples,
         force=force,
         dry_run=dry_run,
-        rewrite_imports=rewrite_imports,
+        rewrite_imports=not keep_old_imports,
     )
     plan = adopting.adopt(ROOT, Path(path), options, modules)
     print("\n".join(adopting.describe(ROOT, plan, dry_run=dry_run)))

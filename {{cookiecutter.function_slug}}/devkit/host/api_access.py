@@ -136,6 +136,16 @@ def scan(root: Path) -> tuple[list[Use], list[str]]:
     return uses, unreadable
 
 
+def uses_in(tree: ast.AST, path: str) -> list[Use]:
+    """The calls of the API client in one parsed module (`path` names its file)."""
+    return list(_calls(tree, path))
+
+
+def is_test(name: str) -> bool:
+    """Whether a file name is a test's (left out of the bundle)."""
+    return _is_test(name)
+
+
 def _is_test(name: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py")
 

@@ -19,6 +19,8 @@ from devkit.host import files
 #: The ixoncdkingress release this workspace's tooling runs (requirements-dev.txt locks it).
 CURRENT_RELEASE = "1.0.0"
 OLD_PACKAGE = "ixoncdkingress.cbc"
+#: 0.0.x releases (Python 3.10) that already carry the 1.x modules (`ixoncdkingress.function`).
+CARRIES_1X = ("0.0.22", "0.0.23")
 #: Each 0.0.x module, the 1.x module that replaces it, and the names it renamed.
 MODULES: dict[str, tuple[str, dict[str, str]]] = {
     "ixoncdkingress.cbc.context": (

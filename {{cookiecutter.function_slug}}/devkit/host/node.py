@@ -1,8 +1,10 @@
 """Node.js and npm for the UI Components: find them, check their versions, install packages.
 
 Only workspaces with a `package.json` need Node; the Python half never does. `npm ci` installs
-exactly what `package-lock.json` pins; a stamp in `node_modules/` (a hash of both files) makes
-the next `invoke setup` quick when nothing changed. Standard library only, Python 3.9+.
+exactly what `package-lock.json` pins, with `--ignore-scripts` (no package's install script
+runs) unless workspace.json says `"node_scripts": true`; a stamp in `node_modules/` (a hash of
+both files) makes the next `invoke setup` quick when nothing changed. Standard library only,
+Python 3.9+.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files
+from devkit.host import files, workspace_file
 
 #: The oldest Node.js the pinned SDK (vite 4, svelte 3) and npm's lock file version 3 work with.
 MIN_NODE = (18, 0)
@@ -28,6 +30,20 @@ PACKAGE_FILE = "package.json"
 LOCK_FILE = "package-lock.json"
 MODULES = "node_modules"
 STAMP = ".devkit-installed"
+#: npm's lifecycle scripts, which run code at install time (`npm ci` runs them for every package).
+LIFECYCLE_SCRIPTS = (
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepublish",
+    "preprepare",
+    "prepare",
+    "postprepare",
+    "dependencies",
+)
+#: `"node_scripts": true` in workspace.json lets `npm` run install scripts (off by default, as a
+#: repository moved in, or any of its packages, must not run code on your machine unasked).
+SCRIPTS_KEY = "node_scripts"
 INSTALL_HINT = (
     "install Node.js {need} or newer (it comes with npm) from nodejs.org or your package "
     "manager, then run `invoke setup` again; `invoke serve --functions-only` works without it"
@@ -172,6 +188,8 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
     has_lock = (root / LOCK_FILE).is_file()
     command = [str(node.npm), "ci" if has_lock else "install", "--prefer-offline"]
     command += ["--no-audit", "--no-fund"]
+    if not scripts_allowed(root):
+        command.append("--ignore-scripts")
     if quiet:
         command.append("--loglevel=error")
     print(f"Installing Node packages ({' '.join(command[1:])}): about 20 s the first time")
@@ -185,6 +203,14 @@ def install(root: Path, force: bool = False, quiet: bool = False) -> str:
     if modules.is_dir():
         files.write_atomic(modules / STAMP, fingerprint(root) + "\n")
     return f"Node packages installed with npm {command[1]}"
+
+
+def scripts_allowed(root: Path) -> bool:
+    """Whether workspace.json allows npm's install scripts (`"node_scripts": true`)."""
+    try:
+        return workspace_file.read(root).get(SCRIPTS_KEY) is True
+    except workspace_file.WorkspaceFileError:
+        return False
 
 
 def audit(root: Path) -> tuple[str, bool]:
