@@ -336,7 +336,9 @@ def test_lint_reports_both_checks_and_what_to_do(workspace):
     assert "1 file would be reformatted" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == (
         "ERROR: ruff check and ruff format --check found problems (listed above): "
-        "`invoke format` fixes the formatting and ruff's safe fixes; fix the rest by hand"
+        "`invoke format` fixes the formatting and ruff's safe fixes; fix the rest by hand "
+        "(code brought in as it was: `invoke lint --baseline` lists its findings in "
+        "lint-baseline.txt)"
     )
 
 
