@@ -26,7 +26,6 @@ import contextlib
 import http.client
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from pathlib import Path
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
 from support import free_port, proc_status, stdout_to_stderr  # noqa: E402
+from support import stop_group as stop  # noqa: E402
 
 GREET = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
 HELPER_LINE = 'return f"{greeting.strip()}, {name}!"'
@@ -107,16 +107,6 @@ def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Ite
         yield process, time.perf_counter() - started
     finally:
         stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def server_pid(process: subprocess.Popen) -> int:

@@ -32,7 +32,6 @@ import argparse
 import os
 import resource
 import selectors
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
-from support import stdout_to_stderr  # noqa: E402
+from support import stdout_to_stderr, stop_group  # noqa: E402
 
 FLOOR = "from ixoncdkingress.function.context import FunctionContext; import pytest"
 WATCHED_TEST = "tests/test_example.py"
@@ -109,12 +108,7 @@ def watch_reruns(workspace: Path, env: dict[str, str], edits: int) -> list[float
             seen.append(time.perf_counter() - saved)
     finally:
         test_file.write_text(original, encoding="utf-8")
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
     return seen
 
 
