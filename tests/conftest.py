@@ -232,3 +232,39 @@ def mongo_standin(shared_venv: Path) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+#: Where the Node packages of UI workspaces are installed once (override: IXON_TEST_NODE_CACHE).
+NODE_CACHE = Path(os.environ.get("IXON_TEST_NODE_CACHE", TEMPLATE / ".bake" / "node-cache"))
+#: The UI Component the tests bake (its packages are the template's lock).
+UI_COMPONENT = "status-panel"
+
+
+def link_node_modules(project: Path) -> None:
+    """Give `project` the session's installed Node packages (a link, as a cache would)."""
+    cached = NODE_CACHE / "node_modules"
+    if cached.is_dir() and not (project / "node_modules").exists():
+        (project / "node_modules").symlink_to(cached, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
+def node_modules(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
+    """The Node packages every UI workspace shares, installed by a real `invoke setup`.
+
+    A file lock keeps two test runs from installing at once (as for the Python environment).
+    """
+    NODE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(NODE_CACHE.parent / f".{NODE_CACHE.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            project = bake(tmp_path_factory.mktemp("node-setup"), ui_component=UI_COMPONENT)
+            link_node_modules(project)
+            invoke(project, "setup", timeout=900)
+            installed = project / "node_modules"
+            if not installed.is_symlink():  # the cache was missing or stale: installed here
+                shutil.rmtree(NODE_CACHE, ignore_errors=True)
+                NODE_CACHE.mkdir(parents=True)
+                shutil.move(str(installed), str(NODE_CACHE / "node_modules"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return NODE_CACHE / "node_modules"

@@ -37,6 +37,7 @@ from conftest import (
     bake,
     compile_bytecode,
     invoke,
+    link_node_modules,
     workspace_env,
     workspace_module,
 )
@@ -812,36 +813,63 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, share
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
 
 
-def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
-    """backend/ and frontend/: adopted, tested, served and bundled with no hand edit (its
-    requirements are the workspace's, so the shared environment serves)."""
-    project = bake(tmp_path)
-    invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples")
+def with_node_lock(app: Path, into: Path) -> Path:
+    """A copy of `app` whose UI half lists and locks the component SDK as an IXON app does (the
+    1.2.0 set that installs here, from the template's own lock)."""
+    copy = into / app.name
+    shutil.copytree(app, copy)
+    ui_template = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "ui_template"
+    for package in copy.rglob("package.json"):
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(ui_template / name, package.parent / name)
+    return copy
+
+
+def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv, node_modules):
+    """backend/ and frontend/: adopted, tested, served, bundled (both halves) and dry-run
+    deployed with no hand edit (its requirements are the workspace's, so the shared environment
+    serves)."""
+    app = with_node_lock(APPS / "split_repo", tmp_path)
+    project = bake(tmp_path / "ws")
+    invoke(project, "adopt", str(app), "--remove-examples")
+    link_node_modules(project)
 
     tested = invoke(project, "test", "--verbose", check=False)
     with served(project, str(shared_venv)) as port:
         post(port, "notes.add", text="Oiled")  # the names the component calls
         count = post(port, "notes.count")
-    bundled = invoke(project, "bundle", "--functions-only", check=False)
-    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", check=False)
-    again = invoke(project, "adopt", str(APPS / "split_repo"), "--remove-examples", check=False)
+    bundled = invoke(project, "bundle", check=False)
+    deployed = invoke(project, "deploy", "--dry-run", check=False)
+    again = invoke(project, "adopt", str(app), "--remove-examples", check=False)
 
     assert "test_notes.py::test_a_note_is_kept PASSED" in tested.stdout, tested.stdout
     assert count == 1
     assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert (project / "dist" / "ui-notes-panel-2.zip").is_file()  # the UI half too
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "NotesPanel01/version-upload" in deployed.stdout
     assert "none changed" in again.stdout, again.stdout + again.stderr
 
 
-def test_a_ui_only_repository_comes_in_with_one_command(tmp_path, shared_venv):
+def test_a_ui_only_repository_comes_in_with_one_command(tmp_path, shared_venv, node_modules):
     """UI Components only: adopted with no hand edit; the workspace then has no tests and
-    says so, and a second adopt changes nothing."""
-    project = bake(tmp_path)
-    invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples")
+    says so, bundles and dry-runs a deploy of the UI alone, and a second adopt changes nothing."""
+    app = with_node_lock(APPS / "ui_only", tmp_path)
+    project = bake(tmp_path / "ws")
+    invoke(project, "adopt", str(app), "--remove-examples")
+    link_node_modules(project)
 
     tested = invoke(project, "test", check=False)
-    again = invoke(project, "adopt", str(APPS / "ui_only"), "--remove-examples", check=False)
+    bundled = invoke(project, "bundle", check=False)
+    deployed = invoke(project, "deploy", "--dry-run", check=False)
+    again = invoke(project, "adopt", str(app), "--remove-examples", check=False)
 
     assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
     assert (project / "components" / "status-tile" / "manifest.json").is_file()
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert "building the UI Components alone" in bundled.stdout
+    assert (project / "dist" / "ui-status-tile-1.zip").is_file()
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "page-component-templates/StatusTile01/version-upload" in deployed.stdout
+    assert "Dry run: nothing was sent." in deployed.stdout
     assert "none changed" in again.stdout, again.stdout + again.stderr

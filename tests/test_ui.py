@@ -9,7 +9,6 @@ file makes the next session install afresh.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import json
 import os
@@ -28,10 +27,18 @@ from ixon_standin import StandIn, point_workspace_at
 from support import CHROMIUM, DevTools, free_port, serve_and_call
 from test_hooks import GOOD, load_hook
 
-from conftest import TEMPLATE, bake, invoke, workspace_env, workspace_module
+from conftest import (
+    NODE_CACHE,
+    TEMPLATE,
+    UI_COMPONENT,
+    bake,
+    invoke,
+    link_node_modules,
+    workspace_env,
+    workspace_module,
+)
 
-NODE_CACHE = Path(os.environ.get("IXON_TEST_NODE_CACHE", TEMPLATE / ".bake" / "node-cache"))
-COMPONENT = "status-panel"
+COMPONENT = UI_COMPONENT
 PAGE_TEMPLATE = "PcT0000000A1"
 TOKEN = "Zq7SecretTokenXy42Wv9Pq3Lm8Nb5Rt"
 COMPANY = "1234-5678-9012-3456-7890"
@@ -41,36 +48,6 @@ pre_gen = load_hook("pre_gen_project")
 
 
 # -- fixtures -----------------------------------------------------------------------------------
-
-
-def link_node_modules(project: Path) -> None:
-    """Give `project` the session's installed Node packages (a link, as a cache would)."""
-    cached = NODE_CACHE / "node_modules"
-    if cached.is_dir() and not (project / "node_modules").exists():
-        (project / "node_modules").symlink_to(cached, target_is_directory=True)
-
-
-@pytest.fixture(scope="session")
-def node_modules(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
-    """The Node packages every UI workspace shares, installed by a real `invoke setup`.
-
-    A file lock keeps two test runs from installing at once (as for the Python environment).
-    """
-    NODE_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with open(NODE_CACHE.parent / f".{NODE_CACHE.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            project = bake(tmp_path_factory.mktemp("node-setup"), ui_component=COMPONENT)
-            link_node_modules(project)
-            invoke(project, "setup", timeout=900)
-            installed = project / "node_modules"
-            if not installed.is_symlink():  # the cache was missing or stale: installed here
-                shutil.rmtree(NODE_CACHE, ignore_errors=True)
-                NODE_CACHE.mkdir(parents=True)
-                shutil.move(str(installed), str(NODE_CACHE / "node_modules"))
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return NODE_CACHE / "node_modules"
 
 
 def ui_workspace(folder: Path, **answers: str) -> Path:
