@@ -255,6 +255,20 @@ def test_remove_examples_keeps_an_edited_one(workspace):
     assert "functions/notes.py" in result.stdout and "changed" in result.stdout
     assert not (workspace / "tests" / "test_example.py").exists()
     assert "functions/assistant.py" not in invoke(workspace, "bundle").stdout
+    # AgentList was listed for functions/agents.py alone: nothing asks IXON to grant it now.
+    settings = json.loads((workspace / "workspace.json").read_text(encoding="utf-8"))
+    assert settings["api_access"] == []
+    assert "Took AgentList out of api_access" in result.stdout
+
+
+def test_an_adopt_keeps_the_examples_api_names_while_the_examples_stay(fresh):
+    project, adopting = fresh
+
+    _, said = adopt_into(project, adopting, APPS / "split_repo", remove_examples=False)
+
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    assert settings["api_access"] == ["AgentList"]  # functions/agents.py still calls it
+    assert "out of api_access" not in said
 
 
 # --- invoke adopt --------------------------------------------------------------------------------
@@ -718,6 +732,9 @@ def test_a_split_repository_and_a_ui_only_one_are_found_by_their_files(fresh, ad
     _, said = adopt_into(project, adopting, APPS / "split_repo")
 
     assert "the Cloud Function from backend/ and the UI Components from frontend/" in said
+    settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
+    assert settings["api_access"] == []  # only the removed examples called AgentList
+    assert "took AgentList out of api_access (only the removed examples called it)" in said
     split = APPS / "split_repo"
     assert (project / "functions" / "notes.py").read_bytes() == (
         split / "backend" / "functions" / "notes.py"

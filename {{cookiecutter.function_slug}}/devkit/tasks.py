@@ -743,6 +743,10 @@ def remove_examples(c, dry_run=False):
         print("No example left as baked: nothing to remove")
     if state.changed:
         print(f"Kept {', '.join(state.changed)}: changed since baked, so yours now")
+    unneeded = [] if dry_run else examples.unneeded_api_names(ROOT)
+    if unneeded:
+        examples.drop_api_names(ROOT, unneeded)
+        print(f"Took {', '.join(unneeded)} out of api_access in workspace.json: no code calls it")
 
 
 @user_task(help={"dry_run": "Say which files would change and change nothing"})

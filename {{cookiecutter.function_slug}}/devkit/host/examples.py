@@ -12,16 +12,19 @@ Standard library only, Python 3.9+.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.host import workspace_file
+from devkit.host import api_access, files, workspace_file
 
 EXAMPLES_KEY = "examples"
 TEMPLATE_FILES_KEY = "template_files"
 #: What the example modules are for, to say what would ship.
 AGENTIC = "functions/assistant.py"
+#: The IXON API names `api_access` lists for the examples alone (functions/agents.py's).
+EXAMPLE_API_NAMES = ("AgentList",)
 
 
 def sha256(path: Path) -> str:
@@ -99,3 +102,24 @@ def remove(root: Path, *, dry_run: bool = False) -> State:
         for relative in before.unchanged:
             (root / relative).unlink()
     return before
+
+
+def unneeded_api_names(root: Path) -> list[str]:
+    """The names `api_access` lists for the examples alone that no code under `functions/`
+    calls any more (once the examples are gone, nothing should ask IXON to grant them)."""
+    try:
+        listed = api_access.listed(root)
+    except api_access.ApiAccessError:
+        return []  # a broken list is for api-access and doctor to name
+    used = set(api_access.used_names(root))
+    return [name for name in EXAMPLE_API_NAMES if name in listed and name not in used]
+
+
+def drop_api_names(root: Path, names: Iterable[str]) -> None:
+    """Take `names` out of `api_access` in workspace.json, the rest of the file as it was."""
+    names = set(names)
+    if not names:
+        return
+    data = workspace_file.read(root)
+    data[api_access.KEY] = [name for name in data.get(api_access.KEY, []) if name not in names]
+    files.write_atomic(root / workspace_file.FILE, json.dumps(data, indent=2) + "\n")

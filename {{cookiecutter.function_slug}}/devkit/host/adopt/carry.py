@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from devkit.host import api_access
+from devkit.host import api_access, examples
 from devkit.host.adopt import review
 from devkit.host.adopt import source as app
 from devkit.host.adopt.model import Plan
@@ -140,6 +140,21 @@ def api_names(result: Plan, functions: dict[str, bytes], workspace: dict[str, ob
     }
     current = workspace.get(api_access.KEY)
     current = [str(n) for n in current] if isinstance(current, list) else []
+    still_called = {
+        use.name
+        for relative, data in functions.items()
+        if not api_access.is_test(Path(relative).name)
+        and (tree := review.parsed(data, relative)) is not None
+        for use in api_access.uses_in(tree, relative)
+    }
+    unneeded = [n for n in examples.EXAMPLE_API_NAMES if n in current and n not in still_called]
+    if unneeded:  # the examples that called them are gone
+        current = [name for name in current if name not in unneeded]
+        workspace[api_access.KEY] = current
+        result.done.append(
+            f"workspace.json: took {', '.join(unneeded)} out of api_access (only the removed "
+            "examples called it)"
+        )
     new = sorted(used - set(current))
     if not new:
         return
