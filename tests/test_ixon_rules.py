@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 from support import free_port, serve_and_call
-from test_ui import COMPANY, COMPONENT, PAGE_TEMPLATE, link_node_modules, node_modules
+from test_ui import COMPANY, COMPONENT, PAGE_TEMPLATE
 
-from conftest import bake, invoke, workspace_env
-
-__all__ = ["node_modules"]  # the session's Node packages, installed once by test_ui's fixture
+from conftest import bake, invoke, link_node_modules, workspace_env
 
 
 @pytest.fixture(scope="module")
