@@ -15,7 +15,8 @@ processes used, which a busy shared machine disturbs less.
 The workspace is first set up as a developer's is (`invoke setup`: with an existing
 environment it only byte-compiles devkit's own modules). The first `invoke test` of the fresh
 workspace (no bytecode of its tests and functions yet) is shown on a row of its own and
-left out of the medians. With --watch it also times `invoke test --watch`: from saving an edited test file to the rerun's result on the watcher's output.
+left out of the medians. With --watch it also times `invoke test --watch`: from saving an
+edited test file to the rerun's result on the watcher's output.
 
 Run from the template repository with the tools environment (it needs cookiecutter, invoke):
 
