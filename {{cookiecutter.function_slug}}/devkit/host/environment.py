@@ -370,12 +370,12 @@ def _run_quiet(command: list[str]) -> str | None:
 def compile_devkit(env: Environment, root: Path) -> None:
     """Byte-compile devkit's own modules, as an installer compiles the packages it installs:
     with PYTHONDONTWRITEBYTECODE set Python would compile them again at every start of serve
-    and of the tests. For the environment's Python (all of devkit) and, when it differs, for
-    this one (which runs devkit/host under invoke). Up-to-date files are skipped; a Python
-    that cannot compile a file leaves it to be compiled in memory, as without this."""
+    and of the tests, and invoke's Python its tasks. For the environment's Python and, when it
+    differs, for this one (which runs tasks.py, devkit/tasks.py and devkit/host under invoke).
+    Up-to-date files are skipped; a file a Python cannot compile is compiled in memory at its
+    import, as without this."""
     environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    pythons = {str(env.python): ["devkit"], sys.executable: ["tasks.py", "devkit/host"]}
-    for python, targets in pythons.items():
-        command = [python, "-m", "compileall", "-q", "-j", "0", *targets]
+    for python in dict.fromkeys([str(env.python), sys.executable]):
+        command = [python, "-m", "compileall", "-q", "-j", "0", "tasks.py", "devkit"]
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             subprocess.run(command, cwd=root, env=environ, capture_output=True, timeout=120)
