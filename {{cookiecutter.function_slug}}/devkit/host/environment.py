@@ -221,6 +221,7 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     sync(env, root, installer="pip" if installer == "pip" else "uv", uv=uv, force=force, echo=echo)
     stamp = {"digest": requirements_digest(root, version), "installer": installer}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
+    compile_devkit(env, root)
     echo(f"Environment ready: {env.path}")
     return env
 
@@ -364,3 +365,17 @@ def _run_quiet(command: list[str]) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+
+
+def compile_devkit(env: Environment, root: Path) -> None:
+    """Byte-compile devkit's own modules, as an installer compiles the packages it installs:
+    with PYTHONDONTWRITEBYTECODE set Python would compile them again at every start of serve
+    and of the tests, and invoke's Python its tasks. For the environment's Python and, when it
+    differs, for this one (which runs tasks.py, devkit/tasks.py and devkit/host under invoke).
+    Up-to-date files are skipped; a file a Python cannot compile is compiled in memory at its
+    import, as without this."""
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    for python in dict.fromkeys([str(env.python), sys.executable]):
+        command = [python, "-m", "compileall", "-q", "-j", "0", "tasks.py", "devkit"]
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(command, cwd=root, env=environ, capture_output=True, timeout=120)

@@ -49,7 +49,7 @@ import pytest
 from ixoncdkingress.function.context import FunctionContext
 
 from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, modules, production, recording, testing
+from devkit.runtime import api_standin, ingress, local_api, modules, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_RESOURCES = dict(zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "agent", "asset")))
 #: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
+#: The marker naming a recording (`devkit.runtime.recording.MARKER`, imported only when used).
+RECORDING_MARKER = "ixon_recording"
 
 
 def workspace_problems(root: Path = ROOT) -> list[str]:
@@ -84,7 +86,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{recording.MARKER}(name): answer the test's IXON API calls from "
+        f"{RECORDING_MARKER}(name): answer the test's IXON API calls from "
         "tests/recordings/<name>.yaml (`invoke test --record` records them with your token)",
     )
     config.addinivalue_line(
@@ -242,12 +244,14 @@ def ixon_api(
     api = ixon_api_server
     api.reset()
     api.call_context = call_context
-    marker = request.node.get_closest_marker(recording.MARKER)
+    marker = request.node.get_closest_marker(RECORDING_MARKER)
     misses: list[str] = []
     try:
         if marker is None:
             yield api
         else:
+            from devkit.runtime import recording  # noqa: PLC0415 (vcrpy: only when marked)
+
             name = str(marker.args[0]) if marker.args else request.node.name
             try:
                 with recording.use(api.local, ROOT, name, recording.recording()) as misses:
@@ -299,6 +303,8 @@ def client(
     their IXON API calls go to `ixon_api`. Marked `ixon_production`: in production mode."""
     keys = None
     if request.node.get_closest_marker("ixon_production") is not None:
+        from devkit.runtime import production  # noqa: PLC0415 (cryptography: only when marked)
+
         keys = production.ensure_keys(ROOT)
     return testing.FunctionClient(
         ROOT, call_context, store=document_store, api=ixon_api.local, production=keys

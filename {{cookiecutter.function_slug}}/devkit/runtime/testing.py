@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.util import setup_testing_defaults
 
 import mongomock
@@ -21,7 +21,10 @@ from ixoncdkingress.function.api_client import ApiClient
 from ixoncdkingress.function.context import FunctionContext, FunctionResource
 from ixoncdkingress.webserver.config import load_context_values
 
-from devkit.runtime import ingress, production
+from devkit.runtime import ingress
+
+if TYPE_CHECKING:
+    from devkit.runtime import production
 from devkit.runtime import request_body as calls
 from devkit.runtime.local_api import LocalApi
 
@@ -115,6 +118,8 @@ class FunctionClient:
         settings = {"API_CLIENT_BASE_URL": self.api.base_url} if self.api else None
         self._config = ingress.make_config(self.root, log_level="WARNING", environ=settings)
         if self.production is not None:
+            from devkit.runtime import production  # noqa: PLC0415 (cryptography: only when asked)
+
             production.configure(self._config, self.production)
         self._app = ingress.make_app(self._config)
 
@@ -137,6 +142,8 @@ class FunctionClient:
             body = self.api.add_access_to_body(body)
         signature = {}
         if self.production is not None and content_type == "application/json":
+            from devkit.runtime import production  # noqa: PLC0415
+
             body = production.fresh(body)
             signature["HTTP_AUTHORIZATION"] = production.authorization(body, self.production)
         environ: dict[str, Any] = {
