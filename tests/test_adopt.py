@@ -707,7 +707,12 @@ def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
     assert settings["company_id"] == "1111-2222-3333-4444-5555"
     assert settings["template_id"] == "FileBrowser1"
-    assert values == {"folder": "/data", "apiToken": "<your token>"}  # placeholders to fill in
+    # placeholders to fill in; apiApplication as IXON's documentation puts it there
+    assert values == {
+        "folder": "/data",
+        "apiToken": "<your token>",
+        "apiApplication": "AbCdEf123456",
+    }
     assert "fill in folder, apiToken" in said
     assert "AgentList" in settings["api_access"]
 
@@ -806,8 +811,9 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
 
 def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
     """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
-    an unpinned requirement, an example config, an empty context, no tests: one adopt, no
-    hand edits, then the workspace's tasks work."""
+    an unpinned requirement, an example config (with apiApplication, so the runtime makes its
+    own lookups on every call), an empty context, no tests: one adopt, no hand edits, then the
+    workspace's tasks work."""
     project = bake(tmp_path)
     own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
     invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
