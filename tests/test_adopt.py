@@ -809,33 +809,6 @@ def test_requirements_that_cannot_install_together_are_refused_before_writing(
     assert snapshot(project) == before
 
 
-def test_ixons_default_layout_comes_in_with_one_command_and_runs(tmp_path, shared_venv):
-    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
-    an unpinned requirement, an example config (with apiApplication, so the runtime makes its
-    own lookups on every call), an empty context, no tests: one adopt, no hand edits, then the
-    workspace's tasks work."""
-    project = bake(tmp_path)
-    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
-    invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples")
-    invoke(project, "setup", IXON_VENV=own_venv)
-    run = {"IXON_VENV": own_venv, "check": False}
-
-    with served(project, own_venv) as port:  # the name and arguments the component sends
-        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
-    tested = invoke(project, "test", **run)
-    bundled = invoke(project, "bundle", "--functions-only", **run)
-    deployed = invoke(project, "deploy", "--dry-run", "--functions-only", **run)
-    again = invoke(project, "adopt", str(APPS / "file_browser"), "--remove-examples", **run)
-
-    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
-    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
-    # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
-    # no token.
-    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
-    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-
-
 def with_node_lock(app: Path, into: Path) -> Path:
     """A copy of `app` whose UI half lists and locks the component SDK as an IXON app does (the
     1.2.0 set that installs here, from the template's own lock)."""
@@ -846,6 +819,38 @@ def with_node_lock(app: Path, into: Path) -> Path:
         for name in ("package.json", "package-lock.json"):
             shutil.copy(ui_template / name, package.parent / name)
     return copy
+
+
+def test_ixons_default_layout_comes_in_with_one_command_and_runs(
+    tmp_path, shared_venv, node_modules
+):
+    """functions/functions.py called by bare names with camelCase arguments, old runtime pins,
+    an unpinned requirement, an example config (with apiApplication, so the runtime makes its
+    own lookups on every call), an empty context, no tests: one adopt, no hand edits, then the
+    workspace's tasks work."""
+    app = with_node_lock(APPS / "file_browser", tmp_path)
+    project = bake(tmp_path / "ws")
+    own_venv = str(tmp_path / "venv")  # its requirements are its own (six)
+    invoke(project, "adopt", str(app), "--remove-examples")
+    link_node_modules(project)
+    invoke(project, "setup", IXON_VENV=own_venv)
+    run = {"IXON_VENV": own_venv, "check": False}
+
+    with served(project, own_venv) as port:  # the name and arguments the component sends
+        answer = post(port, "get_files", httpServerName="plc", maxCount=5)
+    tested = invoke(project, "test", **run)
+    bundled = invoke(project, "bundle", **run)
+    deployed = invoke(project, "deploy", "--dry-run", **run)
+    again = invoke(project, "adopt", str(app), "--remove-examples", **run)
+
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
+    # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
+    # no token.
+    assert tested.returncode == 0 and "No tests yet" in tested.stdout, tested.stdout
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "FileList0001/version-upload" in deployed.stdout  # the UI half too
 
 
 def test_a_split_repository_comes_in_with_one_command_and_runs(tmp_path, shared_venv, node_modules):
