@@ -206,12 +206,13 @@ def call_when_up(port: int, name: str, arguments: dict, server: subprocess.Popen
     raise AssertionError("invoke serve did not answer within 240 s")
 
 
-def stop_group(process: subprocess.Popen) -> None:
-    """Ctrl-C to a process started in a group of its own, then SIGKILL if it outlives 15 s."""
+def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ctrl-C to a process started in a group of its own, then SIGKILL if it outlives
+    `timeout` seconds."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

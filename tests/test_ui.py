@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
-from support import CHROMIUM, DevTools, free_port, serve_and_call
+from support import CHROMIUM, DevTools, free_port, serve_and_call, stop_group
 from test_hooks import GOOD, load_hook
 
 from conftest import (
@@ -422,14 +422,8 @@ def serving_both(project: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, 
     try:
         yield process, function_port, ui_port, log_path
     finally:
-        if process.poll() is None:
-            # Ctrl-C first: invoke serve stops its servers (each in its own process group).
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        # Ctrl-C first: invoke serve stops its servers (each in its own process group).
+        stop_group(process, timeout=30)
 
 
 def wait_for_line(process: subprocess.Popen[bytes], log_path: Path, text: str) -> str:
