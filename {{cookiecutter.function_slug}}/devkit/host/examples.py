@@ -51,11 +51,6 @@ def is_as_baked(root: Path, relative: str) -> bool:
     return bool(digest) and path.is_file() and sha256(path) == digest
 
 
-def is_example(root: Path, relative: str) -> bool:
-    """Whether `relative` is one of the template's example files (edited or not)."""
-    return relative in _recorded(root, EXAMPLES_KEY)
-
-
 @dataclass(frozen=True)
 class State:
     """The example files of a workspace, as they are now."""
