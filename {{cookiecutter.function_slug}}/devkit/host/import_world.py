@@ -373,9 +373,11 @@ def called_names(
     return found
 
 
-def read_sources(root: Path, folders: Iterable[str] = (*PYTHON_FOLDERS, *COMPONENT_FOLDERS)):
-    """The workspace's files that `problems` reads, as {posix path: bytes}."""
-    found: dict[str, bytes] = {}
+def source_paths(
+    root: Path, folders: Iterable[str] = (*PYTHON_FOLDERS, *COMPONENT_FOLDERS)
+) -> list[Path]:
+    """The workspace's files that `problems` reads."""
+    found = []
     for folder in folders:
         base = root / folder
         if not base.is_dir():
@@ -386,10 +388,18 @@ def read_sources(root: Path, folders: Iterable[str] = (*PYTHON_FOLDERS, *COMPONE
                 continue
             wanted = COMPONENT_SUFFIXES if folder in COMPONENT_FOLDERS else (".py",)
             if path.suffix in wanted or path.suffix == ".py":
-                try:
-                    found[relative.as_posix()] = path.read_bytes()
-                except OSError:
-                    continue
+                found.append(path)
+    return found
+
+
+def read_sources(root: Path, folders: Iterable[str] = (*PYTHON_FOLDERS, *COMPONENT_FOLDERS)):
+    """The workspace's files that `problems` reads, as {posix path: bytes}."""
+    found: dict[str, bytes] = {}
+    for path in source_paths(root, folders):
+        try:
+            found[path.relative_to(root).as_posix()] = path.read_bytes()
+        except OSError:
+            continue
     return found
 
 

@@ -38,18 +38,18 @@ which context values file is used when another one is ignored.
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import mongomock
 import pytest
 from ixoncdkingress.function.context import FunctionContext
 
-from devkit.host import api_access, import_world, legacy, settings
-from devkit.runtime import api_standin, ingress, local_api, modules, testing
+from devkit.host import api_access, import_world, legacy, passed_checks, settings
+from devkit.runtime import api_standin, docstore, ingress, local_api, modules, testing
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,15 +59,35 @@ RUNTIME_RESOURCES = dict(zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "age
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 #: The marker naming a recording (`devkit.runtime.recording.MARKER`, imported only when used).
 RECORDING_MARKER = "ixon_recording"
+#: The name `devkit.host.passed_checks` keeps this plugin's import checks under.
+IMPORT_CHECKS = "import-world"
+
+# A run's start (the runtime, the functions and the test modules imported) makes objects that
+# live until the run ends. Looking for garbage among them again and again, and once more at the
+# end (pytest's check for unraisable exceptions), took a third of a run of the example tests.
+# So garbage collection waits until the tests are collected, and what exists then is frozen
+# out of every later collection (gc.freeze): what the tests make is collected as always.
+gc.disable()
 
 
 def workspace_problems(root: Path = ROOT) -> list[str]:
-    """What keeps the workspace's code from importing as it would in IXON Cloud."""
+    """What keeps the workspace's code from importing as it would in IXON Cloud; nothing,
+    without reading a file, when none changed since the checks last passed."""
+    loaded = modules.cached_names() or import_world.runtime_modules(sys.executable, root)
+    checks = [Path(legacy.__file__), Path(import_world.__file__)]  # a new devkit checks again
+    printed, settled = passed_checks.fingerprint(
+        root,
+        [*import_world.source_paths(root), *legacy.python_files(root), *checks],
+        key=sorted(loaded),
+    )
+    if passed_checks.passed(root, IMPORT_CHECKS, printed):
+        return []
     problems = [found.describe() for found in legacy.find(root)]
     if problems:
         problems.append("`invoke rewrite-imports` rewrites those imports for ixoncdkingress 1.x")
-    loaded = modules.cached_names() or import_world.runtime_modules(sys.executable, root)
     problems += [found.describe() for found in import_world.workspace_problems(root, loaded)]
+    if not problems and settled:
+        passed_checks.remember(root, IMPORT_CHECKS, printed)
     return problems
 
 
@@ -81,6 +101,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     problems = workspace_problems(ROOT)
     if problems:
         raise pytest.UsageError("\n".join(problems))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The tests are collected: freeze what exists now, and collect garbage again."""
+    gc.freeze()
+    gc.enable()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    gc.enable()  # also after a run that ended before its tests were collected
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -122,7 +153,9 @@ def document_store(call_context: dict[str, Any], mongodb_server: Any) -> Iterato
     IXON_TEST_MONGODB_URI (the calling company's database is emptied first, and the
     databases a test creates are dropped after it: use a server for tests only)."""
     if mongodb_server is None:
-        yield mongomock.MongoClient()
+        memory = docstore.memory_store()  # mongomock, imported when a test first uses it
+        yield memory.client
+        memory.close()
         return
     client = mongodb_server
     company = (call_context.get("company") or {}).get("publicId")

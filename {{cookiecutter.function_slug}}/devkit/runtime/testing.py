@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from wsgiref.util import setup_testing_defaults
 
-import mongomock
 from ixoncdkingress.function.api_client import ApiClient
 from ixoncdkingress.function.context import FunctionContext, FunctionResource
 from ixoncdkingress.webserver.config import load_context_values
 
-from devkit.runtime import ingress
+from devkit.runtime import docstore, ingress
 
 if TYPE_CHECKING:
     from devkit.runtime import production
@@ -108,7 +107,7 @@ class FunctionClient:
 
     root: Path
     call_context: dict[str, Any]
-    store: Any = field(default_factory=mongomock.MongoClient)
+    store: Any = field(default_factory=lambda: docstore.memory_store().client)
     config: dict[str, Any] = field(default_factory=dict)
     api: LocalApi | None = None
     production: production.KeyPair | None = None
