@@ -9,6 +9,7 @@ per target, and `invoke doctor` reports each.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,23 @@ def test_named_targets_with_a_default_and_values_from_the_top() -> None:
         ({"targets": {"Prod Site": TEST}}, 'target name "Prod Site" in workspace.json is not'),
         ({"targets": ["test"]}, '"targets" in workspace.json must map'),
         ({"targets": {"t": {"ui_components": ["a"]}}}, '"ui_components" of target t in'),
+        (  # a misspelt component: a deploy would have left it out without a word
+            {
+                **TWO_TARGETS,
+                "targets": {
+                    "test": TEST,
+                    "production": {
+                        "ui_components": {"status-pannel": {"template_id": "ProdUiTempl1"}}
+                    },
+                },
+            },
+            'target production names UI Component status-pannel in its "ui_components", which '
+            'workspace.json\'s "ui_components" does not have (it has: status-panel)',
+        ),
     ],
 )
 def test_malformed_targets_are_one_clear_error(workspace: dict, message: str) -> None:
-    with pytest.raises(targets.TargetError, match=message.replace("(", r"\(")):
+    with pytest.raises(targets.TargetError, match=re.escape(message)):
         targets.every(workspace)
 
 
@@ -151,7 +165,8 @@ def test_one_version_to_test_and_production_once_each_and_doctor_reports_both(
     workspace: Path, api: Any
 ) -> None:
     written = json.loads((workspace / "workspace.json").read_text(encoding="utf-8"))
-    written.update(targets={"test": TEST, "production": PRODUCTION}, default_target="test")
+    functions_only = {k: v for k, v in PRODUCTION.items() if k != "ui_components"}
+    written.update(targets={"test": TEST, "production": functions_only}, default_target="test")
     (workspace / "workspace.json").write_text(json.dumps(written, indent=2), encoding="utf-8")
     (workspace / ".env").write_text(
         f"IXON_API_BASE_URL={api.base_url}\nIXON_API_RETRY_BACKOFF=0.01\n", encoding="utf-8"

@@ -108,9 +108,18 @@ def choose(workspace: Mapping[str, object], name: str | None = None) -> Target:
         else:
             values[key] = str(workspace.get(key) or "").strip()
             sources[key] = f"{workspace_file.FILE} {key}"
-    return Target(
-        wanted, values["company_id"], values["template_id"], _ui_ids(entry, wanted), sources
-    )
+    ui_ids = _ui_ids(entry, wanted)
+    own = workspace.get("ui_components")
+    unknown = sorted(set(ui_ids) - set(own if isinstance(own, dict) else {}))
+    if unknown:
+        # A deploy would leave them out without a word: say so before anything is deployed.
+        have = ", ".join(own) if isinstance(own, dict) and own else "none"
+        raise TargetError(
+            f"target {wanted} names UI Component {', '.join(unknown)} in its \"ui_components\", "
+            f'which {workspace_file.FILE}\'s "ui_components" does not have (it has: {have}): '
+            "correct the name, or remove it from the target"
+        )
+    return Target(wanted, values["company_id"], values["template_id"], ui_ids, sources)
 
 
 def every(workspace: Mapping[str, object]) -> list[Target]:
