@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -384,7 +385,12 @@ def test_ui_faults_end_in_one_line(project: Path, api: StandIn, case: str) -> No
         assert f"deployed Cloud Function my-cloud-function 0.1.0 to template {TEMPLATE_ID}" in (
             summary
         )
-        assert "stopped: the next target failed" in summary
+        assert re.search(  # uploaded before its publishing failed
+            rf"deployed UI Component {COMPONENT} \S+ to template {PAGE_TEMPLATE}: sha256 "
+            r"[0-9a-f]{64}, version ID \w+, NOT published: publishing it failed \(see the ERROR",
+            summary,
+        ), summary
+        assert "stopped before the end: the ERROR line below says why" in summary
         recorded = json.loads((project / "deployments.json").read_text())["deployments"]
         assert [(r["component"], r.get("published")) for r in recorded] == [
             (None, None),

@@ -115,7 +115,7 @@ def choose(workspace: Mapping[str, object], name: str | None = None) -> Target:
         # A deploy would leave them out without a word: say so before anything is deployed.
         have = ", ".join(own) if isinstance(own, dict) and own else "none"
         raise TargetError(
-            f"target {wanted} names UI Component {', '.join(unknown)} in its \"ui_components\", "
+            f'target {wanted} names UI Component {", ".join(unknown)} in its "ui_components", '
             f'which {workspace_file.FILE}\'s "ui_components" does not have (it has: {have}): '
             "correct the name, or remove it from the target"
         )

@@ -209,7 +209,7 @@ def deploy(
             echo(line)
         return plan.bundle if plan else None
     except UserError as error:
-        if summary.shipped:  # a later target failed: say what did go out, then the error
+        if summary.shipped:  # a later step failed: say what did go out, then the error
             for line in summary.lines(stopped=True):
                 echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
@@ -246,7 +246,7 @@ def ship(
         summary.grants = api_access.granted_names(root)
     if ui_plan:
         state = git_state(root)
-        summary.shipped += ui_deploy.ship(
+        ui_deploy.ship(
             root,
             ui_plan,
             config,
@@ -255,6 +255,7 @@ def ship(
             commit=state.commit,
             dirty=state.dirty,
             echo=echo,
+            shipped=summary.shipped,
         )
 
 

@@ -23,6 +23,7 @@ class Shipped:
     sha256: str
     published: bool | None = None  # None for the Cloud Function, which has no publishing
     version_id: str = ""
+    publish_failed: bool = False  # uploaded, then publishing it failed (the deploy's error)
 
 
 @dataclass
@@ -36,13 +37,15 @@ class Summary:
     grants: list[str] = field(default_factory=list)
 
     def lines(self, *, stopped: bool = False) -> list[str]:
-        """The summary, as the deploy's last lines (`stopped`: a later target failed, and the
+        """The summary, as the deploy's last lines (`stopped`: a later step failed, and the
         error line follows)."""
         lines = [f"Deploy summary (company {self.company_id}):"]
         for item in self.shipped:
             state = ""
             if item.published is True:
                 state = ", published"
+            elif item.publish_failed:
+                state = ", NOT published: publishing it failed (see the ERROR line below)"
             elif item.published is False:
                 state = ", not published (preview it in IXON Studio, or deploy with --publish)"
             version_id = f", version ID {item.version_id}" if item.version_id else ""
@@ -54,7 +57,7 @@ class Summary:
             lines.append("  nothing was uploaded")
         lines += [f"  skipped: {item}" for item in self.skipped]
         if stopped:
-            lines.append("  stopped: the next target failed (the ERROR line below says why)")
+            lines.append("  stopped before the end: the ERROR line below says why")
         lines.append("Next, in IXON Studio and the IXON portal:")
         if self.provisioning:
             lines.append(

@@ -225,11 +225,12 @@ def ship(
     commit: str | None,
     dirty: bool,
     echo: Callable[[str], None],
-) -> list[deploy_summary.Shipped]:
+    shipped: list[deploy_summary.Shipped],
+) -> None:
     """Upload (and publish) each built component, recording each upload (and whether it was
-    published); what went where, for the deploy's summary."""
+    published), and adding what went where to `shipped` (the deploy's summary) as it goes, so
+    that a failure still leaves the summary whole."""
     base = config.base_url.value
-    uploaded = []
     for item in planned:
         target, bundle = item.target, item.bundle
         name = target.component.name
@@ -246,6 +247,17 @@ def ship(
                 published = True
                 echo(f"Published UI Component {name} version {target.version}")
         finally:
+            shipped.append(
+                deploy_summary.Shipped(
+                    f"UI Component {name}",
+                    target.version,
+                    target.template_id.value,
+                    bundle.sha256,
+                    published=published,
+                    version_id=version_id,
+                    publish_failed=publish and not published,
+                )
+            )
             # Recorded even when publishing failed: IXON has the version, so it may not repeat.
             deployments.record(
                 root,
@@ -259,14 +271,3 @@ def ship(
                 published=published,
                 target=config.target,
             )
-        uploaded.append(
-            deploy_summary.Shipped(
-                f"UI Component {name}",
-                target.version,
-                target.template_id.value,
-                bundle.sha256,
-                published=published,
-                version_id=version_id,
-            )
-        )
-    return uploaded
