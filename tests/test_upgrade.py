@@ -44,6 +44,14 @@ def old_tasks(commit: str = "f47e675") -> str:
 WORKSPACE_TASKS = upgrade.workspace_task_names(WORKSPACE_TEMPLATE / "devkit" / "tasks.py")
 
 
+def test_the_workspace_task_names_are_read_from_every_task_module():
+    # devkit/tasks.py gathers them from devkit/tasks_*.py: a name missed would let an old
+    # task of the same name through as the user's own
+    assert {"setup", "test", "serve", "call", "deploy", "version", "login", "adopt"} <= (
+        WORKSPACE_TASKS
+    )
+
+
 def test_the_thin_tasks_file_is_the_templates():
     assert (WORKSPACE_TEMPLATE / "tasks.py").read_text(encoding="utf-8") == upgrade.THIN
 

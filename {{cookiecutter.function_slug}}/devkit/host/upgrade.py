@@ -133,13 +133,18 @@ def _task_decorator(function: ast.FunctionDef) -> ast.expr | None:
 
 
 def workspace_task_names(tasks_module: Path) -> set[str]:
-    """The names of the workspace's own tasks, read from `devkit/tasks.py` without importing it."""
-    tree = ast.parse(tasks_module.read_text(encoding="utf-8"))
-    return {
-        task_name(node.name, decorator)
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef) and (decorator := _task_decorator(node)) is not None
-    }
+    """The names of the workspace's own tasks, read without importing them from
+    `devkit/tasks.py` and the `devkit/tasks_*.py` modules it gathers them from."""
+    names = set()
+    for path in [tasks_module, *sorted(tasks_module.parent.glob("tasks_*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {
+            task_name(node.name, decorator)
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef)
+            and (decorator := _task_decorator(node)) is not None
+        }
+    return names
 
 
 def _used_names(statement: ast.stmt) -> set[str]:
