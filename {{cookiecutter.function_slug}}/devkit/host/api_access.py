@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, workspace_file
+from devkit.host import files, ixon_names, workspace_file
 
 KEY = "api_access"
 SEEN_FILE = Path(".devkit") / "api-calls.json"
@@ -301,8 +301,6 @@ def describe(found: Report, root: Path) -> list[str]:
 
 
 def _unknown_lines(names: list[str], root: Path) -> list[str]:
-    from devkit.host import ixon_names  # noqa: PLC0415 - not for serve's start
-
     known = ixon_names.load(root)
     unknown = ixon_names.unknown(names, known)
     if known is None or not unknown:
@@ -326,8 +324,6 @@ def _workspace(root: Path) -> dict[str, object]:
 def unknown_refusal(root: Path, found: Report | None = None) -> str | None:
     """The names the code calls or the list grants that are not on IXON's list of API names
     (`devkit.host.ixon_names`: most likely misspelt), with the closest names; or None."""
-    from devkit.host import ixon_names  # noqa: PLC0415 - not for serve's start
-
     found = found or report(root)
     known = ixon_names.load(root)
     unknown = ixon_names.unknown(sorted(set(found.in_code) | set(found.listed)), known)

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devkit.errors import UserError
-from devkit.host import ids, workspace_file
+from devkit.host import ids, targets, workspace_file
 
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
@@ -322,8 +322,6 @@ def load(
 
     `function=False` (a deploy of UI Components only) lets the Cloud Function's template ID
     be unset. `target` names the deploy target (default: `default_target`)."""
-    from devkit.host import targets  # noqa: PLC0415 - deploys only: serve starts without it
-
     environ = os.environ if environ is None else environ
     dotenv = read_dotenv(root / DOTENV_FILE)
     workspace = workspace_file.read(root)
