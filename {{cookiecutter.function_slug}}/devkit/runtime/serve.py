@@ -42,6 +42,7 @@ reads `./context_values.yaml`): `python -m devkit.runtime.serve --port 8020 --do
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import socket
@@ -191,6 +192,10 @@ def listen(host: str, port: int) -> ThreadingServer | None:
 @main_wrapper
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; 0 after a clean stop, 2 when it cannot start."""
+    # The start makes some 50,000 objects that live as long as serve does: looking for garbage
+    # among them finds none and took 7% of the start here. serve_app freezes them (no later
+    # collection looks at them again) and collects as usual once it serves.
+    gc.disable()
     arguments = parse_arguments(argv)
     os.chdir(ROOT)
 

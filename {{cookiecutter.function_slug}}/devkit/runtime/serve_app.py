@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import importlib
 import importlib.util
 import io
@@ -405,6 +406,8 @@ def _serve(
             log.info("Edits to functions/ take effect on the next call; the store keeps its data")
             for line in describe_owner(arguments, owner):
                 (log.warning if line.startswith("EXPOSED") else log.info)(line)
+            gc.freeze()  # what the start made (see serve.main), then garbage collection again
+            gc.enable()
             thread.start()
             # The first listing comes a moment after the start, so that the first call, which
             # usually comes at once, does not wait for every module of functions/ to import.
