@@ -6,7 +6,9 @@ ixoncdkingress). The plain server is ixoncdkingress's own `__main__` with one th
 its Docker start (`setup_mongo_container`), which cannot run without a Docker daemon. Ours
 serves with `--docdb memory`. Measured for each, one server at a time, over loopback only:
 
-- start to first answered call (median of --starts starts, ours and plain in turns);
+- start to first answered call (median of --starts starts, ours and plain in turns), and to
+  the first accepted connection (ours listens before it loads the runtime: a call made then
+  waits in its queue; plain refuses connections until it answers);
 - per-call latency p50 and p99 of a trivial function (`example.greet`), over --calls calls;
 - threads and resident memory before and after those calls;
 - edit to visible: from writing a changed `functions/helpers.py` to the first call that
@@ -59,6 +61,7 @@ class Result:
 
     name: str
     starts: list[float] = field(default_factory=list)
+    listening: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     threads: tuple[int, int] = (0, 0)
     rss_kb: tuple[int, int] = (0, 0)
@@ -67,7 +70,11 @@ class Result:
 
 
 def post(port: int, body: bytes = GREET) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return send(http.client.HTTPConnection("127.0.0.1", port, timeout=30), body)
+
+
+def send(connection: http.client.HTTPConnection, body: bytes = GREET) -> tuple[int, bytes]:
+    """POST `body` on `connection` (connected already or not), then close it."""
     try:
         connection.request("POST", "/", body, {"Content-Type": "application/json"})
         response = connection.getresponse()
@@ -84,7 +91,8 @@ def threads_and_memory(pid: int) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Iterator[tuple]:
-    """Start a server; yield (process, seconds to the first answered call); stop it."""
+    """Start a server; yield (process, seconds to the first answered call, seconds to the
+    first accepted connection); stop it. A refused connection is tried again after 10 ms."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -94,6 +102,7 @@ def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Ite
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    listening = None
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -101,11 +110,15 @@ def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Ite
                 raise SystemExit(f"ERROR: {' '.join(command[:4])} exited {process.returncode}")
             if time.monotonic() > deadline:
                 raise SystemExit(f"ERROR: {' '.join(command[:4])} did not answer within 60 s")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             with contextlib.suppress(OSError, http.client.HTTPException):
-                if post(port)[0] == 200:
+                connection.connect()
+                listening = listening or time.perf_counter() - started
+                if send(connection)[0] == 200:
                     break
+            connection.close()
             time.sleep(0.01)
-        yield process, time.perf_counter() - started
+        yield process, time.perf_counter() - started, listening
     finally:
         stop(process)
 
@@ -151,8 +164,9 @@ def measure_starts(
     for _ in range(starts):
         for result, command, env in servers:
             port = free_port()
-            with server(command(port), workspace, env(port), port) as (_, first):
+            with server(command(port), workspace, env(port), port) as (_, first, listening):
                 result.starts.append(first)
+                result.listening.append(listening)
 
 
 def measure(
@@ -163,7 +177,7 @@ def measure(
     calls: int,
 ) -> None:
     port = free_port()
-    with server(command(port), workspace, env(port), port) as (process, _):
+    with server(command(port), workspace, env(port), port) as (process, _, _):
         for _ in range(200):  # warm up
             post(port)
         time.sleep(0.5)
@@ -214,6 +228,12 @@ def table(ours: Result, plain: Result, invoke_start: float, calls: int) -> str:
             seconds,
         ),
         ("  ours through `invoke serve`", invoke_start, None, seconds),
+        (
+            "start to listening (median)",
+            statistics.median(ours.listening),
+            statistics.median(plain.listening),
+            seconds,
+        ),
         (
             f"latency p50 ({calls} calls)",
             percentile(ours.latencies, 0.5),
@@ -341,7 +361,7 @@ def main() -> int:
             "--docdb",
             "memory",
         ]
-        with server(invoke_command, workspace, base, port) as (_, invoke_start):
+        with server(invoke_command, workspace, base, port) as (_, invoke_start, _):
             pass
     print(table(ours, plain, invoke_start, options.calls))
     print(

@@ -34,6 +34,8 @@ pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 60
 GREETING = "Hello, Ada!"
+#: What serve says once everything is in place, just before it accepts the calls that queued.
+SERVING = "Serving functions/ on http://"
 
 
 def docker_daemon_answers() -> bool:
@@ -112,11 +114,10 @@ class Served:
             ) from None
 
 
-def start_serve(
+def launch_serve(
     workspace: Path, *arguments: str, port: int | None = None, **env: str | None
 ) -> Served:
-    """Start `invoke serve` in `workspace` and wait until it answers; `env` as for
-    `workspace_env`."""
+    """Start `invoke serve` in `workspace`, without waiting; `env` as for `workspace_env`."""
     port = port or free_port()
     log_path = workspace.parent / f"serve-{port}.log"
     with log_path.open("wb") as log:
@@ -128,15 +129,20 @@ def start_serve(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    served = Served(process, port, workspace, log_path)
+    return Served(process, port, workspace, log_path)
+
+
+def start_serve(
+    workspace: Path, *arguments: str, port: int | None = None, **env: str | None
+) -> Served:
+    """Start `invoke serve` in `workspace` and wait until it serves (it listens before that:
+    calls made meanwhile wait in its queue); `env` as for `workspace_env`."""
+    served = launch_serve(workspace, *arguments, port=port, **env)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"invoke serve exited {process.returncode}\n{served.log()}")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=1),
-        ):
+        if served.process.poll() is not None:
+            raise AssertionError(f"invoke serve exited {served.process.returncode}\n{served.log()}")
+        if SERVING in served.log():
             return served
         time.sleep(0.1)
     served.stop(signal.SIGKILL)
@@ -514,6 +520,75 @@ def test_mongodb_uri_keeps_data_between_runs_and_reports_failures(
     with serving(workspace, "--docdb", uri) as served:
         texts = [note["text"] for note in served.call("notes.recent")]
     assert texts == ["stored in MongoDB"]
+
+
+class HeldRelay:
+    """A TCP relay to a loopback `port` that holds every connection until `release()`: a
+    MongoDB that answers only when the test says so."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.released = threading.Event()
+        self.reached = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                self.reached.set()
+                threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        self.released.wait()
+        upstream = socket.create_connection(("127.0.0.1", self.target))
+        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+        _pipe(client, upstream)
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.listener.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+def test_a_call_made_while_serve_starts_waits_and_is_answered(
+    default_workspace: Path, mongo_standin: int
+) -> None:
+    """serve listens before it loads the runtime and opens its store: a call made while it
+    starts (here: while its MongoDB has not answered yet) waits in the queue, is not refused,
+    and is answered once serve is ready, with all it adds (call_context.yaml's caller, the
+    store)."""
+    mongodb = HeldRelay(mongo_standin)
+    served = launch_serve(default_workspace, "--docdb", f"mongodb://127.0.0.1:{mongodb.port}/")
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=START_TIMEOUT)
+    try:
+        assert mongodb.reached.wait(START_TIMEOUT), served.log()  # serve is opening its store
+        body = json.dumps({"name": "notes.add", "arguments": {"text": "queued"}}).encode()
+        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        assert SERVING not in served.log()  # sent while serve is still starting
+        mongodb.release()
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        assert response.status == 200, (answer, served.log()[-3000:])
+        assert SERVING in served.log()
+        assert answer["text"] == "queued"  # stored: the caller of call_context.yaml, the store
+        assert [note["text"] for note in served.call("notes.recent")] == ["queued"]
+    finally:
+        connection.close()
+        mongodb.close()
+        assert served.stop() == 0, served.log()[-3000:]
 
 
 def test_unreachable_mongodb_uri_is_refused_in_one_line(default_workspace: Path) -> None:

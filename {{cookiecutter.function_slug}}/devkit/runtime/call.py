@@ -179,10 +179,10 @@ def call_in_process(body: bytes, name: str) -> Any:
     # The function's prints and ixoncdkingress's log go to stderr: stdout is for the result.
     with contextlib.redirect_stdout(sys.stderr):
         # These need the workspace environment.
-        from devkit.runtime import local_api, serve, testing  # noqa: PLC0415
+        from devkit.runtime import local_api, testing  # noqa: PLC0415
 
         api = local_api.for_workspace(ROOT, "call", _report)
-        destination = serve.foreign_destination(api)
+        destination = local_api.foreign_destination(api, ROOT)
         if destination:
             print(destination, file=sys.stderr)
         client = testing.FunctionClient(ROOT, {}, api=api)

@@ -253,6 +253,13 @@ def for_workspace(
     )
 
 
+def foreign_destination(api: LocalApi, root: Path) -> str | None:
+    """The line naming a base URL neither IXON's nor loopback, when a token would go there."""
+    if api.current_token() is None:
+        return None
+    return settings.foreign_destination(settings.load_api_endpoint(root).base_url)
+
+
 def describe(api: LocalApi) -> list[str]:
     """What serve says at the start about the API calls of the functions (no token shown)."""
     try:

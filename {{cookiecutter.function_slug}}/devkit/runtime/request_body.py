@@ -5,6 +5,7 @@ Used by the tests' fixtures, `invoke call` and `invoke serve`; standard library 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +34,7 @@ def load_call_context(root: Path = ROOT) -> dict[str, Any]:
 
     path = root / CALL_CONTEXT_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise CallContextError(f"{path} is missing: restore it from the template") from None
     except yaml.YAMLError as error:
@@ -59,6 +60,18 @@ def load_call_context(root: Path = ROOT) -> dict[str, Any]:
             resource.setdefault("name", resource["publicId"])
             resource.setdefault("custom", {})
     return data
+
+
+def safe_yaml(text: str) -> Any:
+    """`text` parsed as `yaml.safe_load` parses it, by libyaml where PyYAML has it (several
+    times faster: serve's first call waits for it); malformed text is parsed again by PyYAML's
+    own parser, whose error says more."""
+    import yaml  # noqa: PLC0415 - a development dependency, only needed here
+
+    if yaml.__with_libyaml__:
+        with contextlib.suppress(yaml.YAMLError):
+            return yaml.load(text, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(text)
 
 
 def same_caller_setting(root: Path = ROOT) -> bool:
