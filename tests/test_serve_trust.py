@@ -293,6 +293,12 @@ def test_a_foreign_api_host_is_named_by_serve_and_call(guarded: Served) -> None:
     notes = [line for line in called.stderr.splitlines() if line.startswith("NOTE: your IXON")]
     assert len(notes) == 1 and FOREIGN_API in notes[0]
     assert TOKEN not in called.stdout + called.stderr
+    # Through the running serve (without the setting here): serve's token goes there, so the
+    # call says so too
+    through = invoke(guarded.workspace, "call", "example.greet", "--port", str(guarded.port))
+    notes = [line for line in through.stderr.splitlines() if line.startswith("NOTE: your IXON")]
+    assert len(notes) == 1 and FOREIGN_API in notes[0], through.stderr
+    assert TOKEN not in through.stdout + through.stderr
 
 
 # -- beyond loopback ---------------------------------------------------------------------------

@@ -24,6 +24,9 @@ TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")
 
 #: The header by which `invoke serve` says which workspace it serves (`invoke call` checks it).
 WORKSPACE_HEADER = "X-Devkit-Workspace"
+#: The NOTE line of a serve whose token goes to a host neither IXON's nor loopback, on every
+#: answer, so that `invoke call` through it says it too (`settings.foreign_destination`).
+DESTINATION_HEADER = "X-Devkit-Destination"
 
 
 def workspace_identity(root: Path) -> str:

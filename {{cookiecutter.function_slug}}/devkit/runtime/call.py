@@ -127,10 +127,13 @@ def call_server(port: int, body: bytes, name: str) -> Any:
         error = response.getheader(ERROR_HEADER)
         mode = response.getheader("X-Devkit-Mode") or ""
         closest = response.getheader(CLOSEST_HEADER) or ""
+        destination = response.getheader(ids.DESTINATION_HEADER)
     except (OSError, http.client.HTTPException) as failure:
         raise CallError(f"the server on port {port} did not answer {name}: {failure}") from None
     finally:
         connection.close()
+    if destination:  # where serve sends the token: said by serve, said again here
+        print(destination, file=sys.stderr)
     if response.status == 500:
         raised = f" raised {error}" if error else " failed"
         raise CallError(

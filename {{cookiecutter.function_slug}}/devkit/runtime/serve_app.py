@@ -151,6 +151,10 @@ class DevelopmentApp:
             from devkit.runtime import production  # noqa: PLC0415 - only this mode needs it
 
             self._mode.append((production.MODE_HEADER, "production"))
+        destination = self.api and local_api.foreign_destination(self.api, ROOT)
+        if destination:  # a header holds latin-1 on one line
+            shown = destination.encode("ascii", "replace").decode().replace("\n", " ")
+            self._mode.append((ids.DESTINATION_HEADER, shown))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
