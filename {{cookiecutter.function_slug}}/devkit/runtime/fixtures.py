@@ -64,7 +64,7 @@ IMPORT_CHECKS = "import-world"
 
 # A run's start (the runtime, the functions and the test modules imported) makes objects that
 # live until the run ends. Looking for garbage among them again and again, and once more at the
-# end (pytest's check for unraisable exceptions), took a third of a run of the example tests.
+# end (pytest's check for unraisable exceptions), took about a quarter of a run of the examples.
 # So garbage collection waits until the tests are collected, and what exists then is frozen
 # out of every later collection (gc.freeze): what the tests make is collected as always.
 gc.disable()
