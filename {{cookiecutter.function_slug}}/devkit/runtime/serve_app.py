@@ -139,26 +139,27 @@ class DevelopmentApp:
     same_caller: bool = False
     #: Production mode (`devkit.runtime.production`): the body goes on as signed, no reload.
     production: bool = False
+    #: The NOTE line naming where the token goes, when that is neither IXON nor loopback.
+    destination: str | None = None
     identity: tuple[str, str] = field(
         init=False, default=(ids.WORKSPACE_HEADER, ids.workspace_identity(ROOT))
     )
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _listed: bool = field(init=False, default=False)
-    _mode: list[tuple[str, str]] = field(init=False, default_factory=list)
+    _extra: list[tuple[str, str]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         if self.production:
             from devkit.runtime import production  # noqa: PLC0415 - only this mode needs it
 
-            self._mode.append((production.MODE_HEADER, "production"))
-        destination = self.api and local_api.foreign_destination(self.api, ROOT)
-        if destination:  # a header holds latin-1 on one line
-            shown = destination.encode("ascii", "replace").decode().replace("\n", " ")
-            self._mode.append((ids.DESTINATION_HEADER, shown))
+            self._extra.append((production.MODE_HEADER, "production"))
+        if self.destination:  # a header holds latin-1 on one line
+            shown = self.destination.encode("ascii", "replace").decode().replace("\n", " ")
+            self._extra.append((ids.DESTINATION_HEADER, shown))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            return start_response(status, [*headers, self.identity, *self._mode], *exc_info)
+            return start_response(status, [*headers, self.identity, *self._extra], *exc_info)
 
         return self._answer(environ, respond)
 
@@ -341,7 +342,17 @@ def run(arguments: Any, server: Any, stop: Any, trusted: list[str]) -> int:
     if age:
         log.warning(age.removeprefix("WARNING: "))
     try:
-        return _serve(arguments, server, config, store, log, stop=stop, api=api, trusted=trusted)
+        return _serve(
+            arguments,
+            server,
+            config,
+            store,
+            log,
+            stop=stop,
+            api=api,
+            trusted=trusted,
+            destination=destination,
+        )
     finally:
         store.close()
         log.info("Stopped: port closed, document store closed")
@@ -382,6 +393,7 @@ def _serve(
     stop: Any,
     api: Any,
     trusted: list[str],
+    destination: str | None,
 ) -> int:
     same_caller = arguments.same_caller or calls.same_caller_setting(ROOT)
     app = DevelopmentApp(
@@ -392,6 +404,7 @@ def _serve(
         api,
         same_caller=same_caller,
         production=arguments.production,
+        destination=destination,
     )
     if same_caller:
         log.info(
