@@ -44,7 +44,10 @@ def new(c, name, dry_run=False):
         paths = ", ".join(path.as_posix() for path in written)
         print(f"{'Would create' if dry_run else 'Created'} {paths}")
         if not dry_run:
-            print("Next: invoke test -k objectstorage; README: Object Storage says what IXON calls")
+            print(
+                "Next: invoke test -k objectstorage; docs/functions.md: Object Storage says "
+                "what IXON calls"
+            )
         return
     scaffold.check_name(ROOT, name)  # the quick refusals first, before any environment
     env = ensure_environment()
