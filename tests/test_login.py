@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 from support import free_port
 
-from conftest import invoke, workspace_env, workspace_module
+from conftest import bake, invoke, workspace_env, workspace_module
 
 login = workspace_module("devkit.host.login")
 token_file = workspace_module("devkit.host.token_file")
@@ -113,8 +114,9 @@ def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
 
     with _failing_server(503) as url, pytest.raises(login.LoginError) as caught:
         login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})
-    assert "IXON's API answered HTTP 503 (Service unavailable): IXON has a problem" in str(
-        caught.value
+    assert (
+        f"IXON's API answered HTTP 503 at {url}access-tokens (Service unavailable): IXON has a "
+        "problem" in str(caught.value)
     )
     assert PASSWORD not in str(caught.value)
     assert not (tmp_path / ".accesstoken").exists()
@@ -186,8 +188,9 @@ def test_invoke_login_then_deploy_with_its_token_then_logout(workspace: Path, ap
     wrong = _invoke_with_input(workspace, "login", f"{EMAIL}\nnot-{PASSWORD}\n")
     assert wrong.returncode == 1
     assert wrong.stderr.splitlines() == [
-        "ERROR: IXON refused the e-mail address and password (HTTP 401: Invalid e-mail address "
-        "or password): check them and run `invoke login` again (nothing was stored)"
+        f"ERROR: IXON refused the e-mail address and password (HTTP 401 from {api.base_url}"
+        "access-tokens: Invalid e-mail address or password): check them and run `invoke login` "
+        "again (nothing was stored)"
     ]
 
     logged = _invoke_with_input(workspace, "login", f"{EMAIL}\n{PASSWORD}\n{OTP}\n")
@@ -278,3 +281,144 @@ def test_doctor_blocks_on_a_token_ixon_said_has_expired(tmp_path: Path) -> None:
     )
     assert (gone.status, gone.blocking) == ("missing", True)
     assert "expired at" in gone.detail and "T" * 8 not in gone.detail
+
+
+# -- where the credentials go, and what a refusal names ----------------------------------------
+
+FOREIGN = "https://evil.invalid/api/"
+
+
+def _never_asked(label: str, hidden: bool) -> str:
+    raise AssertionError(f"asked {label!r} although nothing may be sent")
+
+
+def test_login_refuses_a_base_url_neither_ixons_nor_loopback_before_asking_anything(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(f"IXON_API_BASE_URL={FOREIGN}\n")
+    asked: list[str] = []
+
+    with pytest.raises(login.LoginError) as caught:
+        login.log_in(tmp_path, _never_asked, environ={})
+    assert str(caught.value) == (
+        f"refusing to send your e-mail address and password to {FOREIGN}, which is not IXON's "
+        "API (IXON_API_BASE_URL is set there by .env): remove it there, or add "
+        f"--trust-base-url {FOREIGN} if you mean it (nothing was sent)"
+    )
+    # On a terminal the user is asked; no is a refusal too.
+    with pytest.raises(login.LoginError, match=r"^refusing to send"):
+        login.log_in(tmp_path, _never_asked, environ={}, confirm=lambda q: asked.append(q) or False)
+    assert asked == [
+        f"{FOREIGN} is not IXON's API (IXON_API_BASE_URL is set there by .env). Send your "
+        "e-mail address and password there?"
+    ]
+    # Another URL than the one set is no trust either.
+    with pytest.raises(login.LoginError, match=r"is not the base URL https://evil\.invalid/api/"):
+        login.log_in(tmp_path, _never_asked, environ={}, trust="https://other.invalid/api/")
+    # A user who means it goes on (the credentials then go there: this host does not exist).
+    for go_on in ({"trust": FOREIGN.rstrip("/")}, {"confirm": lambda _question: True}):
+        with pytest.raises(login.LoginError, match=r"^cannot reach IXON's API at https://evil"):
+            login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={}, timeout=5, **go_on)
+
+
+def test_logout_and_the_relogin_send_no_token_to_a_foreign_base_url(
+    tmp_path: Path, api: Any
+) -> None:
+    login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
+    [token] = api.issued
+    foreign = {"IXON_API_BASE_URL": FOREIGN}
+
+    with pytest.raises(login.LoginError) as again:
+        login.log_in(tmp_path, _never_asked, environ=foreign)
+    with pytest.raises(login.LoginError) as out:
+        login.log_out(tmp_path, environ=foreign)
+
+    assert str(again.value).startswith(
+        f"refusing to send your e-mail address and password (and the token of the earlier "
+        f"login, to revoke it) to {FOREIGN}, which is not IXON's API (IXON_API_BASE_URL is set "
+        "there by environment)"
+    )
+    assert str(out.value).startswith(f"refusing to send the token of .accesstoken to {FOREIGN}")
+    assert (tmp_path / ".accesstoken").read_text() == token + "\n"
+    with pytest.raises(login.LoginError, match=r"cannot reach .*\.accesstoken is kept"):
+        login.log_out(tmp_path, environ=foreign, trust=FOREIGN, timeout=5)
+    # IXON's own hosts and loopback need no word.
+    assert login.log_out(tmp_path, environ=environ(api)).removed
+    ixon = login.settings.ApiEndpoint(
+        login.settings.Setting("IXON_API_BASE_URL", "https://api.ayayot.com/", "default"),
+        login.settings.Setting("IXON_API_APPLICATION_ID", "9J9IZzeT4xN4", "default"),
+    )
+    login.check_destination(ixon, "anything")
+
+
+def test_invoke_login_without_a_terminal_refuses_a_foreign_base_url(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    (project / ".env").write_text(f"IXON_API_BASE_URL={FOREIGN}\n")
+
+    refused = _invoke_with_input(project, "login", f"{EMAIL}\n{PASSWORD}\n")
+    out = _invoke_with_input(project, "logout", "")
+
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        f"ERROR: refusing to send your e-mail address and password to {FOREIGN}, which is not "
+        "IXON's API (IXON_API_BASE_URL is set there by .env): remove it there, or add "
+        f"--trust-base-url {FOREIGN} if you mean it (nothing was sent)"
+    ]
+    assert out.returncode == 0 and "Not logged in" in out.stdout
+
+
+def test_a_base_url_without_api_names_the_url_asked_and_the_setting(
+    tmp_path: Path, api: Any
+) -> None:
+    root = api.base_url.removesuffix("api/")
+
+    with pytest.raises(login.LoginError) as caught:
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": root})
+
+    assert str(caught.value) == (
+        f"{root}access-tokens answered HTTP 404: Not found, so {root} (IXON_API_BASE_URL, set "
+        "by environment) is not IXON's API v2, whose address ends in /api/ "
+        "(https://portal.ixon.cloud/api/): correct IXON_API_BASE_URL (nothing was stored)"
+    )
+
+
+class _OddToken(BaseHTTPRequestHandler):
+    """Answers a login as IXON does, with a secretId the workspace's pattern refuses."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        data = {"secretId": "not a token", "user": {"name": NAME}}
+        body = json.dumps({"type": "AccessToken", "data": data, "status": "success"}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_token_of_another_format_names_the_format_not_the_url(tmp_path: Path) -> None:
+    settings = workspace_module("devkit.host.settings")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OddToken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    try:
+        with pytest.raises(login.LoginError) as caught:
+            login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ={"IXON_API_BASE_URL": url})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    described = "one line of 16 to 2048 letters, digits and . _ ~ + / = -"
+    assert str(caught.value) == (
+        f"{url}access-tokens gave an access token (secretId) of 11 characters that is not the "
+        f"format this workspace takes ({described}): nothing was stored; report it to the "
+        "template's maintainers (devkit/host/ids.py, TOKEN)"
+    )
+    assert not (tmp_path / ".accesstoken").exists()
+    # The settings reader describes the same format in the same words.
+    (tmp_path / ".accesstoken").write_text("not a token\n")
+    with pytest.raises(settings.SettingsError, match=f"expected {re.escape(described)}"):
+        settings.load_token(tmp_path, environ={})

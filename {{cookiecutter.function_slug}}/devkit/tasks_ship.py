@@ -130,27 +130,37 @@ def _warn(line: str | None) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-@user_task(name="login")
-def login_(c):
+TRUST_HELP = {
+    "trust_base_url": "Send to this IXON_API_BASE_URL although it is neither IXON's nor loopback"
+}
+
+
+@user_task(name="login", help=TRUST_HELP)
+def login_(c, trust_base_url=""):
     """Log in to IXON: asks for e-mail, password (and one-time password); writes .accesstoken.
 
     Gets a 30-day access token from IXON's API as IXON's `cdk login` does, stores it readable
     by you only and says who is logged in until when; never shows the password or the token.
     Without a terminal it reads the e-mail address, the password and, when IXON asks for it,
     the one-time password from lines of standard input. CI sets IXON_API_ACCESS_TOKEN instead.
+    A base URL that is neither IXON's nor this machine's is asked about on a terminal and
+    refused without one, unless --trust-base-url names it.
     """
-    logged_in = login.log_in(ROOT, login.default_ask())
+    logged_in = login.log_in(
+        ROOT, login.default_ask(), trust=trust_base_url, confirm=login.default_confirm()
+    )
     print("\n".join(login.describe(logged_in)))
 
 
-@user_task
-def logout(c):
+@user_task(help=TRUST_HELP)
+def logout(c, trust_base_url=""):
     """Log out of IXON: revoke the token of .accesstoken at IXON, then remove the file.
 
     When IXON cannot be reached or does not revoke it, the file is kept (the token still
-    works) and the error says so; run it again later.
+    works) and the error says so; run it again later. A base URL that is neither IXON's nor
+    this machine's is asked about (refused without a terminal) unless --trust-base-url names it.
     """
-    print(login.log_out(ROOT).message)
+    print(login.log_out(ROOT, trust=trust_base_url, confirm=login.default_confirm()).message)
 
 
 @user_task(

@@ -14,8 +14,12 @@ earlier `invoke login` stored (not a token copied by hand: that may be a browser
 
 This runs before `.venv` exists (a new clone logs in first), so it is standard library only
 (urllib), Python 3.9+. Redirects are not followed (the credentials would go with them); every
-request has a timeout; every failure is one LoginError line in which neither the password nor
-the token appears.
+request has a timeout; every failure is one LoginError line that names the URL asked and in
+which neither the password nor the token appears.
+
+Nothing is sent to a base URL that is neither IXON's nor this machine's (`settings.is_foreign`,
+the rule behind the NOTE of serve, call, deploy and doctor) unless the user says so: on a
+terminal they are asked first; `--trust-base-url URL` (the same URL) says so in scripts.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class LoggedIn:
 
 #: `ask(label, hidden)` returns what the user answered to `label`.
 Ask = Callable[[str, bool], str]
+#: `confirm(question)`: whether the user said yes to `question` (on a terminal only).
+Confirm = Callable[[str], bool]
 
 
 def terminal_ask(label: str, hidden: bool) -> str:
@@ -114,8 +120,47 @@ def default_ask() -> Ask:
     return terminal_ask if sys.stdin.isatty() else stream_ask(sys.stdin)
 
 
+def terminal_confirm(question: str) -> bool:
+    """Yes only for an answer of y or yes on the terminal."""
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def default_confirm() -> Confirm | None:
+    """Asks on a terminal; None otherwise (standard input carries the credentials, so no line
+    of it is taken for a yes)."""
+    return terminal_confirm if sys.stdin.isatty() else None
+
+
+def check_destination(
+    endpoint: settings.ApiEndpoint, what: str, *, trust: str = "", confirm: Confirm | None = None
+) -> None:
+    """Send nothing to a base URL that is neither IXON's nor this machine's unless the user
+    means it: `trust` names that very URL, or they answer yes to `confirm`. LoginError
+    otherwise, naming the URL, where it is set and how to go on."""
+    base = endpoint.base_url
+    if not settings.is_foreign(base.value):
+        return
+    if trust and trust.rstrip("/") == base.value.rstrip("/"):
+        return
+    where = f"{base.name} is set there by {base.source}"
+    if trust:
+        raise LoginError(
+            f"--trust-base-url {trust} is not the base URL {base.value} ({where}): give that "
+            "very URL, or none (nothing was sent)"
+        )
+    if confirm is not None and confirm(
+        f"{base.value} is not IXON's API ({where}). Send {what} there?"
+    ):
+        return
+    raise LoginError(
+        f"refusing to send {what} to {base.value}, which is not IXON's API ({where}): remove "
+        f"it there, or add --trust-base-url {base.value} if you mean it (nothing was sent)"
+    )
+
+
 @dataclass(frozen=True)
 class _Answer:
+    url: str  # the URL asked
     status: int
     document: Any  # the JSON answer, or None when it was not JSON
     content_type: str
@@ -150,10 +195,10 @@ def _send(request: urllib.request.Request, timeout: float, what: str) -> _Answer
     opener = urllib.request.build_opener(_NoRedirects())
     try:
         with contextlib.closing(opener.open(request, timeout=timeout)) as answer:
-            return _read(answer.status, answer.headers.get("Content-Type", ""), answer)
+            return _read(request.full_url, answer.status, answer.headers, answer)
     except urllib.error.HTTPError as answer:
         with contextlib.closing(answer):
-            return _read(answer.code, answer.headers.get("Content-Type", ""), answer)
+            return _read(request.full_url, answer.code, answer.headers, answer)
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
         if isinstance(reason, TimeoutError):
@@ -168,7 +213,7 @@ def _send(request: urllib.request.Request, timeout: float, what: str) -> _Answer
         ) from None
 
 
-def _read(status: int, content_type: str, stream: Any) -> _Answer:
+def _read(url: str, status: int, headers: Any, stream: Any) -> _Answer:
     try:
         raw = stream.read(MAX_ANSWER)
     except (OSError, http.client.HTTPException):
@@ -177,7 +222,8 @@ def _read(status: int, content_type: str, stream: Any) -> _Answer:
         document = json.loads(raw) if raw else None
     except ValueError:
         document = None
-    return _Answer(status, document, content_type.partition(";")[0].strip())
+    content_type = str(headers.get("Content-Type", "") if headers else "")
+    return _Answer(url, status, document, content_type.partition(";")[0].strip())
 
 
 def _headers(endpoint: settings.ApiEndpoint, authorization: str) -> dict[str, str]:
@@ -214,10 +260,18 @@ def log_in(
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
     timeout: float = TIMEOUT,
+    trust: str = "",
+    confirm: Confirm | None = None,
 ) -> LoggedIn:
     """Ask for the credentials, get a token from IXON and store it; who is logged in, until
-    when."""
+    when. A base URL neither IXON's nor loopback needs `trust` (that URL) or a yes to
+    `confirm` first (`check_destination`)."""
     endpoint = settings.load_api_endpoint(root, environ)
+    earlier = settings.find_token(root, {}) if token_file.expiry(root) is not None else None
+    what = "your e-mail address and password" + (
+        " (and the token of the earlier login, to revoke it)" if earlier is not None else ""
+    )
+    check_destination(endpoint, what, trust=trust, confirm=confirm)
     credentials = _ask_credentials(ask)
     answer = request_token(endpoint, credentials, timeout=timeout)
     if _needs_one_time_password(answer):
@@ -230,9 +284,8 @@ def log_in(
         credentials = Credentials(credentials.email, credentials.password, otp)
         answer = request_token(endpoint, credentials, timeout=timeout)
     token, logged_in = _token_of(answer, endpoint, credentials, now)
-    # Only a token an earlier `invoke login` stored is revoked: one copied from the portal may
-    # be the browser's own session.
-    earlier = settings.find_token(root, {}) if token_file.expiry(root) is not None else None
+    # Only a token an earlier `invoke login` stored is revoked (`earlier`): one copied from the
+    # portal may be the browser's own session.
     token_file.write(root, token, logged_in.expires_on, logged_in.user)
     if earlier is None or earlier.reveal() == token:
         return logged_in
@@ -282,9 +335,11 @@ def _token_of(
     if not token:
         raise LoginError(credentials.mask(_login_refusal(answer, endpoint, credentials)))
     if not ids.TOKEN.fullmatch(token):
+        # The URL answered as IXON does, so the URL is not to blame: the token's format is.
         raise LoginError(
-            "IXON's answer held no usable access token (secretId): nothing was stored; "
-            f"check that {settings.BASE_URL} is IXON's API v2"
+            f"{answer.url} gave an access token (secretId) of {len(token)} characters that is "
+            f"not the format this workspace takes ({ids.TOKEN_DESCRIPTION}): nothing was "
+            "stored; report it to the template's maintainers (devkit/host/ids.py, TOKEN)"
         )
     user = data.get("user") if isinstance(data.get("user"), dict) else {}
     name = str(user.get("name") or user.get("publicId") or credentials.email)
@@ -298,23 +353,29 @@ def _token_of(
 def _login_refusal(
     answer: _Answer, endpoint: settings.ApiEndpoint, credentials: Credentials
 ) -> str:
-    """Why IXON gave no token, as one line (nothing was stored)."""
+    """Why IXON gave no token, as one line naming the URL asked (nothing was stored)."""
     said = answer.said()
-    if answer.document is None:
+    base = endpoint.base_url
+    if answer.document is None or answer.status in (404, 405):
+        got = (
+            f"HTTP {answer.status}: {said}"
+            if answer.document is not None
+            else f"HTTP {answer.status} with {answer.content_type or 'no content type'}"
+        )
         return (
-            f"{endpoint.base_url.value} answered HTTP {answer.status} with "
-            f"{answer.content_type or 'no content type'}, not IXON's API v2: check "
-            f"{settings.BASE_URL} (nothing was stored)"
+            f"{answer.url} answered {got}, so {base.value} ({base.name}, set by {base.source}) "
+            f"is not IXON's API v2, whose address ends in /api/ "
+            f"({settings.DEFAULT_BASE_URL}): correct {base.name} (nothing was stored)"
         )
     if any(item.get("propertyName") == "Api-Application" for item in answer.messages):
         return (
-            f"IXON refused the API application {endpoint.application_id.value} ({said}): check "
-            f"{settings.APPLICATION_ID} (nothing was stored)"
+            f"{answer.url} refused the API application {endpoint.application_id.value} "
+            f"({said}): check {settings.APPLICATION_ID} (nothing was stored)"
         )
     if _needs_one_time_password(answer):
         return (
-            "IXON still asks for two-factor authentication: the one-time password was wrong or "
-            "too old; run `invoke login` again with a fresh one (nothing was stored)"
+            f"{answer.url} still asks for two-factor authentication: the one-time password was "
+            "wrong or too old; run `invoke login` again with a fresh one (nothing was stored)"
         )
     if answer.status in (400, 401, 403):
         what = (
@@ -323,8 +384,8 @@ def _login_refusal(
             else "e-mail address and password"
         )
         return (
-            f"IXON refused the {what} (HTTP {answer.status}: {said}): check them and run "
-            "`invoke login` again (nothing was stored)"
+            f"IXON refused the {what} (HTTP {answer.status} from {answer.url}: {said}): check "
+            "them and run `invoke login` again (nothing was stored)"
         )
     return _status_line(answer, "IXON gave no access token") + " (nothing was stored)"
 
@@ -332,15 +393,15 @@ def _login_refusal(
 def _status_line(answer: _Answer, what: str) -> str:
     if answer.status == 429:
         return (
-            f"{what}: IXON limits requests per address (HTTP 429: {answer.said()}); wait ten "
-            "minutes and try again"
+            f"{what}: IXON limits requests per address (HTTP 429 from {answer.url}: "
+            f"{answer.said()}); wait ten minutes and try again"
         )
     if answer.status >= 500:
         return (
-            f"{what}: IXON's API answered HTTP {answer.status} ({answer.said()}): IXON has a "
-            "problem; try again later"
+            f"{what}: IXON's API answered HTTP {answer.status} at {answer.url} "
+            f"({answer.said()}): IXON has a problem; try again later"
         )
-    return f"{what} (HTTP {answer.status}: {answer.said()})"
+    return f"{what} (HTTP {answer.status} from {answer.url}: {answer.said()})"
 
 
 @dataclass(frozen=True)
@@ -352,16 +413,23 @@ class LoggedOut:
 
 
 def log_out(
-    root: Path, *, environ: Mapping[str, str] | None = None, timeout: float = TIMEOUT
+    root: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    trust: str = "",
+    confirm: Confirm | None = None,
 ) -> LoggedOut:
     """Revoke the token of `.accesstoken` at IXON, then remove the file. When IXON does not
-    revoke it (unreachable, 5xx, ...), the file stays and a LoginError says so."""
+    revoke it (unreachable, 5xx, ...), the file stays and a LoginError says so. A base URL
+    neither IXON's nor loopback needs `trust` or a yes to `confirm` (`check_destination`)."""
     path = root / settings.TOKEN_FILE
     if not path.is_file():
         token_file.remove(root)
         return LoggedOut(False, f"Not logged in: there is no {settings.TOKEN_FILE}")
     token = settings.load_token(root, environ={}, warn=lambda _line: None)
     endpoint = settings.load_api_endpoint(root, environ)
+    check_destination(endpoint, f"the token of {settings.TOKEN_FILE}", trust=trust, confirm=confirm)
     known = token_file.expiry(root)
     try:
         answer = revoke(endpoint, token, timeout=timeout)

@@ -415,12 +415,19 @@ def load_api_endpoint(root: Path, environ: Mapping[str, str] | None = None) -> A
     )
 
 
+def is_foreign(url: str) -> bool:
+    """Whether `url` is neither IXON's (IXON_DOMAINS) nor this machine's: the one rule of where
+    a credential may go without a word (the NOTE of serve, call, deploy and doctor; the guard
+    of `invoke login` and `invoke logout`)."""
+    host = (urlsplit(url).hostname or "").lower()
+    ixon = any(host == domain or host.endswith(f".{domain}") for domain in IXON_DOMAINS)
+    return not (ixon or is_loopback(host))
+
+
 def foreign_destination(base_url: Setting) -> str | None:
     """One line when the token is about to go to a base URL that is neither IXON's nor this
     machine's, naming where it goes and where that setting came from; else None."""
-    host = (urlsplit(base_url.value).hostname or "").lower()
-    ixon = any(host == domain or host.endswith(f".{domain}") for domain in IXON_DOMAINS)
-    if ixon or is_loopback(host):
+    if not is_foreign(base_url.value):
         return None
     return (
         f"NOTE: your IXON access token goes to {base_url.value}, which is not IXON's API: "
@@ -514,8 +521,8 @@ def _checked_token(text: str, source: str) -> Token:
     if not _TOKEN.fullmatch(value):
         # Say what is wrong without repeating any of it: it may be the token with a typo.
         raise SettingsError(
-            f"the access token in {source} is malformed ({len(value)} characters, expected one "
-            f"line of 32 letters and digits): {TOKEN_HINT}"
+            f"the access token in {source} is malformed ({len(value)} characters, expected "
+            f"{ids.TOKEN_DESCRIPTION}): {TOKEN_HINT}"
         )
     return Token(value, source)
 
