@@ -11,9 +11,11 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from cookiecutter.config import BUILTIN_ABBREVIATIONS, get_user_config
@@ -283,6 +285,23 @@ def made_by_cruft(answers: dict[str, str]) -> bool:
     return "_commit" in answers
 
 
+#: The name of a folder made by Python's `tempfile.TemporaryDirectory()`: "tmp" and 8 of its
+#: random letters (`mktemp -d` names its folders `tmp.` and more, so a user's is not taken).
+TEMPORARY_NAME = re.compile(r"tmp[a-z0-9_]{8}")
+
+
+def updating(answers: dict[str, str], project: Path) -> bool:
+    """Whether cruft renders the template to compare it (`cruft update`, `cruft diff`) rather
+    than to make a workspace: both render into a `TemporaryDirectory()` of the system's
+    temporary folder (cruft's `AltTemporaryDirectory`), then move the files out and delete it.
+    No one will use that folder, so no next steps are printed for it."""
+    if not made_by_cruft(answers):
+        return False
+    folder = project.resolve().parent
+    temporary = Path(tempfile.gettempdir()).resolve()
+    return folder.parent == temporary and bool(TEMPORARY_NAME.fullmatch(folder.name))
+
+
 def where(project: Path, start: str | None) -> str:
     """The workspace folder as the user who ran cookiecutter in `start` can `cd` to it.
 
@@ -314,6 +333,8 @@ def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
         write_origin(project, answers, start, rendered_in)
         if answers.get("git_init") == "yes":
             git_init(project, answers.get("author", ""))
+    if updating(answers, project):
+        return 0
     folder = where(project, start)
     print(
         f"\nYour Cloud Function workspace is ready in {folder}. Next:\n"

@@ -139,8 +139,13 @@ def test_an_older_workspace_fails_cruft_check_then_updates(template_repo, tmp_pa
     assert stale.returncode != 0
     assert "out of date" in stale.stdout
 
-    cruft(project, "update", "-y")
+    differences = cruft(project, "diff")
+    updated = cruft(project, "update", "-y")
 
+    # The template rendered for the comparison is no workspace to be told about.
+    for said in (differences, updated):
+        assert "is ready" not in said.stdout and "git init" not in said.stdout, said.stdout
+    assert "+# my own change" not in differences.stdout and "-# my own change" in differences.stdout
     assert LATER_LINE in (project / "README.md").read_text(encoding="utf-8")
     assert (project / LATER_FILE).read_text() == "Made for Pump Monitor.\n"
     assert example.read_text(encoding="utf-8").endswith("# my own change\n")

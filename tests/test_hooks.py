@@ -307,3 +307,32 @@ def test_without_pwd_the_folder_the_hook_was_rendered_in_is_the_template(tmp_pat
     recorded = post_gen.origin(answers, project, start=None, rendered_in=str(template))
 
     assert recorded["template"] == "../ixon-template"
+
+
+def test_only_crufts_own_temporary_folders_count_as_an_update(tmp_path, monkeypatch):
+    """`cruft update` and `cruft diff` render into `TemporaryDirectory()`; a workspace that a
+    user makes, even under the temporary folder (`mktemp -d`), still gets its next steps."""
+    monkeypatch.setattr(post_gen.tempfile, "tempdir", str(tmp_path))
+    by_cruft = {**GOOD, "_commit": "0" * 40}
+    for folder, answers, expected in (
+        ("tmpab_c1234", by_cruft, True),
+        ("tmp.Xy12Ab34Cd", by_cruft, False),  # mktemp -d
+        ("tmpab_c1234", GOOD, False),  # plain cookiecutter
+        ("projects", by_cruft, False),
+    ):
+        project = tmp_path / folder / "my-cloud-function"
+        project.mkdir(parents=True, exist_ok=True)
+        assert post_gen.updating(answers, project) is expected, folder
+
+
+def test_the_hook_prints_no_next_steps_into_crufts_comparison(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(post_gen.tempfile, "tempdir", str(tmp_path))
+    for folder in ("tmpq9w8e7r6", "work"):
+        project = tmp_path / folder / "my-cloud-function"
+        project.mkdir(parents=True)
+        (project / "workspace.json").write_text("{}\n")
+        answers = {**GOOD, "_commit": "0" * 40, "git_init": "yes"}
+        post_gen.main(json.dumps(answers), project)
+        assert not (project / ".git").exists()
+    said = capsys.readouterr().out
+    assert said.count("is ready in") == 1 and f"{tmp_path}/work/my-cloud-function" in said
