@@ -20,6 +20,8 @@ injected per endpoint (one of ENDPOINTS):
         api.fail("upload", status=429, retry_after="1")  # rate limited
         api.fail("upload", delay=2.0)                    # slow: a read timeout
         api.fail("upload", drip=0.2)                     # the answer one byte every 0.2 s
+        api.hold_answers()                               # take uploads, answer none until...
+        api.release()                                    # ...released (a deploy killed meanwhile)
         api.upload_origin = "http://127.0.0.1:9"         # the upload link on another origin
         api.upload_link = False                          # discovery without the upload link
         api.provisioning = True                          # companyToBeProvisioned in the answer
@@ -122,11 +124,27 @@ class StandIn(_shared.LoopbackServer):
     uploads: list[bytes] = field(default_factory=list)
     page_templates: set[str] = field(default_factory=lambda: {"PcT0000000A1"})
     ui_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Set while uploads are taken (kept in `uploads`) but not answered: see `hold_answers`.
+    held: threading.Event | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._server = None
         self.handler = _Handler
+
+    def hold_answers(self) -> None:
+        """Take every upload from now on (IXON has it) but answer none until `release`: the
+        moment between IXON accepting an upload and the deploy hearing so."""
+        self.held = threading.Event()
+
+    def release(self) -> None:
+        """Answer the uploads held, and those after them at once."""
+        if self.held is not None:
+            self.held.set()
+
+    def stop(self) -> None:
+        self.release()  # no handler stays waiting for an answer nobody will read
+        super().stop()
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -448,6 +466,8 @@ class _Handler(_shared.JsonHandler):
             return
         with self.api._lock:
             self.api.uploads.append(body)
+        if self.api.held is not None:
+            self.api.held.wait(60)
         data = {"publicId": self.api.template_id}
         if self.api.provisioning:
             data["companyToBeProvisioned"] = True

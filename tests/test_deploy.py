@@ -386,7 +386,9 @@ def test_an_upload_without_an_answer_in_time_is_not_sent_again(project: Path, ap
     assert "IXON may or may not have taken it, so it was not sent again" in line
     assert "check in IXON Studio" in line
     assert api.count("POST") == 1
-    assert records(project) == []
+    assert "deployments.json keeps the upload as pending until you settle it" in line
+    [entry] = records(project)
+    assert entry["pending"] is True and entry["version"] == "0.1.0"
 
 
 def test_an_answer_that_drips_ends_at_the_deadline(project: Path, api: StandIn) -> None:

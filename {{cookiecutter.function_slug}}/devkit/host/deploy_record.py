@@ -9,7 +9,15 @@ names the `component` (the Cloud Function's has null) and whether it was `publis
 company (so once per target), and `invoke doctor` to tell where the workspace stands.
 
 The record changes after every deploy, so it is not counted when telling whether the tree is
-dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse.
+dirty (`git.dirty_paths`): recording a deploy must not make the next `invoke bump` refuse. A
+deploy from a clean git tree commits it (`commit_record`), so the tree is clean again after it
+(`"commit_deploy_record": false` in workspace.json leaves that to the user).
+
+An upload is recorded before it is sent (`begin`: the entry marked `"pending": true`) and
+settled once IXON has answered (`settle`), or dropped when IXON refused it (`abandon`): a deploy
+killed between IXON accepting the upload and the record being written leaves the pending entry,
+and the next deploy or doctor says what to do (`pending_refusal`) instead of uploading the same
+version again without a word.
 
 Concurrent deploys: `record` reads and rewrites the record under a lock (`LOCK_NAME`), so N
 deploys at once leave N entries; `one_upload` lets only one deploy of a version to a template
@@ -28,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError
-from devkit.host import files
+from devkit.host import files, git, workspace_file
 
 RECORD_NAME = "deployments.json"
 #: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
@@ -38,6 +46,10 @@ PROVISIONING_KEY = "company_to_be_provisioned"
 LOCK_NAME = ".deployments.json.lock"
 #: Held by the deploy of one version to one template, in the bundle folder (ignored by git).
 UPLOAD_LOCK = "dist/.deploy-{template_id}-{version}.lock"
+#: Set (true) on an upload that was sent and never settled: IXON may or may not have it.
+PENDING_KEY = "pending"
+#: The workspace.json setting that, set to false, leaves committing the record to the user.
+COMMIT_SETTING = "commit_deploy_record"
 
 
 class RecordError(UserError):
@@ -68,15 +80,41 @@ def load(root: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def was_deployed(root: Path, version: str, template_id: str, company_id: str | None = None) -> bool:
+def was_deployed(
+    root: Path,
+    version: str,
+    template_id: str,
+    company_id: str | None = None,
+    *,
+    pending: bool = True,
+) -> bool:
     """Whether `version` was already deployed to the template `template_id` (of the company
-    `company_id`, when given and recorded)."""
+    `company_id`, when given and recorded); an upload left pending counts unless `pending` is
+    false (outside `one_upload`, where it may be another deploy's, still running)."""
     return any(
         entry.get("version") == version
         and entry.get("template_id") == template_id
         and (company_id is None or entry.get("company_id") in (None, company_id))
+        and (pending or not entry.get(PENDING_KEY))
         for entry in load(root)
     )
+
+
+def unsettled(
+    root: Path, version: str, template_id: str, company_id: str | None = None
+) -> dict[str, Any] | None:
+    """The pending entry of `version` on `template_id` when no settled one shows it deployed:
+    an upload whose outcome nobody knows."""
+    matching = [
+        entry
+        for entry in load(root)
+        if entry.get("version") == version
+        and entry.get("template_id") == template_id
+        and (company_id is None or entry.get("company_id") in (None, company_id))
+    ]
+    if matching and all(entry.get(PENDING_KEY) for entry in matching):
+        return matching[-1]
+    return None
 
 
 def repeat_refusal(version: str, template_id: str) -> str:
@@ -125,8 +163,123 @@ def record(
     """Append one deployment to the record (written whole, then renamed) and return it.
     A UI Component's upload names the `component` (and whether it was `published`); the
     Cloud Function's has `component: null`."""
+    entry = _entry(
+        version=version,
+        template_id=template_id,
+        company_id=company_id,
+        sha256=sha256,
+        commit=commit,
+        dirty=dirty,
+        time=time,
+        component=component,
+        target=target,
+    )
+    if published is not None:
+        entry["published"] = published
+    if provisioning:
+        entry[PROVISIONING_KEY] = True
+    _rewrite(root, lambda entries: [*entries, entry])
+    return entry
+
+
+def begin(
+    root: Path,
+    *,
+    version: str,
+    template_id: str,
+    company_id: str,
+    sha256: str,
+    commit: str | None,
+    dirty: bool,
+    component: str | None = None,
+    target: str = "",
+) -> dict[str, Any]:
+    """Record an upload about to be sent, marked pending (written whole, then renamed, before
+    a byte goes out); `settle` or `abandon` it once IXON has answered."""
+    entry = _entry(
+        version=version,
+        template_id=template_id,
+        company_id=company_id,
+        sha256=sha256,
+        commit=commit,
+        dirty=dirty,
+        component=component,
+        target=target,
+    )
+    entry[PENDING_KEY] = True
+    _rewrite(root, lambda entries: [*entries, entry])
+    return entry
+
+
+def settle(
+    root: Path,
+    pending: dict[str, Any],
+    *,
+    provisioning: bool = False,
+    published: bool | None = None,
+) -> dict[str, Any]:
+    """IXON took the upload `begin` recorded as `pending`: its entry, no longer pending, with
+    the time of IXON's answer. Earlier pending entries of the same version, template and
+    company go too (this upload settled what they left open)."""
+    moment = datetime.now(timezone.utc).replace(microsecond=0)
+    entry = {key: value for key, value in pending.items() if key != PENDING_KEY}
+    entry["time"] = moment.isoformat().replace("+00:00", "Z")
+    if published is not None:
+        entry["published"] = published
+    if provisioning:
+        entry[PROVISIONING_KEY] = True
+    same = ("version", "template_id", "company_id")
+
+    def settled(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = [
+            item
+            for item in entries
+            if not (item.get(PENDING_KEY) and all(item.get(k) == pending.get(k) for k in same))
+        ]
+        return [*kept, entry]
+
+    _rewrite(root, settled)
+    return entry
+
+
+def abandon(root: Path, pending: dict[str, Any]) -> None:
+    """IXON refused the upload `begin` recorded: its pending entry goes."""
+    _rewrite(root, lambda entries: [item for item in entries if item != pending])
+
+
+def pending_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The uploads that were sent and never settled."""
+    return [entry for entry in entries if entry.get(PENDING_KEY)]
+
+
+def pending_refusal(entry: dict[str, Any]) -> str:
+    """What an upload left pending means and what to do (`invoke deploy` refuses the version
+    with it; `invoke doctor` says the same)."""
+    what = f"UI Component {entry['component']}" if entry.get("component") else "the Cloud Function"
+    version, template = entry.get("version"), entry.get("template_id")
+    return (
+        f"the upload of {what} {version} to template {template} sent at {entry.get('time')} was "
+        f"never settled (the deploy stopped before IXON's answer was recorded in {RECORD_NAME}), "
+        f"so IXON may have it: if IXON Studio lists version {version} for that template, delete "
+        f'the line "{PENDING_KEY}": true of its entry in {RECORD_NAME} (it is deployed); if '
+        "not, `invoke deploy --force` uploads it again"
+    )
+
+
+def _entry(
+    *,
+    version: str,
+    template_id: str,
+    company_id: str,
+    sha256: str,
+    commit: str | None,
+    dirty: bool,
+    time: datetime | None = None,
+    component: str | None = None,
+    target: str = "",
+) -> dict[str, Any]:
     moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    entry = {
+    entry: dict[str, Any] = {
         "version": version,
         "template_id": template_id,
         "company_id": company_id,
@@ -136,17 +289,33 @@ def record(
         "dirty": bool(dirty),
         "component": component,
     }
-    if published is not None:
-        entry["published"] = published
     if target:
         entry["target"] = target
-    if provisioning:
-        entry[PROVISIONING_KEY] = True
+    return entry
+
+
+def _rewrite(root: Path, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+    """Read, change and write the record whole (then renamed) under its lock."""
     with files.locked(root / LOCK_NAME, wait=60):
-        entries = [*load(root), entry]
+        entries = change(load(root))
         path = root / RECORD_NAME
         files.write_atomic(path, json.dumps({"deployments": entries}, indent=2) + "\n")
-    return entry
+
+
+def commits_record(root: Path) -> bool:
+    """Whether a deploy commits the record (workspace.json's `commit_deploy_record`, default
+    true)."""
+    return workspace_file.read(root).get(COMMIT_SETTING, True) is not False
+
+
+def commit_record(root: Path, message: str) -> str:
+    """Commit the record alone (`git commit -- deployments.json`, hooks run as for any
+    commit); the commit's short ID. GitError saying why not."""
+    outcome = git.run(root, "commit", "--quiet", "-m", message, "--", RECORD_NAME)
+    if outcome.returncode != 0:
+        raise git.GitError(git.first_line(outcome.stderr + outcome.stdout))
+    made = git.run(root, "rev-parse", "--short", "HEAD")
+    return made.stdout.strip()
 
 
 @contextlib.contextmanager

@@ -105,21 +105,9 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
         if last
         else "; never deployed"
     )
-    company = sources.lookup(settings.COMPANY_ID)
-    if any(
-        e.get("version") == version
-        and e.get("template_id") == template_id
-        and (company is None or e.get("company_id") in (None, company.value))
-        for e in mine
-    ):
-        where = f"{template_id} (target {sources.target})" if sources.target else str(template_id)
-        return Step(
-            name,
-            MISSING,
-            deploy_record.repeat_refusal(version, where),
-            "run `invoke bump patch` (or minor, major)",
-            blocking=True,
-        )
+    repeated = _repeat_step(sources, mine, version, template_id)
+    if repeated is not None:
+        return repeated
     if mismatches:
         return Step(name, WARNING, f"{version}: {mismatches[0]}", "run `invoke bump` to set both")
     state = git.git_state(root, version)
@@ -136,6 +124,33 @@ def version_step(root: Path, sources: Sources, records: list[dict]) -> Step:
     if not mine:
         return Step(name, DONE, f"{version}{tag}, never deployed")
     return Step(name, DONE, f"{version}{tag}, not yet deployed to this template{last_text}")
+
+
+def _repeat_step(
+    sources: Sources, mine: list[dict], version: str, template_id: str | None
+) -> Step | None:
+    """The blocking step when `version` is on record for the template: deployed, or an upload
+    left pending (`deploy_record.pending_refusal`); None when it is not."""
+    company = sources.lookup(settings.COMPANY_ID)
+    same = [
+        e
+        for e in mine
+        if e.get("version") == version
+        and e.get("template_id") == template_id
+        and (company is None or e.get("company_id") in (None, company.value))
+    ]
+    if not same:
+        return None
+    if all(e.get(deploy_record.PENDING_KEY) for e in same):
+        return Step("Version", MISSING, deploy_record.pending_refusal(same[-1]), blocking=True)
+    where = f"{template_id} (target {sources.target})" if sources.target else str(template_id)
+    return Step(
+        "Version",
+        MISSING,
+        deploy_record.repeat_refusal(version, where),
+        "run `invoke bump patch` (or minor, major)",
+        blocking=True,
+    )
 
 
 def component_version_steps(sources: Sources, records: list[dict]) -> list[Step]:
@@ -171,7 +186,11 @@ def deploy_step(sources: Sources, records: list[dict], now: datetime) -> Step:
     name = "Deploy and provisioning"
     company = sources.lookup(settings.COMPANY_ID)
     company_id = company.value if company else None
-    mine = [e for e in function_records(sources, records) if e.get("company_id") == company_id]
+    mine = [
+        e
+        for e in function_records(sources, records)
+        if e.get("company_id") == company_id and not e.get(deploy_record.PENDING_KEY)
+    ]
     if not mine:
         return Step(
             name,
@@ -209,7 +228,11 @@ def component_deploy_steps(sources: Sources, records: list[dict]) -> list[Step]:
     """Each UI Component's last deploy (never the Cloud Function's)."""
     steps = []
     for name, template_id in sorted(component_templates(sources).items()):
-        mine = [e for e in records if e.get("template_id") == template_id]
+        mine = [
+            e
+            for e in records
+            if e.get("template_id") == template_id and not e.get(deploy_record.PENDING_KEY)
+        ]
         label = f"UI Component {name} deploy"
         if not mine:
             steps.append(Step(label, WARNING, "not deployed yet", "`invoke deploy --publish`"))
@@ -241,12 +264,18 @@ def business_days_after(start: datetime, days: int) -> datetime:
 
 
 def records(root: Path, steps: list[Step]) -> list[dict[str, Any]]:
-    """The deploy record; a broken one becomes a blocking step."""
+    """The deploy record; a broken one becomes a blocking step, and each upload left pending
+    (a deploy stopped before IXON's answer was recorded) a warning saying what to do."""
     try:
-        return deploy_record.load(root)
+        found = deploy_record.load(root)
     except deploy_record.RecordError as error:
         steps.append(Step("Deploy record", MISSING, str(error), blocking=True))
         return []
+    steps += [
+        Step("Deploy record", WARNING, deploy_record.pending_refusal(entry))
+        for entry in deploy_record.pending_entries(found)
+    ]
+    return found
 
 
 def _parse_time(text: str) -> datetime | None:

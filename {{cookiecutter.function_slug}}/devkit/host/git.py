@@ -139,5 +139,16 @@ def git_state(root: Path, version: str | None = None) -> GitState:
         dirty = True  # git knows a HEAD but cannot list changes: do not claim a clean tree
     tag_at_head = None
     if version:
-        tag_at_head = tag_target(root, f"v{version}") == commit
+        tagged = tag_target(root, f"v{version}")
+        tag_at_head = tagged == commit or (
+            tagged is not None and _only_records_since(root, tagged, commit)
+        )
     return GitState(commit=commit, dirty=dirty, tag_at_head=tag_at_head)
+
+
+def _only_records_since(root: Path, tagged: str, commit: str) -> bool:
+    """Whether the commits from `tagged` to `commit` changed only RELEASE_RECORDS (a deploy
+    commits its record after the release's tag): the code is still the release's."""
+    result = run(root, "diff", "--name-only", "--relative", tagged, commit, "--", ".")
+    names = result.stdout.split()
+    return result.returncode == 0 and all(name in RELEASE_RECORDS for name in names)

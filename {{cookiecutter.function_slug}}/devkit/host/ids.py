@@ -22,7 +22,7 @@ VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 #: An access token as IXON hands them out (a 32-character string; allow some room), and how
 #: every message that refuses one describes it (the settings reader's and `invoke login`'s).
 TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,2048}")
-TOKEN_DESCRIPTION = "one line of 16 to 2048 letters, digits and . _ ~ + / = -"
+TOKEN_DESCRIPTION = "one line of 16 to 2048 letters, digits and . _ ~ + / = -"  # noqa: S105
 
 #: The header by which `invoke serve` says which workspace it serves (`invoke call` checks it).
 WORKSPACE_HEADER = "X-Devkit-Workspace"

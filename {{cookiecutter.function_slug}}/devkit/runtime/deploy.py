@@ -10,8 +10,10 @@ template's examples, still as baked, are refused before it unless `--keep-exampl
 
 `--dry-run` prints the plan (`Plan.describe`: what would be sent where). `execute` carries it
 out: one deploy of a version to a template at a time (`deploy_record.one_upload`), the release
-rule checked again under that lock, discovery and upload through IXON's API v2
-(`devkit.runtime.ixon_api`), then the record (`devkit.host.deploy_record`).
+rule checked again under that lock, discovery, the upload recorded as pending, the upload
+through IXON's API v2 (`devkit.runtime.ixon_api`), then the record settled
+(`devkit.host.deploy_record`): a deploy killed at any point loses no upload IXON took. A deploy
+from a clean git tree commits the record at the end (`deploy_record.commit_record`).
 
 With UI Components, their part (`devkit.runtime.ui_deploy`) joins both phases: every
 component's template ID and manifest version is checked and each is built before anything is
@@ -28,6 +30,7 @@ Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -36,7 +39,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import api_access, check_runs, examples, files, settings, targets, workspace_file
+from devkit.host import (
+    api_access,
+    check_runs,
+    examples,
+    files,
+    git,
+    settings,
+    targets,
+    workspace_file,
+)
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import lint as linting
@@ -175,6 +187,7 @@ def deploy(
         config = load_settings(root, warn, function=options.function, target=options.target)
         missing = []
     summary = deploy_summary.Summary(config.company_id.value, skipped=skipped(options, kept))
+    clean = options.dry_run or _clean_tree(root)
     try:
         components = ui_targets(root, options, warn)
         if options.function:
@@ -205,11 +218,13 @@ def deploy(
                 publish=options.publish,
                 echo=echo,
             )
+        summary.record = record_in_git(root, summary, clean=clean)
         for line in summary.lines():
             echo(line)
         return plan.bundle if plan else None
     except UserError as error:
         if summary.shipped:  # a later step failed: say what did go out, then the error
+            summary.record = record_in_git(root, summary, clean=clean)
             for line in summary.lines(stopped=True):
                 echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
@@ -257,6 +272,38 @@ def ship(
             echo=echo,
             shipped=summary.shipped,
         )
+
+
+def _clean_tree(root: Path) -> bool:
+    """Whether the workspace is in git with nothing uncommitted, the record included."""
+    try:
+        return git.head(root) is not None and not git.changed_paths(root)
+    except git.GitError:
+        return False
+
+
+def record_in_git(root: Path, summary: deploy_summary.Summary, *, clean: bool) -> str:
+    """Commit the record after a deploy from a clean tree (unless workspace.json's
+    `commit_deploy_record` is false), so the tree is clean again; the summary's last line
+    about it ("" outside git)."""
+    name = deployments.RECORD_NAME
+    if not summary.shipped or git.head(root) is None:
+        return ""
+    message = "Record the deploy of " + ", ".join(
+        f"{item.what} {item.version}" for item in summary.shipped
+    )
+    if not clean:
+        return f"Commit {name}: it records this deploy (the tree had other changes before it)"
+    if not deployments.commits_record(root):
+        return (
+            f"Commit {name}: it records this deploy ({deployments.COMMIT_SETTING} is false in "
+            f"{workspace_file.FILE})"
+        )
+    try:
+        made = deployments.commit_record(root, message)
+    except git.GitError as error:
+        return f"Commit {name}: it records this deploy (git could not commit it: {error})"
+    return f'Committed {name} as {made} "{message}": the git tree is clean again'
 
 
 # -- the plan: everything that sends nothing ---------------------------------------------------
@@ -400,18 +447,32 @@ def check_not_deployed(
     config: settings.DeploySettings,
     options: Options,
     warn: Callable[[str], None],
+    *,
+    pending: bool = False,
 ) -> bool:
     """IXON's rule: a new version for every deploy; --force overrides it, loudly. Whether this
-    is the version's second upload to the template."""
+    is the version's second upload to the template. An upload left pending counts only with
+    `pending` (under `one_upload`: outside it, it may be a running deploy's)."""
     template = config.template_id.value
-    if not deployments.was_deployed(root, version, template, config.company_id.value):
+    company = config.company_id.value
+    if not deployments.was_deployed(root, version, template, company, pending=pending):
         return False
     where = f"{template} (target {config.target})" if config.target else template
+    pending_entry = deployments.unsettled(root, version, template, company) if pending else None
     if not options.force:
-        raise DeployError(deployments.repeat_refusal(version, where))
+        raise DeployError(
+            deployments.pending_refusal(pending_entry)
+            if pending_entry
+            else deployments.repeat_refusal(version, where)
+        )
+    shows = (
+        "shows an upload there that was never settled (IXON may have it)"
+        if pending_entry
+        else "shows it was deployed there before"
+    )
     warn(
         f"WARNING: --force: uploading version {version} again to template {where}, "
-        f"although {deployments.RECORD_NAME} shows it was deployed there before"
+        f"although {deployments.RECORD_NAME} {shows}"
     )
     return True
 
@@ -459,16 +520,22 @@ def execute(plan: Plan, client: ixon_api.Client, *, echo: Callable[[str], None] 
     def waiting() -> None:
         echo(f"Waiting for another deploy of {plan.version} to template {template} to finish")
 
+    def plan_warnings(line: str) -> None:
+        if not plan.again:  # the plan said its --force warning already
+            _warn(line)
+
     try:
         with deployments.one_upload(root, plan.version, template, waiting=waiting):
             # Checked again: a deploy of the same version may have finished while we planned.
-            check_not_deployed(root, plan.version, config, plan.options, warn=lambda _line: None)
+            # Any upload left pending now is a stopped deploy's: the running ones hold the lock.
+            check_not_deployed(
+                root, plan.version, config, plan.options, warn=plan_warnings, pending=True
+            )
             echo(f"Asking {config.base_url.value} where uploads go (discovery)")
             url = client.discover_upload_url()
             built = plan.bundle
             echo(f"Uploading {built.path.name} ({built.size:,} bytes) to {url}")
-            result = client.upload(url, built.path.read_bytes())
-            entry = _record(plan, result)
+            result, entry = _upload_recorded(plan, client, url)
     except files.LockBusyError as error:
         raise DeployError(f"{error} (nothing was sent)") from None
     if result.company_to_be_provisioned:
@@ -483,9 +550,14 @@ def execute(plan: Plan, client: ixon_api.Client, *, echo: Callable[[str], None] 
     return Deployed(plan, result, entry)
 
 
-def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
+def _upload_recorded(
+    plan: Plan, client: ixon_api.Client, url: str
+) -> tuple[ixon_api.UploadResult, dict]:
+    """Record the upload as pending, send it, then settle the record (or drop it when IXON
+    refused the upload); killed anywhere in between, the pending entry stays."""
+    name = deployments.RECORD_NAME
     try:
-        return deployments.record(
+        pending = deployments.begin(
             plan.root,
             version=plan.version,
             template_id=plan.settings.template_id.value,
@@ -493,16 +565,34 @@ def _record(plan: Plan, result: ixon_api.UploadResult) -> dict:
             sha256=plan.bundle.sha256,
             commit=plan.git.commit,
             dirty=plan.git.dirty,
-            provisioning=result.company_to_be_provisioned,
             component=None,
             target=plan.settings.target,
         )
     except (UserError, OSError) as error:
+        raise DeployError(f"cannot write {name} ({error}): repair it (nothing was sent)") from None
+    try:
+        result = client.upload(url, plan.bundle.path.read_bytes())
+    except ixon_api.UncertainRequestError as error:
         raise DeployError(
-            f"IXON took the upload of {plan.version} (HTTP {result.status}), but recording it "
-            f"in {deployments.RECORD_NAME} failed ({error}): add the entry by hand (sha256 "
-            f"{plan.bundle.sha256}) so the next deploy knows this version is out"
+            f"{error}; {name} keeps the upload as pending until you settle it "
+            "(`invoke doctor` says how)",
+            exit_code=error.exit_code,
         ) from None
+    except UserError:
+        with contextlib.suppress(UserError, OSError):  # else it stays pending: the safe side
+            deployments.abandon(plan.root, pending)
+        raise
+    try:
+        entry = deployments.settle(
+            plan.root, pending, provisioning=result.company_to_be_provisioned
+        )
+    except (UserError, OSError) as error:
+        raise DeployError(
+            f"IXON took the upload of {plan.version} (HTTP {result.status}), but settling it "
+            f'in {name} failed ({error}): delete the line "{deployments.PENDING_KEY}": true '
+            "of its entry by hand so the next deploy knows this version is out"
+        ) from None
+    return result, entry
 
 
 def _mask_token(root: Path, text: str) -> str:

@@ -35,6 +35,8 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     provisioning: bool = False
     grants: list[str] = field(default_factory=list)
+    #: What became of deployments.json in git (committed, or what to commit): the last line.
+    record: str = ""
 
     def lines(self, *, stopped: bool = False) -> list[str]:
         """The summary, as the deploy's last lines (`stopped`: a later step failed, and the
@@ -74,4 +76,6 @@ class Summary:
             "  - share it with other companies there, if they need it",
             "  - its logs: Admin > Apps, the app, More options > Download logs",
         ]
+        if self.record:
+            lines.append(self.record)
         return lines
