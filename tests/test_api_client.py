@@ -685,7 +685,7 @@ def test_an_upload_taken_but_not_recorded_says_so(
     def full_disk(*_arguments: Any, **_options: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(deploy_record, "record", full_disk)
+    monkeypatch.setattr(deploy_record, "settle", full_disk)
 
     with pytest.raises(deploy.DeployError) as caught:
         deploy.deploy(
@@ -696,6 +696,9 @@ def test_an_upload_taken_but_not_recorded_says_so(
             warn=out.echo,
         )
 
-    assert "IXON took the upload of 0.1.0 (HTTP 200), but recording it" in str(caught.value)
-    assert "add the entry by hand" in str(caught.value)
+    assert "IXON took the upload of 0.1.0 (HTTP 200), but settling it" in str(caught.value)
+    assert 'delete the line "pending": true of its entry by hand' in str(caught.value)
     assert len(api.uploads) == 1
+    # What was written before the upload still says it went out.
+    [entry] = deploy_record.load(root)
+    assert entry["pending"] is True and entry["version"] == "0.1.0"

@@ -33,10 +33,12 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from devkit.errors import UserError
 from devkit.host import files, git, workspace_file
+
+T = TypeVar("T")
 
 RECORD_NAME = "deployments.json"
 #: Set (true) on an upload that IXON answered with `companyToBeProvisioned`: the company's
@@ -48,12 +50,20 @@ LOCK_NAME = ".deployments.json.lock"
 UPLOAD_LOCK = "dist/.deploy-{template_id}-{version}.lock"
 #: Set (true) on an upload that was sent and never settled: IXON may or may not have it.
 PENDING_KEY = "pending"
+#: Said after an upload whose outcome is not known (IXON may have it): it stays pending.
+KEPT_PENDING = (
+    f"; {RECORD_NAME} keeps the upload as pending until you settle it (`invoke doctor` says how)"
+)
 #: The workspace.json setting that, set to false, leaves committing the record to the user.
 COMMIT_SETTING = "commit_deploy_record"
 
 
 class RecordError(UserError):
     """The record cannot be read; the message says how to repair it."""
+
+
+class UnsettledError(UserError):
+    """An upload went out and its outcome is not known: it stays pending in the record."""
 
 
 def load(root: Path) -> list[dict[str, Any]]:
@@ -247,6 +257,33 @@ def abandon(root: Path, pending: dict[str, Any]) -> None:
     _rewrite(root, lambda entries: [item for item in entries if item != pending])
 
 
+def send_on_record(
+    root: Path,
+    send: Callable[[], T],
+    *,
+    uncertain: tuple[type[UserError], ...],
+    **fields: Any,
+) -> tuple[T, dict[str, Any]]:
+    """Call `send` (an upload) with the upload recorded as pending first (`begin` with
+    `fields`): what it returned, and the entry to `settle`. An error of `send` takes the entry
+    out again (IXON refused it), except an `uncertain` one (IXON may have it: UnsettledError,
+    saying it stays pending) or an interruption (Ctrl-C)."""
+    try:
+        pending = begin(root, **fields)
+    except (RecordError, OSError) as error:
+        raise RecordError(
+            f"cannot write {RECORD_NAME} ({error}): repair it (nothing was sent)"
+        ) from None
+    try:
+        return send(), pending
+    except uncertain as error:
+        raise UnsettledError(f"{error}{KEPT_PENDING}", exit_code=error.exit_code) from None
+    except Exception:
+        with contextlib.suppress(UserError, OSError):  # else it stays pending: the safe side
+            abandon(root, pending)
+        raise
+
+
 def pending_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The uploads that were sent and never settled."""
     return [entry for entry in entries if entry.get(PENDING_KEY)]
@@ -335,3 +372,35 @@ def one_upload(
     )
     with files.locked(root / name, wait=wait, waiting=waiting):
         yield
+
+
+def clean_tree(root: Path) -> bool:
+    """Whether the workspace is in git with nothing uncommitted, the record included."""
+    try:
+        return git.head(root) is not None and not git.changed_paths(root)
+    except git.GitError:
+        return False
+
+
+def commit_after_deploy(root: Path, shipped: list[str], *, clean: bool) -> str:
+    """Commit the record after a deploy of `shipped` ("Cloud Function x 1.2.3", ...) from a
+    clean tree (`clean_tree` before it) unless `commit_deploy_record` is false, so the tree is
+    clean again; the line the deploy's summary ends with ("" outside git or with nothing
+    shipped)."""
+    if not shipped or git.head(root) is None:
+        return ""
+    if not clean:
+        return (
+            f"Commit {RECORD_NAME}: it records this deploy (the tree had other changes before it)"
+        )
+    if not commits_record(root):
+        return (
+            f"Commit {RECORD_NAME}: it records this deploy ({COMMIT_SETTING} is false in "
+            f"{workspace_file.FILE})"
+        )
+    message = "Record the deploy of " + ", ".join(shipped)
+    try:
+        made = commit_record(root, message)
+    except git.GitError as error:
+        return f"Commit {RECORD_NAME}: it records this deploy (git could not commit it: {error})"
+    return f'Committed {RECORD_NAME} as {made} "{message}": the git tree is clean again'

@@ -30,7 +30,6 @@ Runs in the workspace's environment: `python -m devkit.runtime.deploy`.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import subprocess
 import sys
@@ -39,16 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import (
-    api_access,
-    check_runs,
-    examples,
-    files,
-    git,
-    settings,
-    targets,
-    workspace_file,
-)
+from devkit.host import api_access, check_runs, examples, files, settings, targets, workspace_file
 from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import lint as linting
@@ -187,7 +177,7 @@ def deploy(
         config = load_settings(root, warn, function=options.function, target=options.target)
         missing = []
     summary = deploy_summary.Summary(config.company_id.value, skipped=skipped(options, kept))
-    clean = options.dry_run or _clean_tree(root)
+    clean = options.dry_run or deployments.clean_tree(root)
     try:
         components = ui_targets(root, options, warn)
         if options.function:
@@ -218,13 +208,13 @@ def deploy(
                 publish=options.publish,
                 echo=echo,
             )
-        summary.record = record_in_git(root, summary, clean=clean)
+        summary.record = _record_in_git(root, summary, clean=clean)
         for line in summary.lines():
             echo(line)
         return plan.bundle if plan else None
     except UserError as error:
         if summary.shipped:  # a later step failed: say what did go out, then the error
-            summary.record = record_in_git(root, summary, clean=clean)
+            summary.record = _record_in_git(root, summary, clean=clean)
             for line in summary.lines(stopped=True):
                 echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
@@ -274,36 +264,11 @@ def ship(
         )
 
 
-def _clean_tree(root: Path) -> bool:
-    """Whether the workspace is in git with nothing uncommitted, the record included."""
-    try:
-        return git.head(root) is not None and not git.changed_paths(root)
-    except git.GitError:
-        return False
-
-
-def record_in_git(root: Path, summary: deploy_summary.Summary, *, clean: bool) -> str:
-    """Commit the record after a deploy from a clean tree (unless workspace.json's
-    `commit_deploy_record` is false), so the tree is clean again; the summary's last line
-    about it ("" outside git)."""
-    name = deployments.RECORD_NAME
-    if not summary.shipped or git.head(root) is None:
-        return ""
-    message = "Record the deploy of " + ", ".join(
-        f"{item.what} {item.version}" for item in summary.shipped
-    )
-    if not clean:
-        return f"Commit {name}: it records this deploy (the tree had other changes before it)"
-    if not deployments.commits_record(root):
-        return (
-            f"Commit {name}: it records this deploy ({deployments.COMMIT_SETTING} is false in "
-            f"{workspace_file.FILE})"
-        )
-    try:
-        made = deployments.commit_record(root, message)
-    except git.GitError as error:
-        return f"Commit {name}: it records this deploy (git could not commit it: {error})"
-    return f'Committed {name} as {made} "{message}": the git tree is clean again'
+def _record_in_git(root: Path, summary: deploy_summary.Summary, *, clean: bool) -> str:
+    """Commit the record of what went out (`deploy_record.commit_after_deploy`): the line
+    the summary ends with."""
+    shipped = [f"{item.what} {item.version}" for item in summary.shipped]
+    return deployments.commit_after_deploy(root, shipped, clean=clean)
 
 
 # -- the plan: everything that sends nothing ---------------------------------------------------
@@ -556,32 +521,20 @@ def _upload_recorded(
     """Record the upload as pending, send it, then settle the record (or drop it when IXON
     refused the upload); killed anywhere in between, the pending entry stays."""
     name = deployments.RECORD_NAME
-    try:
-        pending = deployments.begin(
-            plan.root,
-            version=plan.version,
-            template_id=plan.settings.template_id.value,
-            company_id=plan.settings.company_id.value,
-            sha256=plan.bundle.sha256,
-            commit=plan.git.commit,
-            dirty=plan.git.dirty,
-            component=None,
-            target=plan.settings.target,
-        )
-    except (UserError, OSError) as error:
-        raise DeployError(f"cannot write {name} ({error}): repair it (nothing was sent)") from None
-    try:
-        result = client.upload(url, plan.bundle.path.read_bytes())
-    except ixon_api.UncertainRequestError as error:
-        raise DeployError(
-            f"{error}; {name} keeps the upload as pending until you settle it "
-            "(`invoke doctor` says how)",
-            exit_code=error.exit_code,
-        ) from None
-    except UserError:
-        with contextlib.suppress(UserError, OSError):  # else it stays pending: the safe side
-            deployments.abandon(plan.root, pending)
-        raise
+    archive = plan.bundle.path.read_bytes()
+    result, pending = deployments.send_on_record(
+        plan.root,
+        lambda: client.upload(url, archive),
+        uncertain=(ixon_api.UncertainRequestError,),
+        version=plan.version,
+        template_id=plan.settings.template_id.value,
+        company_id=plan.settings.company_id.value,
+        sha256=plan.bundle.sha256,
+        commit=plan.git.commit,
+        dirty=plan.git.dirty,
+        component=None,
+        target=plan.settings.target,
+    )
     try:
         entry = deployments.settle(
             plan.root, pending, provisioning=result.company_to_be_provisioned

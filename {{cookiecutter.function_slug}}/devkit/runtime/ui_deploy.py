@@ -235,7 +235,21 @@ def ship(
         target, bundle = item.target, item.bundle
         name = target.component.name
         echo(f"Uploading UI Component {name} ({bundle.size:,} bytes)")
-        version_id = upload(client, base, target.template_id.value, bundle.path.read_bytes())
+        archive = bundle.path.read_bytes()
+        template = target.template_id.value
+        version_id, pending = deployments.send_on_record(
+            root,
+            lambda: upload(client, base, template, archive),  # noqa: B023 - called at once
+            uncertain=(ixon_api.UncertainRequestError,),
+            version=target.version,
+            template_id=template,
+            company_id=config.company_id.value,
+            sha256=bundle.sha256,
+            commit=commit,
+            dirty=dirty,
+            component=name,
+            target=config.target,
+        )
         echo(
             f"Deployed UI Component {name} version {target.version} to template "
             f"{target.template_id.value} (version ID {version_id})"
@@ -258,16 +272,5 @@ def ship(
                     publish_failed=publish and not published,
                 )
             )
-            # Recorded even when publishing failed: IXON has the version, so it may not repeat.
-            deployments.record(
-                root,
-                version=target.version,
-                template_id=target.template_id.value,
-                company_id=config.company_id.value,
-                sha256=bundle.sha256,
-                commit=commit,
-                dirty=dirty,
-                component=name,
-                published=published,
-                target=config.target,
-            )
+            # Settled even when publishing failed: IXON has the version, so it may not repeat.
+            deployments.settle(root, pending, published=published)
