@@ -15,26 +15,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from ixon_standin import StandIn, point_workspace_at
-from test_deploy import COMPANY, TEMPLATE, TOKEN, deploy, failed, records, succeeded
+from test_deploy import TEMPLATE, TOKEN, api, deploy, failed, project, records, succeeded
 
 from conftest import bake, invoke, workspace_env
 
-
-@pytest.fixture
-def api() -> Iterator[StandIn]:
-    with StandIn(company_id=COMPANY, template_id=TEMPLATE, token=TOKEN) as standin:
-        yield standin
-
-
-@pytest.fixture
-def project(workspace: Path, api: StandIn) -> Path:
-    point_workspace_at(workspace, api)
-    return workspace
+__all__ = ["api", "project"]  # the fixtures of test_deploy, used here as there
 
 
 def git(project: Path, *arguments: str) -> str:

@@ -158,32 +158,16 @@ def is_component(entry: dict[str, Any], component_templates: set[str]) -> bool:
 def record(
     root: Path,
     *,
-    version: str,
-    template_id: str,
-    company_id: str,
-    sha256: str,
-    commit: str | None,
-    dirty: bool,
-    time: datetime | None = None,
     provisioning: bool = False,
-    component: str | None = None,
     published: bool | None = None,
-    target: str = "",
+    **fields: Any,
 ) -> dict[str, Any]:
-    """Append one deployment to the record (written whole, then renamed) and return it.
-    A UI Component's upload names the `component` (and whether it was `published`); the
-    Cloud Function's has `component: null`."""
-    entry = _entry(
-        version=version,
-        template_id=template_id,
-        company_id=company_id,
-        sha256=sha256,
-        commit=commit,
-        dirty=dirty,
-        time=time,
-        component=component,
-        target=target,
-    )
+    """Append one deployment to the record (written whole, then renamed) and return it:
+    `fields` are `version`, `template_id`, `company_id`, `sha256`, `commit`, `dirty` and,
+    optionally, `time`, `component` and `target` (see `_entry`). A UI Component's upload names
+    the `component` (and whether it was `published`); the Cloud Function's has
+    `component: null`."""
+    entry = _entry(**fields)
     if published is not None:
         entry["published"] = published
     if provisioning:
@@ -192,30 +176,11 @@ def record(
     return entry
 
 
-def begin(
-    root: Path,
-    *,
-    version: str,
-    template_id: str,
-    company_id: str,
-    sha256: str,
-    commit: str | None,
-    dirty: bool,
-    component: str | None = None,
-    target: str = "",
-) -> dict[str, Any]:
+def begin(root: Path, **fields: Any) -> dict[str, Any]:
     """Record an upload about to be sent, marked pending (written whole, then renamed, before
-    a byte goes out); `settle` or `abandon` it once IXON has answered."""
-    entry = _entry(
-        version=version,
-        template_id=template_id,
-        company_id=company_id,
-        sha256=sha256,
-        commit=commit,
-        dirty=dirty,
-        component=component,
-        target=target,
-    )
+    a byte goes out), with the `fields` of `record` but the outcome's (`provisioning`,
+    `published`, the time of IXON's answer); `settle` or `abandon` it once IXON has answered."""
+    entry = _entry(**fields)
     entry[PENDING_KEY] = True
     _rewrite(root, lambda entries: [*entries, entry])
     return entry
@@ -315,6 +280,7 @@ def _entry(
     component: str | None = None,
     target: str = "",
 ) -> dict[str, Any]:
+    """One entry of the record (the time: now, unless given)."""
     moment = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
     entry: dict[str, Any] = {
         "version": version,
