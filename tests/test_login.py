@@ -96,6 +96,9 @@ def test_a_wrong_password_is_one_clear_line_and_stores_nothing(tmp_path: Path, a
     # A wrong one-time password: IXON keeps asking for it.
     with pytest.raises(login.LoginError, match="one-time password was wrong"):
         login.log_in(tmp_path, answers(EMAIL, PASSWORD, "000000"), environ=environ(api))
+    # An empty one-time password: the line names where it was asked for.
+    with pytest.raises(login.LoginError, match=rf"^{api.base_url}access-tokens asks for the one"):
+        login.log_in(tmp_path, answers(EMAIL, PASSWORD, ""), environ=environ(api))
     # Standard input that ends before IXON's question is answered.
     with pytest.raises(login.LoginError, match='ended before the answer to "One-time password'):
         login.log_in(tmp_path, answers(EMAIL, PASSWORD), environ=environ(api))

@@ -278,8 +278,8 @@ def log_in(
         otp = ask("One-time password (two-factor authentication)", False).strip()
         if not otp:
             raise LoginError(
-                "the account has two-factor authentication: give the one-time password from "
-                "your authenticator app (nothing was stored)"
+                f"{answer.url} asks for the one-time password of the account's two-factor "
+                "authentication: give the one from your authenticator app (nothing was stored)"
             )
         credentials = Credentials(credentials.email, credentials.password, otp)
         answer = request_token(endpoint, credentials, timeout=timeout)
