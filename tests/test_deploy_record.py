@@ -103,7 +103,7 @@ def test_a_deploy_from_a_clean_tree_commits_its_record(
     point_workspace_at(project, api)
     assert git(project, "status", "--porcelain") == ""
 
-    done = succeeded(deploy(project, "--skip-checks"))
+    done = succeeded(deploy(project, "--skip-checks", CI=""))
 
     last = done.splitlines()[-1]
     assert last.startswith("Committed deployments.json as ")
@@ -121,7 +121,7 @@ def test_a_deploy_from_a_clean_tree_commits_its_record(
     # Other changes in the tree: they stay the user's, and the last line names the file.
     readme = project / "README.md"
     readme.write_text(readme.read_text() + "\nmine\n")
-    result = deploy(project, "--skip-checks", "--force")
+    result = deploy(project, "--skip-checks", "--force", CI="")
     dirty = succeeded(result)
     assert "does not point at HEAD" not in result.stderr
     assert dirty.splitlines()[-1] == (
@@ -146,10 +146,16 @@ def test_the_record_commit_can_be_left_to_the_user(
     )
     git(project, "commit", "--quiet", "-am", "Commit the record myself")
 
-    done = succeeded(deploy(project, "--skip-checks"))
+    done = succeeded(deploy(project, "--skip-checks", CI=""))
 
     assert done.splitlines()[-1] == (
         "Commit deployments.json: it records this deploy (commit_deploy_record is false in "
         "workspace.json)"
     )
     assert git(project, "status", "--porcelain").split() == ["M", "deployments.json"]
+    # In CI the job keeps the record (the workflows commit it or keep it as an artifact).
+    git(project, "commit", "--quiet", "-am", "The record")
+    in_ci = succeeded(deploy(project, "--skip-checks", "--force", CI="true"))
+    assert in_ci.splitlines()[-1] == (
+        "deployments.json is not committed here (CI is set): the CI job keeps it"
+    )

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -348,13 +349,19 @@ def clean_tree(root: Path) -> bool:
         return False
 
 
-def commit_after_deploy(root: Path, shipped: list[str], *, clean: bool) -> str:
+def commit_after_deploy(
+    root: Path, shipped: list[str], *, clean: bool, environ: Mapping[str, str] | None = None
+) -> str:
     """Commit the record after a deploy of `shipped` ("Cloud Function x 1.2.3", ...) from a
     clean tree (`clean_tree` before it) unless `commit_deploy_record` is false, so the tree is
     clean again; the line the deploy's summary ends with ("" outside git or with nothing
-    shipped)."""
+    shipped). In CI (`CI` set, as GitHub and GitLab set it) the job keeps the record: the
+    workspace's workflows commit it or keep it as an artifact."""
+    environ = os.environ if environ is None else environ
     if not shipped or git.head(root) is None:
         return ""
+    if environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+        return f"{RECORD_NAME} is not committed here (CI is set): the CI job keeps it"
     if not clean:
         return (
             f"Commit {RECORD_NAME}: it records this deploy (the tree had other changes before it)"
