@@ -142,7 +142,13 @@ def _repeat_step(
     if not same:
         return None
     if all(e.get(deploy_record.PENDING_KEY) for e in same):
-        return Step("Version", MISSING, deploy_record.pending_refusal(same[-1]), blocking=True)
+        return Step(
+            "Version",
+            MISSING,
+            f"{version}: its upload to template {template_id} was never settled, so IXON may "
+            "have it; the Deploy record step above says what to do",
+            blocking=True,
+        )
     where = f"{template_id} (target {sources.target})" if sources.target else str(template_id)
     return Step(
         "Version",
