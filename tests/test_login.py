@@ -13,11 +13,13 @@ import io
 import json
 import os
 import re
+import select
 import socket
 import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -425,3 +427,44 @@ def test_a_token_of_another_format_names_the_format_not_the_url(tmp_path: Path) 
     (tmp_path / ".accesstoken").write_text("not a token\n")
     with pytest.raises(settings.SettingsError, match=f"expected {re.escape(described)}"):
         settings.load_token(tmp_path, environ={})
+
+
+def test_invoke_login_on_a_terminal_asks_before_sending_to_a_foreign_base_url(
+    tmp_path: Path,
+) -> None:
+    """A real terminal (a pseudo-terminal): the question comes before the e-mail address is
+    asked for, and "n" sends nothing."""
+    project = bake(tmp_path)
+    (project / ".env").write_text(f"IXON_API_BASE_URL={FOREIGN}\n")
+    leader, follower = os.openpty()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "login"],
+        cwd=project,
+        env=workspace_env(),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in shown and time.monotonic() < deadline:
+            if select.select([leader], [], [], 1)[0]:
+                shown += os.read(leader, 4096)
+        assert b"[y/N]" in shown, shown
+        os.write(leader, b"n\n")
+        command.wait(timeout=60)
+        with contextlib.suppress(OSError):  # the terminal closes with the process
+            while chunk := os.read(leader, 4096):
+                shown += chunk
+    finally:
+        os.close(leader)
+        if command.poll() is None:
+            command.kill()
+    text = shown.decode()
+    assert f"{FOREIGN} is not IXON's API (IXON_API_BASE_URL is set there by .env). Send " in text
+    assert "IXON e-mail address:" not in text
+    assert command.returncode == 1
+    assert "ERROR: refusing to send your e-mail address and password" in text
