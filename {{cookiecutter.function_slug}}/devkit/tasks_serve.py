@@ -157,16 +157,19 @@ def _simulated_component(wanted: str, ui_port: int) -> str:
         "name": "The function as module.function, for example example.greet",
         "arg": "An argument as key=value (a string); repeat for more",
         "json": "Arguments as a JSON object, for typed values: '{\"limit\": 5}'",
-        "port": "Port of a running invoke serve (default 8020)",
+        "port": "Port of a running invoke serve (default: this workspace's running serve)",
     },
 )
-def call(c, name, arg=None, json="", port=8020):
+def call(c, name, arg=None, json="", port=0):
     """Call a function and print its JSON result (on invoke serve, else in-process).
 
-    Sends the body IXON Cloud sends, with the caller of call_context.yaml. Without a server on
-    the port it runs in-process, with an empty in-memory document store.
+    Sends the body IXON Cloud sends, with the caller of call_context.yaml. It goes to this
+    workspace's running invoke serve (whatever its port); with none running it runs in-process,
+    with an empty in-memory document store.
     """
-    arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
+    arguments = ["-m", "devkit.runtime.call", name]
+    if port:
+        arguments += ["--port", str(port)]
     for item in arg or []:
         arguments += ["--arg", item]
     if json:
