@@ -146,7 +146,7 @@ def invoke(
 
 #: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
 #: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
-END_TO_END_FIXTURES = {"shared_venv", "registry_uv"}
+END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -164,6 +164,16 @@ def registry_uv() -> Path:
     found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     assert found, "uv is not installed: pip install -r requirements-test.txt"
     return Path(found)
+
+
+@pytest.fixture
+def local_index() -> Iterator[Any]:
+    """A package index of the test's own on a loopback port (tests/index_standin.py), empty:
+    the test publishes what it needs, when it needs it."""
+    import index_standin  # noqa: PLC0415 - tests/ is on sys.path
+
+    with index_standin.serving(index_standin.Index()) as index:
+        yield index
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,16 @@ declaration leaves the environment, with uv and with pip.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import index_standin
 import pytest
 
 from conftest import TEMPLATE, bake, invoke, workspace_module
@@ -240,3 +246,124 @@ def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path,
 
     assert said[0].startswith("Installing into venv from requirements-dev.txt with uv")
     assert {"pytest", "pluggy", "mdurl"} <= _installed(env.python)  # mdurl: not in the file
+
+
+def _moment(workspace: Path) -> str:
+    return json.loads((workspace / "workspace.json").read_text())["lock_moment"]
+
+
+def _after_a_second() -> None:
+    """Let the clock pass the next whole second (the moment is kept to the second)."""
+    time.sleep(1.1)
+
+
+def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp_path, local_index):
+    """A baked workspace locked today locks to the same bytes after the index published newer
+    releases (even from nothing), until `invoke lock --upgrade` moves its moment."""
+    local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
+    local_index.publish("beta", "2.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    (workspace / "workspace.json").write_text(
+        json.dumps({**json.loads((workspace / "workspace.json").read_text()), "lock_moment": None})
+    )  # a workspace from before lock_moment: its first lock records one
+
+    first = invoke(workspace, "lock", **variables)
+    moment = _moment(workspace)
+    locked = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    assert b"alpha==1.0" in locked[lock.PRODUCTION] and b"beta==2.0" in locked[lock.DEVELOPMENT]
+    assert f"--exclude-newer {moment}".encode() in locked[lock.PRODUCTION]
+    assert f'Recorded "lock_moment": "{moment}"' in first.stdout
+
+    _after_a_second()
+    local_index.publish("alpha", "1.1", requires=("beta",))
+    local_index.publish("beta", "2.1")
+    (workspace / lock.PRODUCTION).unlink()
+    (workspace / lock.DEVELOPMENT).unlink()
+    again = invoke(workspace, "lock", **variables)
+
+    assert "Locked: requirements.txt, requirements-dev.txt changed" in again.stdout  # rewritten
+    for name, content in locked.items():
+        assert (workspace / name).read_bytes() == content, f"{name} took a newer release"
+    assert _moment(workspace) == moment
+
+    _after_a_second()
+    upgraded = invoke(workspace, "lock", "--upgrade", **variables)
+
+    assert "Locked: requirements.txt, requirements-dev.txt changed" in upgraded.stdout
+    assert _moment(workspace) > moment
+    assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
+    assert b"beta==2.1" in (workspace / lock.DEVELOPMENT).read_bytes()
+    assert f"--exclude-newer {_moment(workspace)}".encode() in (
+        workspace / lock.PRODUCTION
+    ).read_bytes()
+
+
+def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, local_index):
+    """Declaring a release published after the moment: one line naming the moment and
+    `invoke lock --upgrade`; the locks and the moment stay as they were."""
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    moment = _moment(workspace)
+    _after_a_second()
+    local_index.publish("alpha", "1.1")
+    (workspace / "requirements.in").write_text("alpha==1.1\n")
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    line = refused.stderr.strip().splitlines()[-1]
+    assert line.startswith("ERROR: `uv pip compile requirements.in` failed: ")
+    assert f"published by {moment} (lock_moment in workspace.json)" in line
+    assert "run `invoke lock --upgrade`" in line
+    assert line.endswith("the locks were left as they were")
+    assert {name: (workspace / name).read_bytes() for name in before} == before
+    assert _moment(workspace) == moment
+
+
+def test_a_malformed_moment_is_one_line(tmp_path, local_index):
+    workspace = bake(tmp_path)
+    settings = json.loads((workspace / "workspace.json").read_text())
+    (workspace / "workspace.json").write_text(json.dumps({**settings, "lock_moment": "soon"}))
+    variables = _locking_on(local_index, tmp_path)
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        'ERROR: "lock_moment" in workspace.json must be a UTC time like "2026-12-06T10:00:00Z", '
+        "not 'soon': fix it, or run `invoke lock --upgrade` to set it to now"
+    )
+
+
+def test_the_baked_moment_is_the_one_its_locks_were_compiled_as_of(baked):
+    """The template's locks say, in uv's header, the moment workspace.json records."""
+    moment = _moment(baked)
+    for name in (lock.PRODUCTION, lock.DEVELOPMENT):
+        header = (baked / name).read_text().splitlines()[1]
+        assert f"--exclude-newer {moment} " in header, header
+
+
+def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:
+    """The variables that make a workspace's `invoke lock` resolve on `index`, with the uv of
+    the test requirements and no environment of its own."""
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv, "uv is not installed: pip install -r requirements-test.txt"
+    return {
+        **index_standin.environment(index),
+        "IXON_VENV": str(tmp_path / "none"),
+        "PATH": os.pathsep.join([str(Path(uv).parent), os.environ["PATH"]]),
+    }
+
+
+def _days_ago(days: int) -> datetime:
+    return datetime.now(timezone.utc) - timedelta(days=days)
+
+
+def _declaring(workspace: Path, production: str, development: str) -> Path:
+    (workspace / "requirements.in").write_text(production)
+    (workspace / "requirements-dev.in").write_text(development)
+    return workspace
