@@ -1,9 +1,11 @@
 """The locks: declarations (`requirements*.in`) compiled by uv into every pin, and `.venv` synced.
 
 In-process: the lock reader and the staleness check (`devkit.host.lock`) on the template's own
-files and on small ones written here. Against the real package registry (end to end): the
-baked locks are exactly what `invoke lock` writes, twice over, and a package dropped from a
-declaration leaves the environment, with uv and with pip.
+files and on small ones written here. End to end, with no network: the baked locks are exactly
+what `invoke lock` writes, twice over, on the real index's answers kept in
+`tests/index-snapshot/`; on an index of the test's own (`tests/index_standin.py`), a lock gives
+the same bytes after newer releases until `invoke lock --upgrade`, and a package dropped from
+a declaration leaves the environment, with uv and with pip.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import index_standin
@@ -115,20 +117,55 @@ def test_a_transitive_pin_left_alone_is_not_stale(tmp_path):
     assert lock.stale_reason(_pair(tmp_path, "pytest==9.2.0\n", relocked)) is None
 
 
-def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace):
+def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace, recorded_index):
     """The template's locks are what `invoke lock` writes (from nothing, for the production
-    lock), and a second run changes nothing."""
+    lock), and a second run changes nothing: resolved as of the baked lock_moment, on the
+    index's answers kept in tests/index-snapshot/."""
     before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
     (workspace / lock.PRODUCTION).unlink()
 
-    first = invoke(workspace, "lock")
-    second = invoke(workspace, "lock")
+    first = invoke(workspace, "lock", **recorded_index)
+    second = invoke(workspace, "lock", **recorded_index)
 
     assert "Locked: requirements.txt changed" in first.stdout
     assert "Locked: nothing changed" in second.stdout
     for name, content in before.items():
         assert (workspace / name).read_bytes() == content, f"{name} differs from the baked one"
     assert "Syncing" not in first.stdout + second.stdout  # locking alone installs nothing
+
+
+@pytest.fixture
+def tiny_index(local_index, monkeypatch) -> index_standin.Index:
+    """The packages the small workspaces here install, on the test's own index (a month old),
+    with pip's own wheel for `uv venv --seed`; uv and pip pointed at it alone."""
+    month_ago = _days_ago(30)
+    local_index.publish("iniconfig", "2.3.1", uploaded=month_ago)
+    local_index.publish("pluggy", "1.7.0", uploaded=month_ago)
+    local_index.publish("pytest", "9.2.0", requires=("iniconfig", "pluggy"), uploaded=month_ago)
+    local_index.publish("mdurl", "0.1.2", uploaded=month_ago)
+    pip = _bundled_pip()
+    local_index.add(pip.name, pip.read_bytes(), month_ago)
+    for name, value in index_standin.environment(local_index).items():
+        monkeypatch.setenv(name, value)
+    return local_index
+
+
+def _bundled_pip() -> Path:
+    """The pip wheel Python 3.12 carries for ensurepip (a real pip, no download)."""
+    environment = workspace_module("devkit.host.environment")
+    found = subprocess.run(
+        [
+            str(environment.find_python("3.12")),
+            "-c",
+            "import ensurepip, pathlib; "
+            "print(*pathlib.Path(ensurepip.__file__).parent.glob('_bundled/pip-*.whl'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(found) == 1, found
+    return Path(found[0])
 
 
 def _tiny_workspace(root: Path) -> Path:
@@ -156,7 +193,7 @@ def _installed(python: Path) -> set[str]:
 
 
 def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
-    tmp_path, registry_uv, monkeypatch
+    tmp_path, tiny_index, registry_uv, monkeypatch
 ):
     """The real `environment.ensure` (what `invoke setup` runs) on a two-package workspace:
     it locks, syncs; the declaration loses pluggy; it relocks and pluggy is gone."""
@@ -169,6 +206,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
 
     env = environment.ensure(root, echo=said.append)
     assert {"iniconfig", "pluggy"} <= _installed(env.python)
+    assert "/simple/pluggy/" in tiny_index.requests  # the test's index, not the real one
     assert "Locking again: requirements.txt is not locked yet" in said
 
     (root / "requirements-dev.in").write_text("-r requirements.in\n-c requirements.txt\n")
@@ -184,7 +222,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
     assert "pluggy" not in (root / "requirements-dev.txt").read_text()
 
 
-def test_pip_syncs_too(tmp_path, registry_uv):
+def test_pip_syncs_too(tmp_path, tiny_index, registry_uv):
     """IXON_INSTALLER=pip: pip installs the lock, then what the lock no longer names goes;
     pip itself stays. (uv makes the first install: pip would only be slower at it.)"""
     environment = workspace_module("devkit.host.environment")
@@ -223,7 +261,9 @@ def test_the_shipped_lock_is_the_production_lock_as_it_is(baked):
     bundle.check_requirements(baked)
 
 
-def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path, registry_uv):
+def test_a_workspace_without_declarations_installs_and_removes_nothing(
+    tmp_path, tiny_index, registry_uv
+):
     """From before the locks (or adopted as it was): its hand-written requirements-dev.txt
     need not name every dependency, so it is installed, not synced."""
     environment = workspace_module("devkit.host.environment")
@@ -294,9 +334,10 @@ def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp
     assert _moment(workspace) > moment
     assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
     assert b"beta==2.1" in (workspace / lock.DEVELOPMENT).read_bytes()
-    assert f"--exclude-newer {_moment(workspace)}".encode() in (
-        workspace / lock.PRODUCTION
-    ).read_bytes()
+    assert (
+        f"--exclude-newer {_moment(workspace)}".encode()
+        in (workspace / lock.PRODUCTION).read_bytes()
+    )
 
 
 def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, local_index):
@@ -360,7 +401,7 @@ def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:
 
 
 def _days_ago(days: int) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(days=days)
+    return datetime.now(UTC) - timedelta(days=days)
 
 
 def _declaring(workspace: Path, production: str, development: str) -> Path:
