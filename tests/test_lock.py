@@ -312,7 +312,7 @@ def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp
     moment = _moment(workspace)
     locked = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
     assert b"alpha==1.0" in locked[lock.PRODUCTION] and b"beta==2.0" in locked[lock.DEVELOPMENT]
-    assert f"--exclude-newer {moment}".encode() in locked[lock.PRODUCTION]
+    assert b"exclude-newer" not in locked[lock.PRODUCTION]  # a bot running the header is free
     assert f'Recorded "lock_moment": "{moment}"' in first.stdout
 
     _after_a_second()
@@ -334,10 +334,6 @@ def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp
     assert _moment(workspace) > moment
     assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
     assert b"beta==2.1" in (workspace / lock.DEVELOPMENT).read_bytes()
-    assert (
-        f"--exclude-newer {_moment(workspace)}".encode()
-        in (workspace / lock.PRODUCTION).read_bytes()
-    )
 
 
 def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, local_index):
@@ -380,12 +376,53 @@ def test_a_malformed_moment_is_one_line(tmp_path, local_index):
     )
 
 
-def test_the_baked_moment_is_the_one_its_locks_were_compiled_as_of(baked):
-    """The template's locks say, in uv's header, the moment workspace.json records."""
-    moment = _moment(baked)
-    for name in (lock.PRODUCTION, lock.DEVELOPMENT):
-        header = (baked / name).read_text().splitlines()[1]
-        assert f"--exclude-newer {moment} " in header, header
+def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_index):
+    """A dependency-update pull request compiles without the moment and pins a newer release:
+    `invoke lock` does not take it back to the moment's, it says to move the moment; after
+    `invoke lock --upgrade` the same declarations give the same bytes again."""
+    local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
+    local_index.publish("beta", "2.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    moment = _moment(workspace)
+    _after_a_second()
+    local_index.publish("beta", "2.1")
+    for name in (lock.PRODUCTION, lock.DEVELOPMENT):  # what the bot's pull request holds
+        path = workspace / name
+        path.write_text(path.read_text().replace("beta==2.0", "beta==2.1"))
+    bot = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"ERROR: requirements.txt pins beta==2.1, newer than what the index had published by "
+        f"{moment} (lock_moment in workspace.json; a dependency-update pull request compiles "
+        "without it): run `invoke lock --upgrade` to move the moment to now, and commit "
+        "workspace.json with the locks; the locks were left as they were"
+    )
+    assert {name: (workspace / name).read_bytes() for name in bot} == bot
+
+    invoke(workspace, "lock", "--upgrade", **variables)
+    assert b"beta==2.1" in (workspace / lock.PRODUCTION).read_bytes()
+    again = invoke(workspace, "lock", **variables)
+    assert "Locked: nothing changed" in again.stdout
+
+
+def test_a_declaration_that_asks_for_an_older_release_is_locked_so(tmp_path, local_index):
+    """Taking a pin back because the declaration asks for it is no bot's lock: it is written."""
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    local_index.publish("alpha", "1.1", uploaded=_days_ago(20))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
+    (workspace / "requirements.in").write_text("alpha==1.0\n")
+
+    invoke(workspace, "lock", **variables)
+
+    assert b"alpha==1.0" in (workspace / lock.PRODUCTION).read_bytes()
 
 
 def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:

@@ -12,9 +12,11 @@ Two pairs, each a declaration and its lock:
   `uv pip sync` (and pip) check on every install.
 
 `uv pip compile --universal` writes both; the same declarations give the same bytes, today and
-next month: uv resolves as of the moment recorded as `lock_moment` in `workspace.json`
-(`--exclude-newer`: what the package index published later is not seen, and uv keeps the pins of
-the existing lock), and only `invoke lock --upgrade` moves that moment to now. Whether a lock still fits its
+next month: uv resolves as of the moment recorded as `lock_moment` in `workspace.json` (given to
+uv as UV_EXCLUDE_NEWER: what the package index published later is not seen, and uv keeps the
+pins of the existing lock), and only `invoke lock --upgrade` moves that moment to now. A lock
+that a dependency-update pull request compiled without the moment is not taken back to older
+releases: `invoke lock` says to move the moment instead. Whether a lock still fits its
 declaration is read from the lock itself (uv's `# via -r FILE` notes), so a lock that
 Dependabot or a teammate regenerated needs nothing else. Standard library only, Python 3.9+.
 """
@@ -95,11 +97,16 @@ def normalise(name: str) -> str:
 
 def read_lock(path: Path) -> dict[str, Pin]:
     """The pins of a lock file (as uv or pip-compile writes them), by normalised name."""
-    entries: dict[str, tuple[Pin, list[str]]] = {}
-    notes: list[str] | None = None  # the `# via` notes of the pin just read
     if not path.is_file():
         return {}
-    for line in _logical_lines(path.read_text(encoding="utf-8")):
+    return parse_lock(path.read_text(encoding="utf-8"))
+
+
+def parse_lock(text: str) -> dict[str, Pin]:
+    """The pins of a lock's text, by normalised name."""
+    entries: dict[str, tuple[Pin, list[str]]] = {}
+    notes: list[str] | None = None  # the `# via` notes of the pin just read
+    for line in _logical_lines(text):
         stripped = line.strip()
         if stripped.startswith("#"):
             note = stripped.lstrip("#").strip()
@@ -217,16 +224,13 @@ def declared_pairs(root: Path) -> list[tuple[str, str]]:
     return [(lock, declaration) for lock, declaration in PAIRS if (root / declaration).is_file()]
 
 
-def compile_command(
-    uv: str, lock: str, declaration: str, python_version: str, moment: str | None = None
-) -> list[str]:
-    """The uv command that writes `lock` from `declaration` as of `moment` (the lock's header
-    shows it, moment included, so a reviewer sees the moment move)."""
+def compile_command(uv: str, lock: str, declaration: str, python_version: str) -> list[str]:
+    """The uv command that writes `lock` from `declaration` (what the lock's header shows; the
+    moment goes to uv as UV_EXCLUDE_NEWER, so a dependency-update bot that runs the header's
+    command again is not held at it)."""
     command = [uv, "pip", "compile", "--universal", "--python-version", python_version]
     if lock in HASHED:
         command.append("--generate-hashes")
-    if moment:
-        command += ["--exclude-newer", moment]
     return [*command, declaration, "-o", lock]
 
 
@@ -262,17 +266,16 @@ def lock(
     changed = []
     try:
         for lock_name, declaration in pairs:
-            command = compile_command(uv, lock_name, declaration, python_version, moment)
+            command = compile_command(uv, lock_name, declaration, python_version)
             if upgrade:
                 command.append("--upgrade")
             echo(f"Locking {declaration} into {lock_name} (as of {moment})")
-            result = subprocess.run(
-                [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
-            )
-            if result.returncode != 0:
-                raise LockError(_failure(declaration, result, None if upgrade else moment))
+            hint = None if upgrade else moment  # what a failure's message names
+            _compile(root, command, {**environ, "UV_EXCLUDE_NEWER": moment}, hint)
             if (root / lock_name).read_bytes() != before[lock_name]:
                 changed.append(lock_name)
+                if not upgrade:
+                    _check_not_held_back(root, lock_name, before[lock_name], command, environ)
     except BaseException:
         _restore(root, before)
         raise
@@ -280,6 +283,60 @@ def lock(
         workspace_file.set_value(root, MOMENT_KEY, moment)
         echo(f'Recorded "{MOMENT_KEY}": "{moment}" in {workspace_file.FILE}')
     return changed
+
+
+def _compile(root: Path, command: list[str], environ: dict[str, str], moment: str | None) -> None:
+    """Run uv's compile `command` in `root`; LockError naming uv's reason (and `moment`, the
+    one it resolved as of, if a newer release may be the cause) when it fails."""
+    result = subprocess.run(
+        [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise LockError(_failure(command[-3], result, moment))
+
+
+def _check_not_held_back(
+    root: Path, lock_name: str, before: bytes | None, command: list[str], environ: dict[str, str]
+) -> None:
+    """LockError when the moment took a lock's pin back to an older release: the lock came
+    from someone who compiled without the moment (a dependency-update pull request). Told
+    apart from a declaration that asks for the older release by compiling again without it."""
+    if before is None:
+        return
+    old = parse_lock(before.decode("utf-8", "replace"))
+    new = read_lock(root / lock_name)
+    older = [name for name, pin in new.items() if name in old and _older(pin, old[name])]
+    if not older:
+        return
+    scratch = root / ".devkit" / f"unheld-{lock_name}"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    scratch.write_bytes(before)
+    try:
+        _compile(root, [*command[:-1], scratch.relative_to(root).as_posix()], environ, None)
+        free = read_lock(scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+    held = [name for name in older if name in free and free[name].version == old[name].version]
+    if held:
+        name = held[0]
+        raise LockError(
+            f"{lock_name} pins {name}=={old[name].version}, newer than what the index had "
+            f"published by {recorded_moment(root)} ({MOMENT_KEY} in {workspace_file.FILE}; a "
+            "dependency-update pull request compiles without it): run `invoke lock --upgrade` "
+            f"to move the moment to now, and commit {workspace_file.FILE} with the locks; the "
+            "locks were left as they were"
+        )
+
+
+def _older(pin: Pin, than: Pin) -> bool:
+    """Whether `pin`'s release numbers are below `than`'s (1.2 < 1.10; the rest of a version
+    does not count)."""
+
+    def release(version: str) -> tuple[int, ...]:
+        found = re.match(r"\d+(?:\.\d+)*", version)
+        return tuple(int(part) for part in found[0].split(".")) if found else ()
+
+    return release(pin.version) < release(than.version)
 
 
 def _failure(declaration: str, result: subprocess.CompletedProcess[str], moment: str | None) -> str:

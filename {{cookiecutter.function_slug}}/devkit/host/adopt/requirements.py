@@ -334,6 +334,8 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
     files = Files.of(root)
     moment = lock.recorded_moment(root)
     environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
+    if moment:
+        environ["UV_EXCLUDE_NEWER"] = moment  # as `invoke lock` resolves
     environ.pop("VIRTUAL_ENV", None)
     with tempfile.TemporaryDirectory(prefix="adopt-") as folder:
         Path(folder, files.main).write_text(main, encoding="utf-8")
@@ -342,7 +344,7 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
             if (root / name).is_file():
                 shutil.copyfile(root / name, Path(folder, name))
         for name, declaration in lock.PAIRS:
-            command = lock.compile_command(uv, name, declaration, version, moment)
+            command = lock.compile_command(uv, name, declaration, version)
             ran = _run([*command, "--quiet", "--offline"], folder, environ)
             if ran.returncode != 0:
                 ran = _run([*command, "--quiet"], folder, environ)
