@@ -158,14 +158,30 @@ def _simulated_component(wanted: str, ui_port: int) -> str:
         "arg": "An argument as key=value (a string); repeat for more",
         "json": "Arguments as a JSON object, for typed values: '{\"limit\": 5}'",
         "port": "Port of a running invoke serve (default 8020)",
+        "remote": "Call the deployed function in IXON Cloud, as the deploy target's company",
+        "target": 'With --remote: the deploy target of workspace.json (default: "default_target")',
     },
 )
-def call(c, name, arg=None, json="", port=8020):
+def call(c, name, arg=None, json="", port=8020, *, remote=False, target=""):
     """Call a function and print its JSON result (on invoke serve, else in-process).
 
     Sends the body IXON Cloud sends, with the caller of call_context.yaml. Without a server on
-    the port it runs in-process, with an empty in-memory document store.
+    the port it runs in-process, with an empty in-memory document store. With --remote it calls
+    the deployed function through IXON's API instead (BackendComponentFunctionCall).
     """
+    if target and not remote:
+        raise CommandError("--target picks where a --remote call goes: add --remote")
+    if remote:
+        arguments = [
+            "-m",
+            "devkit.runtime.remote_call",
+            name,
+            *(["--target", target] if target else []),
+        ]
+        for item in arg or []:
+            arguments += ["--arg", item]
+        run_in_environment(*arguments, *(["--json", json] if json else []))
+        return
     arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
     for item in arg or []:
         arguments += ["--arg", item]
