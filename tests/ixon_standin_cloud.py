@@ -197,11 +197,19 @@ class Cloud:
             "name": name,
             "arguments": arguments or {},
             "config": config,
-            "context": {"company": {"publicId": self.company_id, "name": "Acme Machines"}},
+            "context": {
+                "company": {
+                    "publicId": self.company_id,
+                    "name": "Acme Machines",
+                    "custom": {},
+                    "permissions": [],
+                }
+            },
         }
         answer = self._run_archive(self.archives[version["publicId"]], call)
         if answer is None or answer["status"] != 200:
-            detail = answer["body"][:200] if answer else "no workspace environment to run it"
+            lines = answer["body"].strip().splitlines() if answer else []
+            detail = lines[-1][:300] if lines else "no workspace environment to run it"
             self.log("ERROR", f"Function {name} failed: {detail}", name)
             return 500, _error("Function call failed", None)
         self.log("INFO", f"Function {name} called", name)

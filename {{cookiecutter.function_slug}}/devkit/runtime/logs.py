@@ -180,7 +180,7 @@ def run(
     with remote.connected(root, target) as api:
         data = api.data(
             remote.LOGS,
-            what=f"the download of the logs of the {api.where()}",
+            what=f"download of the logs of the {api.where()}",
             publicId=api.template_id,
         )
         entries = newest_last(entries_of(data))

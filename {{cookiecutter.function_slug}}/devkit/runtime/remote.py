@@ -96,8 +96,11 @@ class Remote:
         payload: bytes | None = None,
         check: str = "",
         placeholders: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
-        """One request to the discovery link `rel`: IXON's whole answer document, or one line."""
+        """One request to the discovery link `rel`: IXON's whole answer document, or one line.
+        `what` names the request without an article ("reading of ..."); `retries=0` sends it
+        once, whatever IXON answers."""
         url = self.client.link(rel, **(placeholders or {}))
         if query:
             url += ("&" if "?" in url else "?") + urlencode(query, safe=',()*."')
@@ -107,15 +110,18 @@ class Remote:
             body=payload,
             headers={"Content-Type": "application/json"} if payload is not None else None,
             what=what,
+            retries=retries,
             **({"check": check} if check else {}),
         )
         if not answer.ok:
-            raise ixon_api.ApiError(self.client.explain(answer, what))
-        document = self.client.json_of(answer, what, hint=f"check {self.config.base_url.name}")
+            raise ixon_api.ApiError(self.client.explain(answer, f"the {what}"))
+        document = self.client.json_of(
+            answer, f"the {what}", hint=f"check {self.config.base_url.name}"
+        )
         if not isinstance(document, dict) or document.get("status") != "success":
             raise RemoteError(
                 self.mask(
-                    f'{what} answered {answer.status} without "status": "success" '
+                    f'the {what} answered {answer.status} without "status": "success" '
                     f"({str(document)[:200]}): IXON's API may have changed; try again later"
                 )
             )
@@ -139,16 +145,31 @@ class Remote:
             if not after:
                 return found
         raise RemoteError(
-            f"{what}: IXON's list is longer than {MAX_PAGES} pages; not read to the end"
+            f"the {what}: IXON's list is longer than {MAX_PAGES} pages; not read to the end"
         )
 
     def send(
-        self, method: str, rel: str, payload: bytes, *, what: str, check: str, **placeholders: str
+        self,
+        method: str,
+        rel: str,
+        payload: bytes,
+        *,
+        what: str,
+        check: str,
+        once: bool = False,
+        **placeholders: str,
     ) -> Any:
         """Send `payload` (JSON) to `rel`; the answer's `data`. Never sent twice when it may
-        have arrived (`check` says how to find out whether it did)."""
+        have arrived (`check` says how to find out whether it did); with `once`, not even after
+        an answer that says IXON did not take it (a function call may have run all the same)."""
         document = self.document(
-            method, rel, what=what, payload=payload, check=check, placeholders=placeholders
+            method,
+            rel,
+            what=what,
+            payload=payload,
+            check=check,
+            placeholders=placeholders,
+            retries=0 if once else None,
         )
         return document.get("data")
 
@@ -158,7 +179,7 @@ class Remote:
         """IXON's `BackendComponentTemplate` for the template, as the company sees it."""
         data = self.data(
             TEMPLATE,
-            what=f"the reading of {TEMPLATE} {self.template_id}",
+            what=f"reading of {TEMPLATE} {self.template_id}",
             publicId=self.template_id,
         )
         if not isinstance(data, dict):
@@ -169,7 +190,7 @@ class Remote:
         """The template's uploaded versions, by IXON's number (oldest first)."""
         listed = self.items(
             VERSIONS,
-            what=f"the reading of {VERSIONS}",
+            what=f"reading of {VERSIONS}",
             query={"filters": f'eq(template.publicId,"{self.template_id}")'},
         )
         mine = [
@@ -183,7 +204,7 @@ class Remote:
         """The company's configuration of the template (None: it has none)."""
         listed = self.items(
             CONFIGS,
-            what=f"the reading of {CONFIGS}",
+            what=f"reading of {CONFIGS}",
             query={"filters": f'eq(template.publicId,"{self.template_id}")'},
         )
         for item in listed:

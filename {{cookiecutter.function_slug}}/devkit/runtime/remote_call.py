@@ -35,8 +35,9 @@ def call_remote(api: remote.Remote, name: str, arguments: dict[str, Any]) -> Any
         "POST",
         remote.FUNCTION_CALL,
         json.dumps(payload).encode("utf-8"),
-        what=f"the call of {name} in the {api.where()}",
+        what=f"call of {name} in the {api.where()}",
         check=CHECK,
+        once=True,
     )
     if not isinstance(data, dict) or "value" not in data:
         raise call.CallError(

@@ -140,7 +140,7 @@ def pull(api: remote.Remote, root: Path) -> list[str]:
         )
     moment = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     header = (
-        f"# The configuration values of {where} for the {api.where()}, pulled from IXON at "
+        f"# The configuration values of the company for the {api.where()}, pulled from IXON at "
         f"{moment}.\n# The same shape as context_values.yaml; `invoke config push` sends your "
         "edits back.\n"
     )
@@ -208,11 +208,11 @@ def push(api: remote.Remote, root: Path, *, yes: bool) -> list[str]:
     changes = difference(old, new, secret=secret)
     if config is not None and not changes:
         return [f"Nothing to push: IXON holds the values of {path.relative_to(root)} already"]
-    print(f"Changes to the configuration of {where} for the {api.where()}:")
+    print(f"Changes to the company's configuration of the {api.where()}:")
     print("\n".join(changes) if changes else "  (a new, empty configuration)", flush=True)
     if not confirmed("Send these changes to IXON?", yes=yes):
         return ["Nothing was sent"]
-    what = f"the configuration of {where}"
+    what = f"change of the configuration of {where}"
     if config is None:
         payload = [{"template": {"publicId": api.template_id}, "values": text}]
         api.send("POST", remote.CONFIGS, json.dumps(payload).encode(), what=what, check=CHECK)

@@ -154,7 +154,7 @@ def read(api: remote.Remote, root: Path) -> Reading:
         and entry.get("company_id") in (None, api.company_id)
         and not entry.get("component")
     ]
-    version = versioning.current(root)
+    version = str(versioning.current(root))
     return Reading(
         where=api.where(),
         template=template,
