@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
+from test_deploy import failed as one_error
+from test_deploy import succeeded as ok
 
 from conftest import bake, invoke
 
@@ -76,18 +78,6 @@ def run(project: Path, *arguments: str, **env: str) -> subprocess.CompletedProce
     assert TOKEN not in output, "the access token leaked into the output"
     assert "Traceback" not in output, output
     return result
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def one_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0, result.stdout
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
-    assert len(errors) == 1, result.stderr
-    return errors[0]
 
 
 def test_deploy_smoke_reports_the_deployed_functions_answer(

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import components, doctor, ixon_roles, settings
-from devkit.runtime import ixon_api
+from devkit.runtime import ixon_api, remote, status
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Stands in for a template ID that is not set yet: these requests do not use it.
@@ -168,16 +168,14 @@ def check(api: Api, root: Path | None = None) -> list[doctor.Step]:
                 f"{company_id} is {company_name or 'a company without a name'}",
             )
         )
+    if root is not None and api.config.template_id.value != _NO_TEMPLATE:
+        # The deployed function, read as `invoke status` reads it.
+        steps += status.doctor_steps(remote.Remote(api.config, api.client), root)
     where = company_name or company_id
     role, unknown = company_role(api, str(user.get("publicId") or ""))
     steps.append(role_step(role, unknown, where))
     if root is not None and components.has_components(root):
         steps.append(ui_step(role, where))
-    if root is not None and api.config.template_id.value != _NO_TEMPLATE:
-        # The deployed function, read as `invoke status` reads it.
-        from devkit.runtime import remote, status  # noqa: PLC0415 - only with a template
-
-        steps += status.doctor_steps(remote.Remote(api.config, api.client), root)
     return steps
 
 
