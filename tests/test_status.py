@@ -8,14 +8,19 @@ difference `invoke config push` shows. The end-to-end tests are in `tests/test_r
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from ixon_standin import StandIn
+from test_api_client import COMPANY, TEMPLATE, TOKEN, Recorder, make_settings
 
 from conftest import workspace_module
 
 status = workspace_module("devkit.runtime.status")
 logs = workspace_module("devkit.runtime.logs")
 remote_config = workspace_module("devkit.runtime.remote_config")
+remote_call = workspace_module("devkit.runtime.remote_call")
+remote = remote_call.remote
 
 
 @pytest.mark.parametrize(
@@ -99,6 +104,8 @@ def test_log_entries_of_every_shape_come_through() -> None:
     assert entries[3].line() == '? {"unknown": "shape"}'
     assert [e.message for e in logs.entries_of("INFO one\nnot a log line\n")] == ["one", ""]
     assert logs.entries_of(None) == []
+    traceback = logs.entry_of({"level": "error", "message": "Traceback:\n  File x\nKeyError"})
+    assert traceback.line() == "ERROR    Traceback:\n      File x\n    KeyError"
 
 
 def test_logs_come_newest_last() -> None:
@@ -170,3 +177,37 @@ def test_ixons_values_are_read_as_json_or_yaml(values, expected) -> None:
 def test_values_that_are_no_mapping_are_one_clear_line(values) -> None:
     with pytest.raises(remote_config.ConfigError, match="not a JSON or YAML mapping"):
         remote_config.parse_values(values, "company X")
+
+
+def test_the_versions_are_asked_for_the_template_and_sorted_by_ixons_number() -> None:
+    with StandIn(company_id=COMPANY, template_id=TEMPLATE, token=TOKEN) as api:
+        for _ in range(11):
+            api.cloud.uploaded(b"PK", "Ada")
+        api.cloud.versions.reverse()
+        out = Recorder()
+        config = make_settings(api.base_url)
+        with remote.ixon_api.Client(config, echo=out.echo, sleep=out.sleep) as client:
+            versions = remote.Remote(config, client).versions()
+
+    assert [item["number"] for item in versions] == [str(n) for n in range(1, 12)]
+    [asked] = [r for r in api.requests if r.path.startswith("/api/backend-component-template-v")]
+    query = parse_qs(urlsplit(asked.path).query)
+    assert query["filters"] == [f'eq(template.publicId,"{TEMPLATE}")']
+    assert asked.headers["Api-Company"] == COMPANY
+
+
+def test_a_remote_call_is_sent_once_even_when_ixon_did_not_take_it() -> None:
+    with StandIn(company_id=COMPANY, template_id=TEMPLATE, token=TOKEN) as api:
+        api.fail("function-call", 503)
+        out = Recorder()
+        config = make_settings(api.base_url)
+        with (
+            remote.ixon_api.Client(config, echo=out.echo, sleep=out.sleep) as client,
+            pytest.raises(remote.ixon_api.ApiError, match="503 Service Unavailable") as caught,
+        ):
+            remote_call.call_remote(remote.Remote(config, client), "example.greet", {})
+
+    assert api.count("POST") == 1
+    assert out.sleeps == []
+    assert "gave up after 1 try" in str(caught.value)
+    assert TOKEN not in str(caught.value)

@@ -64,11 +64,15 @@ class Entry:
         return not self.raw
 
     def line(self) -> str:
+        """The entry as `invoke logs` prints it; the lines of a long message (a traceback)
+        indented under its first."""
         if not self.read:
-            return f"? {self.raw}"
-        parts = [part for part in (self.time, f"{self.level.upper():<8}") if part]
-        where = f"{self.function}: " if self.function else ""
-        return " ".join(parts) + f" {where}{self.message}".rstrip()
+            text = f"? {self.raw}"
+        else:
+            parts = [part for part in (self.time, f"{self.level.upper():<8}") if part]
+            where = f"{self.function}: " if self.function else ""
+            text = " ".join(parts) + f" {where}{self.message}".rstrip()
+        return "\n    ".join(text.rstrip().splitlines())
 
 
 def level_of(text: Any) -> str:
