@@ -178,11 +178,8 @@ def call(c, name, arg=None, json="", port=8020, *, remote=False, target=""):
             name,
             *(["--target", target] if target else []),
         ]
-        for item in arg or []:
-            arguments += ["--arg", item]
-        run_in_environment(*arguments, *(["--json", json] if json else []))
-        return
-    arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
+    else:
+        arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
     for item in arg or []:
         arguments += ["--arg", item]
     if json:
