@@ -8,6 +8,7 @@ difference `invoke config push` shows. The end-to-end tests are in `tests/test_r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -211,3 +212,12 @@ def test_a_remote_call_is_sent_once_even_when_ixon_did_not_take_it() -> None:
     assert out.sleeps == []
     assert "gave up after 1 try" in str(caught.value)
     assert TOKEN not in str(caught.value)
+
+
+def test_status_reads_every_deploy_target_unless_told_one(tmp_path: Path) -> None:
+    targets = {"test": {"company_id": COMPANY}, "production": {"company_id": COMPANY}}
+    workspace = {"template_id": TEMPLATE, "targets": targets, "default_target": "production"}
+    (tmp_path / "workspace.json").write_text(json.dumps(workspace))
+
+    assert status.target_names(tmp_path, "") == ["production", "test"]
+    assert status.target_names(tmp_path, "test") == ["test"]

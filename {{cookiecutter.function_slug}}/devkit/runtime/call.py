@@ -24,6 +24,7 @@ import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -271,10 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_result(result: Any) -> None:
-    """A call's result as its JSON on stdout (`invoke call` and `invoke call --remote`)."""
+def print_result(result: Any, mask: Callable[[str], str] = str) -> None:
+    """A call's result as its JSON on stdout (`invoke call` and `invoke call --remote`, which
+    masks the token in it)."""
     try:
-        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+        print(mask(json.dumps(result, indent=2, ensure_ascii=False)), flush=True)
     except BrokenPipeError:
         # The reader left early (`invoke call ... | head -1`): not an error of the call.
         # Point stdout at nothing so that Python's own flush at exit cannot fail again.

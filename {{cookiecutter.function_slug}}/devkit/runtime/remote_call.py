@@ -110,15 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arg", action="append", default=[], help="key=value (repeatable)")
     parser.add_argument("--json", default="", help="arguments as a JSON object")
     parser.add_argument("--target", default="")
-    parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args(argv)
     if not options.name or options.name.startswith("-"):
         raise call.InputError("give the function first: invoke call --remote example.greet")
     arguments = call.parse_arguments(options.arg, options.json)
-    with remote.connected(ROOT, options.target, verbose=options.verbose) as api:
+    with remote.connected(ROOT, options.target) as api:
         print(f"(calling the deployed {api.where()} through IXON)", file=sys.stderr, flush=True)
         result = call_remote(api, options.name, arguments)
-    call.print_result(result)
+        call.print_result(result, api.mask)
     return 0
 
 
