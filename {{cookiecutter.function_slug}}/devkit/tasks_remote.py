@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from devkit.tasks_common import CommandError, run_in_environment, user_task
 
-TARGET_HELP = 'The deploy target of workspace.json "targets" (default: every target for status, '
-TARGET_HELP += 'else "default_target")'
+TARGET_HELP = 'The deploy target of workspace.json "targets" (default: "default_target")'
 
 
 def _target(target: str) -> list[str]:
     return ["--target", target] if target else []
 
 
-@user_task(help={"target": TARGET_HELP, "verbose": "Show every request and answer (token masked)"})
+@user_task(
+    help={
+        "target": 'One deploy target of workspace.json "targets" (default: every target)',
+        "verbose": "Show every request and answer (the token masked)",
+    }
+)
 def status(c, target="", verbose=False):
     """Show what IXON runs for each deploy target beside VERSION and deployments.json.
 
@@ -69,6 +73,9 @@ def config_(c, action, target="", yes=False):
     instead. push shows the difference and asks first (--yes for CI).
     """
     if action not in ("pull", "push"):
-        raise CommandError(f"invoke config takes pull or push, not {action!r}")
+        raise CommandError(
+            f"invoke config takes pull or push, not {action!r}: give it first, then options; "
+            "invoke --help config lists them"
+        )
     arguments = [action, *_target(target), *(["--yes"] if yes else [])]
     run_in_environment("-m", "devkit.runtime.remote_config", *arguments)
