@@ -26,6 +26,7 @@ import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,12 @@ def _json(answer: bytes, name: str, closest: str = "") -> Any:
         result = json.loads(answer)
     except ValueError:
         raise CallError(f"{name} answered something that is not JSON: {answer[:300]!r}") from None
+    return check_result(result, name, closest)
+
+
+def check_result(result: Any, name: str, closest: str = "") -> Any:
+    """`result`, or CallError when it is ixoncdkingress's answer for a failed call (a function
+    not found, a document store failure), locally or deployed."""
     if isinstance(result, str) and result.startswith(FAILURE_ANSWERS):
         hint = ""
         if result.startswith(FAILURE_ANSWERS[0]) and closest:
@@ -266,13 +273,19 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         result = call_in_process(body, options.name)
+    print_result(result)
+    return 0
+
+
+def print_result(result: Any, mask: Callable[[str], str] = str) -> None:
+    """A call's result as its JSON on stdout (`invoke call` and `invoke call --remote`, which
+    masks the token in it)."""
     try:
-        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+        print(mask(json.dumps(result, indent=2, ensure_ascii=False)), flush=True)
     except BrokenPipeError:
         # The reader left early (`invoke call ... | head -1`): not an error of the call.
         # Point stdout at nothing so that Python's own flush at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
 
 
 if __name__ == "__main__":
