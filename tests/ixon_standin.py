@@ -36,6 +36,13 @@ UI Components (page-component templates), as IXON's component SDK talks to them:
         api.fail("ui-upload", status=500)                  # POST .../version-upload
         api.fail("publish", status=403)                    # PATCH page-component-template-versions
         api.ui_versions  # versionId -> {"template", "number", "published", "archive"}
+
+The deployed Cloud Function (versions, configuration, function calls, logs) is in
+`tests/ixon_standin_cloud.py`, as `api.cloud`:
+
+        api.cloud.python = shared_venv / "bin" / "python"  # runs the uploaded archive's calls
+        api.cloud.access_token_scope = "AgentList"        # what IXON granted the function
+        api.fail("function-call", status=500)              # and the other names of its FAULTS
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import ixon_standin_cloud
 
 from conftest import workspace_module
 
@@ -74,6 +83,7 @@ ENDPOINTS = (
     "ui-upload",
     "publish",
     *(fault for _path, fault, _company in ACCOUNT.values()),
+    *ixon_standin_cloud.FAULTS,
 )
 
 # One stand-in: the workspace's plumbing (server, handler, error body, `fields` selection).
@@ -131,6 +141,7 @@ class StandIn(_shared.LoopbackServer):
         self._lock = threading.Lock()
         self._server = None
         self.handler = _Handler
+        self.cloud = ixon_standin_cloud.Cloud(self.template_id, self.company_id)
 
     def hold_answers(self) -> None:
         """Take every upload from now on (IXON has it) but answer none until `release`: the
@@ -300,6 +311,8 @@ class _Handler(_shared.JsonHandler):
 
     def do_GET(self) -> None:
         self._record(0)
+        if ixon_standin_cloud.handle(self, "GET", b""):
+            return
         path = self.path.split("?")[0]
         for name, (account_path, _fault, _company) in ACCOUNT.items():
             if path == account_path:
@@ -318,6 +331,10 @@ class _Handler(_shared.JsonHandler):
             *(
                 {"rel": name, "href": f"http://127.0.0.1:{self.api.port}{path}"}
                 for name, (path, _fault, _company) in ACCOUNT.items()
+            ),
+            *(
+                {"rel": name, "href": f"http://127.0.0.1:{self.api.port}{path}"}
+                for name, path in ixon_standin_cloud.LINKS.items()
             ),
         ]
         if self.api.upload_link:
@@ -381,6 +398,8 @@ class _Handler(_shared.JsonHandler):
     def do_PATCH(self) -> None:
         body = self.read_body()
         self._record(len(body))
+        if ixon_standin_cloud.handle(self, "PATCH", body):
+            return
         if not self.path.startswith(PUBLISH_PREFIX):
             self._answer(404, error_body("Not found"))
             return
@@ -434,6 +453,8 @@ class _Handler(_shared.JsonHandler):
         if self.path.startswith(UI_UPLOAD_PREFIX) and self.path.endswith(UI_UPLOAD_SUFFIX):
             self._ui_upload(body)
             return
+        if ixon_standin_cloud.handle(self, "POST", body):
+            return
         prefix, _, suffix = UPLOAD_PATH.partition("{publicId}")
         if not (self.path.startswith(prefix) and self.path.endswith(suffix)):
             self._answer(404, error_body("Not found"))
@@ -466,6 +487,7 @@ class _Handler(_shared.JsonHandler):
             return
         with self.api._lock:
             self.api.uploads.append(body)
+        self.api.cloud.uploaded(body, self.api.user_name)
         if self.api.held is not None:
             self.api.held.wait(60)
         data = {"publicId": self.api.template_id}

@@ -35,6 +35,9 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     provisioning: bool = False
     grants: list[str] = field(default_factory=list)
+    #: The line of `--smoke`: the deployed function's answer, or why there is none.
+    smoke: str = ""
+    smoke_failed: bool = False
     #: What became of deployments.json in git (committed, or what to commit): the last line.
     record: str = ""
 
@@ -58,6 +61,8 @@ class Summary:
         if not self.shipped:
             lines.append("  nothing was uploaded")
         lines += [f"  skipped: {item}" for item in self.skipped]
+        if self.smoke:
+            lines.append(f"  {self.smoke}")
         if stopped:
             lines.append("  stopped before the end: the ERROR line below says why")
         lines.append("Next, in IXON Studio and the IXON portal:")
