@@ -75,6 +75,9 @@ def test_a_deploy_killed_after_ixon_took_the_upload_keeps_it_on_record(
     assert 'delete the line "pending": true' in again and "`invoke deploy --force`" in again
     assert len(api.uploads) == 1
     doctor = invoke(project, "doctor", check=False, IXON_API_ACCESS_TOKEN=TOKEN)
+    # `invoke status` matches IXON's upload to the pending entry, as the refusal says.
+    status = invoke(project, "status", check=False, IXON_API_ACCESS_TOKEN=TOKEN)
+    assert "0.1.0 (deployments.json)" in status.stdout, status.stdout + status.stderr
     assert "warning  Deploy record: the upload of the Cloud Function 0.1.0" in doctor.stdout
     assert "missing  Version: 0.1.0: its upload to template AbCdEf123456 was never settled" in (
         doctor.stdout

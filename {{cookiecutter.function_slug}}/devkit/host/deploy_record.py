@@ -263,9 +263,10 @@ def pending_refusal(entry: dict[str, Any]) -> str:
     return (
         f"the upload of {what} {version} to template {template} sent at {entry.get('time')} was "
         f"never settled (the deploy stopped before IXON's answer was recorded in {RECORD_NAME}), "
-        f"so IXON may have it: if IXON Studio lists version {version} for that template, delete "
-        f'the line "{PENDING_KEY}": true of its entry in {RECORD_NAME} (it is deployed); if '
-        "not, `invoke deploy --force` uploads it again"
+        "so IXON may have it: if IXON Studio lists an upload to that template made then "
+        f"(`invoke status` matches a Cloud Function's to {version}), delete the line "
+        f'"{PENDING_KEY}": true of its entry in {RECORD_NAME} (it is deployed); if not, '
+        "`invoke deploy --force` uploads it again"
     )
 
 
