@@ -208,6 +208,28 @@ def test_refusals_are_ixon_errors_and_serve_answers_no_star(guarded: Served) -> 
     assert status == 204 and headers.get("Access-Control-Allow-Origin") != "*"
 
 
+def test_no_page_may_frame_the_form_page_or_any_answer(guarded: Served) -> None:
+    body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
+    json_type = {"Content-Type": "application/json"}
+    answers = {
+        "form page": request(guarded, b"", {}, method="GET"),
+        "answer": request(guarded, body, json_type),
+        "form answer": request(
+            guarded,
+            b"function=example.greet",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"http://127.0.0.1:{guarded.port}",
+            },
+        ),
+        "refusal": request(guarded, body, {**json_type, "Origin": "http://evil.test"}),
+    }
+    for what, (status, headers, _) in answers.items():
+        assert status == (403 if what == "refusal" else 200), what
+        assert headers.get("X-Frame-Options") == "DENY", what
+        assert headers.get("Content-Security-Policy") == "frame-ancestors 'none'", what
+
+
 # -- another Host (DNS rebinding) -----------------------------------------------------------
 
 

@@ -10,7 +10,10 @@ Serve hands the functions the developer's IXON access token, so it is guarded li
   purpose (`"trusted_origins"` in `workspace.json`, or `--trust-origin`); never `*`;
 - a form post (any POST body but JSON, which a page may send without asking first) only
   from serve's own form page;
-- a body over BODY_LIMIT bytes is refused before it is read (413).
+- a body over BODY_LIMIT bytes is refused before it is read (413);
+- no page may frame serve's answers, its form page included (`X-Frame-Options: DENY` and
+  `Content-Security-Policy: frame-ancestors 'none'` on every answer): a page of another site
+  cannot overlay the form page and have the user click its button (clickjacking).
 
 A request without `Origin` (curl, `invoke call`, tests) is no browser page and goes on. A
 refusal is answered with IXON's error JSON, and one line in serve's log names the origin (or
@@ -38,6 +41,11 @@ SETTING = "trusted_origins"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of "every address", compared against
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: On every answer: no page of any origin may show it in a frame.
+FRAME_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 
 
 class OriginError(UserError):
@@ -123,7 +131,11 @@ class Refusal:
         ).encode("utf-8")
         start_response(
             self.status,
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                *FRAME_HEADERS,
+            ],
         )
         return [body]
 
@@ -233,7 +245,7 @@ class Owner:
 @dataclass
 class OwnerOnly:
     """WSGI middleware: refuses what `owner` does not answer; answers CORS only to the origin
-    that asked (never `*`, which ixoncdkingress sends)."""
+    that asked (never `*`, which ixoncdkingress sends); forbids framing every answer."""
 
     app: Callable[..., Any]
     owner: Owner
@@ -247,9 +259,10 @@ class OwnerOnly:
         origin = environ.get("HTTP_ORIGIN")
 
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            kept = [(k, v) for k, v in headers if k.lower() != "access-control-allow-origin"]
+            replaced = {"access-control-allow-origin", *(k.lower() for k, _ in FRAME_HEADERS)}
+            kept = [(k, v) for k, v in headers if k.lower() not in replaced]
             if origin is not None:
                 kept += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-            return start_response(status, kept, *exc_info)
+            return start_response(status, [*kept, *FRAME_HEADERS], *exc_info)
 
         return self.app(environ, respond)
