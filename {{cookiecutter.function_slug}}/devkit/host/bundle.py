@@ -9,7 +9,8 @@ entries stored uncompressed (deflate output differs between zlib builds, such as
 Before writing, it refuses (BundleError, naming the file and line) what would fail in IXON
 Cloud or leak: unpinned or missing requirements (or ones whose environment marker excludes the
 workspace's Python), a requirements.txt that is not plain UTF-8, syntax errors, no exposed
-function, files that look like secrets, symbolic links that leave the workspace, file names
+function, files that look like secrets, symbolic links that leave the workspace or lead to a
+hidden path in it (`.git`, `.devkit`, `.env*`) or to a file named like a secret, file names
 that are not UTF-8, and a `functions/_version.py` that disagrees with `VERSION`. What may be a
 mistake but may be meant (a token-like string or a cloud key in a data file, a data file of
 tens of MB) is a warning the bundle carries: `invoke bundle` and `invoke deploy` print it
@@ -324,7 +325,10 @@ def _check_name(relative: str) -> None:
 
 
 def _check_inside(root: Path, path: Path, shown: str) -> None:
-    """Refuse a file reached through a symbolic link that leads out of the workspace."""
+    """Refuse a file reached through a symbolic link that leads out of the workspace, to a
+    hidden path in it (`.git`, `.devkit`, `.env*`, `.accesstoken`...: where secrets live) or
+    to a file whose name looks like a secret. A link is checked by where it leads, since git
+    stores links and a teammate's commit is enough to plant one."""
     target = path.resolve()
     if not target.is_file():
         raise BundleError(
@@ -332,13 +336,25 @@ def _check_inside(root: Path, path: Path, shown: str) -> None:
             "put the file there"
         )
     try:
-        target.relative_to(root)
+        inside = target.relative_to(root)
     except ValueError:
         raise BundleError(
             f"{shown} is a symbolic link (or lies in a linked folder) leading outside the "
             "workspace, so its target would be uploaded: copy the file into functions/ "
             "instead of linking it"
         ) from None
+    if target == path:
+        return  # no link: the walk never enters hidden folders, check_sources reads the name
+    hidden = any(part.startswith(".") for part in inside.parts)
+    secret = any(fnmatch.fnmatchcase(target.name.lower(), name) for name in SECRET_NAMES)
+    if hidden or secret:
+        kind = "a hidden path" if hidden else "a file whose name looks like a secret"
+        raise BundleError(
+            f"{shown} is a symbolic link (or lies in a linked folder) to "
+            f"{_shown_name(inside.as_posix())}, {kind} (.git, .devkit, .env* and their like "
+            "hold secrets), so it would be uploaded: remove the link, and copy into functions/ "
+            "only what the functions need"
+        )
 
 
 def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ()) -> None:
