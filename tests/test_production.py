@@ -18,7 +18,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from test_serve import serving
+from support import serve_secret
+from test_serve import Served, serving
 
 from conftest import WORKSPACE_TEMPLATE, bake, invoke
 
@@ -77,11 +78,13 @@ def signed(workspace: Path, python: Path, created_on: datetime) -> tuple[bytes, 
     return signed_call["body"].encode(), signed_call["authorization"]
 
 
-def post(port: int, body: bytes, authorization: str | None = None, method: str = "POST") -> int:
-    headers = {"Content-Type": "application/json"}
+def post(
+    served: Served, body: bytes, authorization: str | None = None, method: str = "POST"
+) -> int:
+    headers = {"Content-Type": "application/json", **serve_secret(served.workspace)}
     if authorization:
         headers["Authorization"] = authorization
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     try:
         connection.request(method, "/", body if method == "POST" else None, headers)
         response = connection.getresponse()
@@ -115,12 +118,12 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
             check=False,
         )
         statuses = {
-            "signed": post(served.port, fresh_body, fresh_signature),
-            "unsigned": post(served.port, fresh_body),
-            "stale": post(served.port, stale_body, stale_signature),
-            "tampered": post(served.port, fresh_body.replace(b"Ada", b"Eve"), fresh_signature),
-            "bearer": post(served.port, fresh_body, "Bearer " + fresh_signature.split()[1]),
-            "form page": post(served.port, b"", method="GET"),
+            "signed": post(served, fresh_body, fresh_signature),
+            "unsigned": post(served, fresh_body),
+            "stale": post(served, stale_body, stale_signature),
+            "tampered": post(served, fresh_body.replace(b"Ada", b"Eve"), fresh_signature),
+            "bearer": post(served, fresh_body, "Bearer " + fresh_signature.split()[1]),
+            "form page": post(served, b"", method="GET"),
         }
         dev_only = invoke(
             workspace, "call", "devonly.greeting", "--port", str(served.port), check=False

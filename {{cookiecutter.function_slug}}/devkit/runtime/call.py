@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import context_files, ids
+from devkit.host import context_files, ids, serve_secret
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +119,7 @@ def call_server(port: int, body: bytes, name: str) -> Any:
     Signed with the workspace's key when it has one, as IXON Cloud signs its calls, so that an
     `invoke serve --production` takes it (`devkit.runtime.production`)."""
     body, headers = _signed(body)
+    headers.update(serve_secret.headers(ROOT))  # this session's secret: serve asks for it
     connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
     try:
         connection.request("POST", "/", body, headers)
