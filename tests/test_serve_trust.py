@@ -279,6 +279,19 @@ def test_a_caller_from_no_page_shows_the_sessions_secret(guarded: Served) -> Non
         check=False,
     )
     assert called.returncode == 0 and json.loads(called.stdout) == "Hello, Ada!"
+    # A file holding another secret (a later serve of the workspace wrote its own): one line.
+    kept = path.read_text(encoding="utf-8")
+    path.write_text("a-later-serves-secret\n", encoding="utf-8")
+    try:
+        stale = invoke(
+            guarded.workspace, "call", "example.greet", "--port", str(guarded.port), check=False
+        )
+    finally:
+        path.write_text(kept, encoding="utf-8")
+    assert stale.returncode == 1
+    (line,) = [text for text in stale.stderr.splitlines() if text.startswith("ERROR: ")]
+    assert f"the invoke serve on port {guarded.port} did not take the secret in " in line
+    assert "restart the one you call" in line and "--production" not in line
 
 
 def test_a_session_secret_is_new_each_start_and_gone_after(tmp_path: Path) -> None:

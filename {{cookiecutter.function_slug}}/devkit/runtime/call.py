@@ -141,6 +141,13 @@ def call_server(port: int, body: bytes, name: str) -> Any:
             f"{name}{raised} (HTTP 500; the traceback is in the server's log)"
             + _production_note(mode)
         )
+    if response.status == 401 and mode != "production":  # serve's own refusal, not the app's
+        raise CallError(
+            f"the invoke serve on port {port} did not take the secret in "
+            f"{serve_secret.FILE.as_posix()} (another invoke serve of this workspace started "
+            "since wrote its own, or the file is gone): restart the one you call, or call the "
+            "later one's --port"
+        )
     if response.status != 200:
         raise CallError(
             f"the server answered {response.status} {response.reason} to {name}: "
