@@ -189,6 +189,32 @@ def test_a_page_of_another_origin_can_neither_call_nor_read(
     assert f"invoke serve --trust-origin {origin}" in log
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_a_page_of_another_origin_cannot_show_the_form_page_in_a_frame(
+    guarded: Served, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{guarded.port}/"
+    browser = DevTools(tmp_path / "profile")
+    with page_server() as origin:
+        try:
+            open_page(browser, origin)
+            browser.evaluate(
+                "(() => { const frame = document.createElement('iframe');"
+                f" frame.src = {json.dumps(url)}; document.body.appendChild(frame); }})()"
+            )
+            deadline = time.monotonic() + 30
+            while True:  # the frame's document: the form page, or chromium's refusal
+                children = browser.send("Page.getFrameTree")["frameTree"].get("childFrames", [])
+                framed = children[0]["frame"]["url"] if children else ""
+                if framed not in ("", "about:blank") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        finally:
+            browser.close()
+
+    assert framed == "chrome-error://chromewebdata/", framed  # not the form page at `url`
+
+
 def test_refusals_are_ixon_errors_and_serve_answers_no_star(guarded: Served) -> None:
     body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
     json_type = {"Content-Type": "application/json"}
