@@ -10,7 +10,9 @@ answers, the answers IXON's API gave when it was recorded, from `tests/recording
   is left out, the token is masked in every URL, body and answer in any case and cut short
   (every run of 8 or more of its characters: `devkit.host.masking`), answers' `secretId`
   values and cookies are masked, and a recording that still holds any such form of the token
-  is deleted with an error. `invoke test --record` masks pytest's report the same way.
+  is deleted with an error. Each test's report (its failure and captured output) is masked
+  the same way while recording (`mask_report`), and `invoke test --record` masks all that
+  pytest prints.
 - Every other run replays it with no network and no token: a request the recording has no
   answer for (the code now asks something else) fails the test with one line naming the
   request and how to record again.
