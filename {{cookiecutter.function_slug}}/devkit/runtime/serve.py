@@ -59,7 +59,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import processes, serve_secret
+from devkit.host import processes, serve_record, serve_secret
 from devkit.runtime import docstore, serve_trust
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,13 +222,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     secret = ""
     try:
-        # For the calls that queue from here on (invoke call reads it once serve listens).
+        # For the calls that queue from here on; written before serve.json names this serve,
+        # so an `invoke call` that finds the serve finds its secret too.
         secret = serve_secret.create(ROOT)
+        serve_record.write(ROOT, server.server_address[1])  # where `invoke call` finds it
         # Calls queue from here on; nothing answers them before the trust rules are in place.
         from devkit.runtime import serve_app  # noqa: PLC0415 - the runtime, once it listens
 
         return serve_app.run(arguments, server, stop, trusted, secret=secret)
     finally:
+        serve_record.remove(ROOT)
         server.server_close()
         if secret:
             serve_secret.remove(ROOT, secret)
