@@ -182,24 +182,40 @@ def serve_and_call(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        answer = call_when_up(port, name, arguments, server)
+        answer = call_when_up(port, name, arguments, server, cwd)
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=60)
     return answer, out, err
 
 
-def call_when_up(port: int, name: str, arguments: dict, server: subprocess.Popen) -> object:
-    """POST a call of `name` to an `invoke serve` starting on `port`, once it answers; its
-    JSON answer (AssertionError when `server` ends or nothing answers within 240 s)."""
+def serve_secret(workspace: Path) -> dict[str, str]:
+    """The header that shows the workspace's running `invoke serve` its session secret, as
+    `invoke call` sends it (none while serve has not written it yet)."""
+    path = workspace / ".devkit" / "serve-secret"
+    try:
+        return {"X-Devkit-Secret": path.read_text(encoding="utf-8").strip()}
+    except FileNotFoundError:
+        return {}
+
+
+def call_when_up(
+    port: int, name: str, arguments: dict, server: subprocess.Popen, workspace: Path
+) -> object:
+    """POST a call of `name` to the `invoke serve` of `workspace` starting on `port`, once it
+    answers; its JSON answer (AssertionError when `server` ends or nothing answers within
+    240 s)."""
     body = json.dumps({"name": name, "arguments": arguments, "context": {}}).encode()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(f"invoke serve ended (exit {server.returncode})")
+        secret = serve_secret(workspace)
         try:
+            if not secret:
+                raise ConnectionRefusedError("serve has not written its secret yet")
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("POST", "/", body, {"Content-Type": "application/json"})
+            connection.request("POST", "/", body, {"Content-Type": "application/json", **secret})
             return json.loads(connection.getresponse().read())
         except OSError:
             time.sleep(0.3)

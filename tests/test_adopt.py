@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port
+from support import free_port, serve_secret
 
 from conftest import (
     SHARED_VENV,
@@ -410,12 +410,17 @@ def test_the_adopted_functions_are_served_with_the_document_store(adopted, own_v
     assert json.loads(mailed.stdout)["from"] == "service@example.com"
 
 
+#: The workspace each port of `served` serves (for its session secret).
+SERVED: dict[int, Path] = {}
+
+
 def post(port: int, name: str, **arguments: object) -> object:
     """Call `name` on a running `invoke serve` with IXON's JSON body (serve adds the caller)."""
     body = json.dumps({"name": name, "arguments": arguments}).encode()
+    headers = {"Content-Type": "application/json", **serve_secret(SERVED[port])}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        connection.request("POST", "/", body, headers)
         answer = connection.getresponse()
         assert answer.status == 200, answer.read()[:500]
         return json.loads(answer.read())
@@ -443,9 +448,11 @@ def served(project: Path, venv: str) -> Iterator[int]:
             assert server.poll() is None, log.read_text(errors="replace")
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                if serve_secret(project):  # written once it listens
+                    break
             assert time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(0.2)
+        SERVED[port] = project
         yield port
     finally:
         os.killpg(server.pid, signal.SIGINT)

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -25,7 +26,7 @@ import pytest
 from support import free_port
 from test_serve import Served, serving
 
-from conftest import bake, invoke, workspace_module
+from conftest import SHARED_VENV, bake, invoke, workspace_env, workspace_module
 
 TOKEN = "Zq8sLk3vNp2Wx7Rt5Yu1Io9Pa4Sd6Fg0"
 OTHER_TOKEN = "Simu1atorT0kenXXXXXXXXXXXXXXXXXX"
@@ -584,3 +585,73 @@ def test_answers_recorded_from_the_api_replay_offline_without_the_token(workspac
     saved = json.loads((workspace / ".devkit" / "ixon-api-names.json").read_text("utf-8"))
     assert "AgentList" in saved["names"]
     no_token(refreshed.stdout, refreshed.stderr)
+
+
+ECHO_FUNCTION = """
+from ixoncdkingress.function.context import FunctionContext
+
+
+@FunctionContext.expose
+def agents(context):
+    return context.api_client.get("AgentList")
+"""
+
+ECHO_TEST = """
+import warnings
+
+import pytest
+
+
+@pytest.mark.ixon_recording("echoed")
+def test_echoed(client):
+    answer = client.call("echo.agents")
+    warnings.warn(f"IXON answered {answer}")  # printed outside the test's report
+    assert answer == {}
+"""
+
+
+def token_forms(text: str, token: str = TOKEN, run: int = 8) -> list[str]:
+    """Every run of `run` characters of `token` that `text` holds, in any case."""
+    lowered = text.lower()
+    return [
+        token[i : i + run]
+        for i in range(len(token) - run + 1)
+        if token[i : i + run].lower() in lowered
+    ]
+
+
+@pytest.mark.slow
+def test_a_recording_and_its_report_hold_no_form_of_the_token(workspace: Path) -> None:
+    (workspace / "functions" / "echo.py").write_text(ECHO_FUNCTION, encoding="utf-8")
+    (workspace / "tests" / "test_echoed.py").write_text(ECHO_TEST, encoding="utf-8")
+    (workspace / ".accesstoken").write_text(TOKEN + "\n", encoding="utf-8")
+    (workspace / ".accesstoken").chmod(0o600)
+    echoed = f"token {TOKEN.lower()} is not {TOKEN.upper()} (starts {TOKEN[:20]})"
+
+    with standin.ApiStandIn(token=TOKEN) as ixon:  # an API that echoes the token it was sent
+        ixon.answer("AgentList", status=403, error=echoed)
+        (workspace / ".env").write_text(
+            f"IXON_API_BASE_URL={ixon.base_url}\nIXON_API_COMPANY_ID={CALLER_COMPANY}\n",
+            encoding="utf-8",
+        )
+        recorded = invoke(workspace, "test", "--record", "-k", "echoed", check=False)
+        # IXON_RECORD=1 with pytest itself, as docs/ixon-api.md allows
+        direct = subprocess.run(
+            [str(SHARED_VENV / "bin" / "python"), "-m", "pytest", "-k", "echoed"],
+            cwd=workspace,
+            env=workspace_env(IXON_RECORD="1"),
+            capture_output=True,
+            text=True,
+        )
+
+    for run in (recorded, direct):
+        output = run.stdout + run.stderr
+        assert run.returncode == 1, output[-3000:]
+        assert "test_echoed" in output and "token ********" in output  # the answer, masked
+    # invoke test --record masks all that pytest prints; pytest alone the tests' reports
+    assert token_forms(recorded.stdout + recorded.stderr) == []
+    assert "warnings summary" in direct.stdout
+    assert token_forms(direct.stdout.split("warnings summary")[0]) == []
+    text = (workspace / "tests" / "recordings" / "echoed.yaml").read_text(encoding="utf-8")
+    assert token_forms(text) == []
+    assert "is not ********" in text

@@ -469,6 +469,18 @@ def test_the_token_masks_every_run_of_eight_of_its_characters(text: str, masked:
     assert settings.Token(TOKEN, "test").mask(text) == masked
 
 
+def test_one_masker_masks_several_secrets_and_a_short_one_whole() -> None:
+    masking = workspace_module("devkit.host.masking")
+    password, otp = "correct horse battery", "492817"
+    text = f"user:{otp}:{password.upper()} then {TOKEN[4:16].lower()} and 49281 alone"
+
+    masked = masking.mask(text, TOKEN, password, otp, "")
+
+    assert masked == "user:********:******** then ******** and 49281 alone"
+    assert masking.holds(text, TOKEN) and not masking.holds(masked, TOKEN, password, otp)
+    assert masking.mask(text) == text and not masking.holds(text, "")
+
+
 DOTENV = [
     pytest.param('X="v"  # comment\n', "v", id="double quotes, then a comment"),
     pytest.param("X='v w' # comment\n", "v w", id="single quotes, then a comment"),

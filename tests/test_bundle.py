@@ -192,6 +192,19 @@ def _link(relative: str, target: Callable[[Path], Path], *patterns: str) -> Call
     return change
 
 
+def _planted(relative: str, text: str = "SECRET=kept-off-the-upload\n") -> Callable[[Path], Path]:
+    """A file at `relative` in the workspace (what a link then points at, relatively)."""
+
+    def plant(project: Path) -> Path:
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(text)
+        return Path("..") / relative
+
+    return plant
+
+
 def _outside_python_file(project: Path) -> Path:
     outside = project.parent / "elsewhere.py"
     outside.write_text('"""Not part of the workspace."""\n')
@@ -240,6 +253,28 @@ REFUSALS = {
     "dangling link": (
         _link("functions/gone.py", lambda project: project / "nowhere.py"),
         "functions/gone.py is a symbolic link to a file that does not exist",
+    ),
+    "link to .env": (
+        _link("functions/settings.txt", _planted(".env"), "*.txt"),
+        "functions/settings.txt is a symbolic link (or lies in a linked folder) to .env, "
+        "a hidden path",
+    ),
+    "link to .git/config": (
+        _link("functions/remote.txt", _planted(".git/config", "[remote]\n"), "*.txt"),
+        "functions/remote.txt is a symbolic link (or lies in a linked folder) to .git/config, "
+        "a hidden path",
+    ),
+    "python file linked into .devkit": (
+        _link("functions/keys.py", _planted(".devkit/keys.py", "KEY = 1\n")),
+        "functions/keys.py is a symbolic link (or lies in a linked folder) to .devkit/keys.py",
+    ),
+    "link to .env.local": (
+        _link("functions/local.json", _planted(".env.local"), "*.json"),
+        "to .env.local, a hidden path",
+    ),
+    "link to a key file by another name": (
+        _link("functions/notes.txt", _planted("deploy/server.key"), "*.txt"),
+        "to deploy/server.key, a file whose name looks like a secret",
     ),
     "linked requirements outside": (
         _link("requirements.txt", _outside_requirements),
@@ -334,7 +369,7 @@ REFUSALS = {
 
 #: The refusals also run end to end through `invoke bundle`: the wiring (one ERROR line, exit
 #: code, nothing in dist/), and the syntax check that asks the workspace's Python 3.12.
-THROUGH_INVOKE = ["syntax error", "token in code", "missing requirements"]
+THROUGH_INVOKE = ["syntax error", "token in code", "missing requirements", "link to .env"]
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import stat
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from test_serve import serving
+from support import serve_secret
+from test_serve import Served, serving
 
-from conftest import bake, invoke
+from conftest import WORKSPACE_TEMPLATE, bake, invoke
 
 SIGN = """
 import json, sys
@@ -76,11 +78,13 @@ def signed(workspace: Path, python: Path, created_on: datetime) -> tuple[bytes, 
     return signed_call["body"].encode(), signed_call["authorization"]
 
 
-def post(port: int, body: bytes, authorization: str | None = None, method: str = "POST") -> int:
-    headers = {"Content-Type": "application/json"}
+def post(
+    served: Served, body: bytes, authorization: str | None = None, method: str = "POST"
+) -> int:
+    headers = {"Content-Type": "application/json", **serve_secret(served.workspace)}
     if authorization:
         headers["Authorization"] = authorization
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     try:
         connection.request(method, "/", body if method == "POST" else None, headers)
         response = connection.getresponse()
@@ -114,12 +118,12 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
             check=False,
         )
         statuses = {
-            "signed": post(served.port, fresh_body, fresh_signature),
-            "unsigned": post(served.port, fresh_body),
-            "stale": post(served.port, stale_body, stale_signature),
-            "tampered": post(served.port, fresh_body.replace(b"Ada", b"Eve"), fresh_signature),
-            "bearer": post(served.port, fresh_body, "Bearer " + fresh_signature.split()[1]),
-            "form page": post(served.port, b"", method="GET"),
+            "signed": post(served, fresh_body, fresh_signature),
+            "unsigned": post(served, fresh_body),
+            "stale": post(served, stale_body, stale_signature),
+            "tampered": post(served, fresh_body.replace(b"Ada", b"Eve"), fresh_signature),
+            "bearer": post(served, fresh_body, "Bearer " + fresh_signature.split()[1]),
+            "form page": post(served, b"", method="GET"),
         }
         dev_only = invoke(
             workspace, "call", "devonly.greeting", "--port", str(served.port), check=False
@@ -150,3 +154,52 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
     assert development.returncode == 0 and json.loads(development.stdout) == "Hello"
     assert marked.returncode == 0, marked.stdout[-3000:]
     assert "3 passed" in marked.stdout
+
+
+MAKE_KEYS = """
+import sys
+from pathlib import Path
+from devkit.runtime import production
+production.ensure_keys(Path(sys.argv[1]))
+"""
+
+
+def test_the_private_key_is_written_whole_and_0600_whatever_was_there(
+    tmp_path: Path, shared_venv: Path
+) -> None:
+    def make_keys(root: Path) -> None:
+        subprocess.run(
+            [str(shared_venv / "bin" / "python"), "-c", MAKE_KEYS, str(root)],
+            cwd=WORKSPACE_TEMPLATE,
+            env={
+                **os.environ,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONPATH": str(WORKSPACE_TEMPLATE),
+            },
+            check=True,
+        )
+
+    # An old, readable file that is no key: replaced by a key only its owner can read.
+    readable = tmp_path / "readable"
+    (readable / ".devkit").mkdir(parents=True)
+    (readable / ".devkit" / "production-key.pem").write_text("not a key\n", encoding="utf-8")
+    (readable / ".devkit" / "production-key.pem").chmod(0o644)
+    # A link planted where the key goes: replaced, and what it pointed at left as it was.
+    linked = tmp_path / "linked"
+    (linked / ".devkit").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("someone else's file\n", encoding="utf-8")
+    elsewhere.chmod(0o644)
+    (linked / ".devkit" / "production-key.pem").symlink_to(elsewhere)
+
+    make_keys(readable)
+    make_keys(linked)
+
+    for root in (readable, linked):
+        key = root / ".devkit" / "production-key.pem"
+        assert not key.is_symlink()
+        assert key.read_text(encoding="utf-8").startswith("-----BEGIN PRIVATE KEY-----")
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert sorted(path.name for path in key.parent.iterdir()) == ["production-key.pem"]
+    assert elsewhere.read_text(encoding="utf-8") == "someone else's file\n"
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o644

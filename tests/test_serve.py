@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import CHROMIUM, DevTools, free_port, port_is_free, proc_status
+from support import CHROMIUM, DevTools, free_port, port_is_free, proc_status, serve_secret
 
 from conftest import SHARED_VENV, TEMPLATE, bake, invoke, workspace_env, workspace_module
 
@@ -70,6 +70,7 @@ class Served:
     def post(self, body: bytes | None, content_type: str | None = "application/json") -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Content-Type": content_type} if content_type else {}
+        headers.update(serve_secret(self.workspace))  # as invoke call and the user's tools
         try:
             connection.request("POST", "/", body, headers)
             response = connection.getresponse()
@@ -638,7 +639,8 @@ def test_a_call_made_while_serve_starts_waits_and_is_answered(
     try:
         assert mongodb.reached.wait(START_TIMEOUT), served.log()  # serve is opening its store
         body = json.dumps({"name": "notes.add", "arguments": {"text": "queued"}}).encode()
-        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        secret = serve_secret(default_workspace)  # written as soon as serve listens
+        connection.request("POST", "/", body, {"Content-Type": "application/json", **secret})
         assert SERVING not in served.log()  # sent while serve is still starting
         mongodb.release()
         response = connection.getresponse()
@@ -753,6 +755,7 @@ CALLS_PER_CLIENT = 20
 
 def test_fifty_concurrent_clients_see_no_connection_reset(served: Served) -> None:
     body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
+    headers = {"Content-Type": "application/json", **serve_secret(served.workspace)}
     start = threading.Barrier(CLIENTS)
     answers: list[int] = []
     failures: list[str] = []
@@ -762,7 +765,7 @@ def test_fifty_concurrent_clients_see_no_connection_reset(served: Served) -> Non
         for _ in range(CALLS_PER_CLIENT):  # a new connection each time, as a reloading page
             connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
             try:
-                connection.request("POST", "/", body, {"Content-Type": "application/json"})
+                connection.request("POST", "/", body, headers)
                 response = connection.getresponse()
                 response.read()
                 answers.append(response.status)

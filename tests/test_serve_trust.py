@@ -13,6 +13,8 @@ import contextlib
 import http.client
 import http.server
 import json
+import socket
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import CHROMIUM, DevTools, free_port
+from support import CHROMIUM, DevTools, free_port, proc_status, serve_secret
 from test_serve import Served, call_context, edited, start_serve
 
 from conftest import bake, invoke, workspace_module
@@ -63,6 +65,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Iter
 def request(
     served: Served, body: bytes, headers: dict[str, str], method: str = "POST"
 ) -> tuple[int, dict[str, str], bytes]:
+    """A request with `headers` and nothing else (no session secret unless given)."""
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     try:
         connection.request(method, "/", body, headers)
@@ -78,6 +81,11 @@ def ixon_error(body: bytes) -> str:
     assert answer["type"] == "Error" and answer["status"] == "error", answer
     assert answer["moreAfter"] is None
     return answer["data"][0]["message"]
+
+
+def secret(served: Served) -> dict[str, str]:
+    """The header with the session's secret, as invoke call sends it."""
+    return serve_secret(served.workspace)
 
 
 def wait_for_log(served: Served, text: str, timeout: float = 20) -> None:
@@ -181,6 +189,32 @@ def test_a_page_of_another_origin_can_neither_call_nor_read(
     assert f"invoke serve --trust-origin {origin}" in log
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_a_page_of_another_origin_cannot_show_the_form_page_in_a_frame(
+    guarded: Served, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{guarded.port}/"
+    browser = DevTools(tmp_path / "profile")
+    with page_server() as origin:
+        try:
+            open_page(browser, origin)
+            browser.evaluate(
+                "(() => { const frame = document.createElement('iframe');"
+                f" frame.src = {json.dumps(url)}; document.body.appendChild(frame); }})()"
+            )
+            deadline = time.monotonic() + 30
+            while True:  # the frame's document: the form page, or chromium's refusal
+                children = browser.send("Page.getFrameTree")["frameTree"].get("childFrames", [])
+                framed = children[0]["frame"]["url"] if children else ""
+                if framed not in ("", "about:blank") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        finally:
+            browser.close()
+
+    assert framed == "chrome-error://chromewebdata/", framed  # not the form page at `url`
+
+
 def test_refusals_are_ixon_errors_and_serve_answers_no_star(guarded: Served) -> None:
     body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
     json_type = {"Content-Type": "application/json"}
@@ -197,15 +231,141 @@ def test_refusals_are_ixon_errors_and_serve_answers_no_star(guarded: Served) -> 
     )
     assert status == 403
 
-    # Its own page (same origin) and callers without Origin (curl, invoke call) go on.
+    # Its own page (same origin) and callers without Origin that show the session's secret
+    # (curl, invoke call) go on.
     own = f"http://localhost:{guarded.port}"
     status, headers, answer = request(guarded, body, {**json_type, "Origin": own})
     assert status == 200 and json.loads(answer) == "Hello, Ada!"
     assert headers["Access-Control-Allow-Origin"] == own
-    status, headers, answer = request(guarded, body, json_type)
+    status, headers, answer = request(guarded, body, {**json_type, **secret(guarded)})
     assert status == 200 and "Access-Control-Allow-Origin" not in headers
     status, headers, _ = request(guarded, b"", {}, method="OPTIONS")
     assert status == 204 and headers.get("Access-Control-Allow-Origin") != "*"
+
+
+def test_no_page_may_frame_the_form_page_or_any_answer(guarded: Served) -> None:
+    body = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
+    json_type = {"Content-Type": "application/json"}
+    answers = {
+        "form page": request(guarded, b"", {}, method="GET"),
+        "answer": request(guarded, body, {**json_type, **secret(guarded)}),
+        "form answer": request(
+            guarded,
+            b"function=example.greet",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"http://127.0.0.1:{guarded.port}",
+            },
+        ),
+        "refusal": request(guarded, body, {**json_type, "Origin": "http://evil.test"}),
+    }
+    for what, (status, headers, _) in answers.items():
+        assert status == (403 if what == "refusal" else 200), what
+        assert headers.get("X-Frame-Options") == "DENY", what
+        assert headers.get("Content-Security-Policy") == "frame-ancestors 'none'", what
+
+
+# -- callers from no browser page: the session's secret; the connection cap ------------------
+
+
+def test_a_caller_from_no_page_shows_the_sessions_secret(guarded: Served) -> None:
+    body = json.dumps({"name": "notes.add", "arguments": {"text": "no secret"}}).encode()
+    json_type = {"Content-Type": "application/json"}
+    path = guarded.workspace / ".devkit" / "serve-secret"
+
+    statuses = {
+        "none": request(guarded, body, json_type),
+        "wrong": request(guarded, body, {**json_type, "X-Devkit-Secret": "guessed"}),
+        "another form": request(guarded, b"function=notes.add", {"Content-Type": "text/x"}),
+    }
+    shown = request(
+        guarded, json.dumps({"name": "notes.recent"}).encode(), {**json_type, **secret(guarded)}
+    )
+
+    for what, (status, _, answer) in statuses.items():
+        assert status == 401, what
+        message = ixon_error(answer)
+        assert "X-Devkit-Secret header with the content of .devkit/serve-secret" in message
+    assert shown[0] == 200 and "no secret" not in shown[2].decode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(path.read_text().strip()) >= 32
+    assert "Refused POST without this session's secret" in guarded.log()
+    assert "send the header X-Devkit-Secret with the content of .devkit/serve-secret" in (
+        guarded.log()
+    )
+    # The form page needs none (it runs nothing), nor does invoke call (it reads the file).
+    assert request(guarded, b"", {}, method="GET")[0] == 200
+    called = invoke(
+        guarded.workspace,
+        "call",
+        "example.greet",
+        "--arg",
+        "name=Ada",
+        "--port",
+        str(guarded.port),
+        check=False,
+    )
+    assert called.returncode == 0 and json.loads(called.stdout) == "Hello, Ada!"
+    # A file holding another secret (a later serve of the workspace wrote its own): one line.
+    kept = path.read_text(encoding="utf-8")
+    path.write_text("a-later-serves-secret\n", encoding="utf-8")
+    try:
+        stale = invoke(
+            guarded.workspace, "call", "example.greet", "--port", str(guarded.port), check=False
+        )
+    finally:
+        path.write_text(kept, encoding="utf-8")
+    assert stale.returncode == 1
+    (line,) = [text for text in stale.stderr.splitlines() if text.startswith("ERROR: ")]
+    assert f"the invoke serve on port {guarded.port} did not take the secret in " in line
+    assert "restart the one you call" in line and "--production" not in line
+
+
+def test_a_session_secret_is_new_each_start_and_gone_after(tmp_path: Path) -> None:
+    workspace = bake(tmp_path)
+    path = workspace / ".devkit" / "serve-secret"
+    seen = []
+    for _ in range(2):
+        served = start_serve(workspace, "--docdb", "memory")
+        seen.append(path.read_text(encoding="utf-8"))
+        assert served.stop() == 0
+        assert not path.exists()
+    assert seen[0] != seen[1]
+
+
+def test_connections_beyond_the_cap_are_refused_and_threads_stay_bounded(
+    tmp_path: Path,
+) -> None:
+    trust = workspace_module("devkit.runtime.serve_trust")
+    workspace = bake(tmp_path)
+    served = start_serve(workspace, "--docdb", "memory")
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(trust.MAX_CONNECTIONS + 50):  # half-open: connected, sending nothing
+            idle.append(socket.create_connection(("127.0.0.1", served.port), timeout=10))
+        time.sleep(1)
+        threads = int(proc_status(served.server_pid)["Threads"])
+        refused = request(served, b"", {}, method="GET")
+        for connection in idle:
+            connection.close()
+        idle.clear()
+        deadline = time.monotonic() + 30
+        while request(served, b"", {}, method="GET")[0] != 200:  # the slots come back
+            assert time.monotonic() < deadline, served.log()[-2000:]
+            time.sleep(0.2)
+        answered = served.call("example.greet", name="Ada")
+    finally:
+        for connection in idle:
+            connection.close()
+        assert served.stop() == 0, served.log()[-3000:]
+
+    assert threads <= trust.MAX_CONNECTIONS + 10, threads
+    assert refused[0] == 503
+    assert f"this server has {trust.MAX_CONNECTIONS} connections open already" in ixon_error(
+        refused[2]
+    )
+    assert refused[1]["X-Frame-Options"] == "DENY"
+    assert answered == "Hello, Ada!"
+    assert served.log().count(f"Refused connections: {trust.MAX_CONNECTIONS} are open") == 1
 
 
 # -- another Host (DNS rebinding) -----------------------------------------------------------

@@ -6,14 +6,15 @@ The archive holds what IXON Cloud needs and nothing else: `requirements.txt` at 
 give the same bytes on any machine: sorted entries, one fixed timestamp, fixed permissions, and
 entries stored uncompressed (deflate output differs between zlib builds, such as zlib-ng).
 
-Before writing, it refuses (BundleError, naming the file and line) what would fail in IXON
-Cloud or leak: unpinned or missing requirements (or ones whose environment marker excludes the
-workspace's Python), a requirements.txt that is not plain UTF-8, syntax errors, no exposed
-function, files that look like secrets, symbolic links that leave the workspace, file names
-that are not UTF-8, and a `functions/_version.py` that disagrees with `VERSION`. What may be a
-mistake but may be meant (a token-like string or a cloud key in a data file, a data file of
-tens of MB) is a warning the bundle carries: `invoke bundle` and `invoke deploy` print it
-before anything is uploaded.
+Before writing, it refuses (BundleError, naming the file and line; `requirements.txt` is checked by
+`devkit.host.bundle_requirements`) what would fail in IXON Cloud or leak: unpinned or missing
+requirements (or ones whose environment marker excludes the workspace's Python), a requirements.txt
+that is not plain UTF-8, syntax errors, no exposed function, files that look like secrets, symbolic
+links that leave the workspace or lead to a hidden path in it (`.git`, `.devkit`, `.env*`) or to a
+file named like a secret, file names that are not UTF-8, and a `functions/_version.py` that
+disagrees with `VERSION`. What may be a mistake but may be meant (a token-like string or a cloud
+key in a data file, a data file of tens of MB) is a warning the bundle carries: `invoke bundle` and
+`invoke deploy` print it before anything is uploaded.
 Standard library only, Python 3.9+.
 """
 
@@ -39,22 +40,19 @@ from devkit.host import (
     files,
     import_world,
     legacy,
-    lock,
-    markers,
     settings,
     versioning,
     walk,
     workspace_file,
 )
+from devkit.host.bundle_requirements import REQUIREMENTS, BundleError, check_requirements
 
 PACKAGE = "functions"
-REQUIREMENTS = "requirements.txt"
 VERSION_FILE = "VERSION"
 VERSION_MODULE = "functions/_version.py"
 WORKSPACE_FILE = workspace_file.FILE
 INCLUDE_KEY = "bundle_include"
 DIST = "dist"
-RUNTIME = "ixoncdkingress"
 
 #: The one timestamp of every entry (the earliest a zip can hold), so builds are reproducible.
 TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -62,12 +60,6 @@ TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 PERMISSIONS = 0o100644
 
 
-_REQUIREMENT = re.compile(
-    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
-    r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;(?P<marker>.*))?"
-)
-#: The Python IXON Cloud runs ixoncdkingress 1.x on, when workspace.json does not say.
-DEFAULT_PYTHON = "3.12"
 #: A data file this large is worth a second look before it is uploaded (and on every deploy).
 LARGE_FILE = 10 * 1024 * 1024
 #: File names that look like keys, certificates or credentials.
@@ -111,10 +103,6 @@ CLOUD_SECRETS = {
         r"\b(?:mongodb(?:\+srv)?|postgres(?:ql)?|mysql|redis|amqps?)://[^\s:/@]+:[^\s/@]+@"
     ),
 }
-
-
-class BundleError(UserError):
-    """The sources cannot be bundled; the message names the file (and line) and the fix."""
 
 
 @dataclass(frozen=True)
@@ -172,96 +160,6 @@ def read_version(root: Path) -> str:
         return versioning.checked(root)
     except versioning.VersionError as error:
         raise BundleError(str(error)) from None
-
-
-def check_requirements(root: Path) -> None:
-    """Refuse a missing requirements.txt, unpinned lines, and a missing ixoncdkingress."""
-    path = root / REQUIREMENTS
-    if not path.is_file():
-        raise BundleError(
-            f"{REQUIREMENTS} is missing: IXON Cloud installs it; create it with "
-            f"{RUNTIME}==<version> and your other requirements, each pinned with =="
-        )
-    old = legacy.old_pin(path)
-    if old:
-        raise BundleError(legacy.pin_message(path, *old))
-    python = _python_version(root)
-    names = set()
-    for number, raw in enumerate(_requirements_text(path).splitlines(), start=1):
-        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
-        if not line:
-            continue
-        where = f"{REQUIREMENTS}:{number}"
-        if line.startswith("-"):
-            raise BundleError(
-                f"{where} {json.dumps(line)}: options and included files do not reach IXON "
-                "Cloud: list each requirement itself, pinned with =="
-            )
-        match = _REQUIREMENT.fullmatch(line)
-        if not match:
-            raise BundleError(
-                f"{where} {json.dumps(line)} is not pinned: write name==version (IXON Cloud "
-                "must install exactly what you tested)"
-            )
-        _check_marker(where, line, match["marker"], python)
-        names.add(re.sub(r"[-_.]+", "-", match["name"]).lower())
-    if RUNTIME not in names:
-        raise BundleError(
-            f"{REQUIREMENTS} does not list {RUNTIME}: add {RUNTIME}==<version> (the runtime "
-            "IXON Cloud runs your functions with)"
-        )
-    # Last: the lines are readable and pinned, so a lock that no longer fits is all that is left.
-    stale = lock.stale_reason(root)
-    if stale:
-        raise BundleError(f"{stale}: run `invoke lock`, so the bundle ships the current lock")
-
-
-def _requirements_text(path: Path) -> str:
-    """requirements.txt as text; BundleError when it is not plain UTF-8 (IXON Cloud installs
-    the file as it is, and PowerShell 5's `>` writes UTF-16)."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (data[:1000].count(b"\x00") > 1):
-        raise BundleError(
-            f"{REQUIREMENTS} is UTF-16 text (PowerShell 5 writes it so): save it as UTF-8 "
-            "(in PowerShell: Get-Content requirements.txt | Set-Content -Encoding ascii "
-            "requirements.txt; or your editor's Save with Encoding > UTF-8)"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise BundleError(
-            f"{REQUIREMENTS} starts with a byte order mark (UTF-8 with BOM, as Notepad and "
-            "PowerShell write it): save it as UTF-8 without BOM"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise BundleError(
-            f"{REQUIREMENTS}:{line} is not UTF-8 text: save the file as UTF-8"
-        ) from None
-
-
-def _python_version(root: Path) -> str:
-    version = workspace_file.read(root).get("python_version")
-    return version.strip() if isinstance(version, str) and version.strip() else DEFAULT_PYTHON
-
-
-def _check_marker(where: str, line: str, marker: str | None, python: str) -> None:
-    """Refuse a requirement whose environment marker is false on the workspace's Python."""
-    if marker is None:
-        return
-    try:
-        holds = markers.possible(marker, python)
-    except markers.MarkerError as error:
-        raise BundleError(
-            f"{where} {json.dumps(line)}: its environment marker cannot be read ({error}): "
-            'fix it, like ; python_version >= "3.12", or remove it'
-        ) from None
-    if holds is False:
-        raise BundleError(
-            f"{where} {json.dumps(line)} would never be installed: its environment marker "
-            f"{json.dumps(marker.strip())} excludes Python {python}, which IXON Cloud runs "
-            "your functions on: remove the marker (or fix it)"
-        )
 
 
 def include_patterns(root: Path) -> list[str]:
@@ -324,7 +222,10 @@ def _check_name(relative: str) -> None:
 
 
 def _check_inside(root: Path, path: Path, shown: str) -> None:
-    """Refuse a file reached through a symbolic link that leads out of the workspace."""
+    """Refuse a file reached through a symbolic link that leads out of the workspace, to a
+    hidden path in it (`.git`, `.devkit`, `.env*`, `.accesstoken`...: where secrets live) or
+    to a file whose name looks like a secret. A link is checked by where it leads, since git
+    stores links and a teammate's commit is enough to plant one."""
     target = path.resolve()
     if not target.is_file():
         raise BundleError(
@@ -332,13 +233,25 @@ def _check_inside(root: Path, path: Path, shown: str) -> None:
             "put the file there"
         )
     try:
-        target.relative_to(root)
+        inside = target.relative_to(root)
     except ValueError:
         raise BundleError(
             f"{shown} is a symbolic link (or lies in a linked folder) leading outside the "
             "workspace, so its target would be uploaded: copy the file into functions/ "
             "instead of linking it"
         ) from None
+    if target == path:
+        return  # no link: the walk never enters hidden folders, check_sources reads the name
+    hidden = any(part.startswith(".") for part in inside.parts)
+    secret = any(fnmatch.fnmatchcase(target.name.lower(), name) for name in SECRET_NAMES)
+    if hidden or secret:
+        kind = "a hidden path" if hidden else "a file whose name looks like a secret"
+        raise BundleError(
+            f"{shown} is a symbolic link (or lies in a linked folder) to "
+            f"{_shown_name(inside.as_posix())}, {kind} (.git, .devkit, .env* and their like "
+            "hold secrets), so it would be uploaded: remove the link, and copy into functions/ "
+            "only what the functions need"
+        )
 
 
 def check_sources(root: Path, files: Iterable[str], secrets: Iterable[str] = ()) -> None:

@@ -2,7 +2,9 @@
 
 `write_atomic`: the new content goes to a temporary file with a unique name beside the target
 (so two processes writing at once never share one), is flushed to disk, then renamed over the
-target: a reader sees the old file or the new one, never half of one.
+target: a reader sees the old file or the new one, never half of one. `write_private` does the
+same for a secret: the file is readable by its owner only from its first byte, whatever was
+there before (a link is replaced, never written through; an old file's mode is not kept).
 
 `locked`: an exclusive lock on a lock file (flock on POSIX, msvcrt on Windows), released by the
 system when its process ends, so a crash never leaves a stale lock. Standard library only.
@@ -45,6 +47,27 @@ def write_atomic(path: Path, content: str | bytes, *, encoding: str = "utf-8") -
             os.chmod(temporary, path.stat().st_mode & 0o777)
         else:
             os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_private(path: Path, content: str | bytes, *, encoding: str = "utf-8") -> None:
+    """Replace `path` with `content`, readable and writable by its owner only (0600) from the
+    start: a temporary file that `mkstemp` creates with that mode, renamed over `path`. A
+    link at `path` is replaced (its target is never written) and an old file's mode is not
+    kept; on any failure the old file stays and no temporary file is left."""
+    data = content.encode(encoding) if isinstance(content, str) else content
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".partial", dir=path.parent
+    )  # mkstemp creates the file with mode 0600: nobody else can read it, ever
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

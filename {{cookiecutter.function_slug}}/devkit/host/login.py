@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from devkit.errors import UserError
-from devkit.host import ids, settings, token_file
+from devkit.host import ids, masking, settings, token_file
 
 #: How long a token `invoke login` asks for lives: 30 days, as IXON's `cdk login` asks.
 EXPIRES_IN = 2592000
@@ -70,9 +70,7 @@ class Credentials:
 
     def mask(self, text: str) -> str:
         """`text` with the password (and the one-time password) masked."""
-        for secret in (self.password, self.otp):
-            text = settings.mask_runs(text, secret) if secret else text
-        return text
+        return masking.mask(text, self.password, self.otp)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Child processes of the tasks: run one in the foreground, passing Ctrl-C and SIGTERM on; or
-hold those signals back while a step must finish or be undone whole.
+"""Child processes of the tasks: run one in the foreground, passing Ctrl-C and SIGTERM on, or
+with its output masked; or hold those signals back while a step must finish or be undone whole.
 
 Works on POSIX and Windows alike: where a signal cannot be sent (Windows has no SIGINT for
 another process), a child is started in its own process group and stopped with the event
@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,30 @@ def run_foreground(command: list[str], cwd: Path) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_masked(
+    command: list[str], cwd: Path, env: Mapping[str, str] | None, masker: Callable[[str], str]
+) -> int:
+    """Run `command` with its output (stdout and stderr as one stream) shown on our stdout line
+    by line, each line through `masker` first; its exit code. For a run that holds a secret,
+    such as `invoke test --record`, whose report may print what a server echoed. Ctrl-C
+    reaches the child as it reaches us (the same process group)."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    with process.stdout as output:  # type: ignore[union-attr] - a pipe: stdout=PIPE
+        for line in output:
+            sys.stdout.write(masker(line))
+            sys.stdout.flush()
+    return process.wait()
 
 
 class HeldSignals:

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devkit.errors import UserError
-from devkit.host import ids, targets, workspace_file
+from devkit.host import ids, masking, targets, workspace_file
 
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
@@ -104,32 +104,6 @@ TOKEN_RENEW_HINT = (
 )
 
 
-#: The shortest run of the token's characters that is masked wherever it appears.
-MASK_RUN = 8
-
-
-def mask_runs(text: str, secret: str, run: int = MASK_RUN) -> str:
-    """`text` with every stretch made of case-insensitive runs of `run` or more characters of
-    `secret` replaced by `********` (all of a shorter secret is masked too)."""
-    if not secret:
-        return text
-    run = min(run, len(secret))
-    pieces = {secret[i : i + run].lower() for i in range(len(secret) - run + 1)}
-    # One lower-case character per character of text, so positions match.
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else "\0" for c in text)
-    covered = [False] * len(text)
-    for start in range(len(text) - run + 1):
-        if lowered[start : start + run] in pieces:
-            covered[start : start + run] = [True] * run
-    out: list[str] = []
-    for index, char in enumerate(text):
-        if not covered[index]:
-            out.append(char)
-        elif index == 0 or not covered[index - 1]:
-            out.append("********")
-    return "".join(out)
-
-
 class SettingsError(UserError):
     """A setting is missing or malformed; the message names it and where to find its value."""
 
@@ -157,9 +131,9 @@ class Token:
         return self._value
 
     def mask(self, text: str) -> str:
-        """`text` with the token masked: every run of `MASK_RUN` or more of its characters, in
-        any case (a server may echo it lower-cased or cut short), becomes `********`."""
-        return mask_runs(text, self._value)
+        """`text` with the token masked: every run of `masking.RUN` or more of its characters,
+        in any case (a server may echo it lower-cased or cut short), becomes `********`."""
+        return masking.mask(text, self._value)
 
     def __repr__(self) -> str:
         return f"Token(******** from {self.source})"

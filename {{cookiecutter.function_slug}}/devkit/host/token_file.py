@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -60,19 +59,7 @@ def write(root: Path, token: str, expires_on: datetime, user: str) -> None:
     """Store `token` in `.accesstoken` (mode 0600 from the start, written whole) and record
     when it expires."""
     path = root / settings.TOKEN_FILE
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".partial", dir=root
-    )  # mkstemp creates the file with mode 0600: nobody else can read it, ever
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(token + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    files.write_private(path, token + "\n")
     state = path.stat()
     record = {
         "expires_on": expires_on.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),

@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devkit.host import masking
+
 #: The access token the tests' calls carry: a stand-in's, never a real one.
 TEST_TOKEN = "StandInToken00000000000000000000"  # noqa: S105 - not a secret
 TEST_APPLICATION_ID = "StandInApp01"
@@ -459,10 +461,7 @@ class ApiStandIn(LoopbackServer):
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 shown[key] = f"{scheme} ********".strip()
             else:
-                text = value
-                for token in tokens:
-                    text = text.replace(token, "********")
-                shown[key] = text
+                shown[key] = masking.mask(value, *tokens)
         return shown
 
     # -- logging in and out (outside discovery: IXON's SDK posts to these paths directly) --------

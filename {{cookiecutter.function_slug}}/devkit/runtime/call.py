@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import context_files, ids, serve_record
+from devkit.host import context_files, ids, serve_record, serve_secret
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +122,7 @@ def call_server(port: int, body: bytes, name: str) -> Any:
     Signed with the workspace's key when it has one, as IXON Cloud signs its calls, so that an
     `invoke serve --production` takes it (`devkit.runtime.production`)."""
     body, headers = _signed(body)
+    headers.update(serve_secret.headers(ROOT))  # this session's secret: serve asks for it
     connection = http.client.HTTPConnection(HOST, port, timeout=CALL_TIMEOUT)
     try:
         connection.request("POST", "/", body, headers)
@@ -142,6 +143,13 @@ def call_server(port: int, body: bytes, name: str) -> Any:
         raise CallError(
             f"{name}{raised} (HTTP 500; the traceback is in the server's log)"
             + _production_note(mode)
+        )
+    if response.status == 401 and mode != "production":  # serve's own refusal, not the app's
+        raise CallError(
+            f"the invoke serve on port {port} did not take the secret in "
+            f"{serve_secret.FILE.as_posix()} (another invoke serve of this workspace started "
+            "since wrote its own, or the file is gone): restart the one you call, or call the "
+            "later one's --port"
         )
     if response.status != 200:
         raise CallError(

@@ -21,7 +21,6 @@ document store is the local one, and the IXON API calls go to `IXON_API_BASE_URL
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +28,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from devkit.host import files
 
 KEY_FILE = Path(".devkit") / "production-key.pem"
 #: IXON Cloud refuses a call whose `created_on` is older than this (ixoncdkingress's servlet).
@@ -69,9 +70,8 @@ def ensure_keys(root: Path) -> KeyPair:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
+    # Whole or not at all, 0600 whatever was there, never through a link (as .accesstoken).
+    files.write_private(path, pem)
     return KeyPair(key, _public_pem(key))
 
 

@@ -7,8 +7,12 @@ answers, the answers IXON's API gave when it was recorded, from `tests/recording
 - `invoke test --record -k NAME` (or `IXON_RECORD=1`) runs the marked tests against IXON's API
   (`IXON_API_BASE_URL`, your token from `IXON_API_ACCESS_TOKEN` or `.accesstoken`), and writes
   what the functions asked and got. The token never reaches the file: the Authorization header
-  is left out, the token is cut from every URL, body and answer, answers' `secretId` values
-  and cookies are masked, and a recording that still holds the token is deleted with an error.
+  is left out, the token is masked in every URL, body and answer in any case and cut short
+  (every run of 8 or more of its characters: `devkit.host.masking`), answers' `secretId`
+  values and cookies are masked, and a recording that still holds any such form of the token
+  is deleted with an error. Each test's report (its failure and captured output) is masked
+  the same way while recording (`mask_report`), and `invoke test --record` masks all that
+  pytest prints.
 - Every other run replays it with no network and no token: a request the recording has no
   answer for (the code now asks something else) fails the test with one line naming the
   request and how to record again.
@@ -29,14 +33,14 @@ import vcr
 import yaml
 from vcr.request import Request
 
-from devkit.host import settings
+from devkit.host import masking, settings
 
 MARKER = "ixon_recording"
 RECORD_VARIABLE = "IXON_RECORD"
 FOLDER = Path("tests") / "recordings"
 #: What a replayed call carries instead of a token (nothing is sent anywhere).
 REPLAY_TOKEN = settings.Token("ReplayedNotARealToken00000000000", "the recording")
-MASK = "********"
+MASK = masking.MASK
 #: Recorded requests match on these (headers are not recorded, so they cannot match).
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
 _SECRET_ID = re.compile(r'("secretId"\s*:\s*")[^"]*(")')
@@ -80,8 +84,7 @@ def _scrubber(secrets: list[str]) -> Any:
             )
         if not isinstance(text, str):
             return text
-        for secret in secrets:
-            text = text.replace(secret, MASK)
+        text = masking.mask(text, *secrets)
         return _SECRET_ID.sub(rf"\g<1>{MASK}\g<2>", text)
 
     return scrub
@@ -152,9 +155,22 @@ def use(local: Any, root: Path, name: str, record: bool) -> Iterator[list[str]]:
 
         cassette.can_play_response_for = noted
         yield misses
-    if record and path.is_file() and any(s in path.read_text("utf-8") for s in secrets):
+    if record and path.is_file() and masking.holds(path.read_text("utf-8"), *secrets):
         path.unlink()
         raise RecordingError(f"{path.as_posix()} held the access token: it was deleted")
+
+
+def mask_report(report: Any, root: Path) -> None:
+    """Mask the token in a test's report (its failure and captured output) while recording."""
+    token = settings.find_token(root) if recording() else None
+    if token is None:
+        return
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        masked = token.mask(text)
+        if masked != text:
+            report.longrepr = masked
+    report.sections = [(title, token.mask(content)) for title, content in report.sections]
 
 
 def miss_line(root: Path, name: str, misses: list[str]) -> str:

@@ -21,8 +21,10 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   closed, container removed;
 - it answers only its owner (`devkit.runtime.serve_trust`, docs/serving.md): requests for
   another `Host`, from pages of origins it does not trust, form posts from other pages than
-  its own form page and bodies over 10 MB are refused; it listens beyond this machine only
-  with `--expose`, and then gives calls the token only with `--expose-token`;
+  its own form page, calls from no page without the session's secret (written, once it
+  listens, to `.devkit/serve-secret`: `devkit.host.serve_secret`), bodies over 10 MB and
+  connections beyond 100 at once are refused; no page may frame it; it listens beyond this
+  machine only with `--expose`, and then gives calls the token only with `--expose-token`;
 - a called name runs only a module of `functions/` (`devkit.runtime.function_names`), and
   it says which functions it serves, at the start and whenever they change;
 - every answer carries `X-Devkit-Workspace` (which workspace this is), so `invoke call` never
@@ -57,7 +59,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import processes, serve_record
+from devkit.host import processes, serve_record, serve_secret
 from devkit.runtime import docstore, serve_trust
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +84,10 @@ class Handler(WSGIRequestHandler):
             self.close_connection = True
 
 
-class ThreadingServer(ThreadingMixIn, WSGIServer):
-    """wsgiref's server, accepting each connection on its own short-lived thread, bound to
-    its port alone and with a deep listen backlog."""
+class ThreadingServer(serve_trust.ConnectionCap, ThreadingMixIn, WSGIServer):
+    """wsgiref's server, accepting each connection on its own short-lived thread (at most
+    `serve_trust.MAX_CONNECTIONS` at once), bound to its port alone and with a deep listen
+    backlog."""
 
     daemon_threads = True
     block_on_close = False
@@ -217,15 +220,21 @@ def main(argv: list[str] | None = None) -> int:
     server = listen(arguments.host, arguments.port)
     if server is None:
         return 2
-    serve_record.write(ROOT, server.server_address[1])  # where `invoke call` finds it
+    secret = ""
     try:
+        # For the calls that queue from here on; written before serve.json names this serve,
+        # so an `invoke call` that finds the serve finds its secret too.
+        secret = serve_secret.create(ROOT)
+        serve_record.write(ROOT, server.server_address[1])  # where `invoke call` finds it
         # Calls queue from here on; nothing answers them before the trust rules are in place.
         from devkit.runtime import serve_app  # noqa: PLC0415 - the runtime, once it listens
 
-        return serve_app.run(arguments, server, stop, trusted)
+        return serve_app.run(arguments, server, stop, trusted, secret=secret)
     finally:
         serve_record.remove(ROOT)
         server.server_close()
+        if secret:
+            serve_secret.remove(ROOT, secret)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devkit.host import ids, settings, token_file
+from devkit.host import ids, serve_secret, settings, token_file
 from devkit.runtime import docstore, function_names, ingress, local_api, serve_trust
 from devkit.runtime import request_body as calls
 
@@ -295,8 +295,11 @@ def make_logger(config: Any) -> logging.Logger:
     return logger
 
 
-def run(arguments: Any, server: Any, stop: Any, trusted: list[str]) -> int:
-    """Serve on `server` (bound and listening) until `stop` says so; 0 after a clean stop."""
+def run(
+    arguments: Any, server: Any, stop: Any, trusted: list[str], secret: str | None = None
+) -> int:
+    """Serve on `server` (bound and listening) until `stop` says so; 0 after a clean stop.
+    Callers from no browser page show `secret` (`devkit.host.serve_secret`)."""
     ingress.enter_import_world(ROOT)
     api = local_api.for_workspace(
         ROOT, "serve", _api_report, allow_unlisted=arguments.allow_unlisted_api
@@ -352,6 +355,7 @@ def run(arguments: Any, server: Any, stop: Any, trusted: list[str]) -> int:
             api=api,
             trusted=trusted,
             destination=destination,
+            secret=secret,
         )
     finally:
         store.close()
@@ -369,6 +373,12 @@ def describe_owner(arguments: Any, owner: serve_trust.Owner) -> list[str]:
         f"Answers requests for {owner.shown_hosts()}; browser pages may call from "
         f'{", ".join(pages)} (more: "{serve_trust.SETTING}" in workspace.json)'
     ]
+    if owner.secret is not None:
+        lines.append(
+            f"Callers other than browser pages (curl, your tools) send the header "
+            f"{serve_secret.HEADER} with the content of {serve_secret.FILE.as_posix()} "
+            "(invoke call does)"
+        )
     if arguments.expose:
         token = "WITH your IXON access token" if arguments.expose_token else "without your token"
         lines.append(
@@ -394,6 +404,7 @@ def _serve(
     api: Any,
     trusted: list[str],
     destination: str | None,
+    secret: str | None,
 ) -> int:
     same_caller = arguments.same_caller or calls.same_caller_setting(ROOT)
     app = DevelopmentApp(
@@ -411,7 +422,7 @@ def _serve(
             "Every call gets the company and agent of call_context.yaml (same_caller), as "
             "invoke call sends them: the simulator's calls see the same data"
         )
-    owner = serve_trust.Owner.listening(arguments.host, server.server_port, trusted)
+    owner = serve_trust.Owner.listening(arguments.host, server.server_port, trusted, secret)
     server.set_app(serve_trust.OwnerOnly(app, owner, log.warning))
     address = f"http://{arguments.host}:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})

@@ -10,34 +10,61 @@ Serve hands the functions the developer's IXON access token, so it is guarded li
   purpose (`"trusted_origins"` in `workspace.json`, or `--trust-origin`); never `*`;
 - a form post (any POST body but JSON, which a page may send without asking first) only
   from serve's own form page;
-- a body over BODY_LIMIT bytes is refused before it is read (413).
+- a body over BODY_LIMIT bytes is refused before it is read (413);
+- a call from no browser page (no `Origin`: curl, scripts, another process of this machine)
+  must show the session's secret (`devkit.host.serve_secret`: the `X-Devkit-Secret` header
+  with the content of `.devkit/serve-secret`, which `invoke call` sends), or is refused (401);
+  browser pages are judged by their origin, as above, since they cannot know it (a program
+  that forges a trusted page's `Origin` is not stopped by it: only browsers keep to `Origin`);
+  GET, HEAD and OPTIONS (the form page, preflights) run nothing and need no secret;
+- at most MAX_CONNECTIONS connections are served at once: one more is answered 503 at once
+  and closed (a flood of idle connections cannot grow serve's threads without bound);
+- no page may frame serve's answers, its form page included (`X-Frame-Options: DENY` and
+  `Content-Security-Policy: frame-ancestors 'none'` on every answer): a page of another site
+  cannot overlay the form page and have the user click its button (clickjacking).
 
-A request without `Origin` (curl, `invoke call`, tests) is no browser page and goes on. A
-refusal is answered with IXON's error JSON, and one line in serve's log names the origin (or
-host) and how to trust it.
+A refusal is answered with IXON's error JSON, and one line in serve's log names the origin (or
+host) and how to trust it, or the secret and where it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import logging
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from devkit.errors import UserError
-from devkit.host import settings, workspace_file
+from devkit.host import serve_secret, settings, workspace_file
 
 #: The largest request body serve reads (bytes); a larger one is answered 413.
 BODY_LIMIT = 10 * 1024 * 1024
+#: Connections served at once (each on its thread); one more is answered 503 and closed.
+MAX_CONNECTIONS = 100
+#: Seconds a connection refused for being one too many may send its request (read, unused).
+REFUSAL_DRAIN = 0.1
+#: Seconds between two log lines about connections refused for being too many.
+BUSY_LOG_INTERVAL = 10.0
+#: Methods that run no function (the form page, CORS preflights): no secret needed.
+_READ_ONLY = ("GET", "HEAD", "OPTIONS")
 #: The `workspace.json` key listing origins (like `https://my-tool.example`) allowed to call.
 SETTING = "trusted_origins"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of "every address", compared against
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: On every answer: no page of any origin may show it in a frame.
+FRAME_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 
 
 class OriginError(UserError):
@@ -112,8 +139,9 @@ class Refusal:
     message: str
     log_line: str
 
-    def answer(self, start_response: Callable[..., Any]) -> list[bytes]:
-        body = json.dumps(
+    def body(self) -> bytes:
+        """IXON's error JSON with the message."""
+        return json.dumps(
             {
                 "type": "Error",
                 "status": "error",
@@ -121,9 +149,28 @@ class Refusal:
                 "moreAfter": None,
             }
         ).encode("utf-8")
+
+    def raw(self) -> bytes:
+        """The whole HTTP answer, for a connection refused before any request is read."""
+        body = self.body()
+        head = [
+            f"HTTP/1.1 {self.status}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            "Connection: close",
+            *(f"{name}: {value}" for name, value in FRAME_HEADERS),
+        ]
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+    def answer(self, start_response: Callable[..., Any]) -> list[bytes]:
+        body = self.body()
         start_response(
             self.status,
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                *FRAME_HEADERS,
+            ],
         )
         return [body]
 
@@ -144,16 +191,20 @@ class Owner:
     hosts: frozenset[str]
     any_ip: bool
     trusted: frozenset[str]
+    #: The session's secret that callers without `Origin` show (None: not asked for).
+    secret: str | None = field(default=None, repr=False)
 
     @classmethod
-    def listening(cls, host: str, port: int, trusted: Iterable[str] = ()) -> Owner:
-        """The owner of a serve listening on `host`:`port`."""
+    def listening(
+        cls, host: str, port: int, trusted: Iterable[str] = (), secret: str | None = None
+    ) -> Owner:
+        """The owner of a serve listening on `host`:`port`, with its session `secret`."""
         name = host.strip("[]").lower()
         if is_wildcard(name):
             names = {*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()}
-            return cls(port, frozenset(names), True, frozenset(trusted))
+            return cls(port, frozenset(names), True, frozenset(trusted), secret)
         names = {name, *(LOOPBACK_NAMES if is_loopback(name) else ())}
-        return cls(port, frozenset(names), False, frozenset(trusted))
+        return cls(port, frozenset(names), False, frozenset(trusted), secret)
 
     def host_allowed(self, header: str) -> bool:
         """Whether a `Host` header names this server (name and port)."""
@@ -222,7 +273,25 @@ class Owner:
                 f"Refused a body of {length} bytes: serve reads at most {BODY_LIMIT} bytes "
                 "(docs/serving.md)",
             )
-        return None
+        return self._without_secret(environ, origin, method)
+
+    def _without_secret(
+        self, environ: dict[str, Any], origin: str | None, method: str
+    ) -> Refusal | None:
+        """The refusal of a call that shows no secret and comes from no browser page."""
+        if self.secret is None or origin is not None or method in _READ_ONLY:
+            return None  # a browser page was judged by its origin in `check`
+        if serve_secret.matches(environ.get(serve_secret.ENVIRON_KEY), self.secret):
+            return None
+        shown = serve_secret.FILE.as_posix()
+        return Refusal(
+            "401 Unauthorized",
+            f"a call from no browser page must show this server's secret: the "
+            f"{serve_secret.HEADER} header with the content of {shown} (invoke call sends it)",
+            f"Refused {method} without this session's secret: a tool of yours sends the header "
+            f"{serve_secret.HEADER} with the content of {shown}, as invoke call does "
+            "(docs/serving.md)",
+        )
 
     def shown_hosts(self) -> str:
         names = sorted(f"[{name}]" if ":" in name else name for name in self.hosts)
@@ -233,7 +302,7 @@ class Owner:
 @dataclass
 class OwnerOnly:
     """WSGI middleware: refuses what `owner` does not answer; answers CORS only to the origin
-    that asked (never `*`, which ixoncdkingress sends)."""
+    that asked (never `*`, which ixoncdkingress sends); forbids framing every answer."""
 
     app: Callable[..., Any]
     owner: Owner
@@ -247,9 +316,68 @@ class OwnerOnly:
         origin = environ.get("HTTP_ORIGIN")
 
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            kept = [(k, v) for k, v in headers if k.lower() != "access-control-allow-origin"]
+            replaced = {"access-control-allow-origin", *(k.lower() for k, _ in FRAME_HEADERS)}
+            kept = [(k, v) for k, v in headers if k.lower() not in replaced]
             if origin is not None:
                 kept += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-            return start_response(status, kept, *exc_info)
+            return start_response(status, [*kept, *FRAME_HEADERS], *exc_info)
 
         return self.app(environ, respond)
+
+
+class ConnectionCap:
+    """A socketserver mixin (before ThreadingMixIn): at most MAX_CONNECTIONS connections are
+    served at once; one more is answered 503 at once, unread, and closed, with a log line at
+    most every BUSY_LOG_INTERVAL seconds."""
+
+    max_connections = MAX_CONNECTIONS
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots().acquire(blocking=False):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)  # type: ignore[misc]
+        except BaseException:
+            self._slots().release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            self._slots().release()
+
+    def _slots(self) -> threading.BoundedSemaphore:
+        slots = self.__dict__.get("_connection_slots")
+        if slots is None:  # made on the accepting thread, before any other uses it
+            slots = self.__dict__["_connection_slots"] = threading.BoundedSemaphore(
+                self.max_connections
+            )
+        return slots
+
+    def _refuse(self, request: Any) -> None:
+        busy = Refusal(
+            "503 Service Unavailable",
+            f"this server has {self.max_connections} connections open already: try again "
+            "in a moment",
+            f"Refused connections: {self.max_connections} are open already (the most serve "
+            "takes at once; an idle one closes after its timeout): is a tool of yours "
+            "opening connections without closing them?",
+        )
+        with contextlib.suppress(OSError):
+            request.settimeout(1)
+            request.sendall(busy.raw())
+            request.shutdown(socket.SHUT_WR)
+            # What the client sent is read (a moment at most): closing on unread bytes would
+            # reset the connection, and the client might lose the answer.
+            until = time.monotonic() + REFUSAL_DRAIN
+            while (left := until - time.monotonic()) > 0:
+                request.settimeout(left)
+                if not request.recv(65536):
+                    break
+        self.shutdown_request(request)  # type: ignore[attr-defined]
+        now = time.monotonic()
+        if now - self.__dict__.get("_busy_logged", -BUSY_LOG_INTERVAL) >= BUSY_LOG_INTERVAL:
+            self.__dict__["_busy_logged"] = now
+            logging.getLogger("devkit.runtime.serve").warning(busy.log_line)
