@@ -148,6 +148,9 @@ def adopt(
     followed; the end says what is left to do (docs/adopting.md). Running it again never
     replaces what you changed without --force. Asks about the examples unless told.
     """
+    if path in ("-h", "--help"):  # invoke reads a flag after the task as the PATH
+        subprocess.run([sys.executable, "-m", "invoke", "--help", "adopt"], cwd=ROOT, check=False)
+        return
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
     if not remove_examples and not keep_examples and examples.state(ROOT).unchanged:

