@@ -53,3 +53,21 @@ def test_doctor_says_nothing_about_a_cloud_function_deploy_without_one(tmp_path)
     assert "not needed: no Cloud Function" in said
     assert "Cloud Function was not deployed" not in said, said
     assert "Deploy and provisioning" not in {step.name for step in report.steps}
+
+
+# --- invoke format ------------------------------------------------------------------------------
+
+
+def test_one_format_leaves_lint_clean_when_a_fix_removes_the_first_line(workspace):
+    (workspace / "functions" / "first.py").write_text(
+        "import os\ndef total( a,b ):\n    return a+b\n", encoding="utf-8"
+    )
+
+    formatted = invoke(workspace, "format", check=False)
+    linted = invoke(workspace, "lint", check=False)
+
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert (workspace / "functions" / "first.py").read_text() == (
+        "def total(a, b):\n    return a + b\n"
+    )
