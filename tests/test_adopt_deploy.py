@@ -9,12 +9,10 @@ so each case is visible where it is checked.
 
 from __future__ import annotations
 
-import json
-import shutil
+import os
+import re
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from conftest import bake, invoke, workspace_module
 
@@ -26,6 +24,91 @@ def write(folder: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return folder
+
+
+#: A Cloud Function as IXON's own apps are written: not formatted as ruff formats, an unused
+#: import, imports out of order, trailing whitespace; the workspace's requirements only.
+MESSY = {
+    "requirements.txt": "ixoncdkingress==1.0.0\n",
+    "functions/functions.py": (
+        "import os\n"
+        "from ixoncdkingress.function.context import FunctionContext\n"
+        "\n"
+        "@FunctionContext.expose\n"
+        "def getGreeting(context: FunctionContext, userName: str='you'):\n"
+        "    return {'greeting': \"Hello, \"+userName}\n"
+    ),
+    "tests/test_greeting.py": (
+        "from functions import getGreeting\n"
+        "def test_greeting(): \n"
+        "    assert getGreeting(None, userName='Ada')['greeting'] == \"Hello, Ada\"\n"
+    ),
+}
+
+
+def git(project: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=Adopter", "-c", "user.email=adopter@example.com", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+# --- code brought in as it was deploys as it was ---------------------------------------------
+
+
+def test_adopted_code_deploys_as_it_came_and_one_format_leaves_lint_clean(tmp_path, shared_venv):
+    app = write(tmp_path / "messy", MESSY)
+    project = bake(tmp_path / "ws")
+
+    adopted = invoke(project, "adopt", str(app), "--remove-examples")
+    baseline = (project / "lint-baseline.txt").read_text(encoding="utf-8")
+    deployed = invoke(project, "deploy", "--dry-run", check=False)
+
+    assert "functions/functions.py: unformatted File would be reformatted" in baseline
+    assert "functions/functions.py: F401 `os` imported but unused" in baseline
+    assert "tests/test_greeting.py: W291 Trailing whitespace" in baseline
+    assert "lint-baseline.txt: the adopted code's 6 finding(s)" in adopted.stdout
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "Dry run: nothing was sent." in deployed.stdout
+    assert (project / "functions" / "functions.py").read_text() == MESSY["functions/functions.py"]
+
+    invoke(project, "format", check=False)  # the unused import is ruff's to keep (F401 unsafe)
+    linted = invoke(project, "lint", check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    again = invoke(project, "adopt", str(app), "--remove-examples", "--force")
+    assert "lint-baseline.txt" in again.stdout  # the app's files as they came, listed again
+
+
+def path_without_uv() -> str:
+    """PATH without any folder that holds a uv: a newcomer's machine."""
+    return os.pathsep.join(
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if folder and not (Path(folder) / "uv").exists()
+    )
+
+
+def test_bake_then_adopt_leaves_pinned_locks_that_setup_keeps(tmp_path, shared_venv):
+    """No uv on PATH and no .venv yet: adopt puts uv in as setup does, and locks."""
+    app = write(tmp_path / "app", {**MESSY, "requirements.txt": "ixoncdkingress==1.0.0\nsix\n"})
+    project = bake(tmp_path / "ws", git_init="yes")
+    own = {"IXON_VENV": str(tmp_path / "venv"), "PATH": path_without_uv()}
+
+    adopted = invoke(project, "adopt", str(app), "--remove-examples", timeout=900, **own)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Adopt the app")
+    invoke(project, "setup", timeout=900, **own)
+
+    assert git(project, "status", "--porcelain") == ""
+    assert "uv is not on PATH: installing uv==" in adopted.stdout
+    assert "were not resolved" not in adopted.stdout
+    declared = (project / "requirements.in").read_text(encoding="utf-8")
+    assert re.search(r"^six==\d", declared, re.M), declared
+    locked = (project / "requirements.txt").read_text(encoding="utf-8")
+    assert re.search(r"^six==\d", locked, re.M), locked
 
 
 # --- the task itself ---------------------------------------------------------------------------

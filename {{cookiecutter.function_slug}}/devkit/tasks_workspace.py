@@ -156,14 +156,19 @@ def adopt(
     if not remove_examples and not keep_examples and examples.state(ROOT).unchanged:
         remove_examples = _ask_about_examples()
     env = environment.environment_for(ROOT)
-    modules = import_world.runtime_modules(env.python, ROOT) if env.python.exists() else ()
+    if not dry_run and adopting.has_function(Path(path)):
+        # As `invoke setup` makes it: uv to lock the merged requirements (put in by pip when
+        # PATH has none), ruff for the adopted code's findings, the runtime's module names.
+        env = ensure_environment()
+    python = env.python if env.python.exists() else None
+    modules = import_world.runtime_modules(python, ROOT) if python else ()
     options = adopting.Options(
         remove_examples=remove_examples,
         force=force,
         dry_run=dry_run,
         rewrite_imports=not keep_old_imports,
     )
-    plan = adopting.adopt(ROOT, Path(path), options, modules)
+    plan = adopting.adopt(ROOT, Path(path), options, modules, python)
     print("\n".join(adopting.describe(ROOT, plan, dry_run=dry_run)))
 
 

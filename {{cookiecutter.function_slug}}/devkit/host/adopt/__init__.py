@@ -9,8 +9,10 @@ the functions import that only the development requirements held (`production`);
 become a valid `context_values.yaml`, the example configuration's names placeholders
 (`context`); IDs and API names go to `workspace.json`, never a setting that decides where the
 token goes (`carry`); the UI half comes along with its lifecycle scripts listed, not run
-(`ui`). The app is untrusted: links are not followed, odd names and big files not brought in,
-text in another encoding than UTF-8 refused by name (`source`).
+(`ui`); the adopted code's lint findings, formatting included, go to the lint baseline so
+that it deploys as it came (`baseline`). The app is untrusted: links are not followed, odd
+names and big files not brought in, text in another encoding than UTF-8 refused by name
+(`source`).
 
 It plans first and writes nothing until the plan holds: a file you changed (since it was baked
 or since the last adopt, `record`) is never replaced without `--force`. The result says what
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from devkit.host import examples, files, workspace_file
 from devkit.host.adopt import (
+    baseline,
     carry,
     context,
     copying,
@@ -37,7 +40,17 @@ from devkit.host.adopt import (
 from devkit.host.adopt.model import AdoptError, Layout, Options, Plan
 from devkit.host.adopt.requirements import DEV_REQUIREMENTS, merge
 
-__all__ = ["AdoptError", "Options", "Plan", "adopt", "apply", "check", "describe", "plan"]
+__all__ = [
+    "AdoptError",
+    "Options",
+    "Plan",
+    "adopt",
+    "apply",
+    "check",
+    "describe",
+    "has_function",
+    "plan",
+]
 
 #: Files and folders of the app that adopt takes (the rest is named as left behind).
 HANDLED = {
@@ -53,9 +66,18 @@ HANDLED = {
 }
 
 
-def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str] = ()) -> Plan:
+def plan(
+    root: Path,
+    app: Path,
+    options: Options,
+    runtime_modules: Iterable[str] = (),
+    python: Path | None = None,
+) -> Plan:
     """What adopting `app` into the workspace at `root` would do; raises AdoptError when
-    `app` is no IXON app, or holds text adopt must read in another encoding than UTF-8."""
+    `app` is no IXON app, or holds text adopt must read in another encoding than UTF-8.
+
+    `python` is the workspace's environment, whose ruff lists the adopted code's findings in
+    the lint baseline (None: not listed, and said so)."""
     root, app = root.resolve(), Path(app).resolve()
     if not app.is_dir():
         raise AdoptError(f"{app} is not a folder: give the folder of the app to adopt")
@@ -83,11 +105,20 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
         )
     review.review(root, result, frozenset(runtime_modules))
     carry.api_names(result, review.after(root, result, "functions"), workspace)
+    baseline.plan(root, result, python)
     record.update(workspace, result)
     if workspace != before:
         result.writes[workspace_file.FILE] = carry.dumps(workspace)
     result.existing = {relative for relative in result.writes if (root / relative).exists()}
     return result
+
+
+def has_function(app: Path) -> bool:
+    """Whether `app` holds a Cloud Function (False too when it is no app: `plan` says why)."""
+    try:
+        return Path(app).is_dir() and layout.find(Path(app).resolve()).function is not None
+    except (AdoptError, OSError):
+        return False
 
 
 def _folders(found: Layout) -> list[Path]:
@@ -159,9 +190,15 @@ def apply(root: Path, result: Plan) -> None:
         (root / relative).unlink(missing_ok=True)
 
 
-def adopt(root: Path, source: Path, options: Options, runtime_modules: Iterable[str] = ()) -> Plan:
+def adopt(
+    root: Path,
+    source: Path,
+    options: Options,
+    runtime_modules: Iterable[str] = (),
+    python: Path | None = None,
+) -> Plan:
     """Plan, check and (unless a dry run) apply; the plan, to be shown with `describe`."""
-    result = plan(root, source, options, runtime_modules)
+    result = plan(root, source, options, runtime_modules, python)
     if not options.dry_run:
         check(result)
         apply(root, result)

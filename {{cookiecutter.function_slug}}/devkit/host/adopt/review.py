@@ -94,8 +94,8 @@ def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
     _fixtures(root, result, tests)
     if result.writes.keys() & set(functions):
         result.left.append(
-            "run `invoke test`, then `invoke lint` (`invoke format` fixes the formatting; the "
-            "workspace's ruff rules may find more in the adopted code)"
+            "run `invoke test`; `invoke format` brings the adopted code to the workspace's "
+            "style when you choose (then `invoke lint --baseline` shrinks lint-baseline.txt)"
         )
 
 
