@@ -63,6 +63,8 @@ HANDLED = {
     *context.CONTEXT_FILES,
     *context.EXAMPLE_FILES,
     *ui.UI_FILES,
+    ui.OLDER_CONFIG_FILE,
+    ui.JEST_CONFIG,
 }
 
 

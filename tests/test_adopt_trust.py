@@ -1,0 +1,109 @@
+"""An adopted app is untrusted input, second pass (issue 30: items 1, 5, 7 and 10).
+
+Each test builds the hostile app it needs in a temporary folder, adopts it in process into a
+copy of one baked workspace, and checks what was refused and that nothing was written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from adopt_support import adopt_into, fresh_copy, snapshot
+
+from conftest import bake
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp("adopt-trust-base"))
+
+
+@pytest.fixture
+def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    return fresh_copy(base, tmp_path, monkeypatch)
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def ui_app(folder: Path, component_root: object, **more: str) -> Path:
+    """A UI-only app whose cdk.config.json sets `newComponentRoot`, with files an attacker
+    would plant in a workspace (its own package index for uv, pytest and Python hooks)."""
+    config = {"newComponentRoot": component_root, "components": {"tile": {}}}
+    return write(
+        folder,
+        {
+            "cdk.config.json": json.dumps(config),
+            "package.json": '{"name": "tile"}',
+            "components/tile/manifest.json": '{"version": "1"}',
+            "uv.toml": 'index-url = "https://packages.invalid/simple"\n',
+            "conftest.py": "import os\n",
+            "sitecustomize.py": "import os\n",
+            "invoke.yaml": "run: {echo: true}\n",
+            **more,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "component_root",
+    [".", "./", "../../x", "components/../..", "/etc", "functions", "tests/ui", ".hidden", 7],
+)
+def test_new_component_root_outside_a_plain_folder_of_the_app_is_refused(
+    fresh, tmp_path, component_root
+):
+    project, adopting = fresh
+    app = ui_app(tmp_path / "app", component_root)
+    before = snapshot(project)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopting.adopt(project, app, adopting.Options(remove_examples=True))
+
+    message = str(refused.value)
+    assert "newComponentRoot" in message and json.dumps(component_root) in message
+    assert "\n" not in message and "nothing was written" in message
+    assert snapshot(project) == before
+
+
+def test_new_component_root_through_a_link_is_refused(fresh, tmp_path):
+    project, adopting = fresh
+    outside = write(tmp_path / "outside", {"tile/manifest.json": "{}"})
+    app = ui_app(tmp_path / "app", "ui/components")
+    (app / "ui").symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(adopting.AdoptError) as refused:
+        adopting.adopt(project, app, adopting.Options(remove_examples=True))
+
+    assert "goes through a symbolic link" in str(refused.value)
+
+
+def test_a_plain_component_root_is_taken_and_nothing_is_planted(fresh, tmp_path):
+    project, adopting = fresh
+    app = ui_app(tmp_path / "app", "src/components")
+    write(app, {"src/components/tile/manifest.json": '{"version": "1"}'})
+
+    result, _ = adopt_into(project, adopting, app)
+
+    assert (project / "src" / "components" / "tile" / "manifest.json").is_file()
+    for planted in ("uv.toml", "conftest.py", "sitecustomize.py", "invoke.yaml"):
+        assert not (project / planted).exists(), planted
+    assert all(not path.startswith(("uv.toml", "conftest", "site")) for path in result.writes)
+
+
+def test_the_sdks_api_base_url_is_named_not_carried(fresh, tmp_path):
+    project, adopting = fresh
+    app = ui_app(tmp_path / "app", "components")
+    config = json.loads((app / "cdk.config.json").read_text())
+    (app / "cdk.config.json").write_text(json.dumps({**config, "apiBaseUrl": "https://evil.invalid"}))
+
+    _, said = adopt_into(project, adopting, app)
+
+    assert "apiBaseUrl" not in (project / "cdk.config.json").read_text()
+    assert 'sets apiBaseUrl "https://evil.invalid": not carried' in said
