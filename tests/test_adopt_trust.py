@@ -101,7 +101,9 @@ def test_the_sdks_api_base_url_is_named_not_carried(fresh, tmp_path):
     project, adopting = fresh
     app = ui_app(tmp_path / "app", "components")
     config = json.loads((app / "cdk.config.json").read_text())
-    (app / "cdk.config.json").write_text(json.dumps({**config, "apiBaseUrl": "https://evil.invalid"}))
+    (app / "cdk.config.json").write_text(
+        json.dumps({**config, "apiBaseUrl": "https://evil.invalid"})
+    )
 
     _, said = adopt_into(project, adopting, app)
 
