@@ -707,12 +707,8 @@ def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
     assert settings["company_id"] == "1111-2222-3333-4444-5555"
     assert settings["template_id"] == "FileBrowser1"
-    # placeholders to fill in; apiApplication as IXON's documentation puts it there
-    assert values == {
-        "folder": "/data",
-        "apiToken": "<your token>",
-        "apiApplication": "AbCdEf123456",
-    }
+    # placeholders to fill in, empty: an example's values could be addresses a call sends to
+    assert values == {"folder": "", "apiToken": "", "apiApplication": ""}
     assert "fill in folder, apiToken" in said
     assert "AgentList" in settings["api_access"]
 
@@ -843,7 +839,7 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(
     deployed = invoke(project, "deploy", "--dry-run", **run)
     again = invoke(project, "adopt", str(app), "--remove-examples", **run)
 
-    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/"
     assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
     # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
     # no token.
