@@ -154,3 +154,32 @@ def test_one_format_leaves_lint_clean_when_a_fix_removes_the_first_line(workspac
     assert (workspace / "functions" / "first.py").read_text() == (
         "def total(a, b):\n    return a + b\n"
     )
+
+
+# --- --keep-examples and an app's module named like an example ----------------------------------
+
+
+def test_an_example_replaced_under_keep_examples_is_named_and_its_test_goes(tmp_path, shared_venv):
+    app = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "ixoncdkingress==1.0.0\n",
+            "functions/notes.py": (
+                "from ixoncdkingress.function.context import FunctionContext\n\n\n"
+                "@FunctionContext.expose\n"
+                "def count(context: FunctionContext) -> int:\n"
+                "    return 3\n"
+            ),
+        },
+    )
+    project = bake(tmp_path / "ws")
+
+    adopted = invoke(project, "adopt", str(app), "--keep-examples")
+    tested = invoke(project, "test", check=False)
+
+    assert "replaced the template's examples functions/notes.py" in adopted.stdout
+    assert "removed the examples' tests of them: tests/test_notes.py" in adopted.stdout
+    assert "  - tests/test_notes.py" in adopted.stdout  # in the list of files
+    assert not (project / "tests" / "test_notes.py").exists()
+    assert (project / "tests" / "test_example.py").is_file()  # the other examples stay
+    assert tested.returncode == 0, tested.stdout + tested.stderr

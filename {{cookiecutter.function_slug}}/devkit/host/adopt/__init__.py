@@ -21,6 +21,7 @@ was done and what is left (`review`, `report`). Standard library only, Python 3.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def _folders(found: Layout) -> list[Path]:
 def _examples(root: Path, result: Plan, options: Options) -> None:
     state = examples.state(root)
     if not options.remove_examples:
-        if state.unchanged:
+        gone = _replaced_examples(root, result, state.unchanged)
+        if [path for path in state.unchanged if path not in result.writes and path not in gone]:
             result.done.append(
                 "kept the template's examples (`invoke remove-examples` removes them; a deploy "
                 "refuses them unless --keep-examples)"
@@ -146,6 +148,48 @@ def _examples(root: Path, result: Plan, options: Options) -> None:
         result.left.append(
             f"kept the examples you changed: {', '.join(state.changed)} (delete them if unwanted)"
         )
+
+
+def _replaced_examples(root: Path, result: Plan, unchanged: Iterable[str]) -> list[str]:
+    """Name each example the app's file of the same name replaces, and plan deleting the
+    examples' tests that import it (they test the example, not the app's module); the tests
+    deleted."""
+    replaced = [path for path in unchanged if path in result.writes]
+    modules = {Path(path).stem for path in replaced if path.startswith("functions/")}
+    if not replaced:
+        return []
+    others = [path for path in unchanged if path not in result.writes]
+    tests = [p for p in others if p.startswith("tests/") and _imports(root / p, modules)]
+    result.deletes += tests
+    result.done.append(
+        f"the app's files replaced the template's examples {', '.join(replaced)} (same names)"
+        + (f"; removed the examples' tests of them: {', '.join(tests)}" if tests else "")
+    )
+    users = [p for p in others if p.startswith("functions/") and _imports(root / p, modules)]
+    if users:
+        result.left.append(
+            f"the template's examples {', '.join(users)} import {', '.join(sorted(modules))}, "
+            "now the app's module: `invoke remove-examples` removes them if they no longer work"
+        )
+    return tests
+
+
+def _imports(path: Path, modules: set[str]) -> bool:
+    """Whether the Python file at `path` imports one of `modules` (of functions/)."""
+    tree = review.parsed(path.read_bytes(), path.name) if path.is_file() else None
+    for node in ast.walk(tree) if tree else ():
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = [part for part in name.split(".") if part]  # `from . import x` too
+            parts = parts[1:] if parts[:1] == ["functions"] else parts
+            if parts and parts[0] in modules:
+                return True
+    return False
 
 
 def _left_behind(result: Plan, base: Path) -> None:
