@@ -14,6 +14,9 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+from adopt_support import adopt_into, fresh_copy
+
 from conftest import bake, invoke, workspace_module
 
 
@@ -183,3 +186,39 @@ def test_an_example_replaced_under_keep_examples_is_named_and_its_test_goes(tmp_
     assert not (project / "tests" / "test_notes.py").exists()
     assert (project / "tests" / "test_example.py").is_file()  # the other examples stay
     assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+# --- markers of the plugins adopt brings in ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp("adopt-deploy-base"))
+
+
+@pytest.fixture
+def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    return fresh_copy(base, tmp_path, monkeypatch)
+
+
+def test_a_marker_of_a_plugin_adopt_adds_is_not_left_to_do(fresh, tmp_path):
+    project, adopting = fresh
+    app = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "ixoncdkingress==1.0.0\n",
+            "requirements-dev.txt": "-r requirements.txt\npytest-cov==6.0.0\n",
+            "functions/__init__.py": "",
+            "functions/alarm.py": "LEVEL = 3\n",
+            "tests/test_alarm.py": (
+                "import pytest\n\nfrom functions import alarm\n\n\n@pytest.mark.no_cover\n"
+                "def test_level():\n    assert alarm.LEVEL == 3\n"
+            ),
+        },
+    )
+
+    _, said = adopt_into(project, adopting, app)
+
+    assert "pytest-cov==6.0.0" in (project / "requirements-dev.in").read_text(encoding="utf-8")
+    left = said.split("Left to do:")[1]
+    assert "no_cover" not in left, left
