@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from adopt_support import adopt_into, fresh_copy, snapshot
 from support import free_port
 
 from conftest import (
@@ -567,26 +568,7 @@ def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A copy of the baked workspace and its adopt module (uv from the tools' environment)."""
-    project = tmp_path / "workspace"
-    shutil.copytree(adopt_base, project)
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.delenv("IXON_VENV", raising=False)
-    return project, workspace_module("devkit.host.adopt", project)
-
-
-def adopt_into(project: Path, adopting, app: Path, **options: bool):
-    """Adopt `app` into `project` in-process; the plan and its printed lines."""
-    chosen = {"remove_examples": True, **options}
-    result = adopting.adopt(project, app, adopting.Options(**chosen))
-    return result, "\n".join(adopting.describe(project, result, dry_run=False))
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+    return fresh_copy(adopt_base, tmp_path, monkeypatch)
 
 
 def hostile_app(tmp_path: Path) -> Path:

@@ -9,25 +9,15 @@ so each case is visible where it is checked.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from adopt_support import adopt_into, fresh_copy
+from adopt_support import adopt_into, fresh_copy, write
+from test_setup_uv import path_without_uv
 
 from conftest import bake, invoke, workspace_module
-
-
-def write(folder: Path, files: dict[str, str]) -> Path:
-    """Write `files` (relative path -> text) under `folder`; `folder`."""
-    for relative, text in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
-
 
 #: A Cloud Function as IXON's own apps are written: not formatted as ruff formats, an unused
 #: import, imports out of order, trailing whitespace; the workspace's requirements only.
@@ -83,15 +73,6 @@ def test_adopted_code_deploys_as_it_came_and_one_format_leaves_lint_clean(tmp_pa
     assert linted.returncode == 0, linted.stdout + linted.stderr
     again = invoke(project, "adopt", str(app), "--remove-examples", "--force")
     assert "lint-baseline.txt" in again.stdout  # the app's files as they came, listed again
-
-
-def path_without_uv() -> str:
-    """PATH without any folder that holds a uv: a newcomer's machine."""
-    return os.pathsep.join(
-        folder
-        for folder in os.environ.get("PATH", "").split(os.pathsep)
-        if folder and not (Path(folder) / "uv").exists()
-    )
 
 
 def test_bake_then_adopt_leaves_pinned_locks_that_setup_keeps(tmp_path, shared_venv):

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from adopt_support import adopt_into, fresh_copy, snapshot
+from adopt_support import adopt_into, fresh_copy, snapshot, write
 
 from conftest import bake
 
@@ -24,14 +24,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return fresh_copy(base, tmp_path, monkeypatch)
-
-
-def write(folder: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
 
 
 def ui_app(folder: Path, component_root: object, **more: str) -> Path:
