@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devkit.errors import UserError
 from devkit.host import environment, legacy
 from devkit.tasks_common import (
     ROOT,
@@ -159,7 +160,11 @@ def adopt(
     if not dry_run and adopting.has_function(Path(path)):
         # As `invoke setup` makes it: uv to lock the merged requirements (put in by pip when
         # PATH has none), ruff for the adopted code's findings, the runtime's module names.
-        env = ensure_environment()
+        try:
+            env = ensure_environment()
+        except UserError as error:  # adopt goes on, and says what it could not do
+            warning = f"WARNING: the workspace's environment could not be set up: {error}"
+            print(warning, file=sys.stderr)
     python = env.python if env.python.exists() else None
     modules = import_world.runtime_modules(python, ROOT) if python else ()
     options = adopting.Options(
