@@ -363,10 +363,16 @@ def _versions(text: str) -> dict[str, str]:
     }
 
 
-def _unsatisfiable(ran: subprocess.CompletedProcess[str]) -> str:
+def _unsatisfiable(ran: subprocess.CompletedProcess[str], moment: str | None = None) -> str:
     reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
+    later = (
+        f" (the workspace locks as of {moment}, its {lock.MOMENT_KEY}: for a release published "
+        "since, run `invoke lock --upgrade` first)"
+        if moment
+        else ""
+    )
     return (
-        f"the app's requirements cannot install beside the workspace's (uv: {reason}): "
+        f"the app's requirements cannot install beside the workspace's (uv: {reason}){later}: "
         "change the app's pins named there and adopt again; nothing was written"
     )
 
