@@ -473,18 +473,28 @@ def test_the_adopted_bundle_holds_the_app_and_no_example(adopted, own_venv):
     assert not [name for name in names if Path(name).stem in EXAMPLE_MODULES]
 
 
+def files_of(project: Path) -> list[str]:
+    """The workspace's files, bytecode caches aside: adopt sets up the environment first, as
+    every task does, which may compile devkit."""
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if "__pycache__" not in p.parts
+    )
+
+
 def test_adopt_refuses_to_overwrite_a_changed_file_and_writes_nothing(tmp_path, shared_venv):
     project = bake(tmp_path)
     init = project / "functions" / "__init__.py"
     init.write_text('"""Mine."""\n', encoding="utf-8")
-    before = sorted(p.relative_to(project).as_posix() for p in project.rglob("*"))
+    before = files_of(project)
 
     error = one_error(
         invoke(project, "adopt", str(APPS / "service_log"), "--keep-examples", check=False)
     )
 
     assert "functions/__init__.py" in error and "--force" in error
-    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == before
+    assert files_of(project) == before
     assert init.read_text(encoding="utf-8") == '"""Mine."""\n'
 
 
