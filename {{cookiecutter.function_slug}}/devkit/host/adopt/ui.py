@@ -37,8 +37,8 @@ DESTINATIONS = ("apiBaseUrl",)
 #: The folders of the workspace that the components' folder may not be (nor be inside).
 WORKSPACE_FOLDERS = {"functions", "tests", "devkit", "dist", "node_modules", "docs"}
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-#: File names of jest's tests.
-_JEST_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
+#: jest's tests: `x.test.js`, `x.spec.ts`, ..., and what a `__tests__/` folder holds.
+_JEST_TEST = re.compile(r"(\.(test|spec)\.[cm]?[jt]sx?|/__tests__/.*\.[cm]?[jt]sx?)$")
 
 
 def config_of(result: Plan | None, base: Path) -> tuple[str, str | None]:
