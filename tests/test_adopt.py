@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from adopt_support import adopt_into, fresh_copy, snapshot
 from support import free_port, serve_secret
 
 from conftest import (
@@ -479,18 +480,28 @@ def test_the_adopted_bundle_holds_the_app_and_no_example(adopted, own_venv):
     assert not [name for name in names if Path(name).stem in EXAMPLE_MODULES]
 
 
+def files_of(project: Path) -> list[str]:
+    """The workspace's files, bytecode caches aside: adopt sets up the environment first, as
+    every task does, which may compile devkit."""
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if "__pycache__" not in p.parts
+    )
+
+
 def test_adopt_refuses_to_overwrite_a_changed_file_and_writes_nothing(tmp_path, shared_venv):
     project = bake(tmp_path)
     init = project / "functions" / "__init__.py"
     init.write_text('"""Mine."""\n', encoding="utf-8")
-    before = sorted(p.relative_to(project).as_posix() for p in project.rglob("*"))
+    before = files_of(project)
 
     error = one_error(
         invoke(project, "adopt", str(APPS / "service_log"), "--keep-examples", check=False)
     )
 
     assert "functions/__init__.py" in error and "--force" in error
-    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == before
+    assert files_of(project) == before
     assert init.read_text(encoding="utf-8") == '"""Mine."""\n'
 
 
@@ -574,26 +585,7 @@ def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A copy of the baked workspace and its adopt module (uv from the tools' environment)."""
-    project = tmp_path / "workspace"
-    shutil.copytree(adopt_base, project)
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.delenv("IXON_VENV", raising=False)
-    return project, workspace_module("devkit.host.adopt", project)
-
-
-def adopt_into(project: Path, adopting, app: Path, **options: bool):
-    """Adopt `app` into `project` in-process; the plan and its printed lines."""
-    chosen = {"remove_examples": True, **options}
-    result = adopting.adopt(project, app, adopting.Options(**chosen))
-    return result, "\n".join(adopting.describe(project, result, dry_run=False))
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+    return fresh_copy(adopt_base, tmp_path, monkeypatch)
 
 
 def hostile_app(tmp_path: Path) -> Path:
@@ -714,12 +706,8 @@ def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
     assert settings["company_id"] == "1111-2222-3333-4444-5555"
     assert settings["template_id"] == "FileBrowser1"
-    # placeholders to fill in; apiApplication as IXON's documentation puts it there
-    assert values == {
-        "folder": "/data",
-        "apiToken": "<your token>",
-        "apiApplication": "AbCdEf123456",
-    }
+    # placeholders to fill in, empty: an example's values could be addresses a call sends to
+    assert values == {"folder": "", "apiToken": "", "apiApplication": ""}
     assert "fill in folder, apiToken" in said
     assert "AgentList" in settings["api_access"]
 
@@ -850,7 +838,7 @@ def test_ixons_default_layout_comes_in_with_one_command_and_runs(
     deployed = invoke(project, "deploy", "--dry-run", **run)
     again = invoke(project, "adopt", str(app), "--remove-examples", **run)
 
-    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/data"
+    assert answer["server"] == "plc" and answer["max"] == 5 and answer["folder"] == "/"
     assert again.returncode == 0 and "none changed" in again.stdout, again.stdout + again.stderr
     # IXON's import world: functions.py accepted; no tests is not a failure; a dry run needs
     # no token.

@@ -332,13 +332,13 @@ def test_lint_reports_both_checks_and_what_to_do(workspace):
     result = invoke(workspace, "lint", check=False)
 
     assert result.returncode == 1
-    assert "functions/sloppy.py" in result.stdout
-    assert "1 file would be reformatted" in result.stdout
+    assert "functions/sloppy.py:1:8: F401" in result.stdout
+    assert "functions/sloppy.py:2:1: unformatted" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == (
         "ERROR: ruff check and ruff format --check found problems (listed above): "
         "`invoke format` fixes the formatting and ruff's safe fixes; fix the rest by hand "
-        "(code brought in as it was: `invoke lint --baseline` lists its findings in "
-        "lint-baseline.txt)"
+        "(code brought in as it was: `invoke lint --baseline` lists its findings, formatting "
+        "too, in lint-baseline.txt)"
     )
 
 

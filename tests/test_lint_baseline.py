@@ -59,3 +59,32 @@ def test_the_baseline_keeps_old_findings_and_fails_new_ones(tmp_path):
     assert result.known == 1
     assert result.gone == ["functions/app.py: F401 `os` imported but unused"]
     assert any("lint --baseline" in line for line in result.describe())
+
+
+def test_the_baseline_covers_formatting_too(tmp_path):
+    root = workspace(tmp_path)
+    (root / "functions" / "unformatted.py").write_text("x  =  {'a':1}\n", encoding="utf-8")
+
+    found = lint.findings(sys.executable, root)
+
+    assert [f.describe() for f in found if f.code == lint.UNFORMATTED] == [
+        "functions/unformatted.py:1:3: unformatted File would be reformatted"
+    ]
+    assert lint.checks_named(found) == "ruff check and ruff format --check"
+    lint.write_baseline(root, found)
+    assert lint.check(sys.executable, root).new == []
+    # Another file that is not formatted is new.
+    (root / "functions" / "later.py").write_text("y  =  2\n", encoding="utf-8")
+    new = lint.check(sys.executable, root).new
+    assert [f.path for f in new] == ["functions/later.py"]
+    assert "`ruff format --check` found 1 new finding(s)" in lint.new_findings_refusal(new)
+
+
+def test_a_baseline_takes_the_findings_of_brought_in_files_and_keeps_the_rest(tmp_path):
+    root = workspace(tmp_path)
+    found = lint.findings(sys.executable, root)
+    baseline = lint.Counter(["functions/app.py: F401 old", "functions/mine.py: E501 kept"])
+
+    keys = lint.with_files_replaced(baseline, ["functions/app.py"], found)
+
+    assert sorted(keys) == sorted(["functions/mine.py: E501 kept", *(f.key for f in found)])

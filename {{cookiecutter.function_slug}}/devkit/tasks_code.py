@@ -141,10 +141,10 @@ def typecheck(c):
     }
 )
 def lint(c, baseline=False):
-    """Check the code with ruff: lint rules (new findings, past the baseline) and formatting.
+    """Check the code with ruff: lint rules and formatting (new findings, past the baseline).
 
-    Findings listed in lint-baseline.txt (written by --baseline, for code brought in as it
-    was) are counted, not failed; any other finding fails, as in `invoke deploy`.
+    Findings listed in lint-baseline.txt (written by --baseline or `invoke adopt`, for code
+    brought in as it was) are counted, not failed; any other finding fails, as in deploy.
     """
     env = ensure_environment()
     found = linting.findings(env.python, ROOT)
@@ -161,25 +161,26 @@ def lint(c, baseline=False):
     for line in result.describe():
         print(line)
     if not result.new:
-        print("ruff check: no new findings")
-    formatted = subprocess.run(
-        [str(env.python), "-m", "ruff", "format", "--check", "."], cwd=ROOT
-    ).returncode
-    failed = [
-        name
-        for name, bad in (("ruff check", result.new), ("ruff format --check", formatted))
-        if bad
-    ]
-    if failed:
-        raise CommandError(
-            f"{' and '.join(failed)} found problems (listed above): `invoke format` "
-            "fixes the formatting and ruff's safe fixes; fix the rest by hand (code brought in "
-            f"as it was: `invoke lint --baseline` lists its findings in {linting.BASELINE})"
-        )
+        print("ruff check and ruff format --check: no new findings")
+        return
+    raise CommandError(
+        f"{linting.checks_named(result.new)} found problems (listed above): `invoke format` "
+        "fixes the formatting and ruff's safe fixes; fix the rest by hand (code brought in as "
+        f"it was: `invoke lint --baseline` lists its findings, formatting too, in "
+        f"{linting.BASELINE})"
+    )
 
 
 @user_task(name="format")
 def format_(c):
-    """Format the code and apply ruff's safe fixes."""
+    """Apply ruff's safe fixes, then format the code (one run leaves `invoke lint` clean of
+    both: a fix that removes a line may leave the file to be formatted again)."""
+    env = ensure_environment()
+    fixed = subprocess.run([str(env.python), "-m", "ruff", "check", "--fix", "."], cwd=ROOT)
     run_in_environment("-m", "ruff", "format", ".")
-    run_in_environment("-m", "ruff", "check", "--fix", ".")
+    if fixed.returncode != 0:
+        raise CommandError(
+            "ruff check found what its safe fixes cannot fix (listed above): fix it by hand "
+            f"(code brought in as it was: `invoke lint --baseline` lists it in {linting.BASELINE})",
+            exit_code=fixed.returncode,
+        )

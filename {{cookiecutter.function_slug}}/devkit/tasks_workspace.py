@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devkit.errors import UserError
 from devkit.host import environment, legacy
 from devkit.tasks_common import (
     ROOT,
@@ -151,19 +152,31 @@ def adopt(
     followed; the end says what is left to do (docs/adopting.md). Running it again never
     replaces what you changed without --force. Asks about the examples unless told.
     """
+    if path in ("-h", "--help"):  # invoke reads a flag after the task as the PATH
+        subprocess.run([sys.executable, "-m", "invoke", "--help", "adopt"], cwd=ROOT, check=False)
+        return
     if remove_examples and keep_examples:
         raise adopting.AdoptError("give --remove-examples or --keep-examples, not both")
     if not remove_examples and not keep_examples and examples.state(ROOT).unchanged:
         remove_examples = _ask_about_examples()
     env = environment.environment_for(ROOT)
-    modules = import_world.runtime_modules(env.python, ROOT) if env.python.exists() else ()
+    if not dry_run and adopting.has_function(Path(path)):
+        # As `invoke setup` makes it: uv to lock the merged requirements (put in by pip when
+        # PATH has none), ruff for the adopted code's findings, the runtime's module names.
+        try:
+            env = ensure_environment()
+        except UserError as error:  # adopt goes on, and says what it could not do
+            warning = f"WARNING: the workspace's environment could not be set up: {error}"
+            print(warning, file=sys.stderr)
+    python = env.python if env.python.exists() else None
+    modules = import_world.runtime_modules(python, ROOT) if python else ()
     options = adopting.Options(
         remove_examples=remove_examples,
         force=force,
         dry_run=dry_run,
         rewrite_imports=not keep_old_imports,
     )
-    plan = adopting.adopt(ROOT, Path(path), options, modules)
+    plan = adopting.adopt(ROOT, Path(path), options, modules, python)
     print("\n".join(adopting.describe(ROOT, plan, dry_run=dry_run)))
 
 

@@ -27,8 +27,6 @@ NO_TESTS_WARNING = (
     "there are no tests (pytest found none): deploying untested code; `invoke new NAME` adds "
     "a function with its test"
 )
-#: The lint commands `invoke lint` and `invoke deploy` run, in the workspace's Python.
-LINT_COMMANDS = (("ruff", "check", "."), ("ruff", "format", "--check", "."))
 
 
 def failed_check(command: str) -> str:

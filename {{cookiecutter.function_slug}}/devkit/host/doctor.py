@@ -82,10 +82,9 @@ def check(
     steps.append(doctor_local.tests_step(root))
     steps.append(doctor_local.lint_step(root))
     steps.append(doctor_settings.company_step(sources))
+    ui_only = bundle.ui_only(root)
     steps.append(
-        doctor_settings.template_step(sources)
-        if not bundle.ui_only(root)
-        else doctor_settings.ui_only_step()
+        doctor_settings.ui_only_step() if ui_only else doctor_settings.template_step(sources)
     )
     steps += doctor_settings.ui_component_steps(sources)
     steps.append(doctor_release.examples_step(root))
@@ -94,6 +93,7 @@ def check(
     records = doctor_release.records(root, steps)
     steps.append(doctor_release.version_step(root, sources, records))
     steps += doctor_release.component_version_steps(sources, records)
-    steps.append(doctor_release.deploy_step(sources, records, now))
+    if not ui_only:  # a workspace of UI Components alone deploys no Cloud Function
+        steps.append(doctor_release.deploy_step(sources, records, now))
     steps += doctor_release.component_deploy_steps(sources, records)
     return Report(steps=steps, deployed=bool(records))

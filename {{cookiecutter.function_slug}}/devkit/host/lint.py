@@ -1,11 +1,14 @@
 """Lint findings against a baseline: code you brought in may keep its old findings, new ones fail.
 
-`invoke lint --baseline` writes `lint-baseline.txt`: one line per finding of `ruff check` as it
+A finding is one of `ruff check` or a file `ruff format --check` would reformat (code
+`unformatted`). `invoke lint --baseline` writes `lint-baseline.txt`: one line per finding as it
 stands (`path: CODE message`, sorted, the same line repeated for each occurrence). From then on
 `invoke lint` and `invoke deploy` fail only on findings that the file does not list, and say how
 many it still holds and which of its lines no longer occur. The file is yours to read and to
 shrink: delete a line when you fix its finding (or run `invoke lint --baseline` again). Line
 numbers are left out of it on purpose, so that editing above a finding does not make it new.
+`invoke adopt` lists there the findings of the code it brings in, so that code deploys as it
+came.
 
 Standard library only, Python 3.9+.
 """
@@ -24,10 +27,13 @@ from devkit.host import files
 
 BASELINE = "lint-baseline.txt"
 HEADER = (
-    "# Findings of `ruff check` that were here before (`invoke lint --baseline` wrote them):\n"
-    "# `invoke lint` and `invoke deploy` fail only on findings not listed. Delete a line when\n"
-    "# you fix its finding; `invoke lint --baseline` rewrites the file from what is left.\n"
+    "# Findings of `ruff check` and `ruff format --check` that were here before (`invoke lint\n"
+    "# --baseline` or `invoke adopt` wrote them): `invoke lint` and `invoke deploy` fail only on\n"
+    "# findings not listed. Delete a line when you fix its finding (`invoke format` fixes the\n"
+    "# `unformatted` ones); `invoke lint --baseline` rewrites the file from what is left.\n"
 )
+#: ruff's code for a file that `ruff format` would change.
+UNFORMATTED = "unformatted"
 
 
 class LintError(UserError):
@@ -76,28 +82,47 @@ class Result:
         return lines
 
 
-def new_findings_refusal(count: int) -> str:
+def checks_named(found: Iterable[Finding]) -> str:
+    """Which of the two checks `found` comes from: "ruff check", "ruff format --check" or both."""
+    kinds = {finding.code == UNFORMATTED for finding in found}
+    checks = (("ruff check", False), ("ruff format --check", True))
+    return " and ".join(name for name, unformatted in checks if unformatted in kinds)
+
+
+def new_findings_refusal(found: list[Finding]) -> str:
     """Why a deploy stops on new findings (`invoke doctor` says the same)."""
     return (
-        f"`ruff check` found {count} new finding(s), so nothing was deployed: fix them "
-        f"(findings of code brought in as it was: `invoke lint --baseline` lists them in "
-        f"{BASELINE}), or deploy with --skip-checks"
+        f"`{checks_named(found)}` found {len(found)} new finding(s), so nothing was deployed: "
+        "fix them (`invoke format` fixes the formatting; findings of code brought in as it "
+        f"was: `invoke lint --baseline` lists them in {BASELINE}), or deploy with --skip-checks"
     )
 
 
 def findings(python: Path | str, root: Path) -> list[Finding]:
-    """`ruff check` of the workspace, run by the workspace's `python`."""
-    command = [str(python), "-m", "ruff", "check", "--output-format", "json", "--exit-zero", "."]
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    """The findings of `ruff check` and `ruff format --check` in the workspace, run by the
+    workspace's `python`."""
+    check = ["check", "--output-format", "json", "--exit-zero", "."]
+    found = _ruff(python, root, check, ok=(0,))
+    # Exit 1: files to reformat; 2: a file that does not parse (`ruff check` names it too).
+    formatted = _ruff(python, root, ["format", "--check", "--output-format", "json", "."])
+    found += [item for item in formatted if item.get("code") == UNFORMATTED]
+    return sorted((_finding(root, item) for item in found), key=lambda f: (f.path, f.line))
+
+
+def _ruff(python: Path | str, root: Path, arguments: list[str], ok=(0, 1, 2)) -> list[dict]:
+    """ruff's findings as JSON objects."""
+    result = subprocess.run(
+        [str(python), "-m", "ruff", *arguments], cwd=root, capture_output=True, text=True
+    )
     try:
         data = json.loads(result.stdout or "null")
     except ValueError:
         data = None
-    if result.returncode != 0 or not isinstance(data, list):
+    if result.returncode not in ok or not isinstance(data, list):
         raise LintError(
             f"ruff could not check the code: {(result.stderr or result.stdout).strip()[:500]}"
         )
-    return sorted((_finding(root, item) for item in data), key=lambda f: (f.path, f.line))
+    return [item for item in data if isinstance(item, dict)]
 
 
 def _finding(root: Path, item: dict) -> Finding:
@@ -136,8 +161,23 @@ def write_baseline(root: Path, found: Iterable[Finding]) -> int:
     if not keys:
         path.unlink(missing_ok=True)
         return 0
-    files.write_atomic(path, HEADER + "".join(f"{key}\n" for key in keys))
+    files.write_atomic(path, baseline_text(keys))
     return len(keys)
+
+
+def baseline_text(keys: Iterable[str]) -> str:
+    """The baseline file listing `keys`."""
+    return HEADER + "".join(f"{key}\n" for key in sorted(keys))
+
+
+def with_files_replaced(
+    baseline: Counter[str], paths: Iterable[str], found: Iterable[Finding]
+) -> list[str]:
+    """The lines of `baseline` with those of `paths` replaced by `found` (theirs, as they are
+    now): the baseline of a workspace into which these files were brought."""
+    replaced = set(paths)
+    kept = [key for key in baseline.elements() if key.partition(": ")[0] not in replaced]
+    return kept + [finding.key for finding in found if finding.path in replaced]
 
 
 def compare(found: Iterable[Finding], baseline: Counter[str]) -> Result:

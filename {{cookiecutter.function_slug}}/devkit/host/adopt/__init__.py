@@ -9,8 +9,10 @@ the functions import that only the development requirements held (`production`);
 become a valid `context_values.yaml`, the example configuration's names placeholders
 (`context`); IDs and API names go to `workspace.json`, never a setting that decides where the
 token goes (`carry`); the UI half comes along with its lifecycle scripts listed, not run
-(`ui`). The app is untrusted: links are not followed, odd names and big files not brought in,
-text in another encoding than UTF-8 refused by name (`source`).
+(`ui`); the adopted code's lint findings, formatting included, go to the lint baseline so
+that it deploys as it came (`baseline`). The app is untrusted: links are not followed, odd
+names and big files not brought in, text in another encoding than UTF-8 refused by name
+(`source`).
 
 It plans first and writes nothing until the plan holds: a file you changed (since it was baked
 or since the last adopt, `record`) is never replaced without `--force`. The result says what
@@ -19,11 +21,13 @@ was done and what is left (`review`, `report`). Standard library only, Python 3.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 from pathlib import Path
 
 from devkit.host import examples, files, workspace_file
 from devkit.host.adopt import (
+    baseline,
     carry,
     context,
     copying,
@@ -37,7 +41,17 @@ from devkit.host.adopt import (
 from devkit.host.adopt.model import AdoptError, Layout, Options, Plan
 from devkit.host.adopt.requirements import DEV_REQUIREMENTS, merge
 
-__all__ = ["AdoptError", "Options", "Plan", "adopt", "apply", "check", "describe", "plan"]
+__all__ = [
+    "AdoptError",
+    "Options",
+    "Plan",
+    "adopt",
+    "apply",
+    "check",
+    "describe",
+    "has_function",
+    "plan",
+]
 
 #: Files and folders of the app that adopt takes (the rest is named as left behind).
 HANDLED = {
@@ -50,12 +64,23 @@ HANDLED = {
     *context.CONTEXT_FILES,
     *context.EXAMPLE_FILES,
     *ui.UI_FILES,
+    ui.OLDER_CONFIG_FILE,
+    ui.JEST_CONFIG,
 }
 
 
-def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str] = ()) -> Plan:
+def plan(
+    root: Path,
+    app: Path,
+    options: Options,
+    runtime_modules: Iterable[str] = (),
+    python: Path | None = None,
+) -> Plan:
     """What adopting `app` into the workspace at `root` would do; raises AdoptError when
-    `app` is no IXON app, or holds text adopt must read in another encoding than UTF-8."""
+    `app` is no IXON app, or holds text adopt must read in another encoding than UTF-8.
+
+    `python` is the workspace's environment, whose ruff lists the adopted code's findings in
+    the lint baseline (None: not listed, and said so)."""
     root, app = root.resolve(), Path(app).resolve()
     if not app.is_dir():
         raise AdoptError(f"{app} is not a folder: give the folder of the app to adopt")
@@ -83,11 +108,20 @@ def plan(root: Path, app: Path, options: Options, runtime_modules: Iterable[str]
         )
     review.review(root, result, frozenset(runtime_modules))
     carry.api_names(result, review.after(root, result, "functions"), workspace)
+    baseline.plan(root, result, python)
     record.update(workspace, result)
     if workspace != before:
         result.writes[workspace_file.FILE] = carry.dumps(workspace)
     result.existing = {relative for relative in result.writes if (root / relative).exists()}
     return result
+
+
+def has_function(app: Path) -> bool:
+    """Whether `app` holds a Cloud Function (False too when it is no app: `plan` says why)."""
+    try:
+        return Path(app).is_dir() and layout.find(Path(app).resolve()).function is not None
+    except (AdoptError, OSError):
+        return False
 
 
 def _folders(found: Layout) -> list[Path]:
@@ -99,7 +133,8 @@ def _folders(found: Layout) -> list[Path]:
 def _examples(root: Path, result: Plan, options: Options) -> None:
     state = examples.state(root)
     if not options.remove_examples:
-        if state.unchanged:
+        gone = _replaced_examples(root, result, state.unchanged)
+        if [path for path in state.unchanged if path not in result.writes and path not in gone]:
             result.done.append(
                 "kept the template's examples (`invoke remove-examples` removes them; a deploy "
                 "refuses them unless --keep-examples)"
@@ -113,6 +148,48 @@ def _examples(root: Path, result: Plan, options: Options) -> None:
         result.left.append(
             f"kept the examples you changed: {', '.join(state.changed)} (delete them if unwanted)"
         )
+
+
+def _replaced_examples(root: Path, result: Plan, unchanged: Iterable[str]) -> list[str]:
+    """Name each example the app's file of the same name replaces, and plan deleting the
+    examples' tests that import it (they test the example, not the app's module); the tests
+    deleted."""
+    replaced = [path for path in unchanged if path in result.writes]
+    modules = {Path(path).stem for path in replaced if path.startswith("functions/")}
+    if not replaced:
+        return []
+    others = [path for path in unchanged if path not in result.writes]
+    tests = [p for p in others if p.startswith("tests/") and _imports(root / p, modules)]
+    result.deletes += tests
+    result.done.append(
+        f"the app's files replaced the template's examples {', '.join(replaced)} (same names)"
+        + (f"; removed the examples' tests of them: {', '.join(tests)}" if tests else "")
+    )
+    users = [p for p in others if p.startswith("functions/") and _imports(root / p, modules)]
+    if users:
+        result.left.append(
+            f"the template's examples {', '.join(users)} import {', '.join(sorted(modules))}, "
+            "now the app's module: `invoke remove-examples` removes them if they no longer work"
+        )
+    return tests
+
+
+def _imports(path: Path, modules: set[str]) -> bool:
+    """Whether the Python file at `path` imports one of `modules` (of functions/)."""
+    tree = review.parsed(path.read_bytes(), path.name) if path.is_file() else None
+    for node in ast.walk(tree) if tree else ():
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = [part for part in name.split(".") if part]  # `from . import x` too
+            parts = parts[1:] if parts[:1] == ["functions"] else parts
+            if parts and parts[0] in modules:
+                return True
+    return False
 
 
 def _left_behind(result: Plan, base: Path) -> None:
@@ -159,9 +236,15 @@ def apply(root: Path, result: Plan) -> None:
         (root / relative).unlink(missing_ok=True)
 
 
-def adopt(root: Path, source: Path, options: Options, runtime_modules: Iterable[str] = ()) -> Plan:
+def adopt(
+    root: Path,
+    source: Path,
+    options: Options,
+    runtime_modules: Iterable[str] = (),
+    python: Path | None = None,
+) -> Plan:
     """Plan, check and (unless a dry run) apply; the plan, to be shown with `describe`."""
-    result = plan(root, source, options, runtime_modules)
+    result = plan(root, source, options, runtime_modules, python)
     if not options.dry_run:
         check(result)
         apply(root, result)

@@ -45,6 +45,11 @@ def dotenv(root: Path, result: Plan, folders: list[Path], workspace: dict[str, o
     env: dict[str, str] = {}
     for folder in folders:
         env = {**app.env(result, folder / ".env"), **env}
+    for variable in sorted(name for name, value in env.items() if app.has_control(value)):
+        result.left.append(
+            f"the app's .env sets {variable} to {app.escaped(env.pop(variable))}, with control "
+            "characters (escaped here): not carried; set it yourself if it is meant"
+        )
     for variable, key in IDS.items():
         value = env.get(variable, "")
         current = str(workspace.get(key) or "")
@@ -105,7 +110,7 @@ def deploy_ids(result: Plan, config: dict[str, object], workspace: dict[str, obj
         deploy = runner.get("deploy") if isinstance(runner, dict) else None
         deploy = deploy if isinstance(deploy, dict) else {}
         settings = dict(listed.get(name) or {}) if isinstance(listed.get(name), dict) else {}
-        template = str(deploy.get("template") or "")
+        template = _plain(result, f"{name}'s runner.deploy.template", deploy.get("template"))
         if template and not settings.get("template_id"):
             settings["template_id"] = template
             result.done.append(
@@ -117,7 +122,7 @@ def deploy_ids(result: Plan, config: dict[str, object], workspace: dict[str, obj
                 f"cdk.config.json says {template}"
             )
         listed[name] = settings or {"template_id": ""}
-        company = str(deploy.get("company") or "")
+        company = _plain(result, f"{name}'s runner.deploy.company", deploy.get("company"))
         if company and not workspace.get("company_id"):
             workspace["company_id"] = company
             result.done.append(f"workspace.json: company_id {company} from cdk.config.json")
@@ -128,6 +133,18 @@ def deploy_ids(result: Plan, config: dict[str, object], workspace: dict[str, obj
             )
     if listed:
         workspace["ui_components"] = dict(sorted(listed.items()))
+
+
+def _plain(result: Plan, setting: str, value: object) -> str:
+    """`value` as text to carry, or "" (named) when it holds control characters."""
+    text = str(value or "")
+    if app.has_control(text):
+        result.left.append(
+            f"the app's cdk.config.json sets {setting} to {app.escaped(text)}, with control "
+            "characters (escaped here): not carried"
+        )
+        return ""
+    return text
 
 
 def api_names(result: Plan, functions: dict[str, bytes], workspace: dict[str, object]) -> None:

@@ -4,8 +4,9 @@ ixoncdkingress reads `context_values.yaml`, else `context_values.json`, else the
 `context_config.json` (its `values`); adopt takes the one it would read and writes YAML that
 ixoncdkingress accepts, a mapping even when there are no values (`{}`: a file of comments only
 is refused with "File must contain a dictionary"). The names an app expects, from its example
-configuration (`context_config.example.json` and the like), become placeholders to fill in.
-Standard library only.
+configuration (`context_config.example.json` and the like), become placeholders to fill in:
+empty, never the example's values (a webhook URL, an SMTP host, an address), which a call
+would otherwise send your data to; a number or a yes/no is kept. Standard library only.
 """
 
 from __future__ import annotations
@@ -68,13 +69,17 @@ def move(root: Path, result: Plan, base: Path | None, options: Options) -> None:
     known = keys | (set() if replace else _yaml_keys(ours))
     placeholders = {k: v for k, v in expected.items() if k not in known}
     if placeholders:
-        text = _mapping_body(text) + f"# placeholders from the app's {examples[0]}: fill them in\n"
+        text = _mapping_body(text) + (
+            f"# placeholders for the names of the app's {examples[0]} (its values not taken): "
+            "fill them in\n"
+        )
         text += "".join(
             f"{json.dumps(k)}: {json.dumps(_scalar(v))}\n" for k, v in placeholders.items()
         )
         result.left.append(
             f"{TARGET}: fill in {', '.join(placeholders)} (the names the app's {examples[0]} "
-            "expects; placeholders now): calls answer as if unconfigured until then"
+            "expects; empty placeholders now, as the example's values may be addresses a call "
+            "would send data to): calls answer as if unconfigured until then"
         )
     if not _has_mapping(text):
         text = text.rstrip("\n") + "\n{}\n"
@@ -130,8 +135,9 @@ def _expected(result: Plan, base: Path, examples: list[str]) -> dict[str, object
 
 
 def _scalar(value: object) -> object:
-    """A placeholder value: the example's own when it is plain, else an empty string."""
-    return value if isinstance(value, (str, int, float, bool)) else ""
+    """A placeholder value: an example's number or yes/no (which address nothing), else an
+    empty string: never an example's text, which may be a URL, a host or an e-mail address."""
+    return value if isinstance(value, (int, float, bool)) else ""
 
 
 def _from_yaml(result: Plan, ours: str, theirs: str, replace: bool) -> str | None:

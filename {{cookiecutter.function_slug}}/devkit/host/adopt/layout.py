@@ -5,8 +5,10 @@ IXON's apps come as one repository with both halves side by side (`functions/`,
 (the function in one folder, say `backend/`, the UI Components in another, say `frontend/`),
 or with UI Components only. The Cloud Function is the folder that holds `functions/` (with a
 `requirements.txt` beside it, when any does); the UI half is the folder that holds
-`cdk.config.json` and `package.json`. The app's own folder is looked at first, then folders up
-to `DEPTH` levels below it. Standard library only.
+`package.json` and the component SDK's configuration: `cdk.config.json`, or `config.json`
+listing `components` (the name `@ixon-cdk/core` reads when there is no `cdk.config.json`).
+The app's own folder is looked at first, then folders up to `DEPTH` levels below it.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 
 from devkit.host.adopt.model import AdoptError, Layout
 from devkit.host.adopt.source import SKIPPED
+from devkit.host.adopt.ui import is_ui_folder
 
 DEPTH = 2
-UI_MARKERS = ("cdk.config.json", "package.json")
 
 
 def find(source: Path) -> Layout:
@@ -27,13 +29,14 @@ def find(source: Path) -> Layout:
     functions = [f for f in folders if (f / "functions").is_dir()]
     with_requirements = [f for f in functions if (f / "requirements.txt").is_file()]
     function = _one(source, with_requirements or functions, "a Cloud Function (functions/)")
-    ui_folders = [f for f in folders if all((f / name).is_file() for name in UI_MARKERS)]
+    ui_folders = [f for f in folders if is_ui_folder(f)]
     ui = _one(source, ui_folders, "UI Components (cdk.config.json and package.json)")
     if function is None and ui is None:
         raise AdoptError(
             f"{source} holds neither a Cloud Function (a functions/ folder, with requirements.txt "
-            "beside it) nor UI Components (cdk.config.json with package.json), in it or in a "
-            f"folder up to {DEPTH} levels below: give the folder of an IXON app or workspace"
+            "beside it) nor UI Components (cdk.config.json, or config.json, with package.json), "
+            f"in it or in a folder up to {DEPTH} levels below: give the folder of an IXON app or "
+            "workspace"
         )
     return Layout(source, function, ui)
 

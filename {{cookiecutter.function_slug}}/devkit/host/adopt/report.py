@@ -6,10 +6,16 @@ Standard library only.
 from __future__ import annotations
 
 from devkit.host.adopt.model import Plan
+from devkit.host.adopt.source import escaped
 
 
 def describe(result: Plan, *, dry_run: bool) -> list[str]:
-    """The lines `invoke adopt` prints for `result`."""
+    """The lines `invoke adopt` prints for `result`, every control character escaped (the
+    app's values and names are in them)."""
+    return [escaped(line) for line in _lines(result, dry_run=dry_run)]
+
+
+def _lines(result: Plan, *, dry_run: bool) -> list[str]:
     lines = [f"{'Would adopt' if dry_run else 'Adopted'} {result.source}:"]
     if result.layout is not None:
         layout = result.layout

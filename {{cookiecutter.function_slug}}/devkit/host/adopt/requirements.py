@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import environment, legacy, lock
+from devkit.host import environment, legacy, lock, workspace_file
 from devkit.host.adopt import production
 from devkit.host.adopt import source as app
 from devkit.host.adopt.model import AdoptError, Options, Plan, put_merged
@@ -317,8 +317,9 @@ def find_uv(root: Path) -> str | None:
 
 
 def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
-    """The two locks uv writes for the merged declarations (lock name -> text), keeping the
-    workspace's locked pins where they fit, as `invoke lock` does; None without uv or Python.
+    """The two locks for the merged declarations (lock name -> text), made by `invoke lock`'s
+    own code in a copy of the workspace's requirement files (keeping its locked pins where
+    they fit); None without uv or Python.
 
     Raises AdoptError, naming uv's reason, when the declarations cannot install together.
     """
@@ -332,25 +333,25 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
     if uv is None:
         return None
     files = Files.of(root)
-    moment = lock.recorded_moment(root)
-    environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
-    if moment:
-        environ["UV_EXCLUDE_NEWER"] = moment  # as `invoke lock` resolves
-    environ.pop("VIRTUAL_ENV", None)
     with tempfile.TemporaryDirectory(prefix="adopt-") as folder:
         Path(folder, files.main).write_text(main, encoding="utf-8")
         Path(folder, files.dev).write_text(dev, encoding="utf-8")
-        for name, _ in lock.PAIRS:
+        # The locks (pins kept where they fit) and workspace.json (what locking reads there).
+        for name in (*dict(lock.PAIRS), workspace_file.FILE):
             if (root / name).is_file():
                 shutil.copyfile(root / name, Path(folder, name))
-        for name, declaration in lock.PAIRS:
-            command = lock.compile_command(uv, name, declaration, version)
-            ran = _run([*command, "--quiet", "--offline"], folder, environ)
-            if ran.returncode != 0:
-                ran = _run([*command, "--quiet"], folder, environ)
-            if ran.returncode != 0:
-                raise AdoptError(_unsatisfiable(ran, moment))
+        try:
+            lock.lock(Path(folder), uv=uv, python=python, python_version=version, echo=_quiet)
+        except lock.LockError as error:
+            raise AdoptError(
+                f"the app's requirements cannot install beside the workspace's ({error}): "
+                "change the app's pins named there and adopt again; nothing was written"
+            ) from None
         return {name: Path(folder, name).read_text(encoding="utf-8") for name, _ in lock.PAIRS}
+
+
+def _quiet(*_: object, **__: object) -> None:
+    """Locking's progress lines, not shown: adopt says what the locks became."""
 
 
 def _versions(text: str) -> dict[str, str]:
@@ -362,7 +363,7 @@ def _versions(text: str) -> dict[str, str]:
     }
 
 
-def _unsatisfiable(ran: subprocess.CompletedProcess[str], moment: str | None) -> str:
+def _unsatisfiable(ran: subprocess.CompletedProcess[str], moment: str | None = None) -> str:
     reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
     later = (
         f" (the workspace locks as of {moment}, its {lock.MOMENT_KEY}: for a release published "

@@ -20,19 +20,29 @@ from devkit.host.adopt.requirements import parse
 
 #: Markers pytest itself knows.
 PYTEST_MARKERS = {"parametrize", "skip", "skipif", "xfail", "usefixtures", "filterwarnings"}
-#: Markers of common pytest plugins, and the package that brings each.
+#: Markers of common pytest plugins, and the packages that bring each (any one of them).
 PLUGIN_MARKERS = {
-    "timeout": "pytest-timeout",
-    "asyncio": "pytest-asyncio",
-    "anyio": "anyio",
-    "django_db": "pytest-django",
-    "flaky": "flaky",
-    "order": "pytest-order",
-    "dependency": "pytest-dependency",
-    "benchmark": "pytest-benchmark",
-    "freeze_time": "pytest-freezer",
-    "vcr": "pytest-recording",
-    "httpx_mock": "pytest-httpx",
+    "timeout": ("pytest-timeout",),
+    "asyncio": ("pytest-asyncio",),
+    "anyio": ("anyio",),
+    "django_db": ("pytest-django",),
+    "flaky": ("flaky", "pytest-rerunfailures"),
+    "order": ("pytest-order",),
+    "dependency": ("pytest-dependency",),
+    "benchmark": ("pytest-benchmark",),
+    "freeze_time": ("pytest-freezer", "pytest-freezegun"),
+    "vcr": ("pytest-recording", "pytest-vcr"),
+    "block_network": ("pytest-recording",),
+    "default_cassette": ("pytest-recording",),
+    "httpx_mock": ("pytest-httpx",),
+    "no_cover": ("pytest-cov",),
+    "repeat": ("pytest-repeat",),
+    "xdist_group": ("pytest-xdist",),
+    "respx": ("respx",),
+    "enable_socket": ("pytest-socket",),
+    "disable_socket": ("pytest-socket",),
+    "allow_hosts": ("pytest-socket",),
+    "datafiles": ("pytest-datafiles",),
 }
 #: The workspace's pytest plugin, whose fixtures an app's fixture of the same name would hide.
 FIXTURES_PLUGIN = Path("devkit") / "runtime" / "fixtures.py"
@@ -94,8 +104,8 @@ def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
     _fixtures(root, result, tests)
     if result.writes.keys() & set(functions):
         result.left.append(
-            "run `invoke test`, then `invoke lint` (`invoke format` fixes the formatting; the "
-            "workspace's ruff rules may find more in the adopted code)"
+            "run `invoke test`; `invoke format` brings the adopted code to the workspace's "
+            "style when you choose (then `invoke lint --baseline` shrinks lint-baseline.txt)"
         )
 
 
@@ -119,9 +129,9 @@ def _modules(
 
 
 def _tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
-    dev = result.writes.get("requirements-dev.txt")
-    dev_text = dev.decode("utf-8") if dev else _read(root / "requirements-dev.txt")
-    installed = {r.name for r in parse(dev_text)}
+    installed, added = _dev_packages(root, result)
+    # Plugins the app's requirements bring in: a marker adopt does not know may be theirs.
+    plugins = sorted(name for name in added if name and name.startswith("pytest-"))
     registered = _registered_markers(root)
     for relative, data in tests.items():
         if relative not in result.writes:
@@ -147,16 +157,41 @@ def _tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
                     )
             marker = _marker(node)
             if marker and marker not in PYTEST_MARKERS and marker not in registered:
-                plugin = PLUGIN_MARKERS.get(marker)
-                if plugin and plugin in installed:
+                registered.add(marker)  # said once
+                known = PLUGIN_MARKERS.get(marker, ())
+                if installed & set(known):
                     continue
-                brings = f"the plugin {plugin} brings it" if plugin else "no known plugin brings it"
+                if not known and plugins:
+                    result.done.append(
+                        f"{relative}:{node.lineno} uses the marker `{marker}`, which adopt does "
+                        f"not know; the app's pytest plugins ({', '.join(plugins)}, now in the "
+                        "development requirements) may register it (`invoke test` refuses it "
+                        "under --strict-markers if none does)"
+                    )
+                    continue
+                brings = (
+                    f"the plugin {' or '.join(known)} brings it"
+                    if known
+                    else "no known plugin brings it"
+                )
                 result.left.append(
                     f"{relative}:{node.lineno} uses the marker `{marker}` ({brings}), which "
                     "--strict-markers refuses until a plugin in requirements-dev.txt provides it "
                     "or pyproject.toml registers it (docs/testing.md: Adding a pytest plugin)"
                 )
-                registered.add(marker)  # said once
+
+
+def _dev_packages(root: Path, result: Plan) -> tuple[set[str | None], set[str | None]]:
+    """The packages of the development requirements once the plan is applied, and those of
+    them the plan adds (the lock's, else the declaration's when nothing was locked)."""
+    now: set[str | None] = set()
+    after: set[str | None] = set()
+    for name in ("requirements-dev.txt", "requirements-dev.in"):
+        before = {r.name for r in parse(_read(root / name))}
+        written = result.writes.get(name)
+        now |= before
+        after |= {r.name for r in parse(written.decode("utf-8"))} if written else before
+    return after, after - now
 
 
 def workspace_fixtures(root: Path) -> set[str]:

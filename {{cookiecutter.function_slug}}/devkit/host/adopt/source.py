@@ -2,10 +2,12 @@
 
 Like `npm --ignore-scripts` and git's `safe.directory`, adopt reads the app's files as data
 only. A symbolic link is never followed (not even one that stays inside the app: what it
-points to may change), a file name with a control character (a newline) is not brought in,
-and a file over `MAX_BYTES` is not either; each is one line of the plan. Text that adopt must
-read (requirements, context values, `.env`, JSON) must be UTF-8; any other encoding is named.
-Standard library only.
+points to may change), a hard link (a file with another name, maybe outside the app) is not
+brought in, nor a file name with a control character (a newline) or a file over
+`MAX_BYTES`; each is one line of the plan. What adopt prints of the app has its control
+characters escaped (`escaped`), so no value of the app can rewrite the terminal's lines.
+Text that adopt must read (requirements, context values, `.env`, JSON) must be UTF-8; any
+other encoding is named. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ SKIPPED = {"__pycache__", "node_modules", "dist", ".venv", "venv", ".git"}
 #: Files larger than this are not brought in (a Cloud Function bundle holds code, not data).
 MAX_BYTES = 10 * 1024 * 1024
 _ODD_NAME = re.compile(r"[\x00-\x1f\x7f]")
+#: Control characters a terminal acts on (C0, DEL and C1): escaped in what adopt prints.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -32,6 +36,15 @@ def shown(result: Plan, path: Path) -> str:
     except ValueError:
         relative = str(path)
     return repr(relative)[1:-1] if odd_name(relative) else relative
+
+
+def escaped(text: str) -> str:
+    """`text` with every control character written as `\\xNN`, so that printing it shows it."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def has_control(text: str) -> bool:
+    return bool(_CONTROL.search(text))
 
 
 def odd_name(name: str) -> bool:
@@ -85,7 +98,15 @@ def accepted(result: Plan, path: Path) -> bool:
         return False
     if not path.is_file():
         return False
-    size = path.stat().st_size
+    status = path.stat()
+    if status.st_nlink > 1:
+        result.refused.append(
+            f"{shown(result, path)}: a hard link (one of {status.st_nlink} names of one file, "
+            "which may lie outside the app): not brought in; make it a file of its own in the "
+            "app if it belongs there, then adopt again"
+        )
+        return False
+    size = status.st_size
     if size > MAX_BYTES:
         result.refused.append(
             f"{shown(result, path)}: {size / 1024 / 1024:.0f} MB, over the "
