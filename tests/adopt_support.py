@@ -10,7 +10,12 @@ from types import ModuleType
 
 import pytest
 
-from conftest import TEMPLATE, workspace_module
+from conftest import (
+    TEMPLATE,
+    check_snapshot_missed_nothing,
+    snapshot_environment,
+    workspace_module,
+)
 
 APPS = TEMPLATE / "tests" / "apps"
 
@@ -18,18 +23,24 @@ APPS = TEMPLATE / "tests" / "apps"
 def fresh_copy(
     base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, ModuleType]:
-    """A copy of the baked workspace `base` and its adopt module (uv from the tools' PATH)."""
+    """A copy of the baked workspace `base` and its adopt module (uv from the tools' PATH,
+    resolving on the index snapshot: see `adopt_into`)."""
     project = tmp_path / "workspace"
     shutil.copytree(base, project)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("IXON_VENV", raising=False)
+    for name, value in snapshot_environment().items():
+        monkeypatch.setenv(name, value)
     return project, workspace_module("devkit.host.adopt", project)
 
 
 def adopt_into(project: Path, adopting: ModuleType, app: Path, **options: bool):
     """Adopt `app` into `project` in process; the plan and its printed lines."""
     chosen = {"remove_examples": True, **options}
-    result = adopting.adopt(project, app, adopting.Options(**chosen))
+    try:
+        result = adopting.adopt(project, app, adopting.Options(**chosen))
+    finally:
+        check_snapshot_missed_nothing()
     return result, "\n".join(adopting.describe(project, result, dry_run=False))
 
 

@@ -129,7 +129,10 @@ def workspace_env(**extra: str | None) -> dict[str, str]:
 def invoke(
     project: Path, *arguments: str, check: bool = True, timeout: float = 600, **env: str | None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `invoke ARGUMENTS` in `project` as a user would, capturing its output."""
+    """Run `invoke ARGUMENTS` in `project` as a user would, capturing its output. A task that
+    resolves requirements (adopt) asks the index snapshot, unless `env` names the index."""
+    if arguments and arguments[0] in RESOLVING_TASKS and _SNAPSHOT:
+        env = {**snapshot_environment(), **env}
     result = subprocess.run(
         [sys.executable, "-m", "invoke", *arguments],
         cwd=project,
@@ -138,6 +141,8 @@ def invoke(
         text=True,
         timeout=timeout,
     )
+    if arguments and arguments[0] in RESOLVING_TASKS:
+        check_snapshot_missed_nothing()
     if check and result.returncode != 0:
         raise AssertionError(
             f"invoke {' '.join(arguments)} exited {result.returncode}\n"
@@ -148,7 +153,7 @@ def invoke(
 
 #: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
 #: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
-END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index", "recorded_index"}
+END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -190,13 +195,15 @@ def template_lock_moment() -> str:
     return found[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def _index_snapshot() -> Iterator[Any]:
     snapshot = index_standin.Snapshot(
         INDEX_SNAPSHOT, template_lock_moment(), os.environ.get(RECORD_VARIABLE, "")
     )
     with index_standin.serving(snapshot) as serving:
+        _SNAPSHOT.append(serving)
         yield serving
+        _SNAPSHOT.clear()
     if snapshot.upstream:
         index_standin.trim(INDEX_SNAPSHOT)
 
@@ -209,11 +216,38 @@ def recorded_index(_index_snapshot: Any) -> Iterator[dict[str, str]]:
     snapshot lacks fails, saying how to record it."""
     _index_snapshot.missing.clear()
     yield index_standin.environment(_index_snapshot)
-    if _index_snapshot.missing:
+    _fail_on_missing(_index_snapshot)
+
+
+#: The snapshot's server of this session (set by `_index_snapshot`), for `invoke ... adopt`.
+_SNAPSHOT: list[Any] = []
+#: Tasks that resolve requirements: `invoke` runs them on the snapshot unless told otherwise.
+RESOLVING_TASKS = {"adopt"}
+#: `invoke` variables that run a resolving task on the real registries instead (one that sets
+#: up an environment from nothing first: installing the pinned, hashed locks downloads).
+LIVE_INDEX: dict[str, str | None] = dict.fromkeys(index_standin.environment_names())
+
+
+def snapshot_environment() -> dict[str, str]:
+    """The variables that make uv and pip ask this session's snapshot (see `recorded_index`)."""
+    assert _SNAPSHOT, "the index snapshot's server is not running"
+    return index_standin.environment(_SNAPSHOT[0])
+
+
+def check_snapshot_missed_nothing() -> None:
+    """Fail, saying how to record it, when a resolution asked what the snapshot lacks."""
+    if _SNAPSHOT:
+        _fail_on_missing(_SNAPSHOT[0])
+
+
+def _fail_on_missing(snapshot: Any) -> None:
+    if snapshot.missing:
+        missing = list(snapshot.missing)
+        snapshot.missing.clear()
         pytest.fail(
-            f"the package index snapshot lacks {', '.join(sorted(set(_index_snapshot.missing)))}:"
-            f" record it by running this test with {RECORD_VARIABLE}=<a simple index URL>"
-            " (README: The template's tests)",
+            f"the package index snapshot lacks {', '.join(sorted(set(missing)))}: "
+            f"record it by running the test with {RECORD_VARIABLE}=<a simple index URL> "
+            "(README: Developing the template)",
             pytrace=False,
         )
 

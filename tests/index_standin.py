@@ -344,7 +344,12 @@ def serving(index: Any) -> Iterator[Any]:
         server.server_close()
 
 
-def environment(index: Index) -> dict[str, str]:
+def environment_names() -> list[str]:
+    """The variables `environment` sets."""
+    return list(environment(Index(url="http://127.0.0.1:9")))
+
+
+def environment(index: Any) -> dict[str, str]:
     """Variables that point uv and pip at `index` alone (and at no configured find-links or
     constraints of this machine)."""
     simple = f"{index.url}/simple"

@@ -17,7 +17,7 @@ import pytest
 from adopt_support import adopt_into, fresh_copy, write
 from test_setup_uv import path_without_uv
 
-from conftest import bake, invoke, workspace_module
+from conftest import LIVE_INDEX, bake, invoke, workspace_module
 
 #: A Cloud Function as IXON's own apps are written: not formatted as ruff formats, an unused
 #: import, imports out of order, trailing whitespace; the workspace's requirements only.
@@ -79,7 +79,8 @@ def test_bake_then_adopt_leaves_pinned_locks_that_setup_keeps(tmp_path, shared_v
     """No uv on PATH and no .venv yet: adopt puts uv in as setup does, and locks."""
     app = write(tmp_path / "app", {**MESSY, "requirements.txt": "ixoncdkingress==1.0.0\nsix\n"})
     project = bake(tmp_path / "ws", git_init="yes")
-    own = {"IXON_VENV": str(tmp_path / "venv"), "PATH": path_without_uv()}
+    # setting up the environment from nothing installs from the real registries
+    own = {"IXON_VENV": str(tmp_path / "venv"), "PATH": path_without_uv(), **LIVE_INDEX}
 
     adopted = invoke(project, "adopt", str(app), "--remove-examples", timeout=900, **own)
     git(project, "add", "-A")
