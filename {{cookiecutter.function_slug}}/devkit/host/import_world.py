@@ -163,14 +163,15 @@ def defined_names(tree: ast.AST) -> set[str] | None:
                     return None
                 names.add((alias.asname or alias.name).partition(".")[0])
         elif isinstance(node, (ast.If, ast.Try)):
-            inner = defined_names(ast.Module(body=_branches(node), type_ignores=[]))
+            inner = defined_names(ast.Module(body=branches(node), type_ignores=[]))
             if inner is None:
                 return None
             names |= inner
     return names
 
 
-def _branches(node: ast.If | ast.Try) -> list[ast.stmt]:
+def branches(node: ast.If | ast.Try) -> list[ast.stmt]:
+    """The statements of every branch of an `if` or `try` (each may run on import)."""
     body = [*node.body, *node.orelse]
     if isinstance(node, ast.Try):
         body += [*node.finalbody, *(s for h in node.handlers for s in h.body)]
@@ -231,15 +232,21 @@ def notes(sources: Mapping[str, bytes], runtime_modules: Iterable[str] = ()) -> 
 
 def exposes(tree: ast.AST) -> bool:
     """Whether a module marks a function with `@FunctionContext.expose` (or `@expose`)."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
-                    isinstance(target, ast.Name) and target.id == "expose"
-                ):
-                    return True
-    return False
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and expose_decorator(node)
+        for node in ast.walk(tree)
+    )
+
+
+def expose_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The `@FunctionContext.expose` (or `@expose`, `@...expose(...)`) marking `node`, or None."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
+            isinstance(target, ast.Name) and target.id == "expose"
+        ):
+            return decorator
+    return None
 
 
 @dataclass(frozen=True)
