@@ -17,7 +17,16 @@ from invoke import Collection
 from devkit.tasks_code import audit, format_, lint, lock, setup, test, typecheck
 from devkit.tasks_common import user_task
 from devkit.tasks_serve import call, serve
-from devkit.tasks_ship import api_access, bump, bundle, deploy, login_, logout, version_
+from devkit.tasks_ship import (
+    api_access,
+    bump,
+    bundle,
+    component_calls_,
+    deploy,
+    login_,
+    logout,
+    version_,
+)
 from devkit.tasks_workspace import (
     adopt,
     doctor,
@@ -53,5 +62,6 @@ namespace = Collection(
     rewrite_imports,
 )
 namespace.add_task(api_access)
+namespace.add_task(component_calls_)
 namespace.add_task(login_)
 namespace.add_task(logout)

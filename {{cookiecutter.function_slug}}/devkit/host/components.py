@@ -97,11 +97,18 @@ def has_components(root: Path) -> bool:
     return (root / CONFIG_FILE).exists() and bool(listed(root))
 
 
+def component_root(root: Path) -> str:
+    """The folder of the UI Components, relative to `root` (`newComponentRoot` of
+    `cdk.config.json`, else `components`)."""
+    config = _read_json(root / CONFIG_FILE, "the SDK's configuration")
+    return str(config.get("newComponentRoot") or COMPONENT_ROOT)
+
+
 def listed(root: Path) -> list[Component]:
     """The workspace's UI Components in name order ([] without `cdk.config.json`)."""
     config = _read_json(root / CONFIG_FILE, "the SDK's configuration")
     prefix = config.get("prefix") or ""
-    folder = root / str(config.get("newComponentRoot") or COMPONENT_ROOT)
+    folder = root / component_root(root)
     settings = _read_json(root / WORKSPACE_FILE, "the workspace settings").get("ui_components")
     settings = settings if isinstance(settings, dict) else {}
     components = []

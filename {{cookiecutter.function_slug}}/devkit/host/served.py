@@ -115,12 +115,14 @@ class Served:
         return closest(name, self.names, count)
 
 
-def read(root: Path) -> Served:
-    """The functions the workspace at `root` serves (its `functions/`, tests left out)."""
+def read(root: Path, without: Iterable[str] = ()) -> Served:
+    """The functions the workspace at `root` serves (its `functions/`, tests left out), as if
+    the files `without` (posix paths relative to `root`) were gone."""
+    gone = set(without)
     sources = {
         path: data
         for path, data in import_world.read_sources(root, (PACKAGE,)).items()
-        if path.endswith(".py") and not is_test(path.rpartition("/")[2])
+        if path.endswith(".py") and not is_test(path.rpartition("/")[2]) and path not in gone
     }
     return of_sources(sources)
 
