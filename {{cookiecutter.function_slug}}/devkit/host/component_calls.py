@@ -63,16 +63,6 @@ class Report:
         """Every literal name some component calls."""
         return sorted({c.name for made in self.calls.values() for c in made if c.name})
 
-    def hint(self, name: str) -> str:
-        """`(did you mean notes.add?)`, or that nothing served is close."""
-        close = self.served.closest(name)
-        if close:
-            also = f"; also close: {', '.join(close[1:])}" if close[1:] else ""
-            return f"did you mean {close[0]}?{also}"
-        if not self.served.functions:
-            return "nothing in functions/ is exposed"
-        return "no served name is close"
-
 
 def source_files(root: Path) -> list[Path]:
     """The UI Components' source files, under the components folder of `cdk.config.json`."""
@@ -112,16 +102,28 @@ def _owner(root: Path, path: Path, listed: list[components.Component]) -> str:
 
 
 def _missing_text(found: Report, missing: dict[str, list[ui_calls.Call]]) -> str:
+    """`status-panel calls notes.ad (components/...:60; did you mean notes.add?)`, per
+    component."""
     parts = []
     for owner, made in sorted(missing.items()):
         names: dict[str, list[str]] = {}
         for call in made:
             names.setdefault(str(call.name), []).append(call.where)
         listed = ", ".join(
-            f"{name} ({', '.join(where)}; {found.hint(name)})" for name, where in names.items()
+            f"{name} ({', '.join(where)}{_hint(found, name)})" for name, where in names.items()
         )
         parts.append(f"{owner} calls {listed}")
+    if not found.served.functions:
+        parts[-1] += " (nothing in functions/ is exposed)"
     return "; ".join(parts)
+
+
+def _hint(found: Report, name: str) -> str:
+    close = found.served.closest(name)
+    if not close:
+        return ""
+    also = f"; also close: {', '.join(close[1:])}" if close[1:] else ""
+    return f"; did you mean {close[0]}?{also}"
 
 
 def refusal(found: Report) -> str | None:
@@ -230,7 +232,8 @@ def describe(found: Report) -> list[str]:
             elif found.served.serves(call.name):
                 verdict = "unknown (its module does not parse)"
             else:
-                verdict = f"NO ({found.hint(call.name)})"
+                hint = _hint(found, call.name).removeprefix("; ")
+                verdict = f"NO ({hint})" if hint else "NO"
             rows.append((owner, call.name, call.where, verdict))
     if len(rows) == 1:
         lines.append("  No UI Component calls a function.")
