@@ -119,17 +119,18 @@ def read(root: Path, without: Iterable[str] = ()) -> Served:
     """The functions the workspace at `root` serves (its `functions/`, tests left out), as if
     the files `without` (posix paths relative to `root`) were gone."""
     gone = set(without)
-    sources = {
-        path: data
-        for path, data in import_world.read_sources(root, (PACKAGE,)).items()
-        if path.endswith(".py") and not is_test(path.rpartition("/")[2]) and path not in gone
-    }
-    return of_sources(sources)
+    sources = import_world.read_sources(root, (PACKAGE,))
+    return of_sources({path: data for path, data in sources.items() if path not in gone})
 
 
 def of_sources(sources: Mapping[str, bytes]) -> Served:
     """`read`, from {posix path relative to the workspace: bytes} of the files under
-    functions/."""
+    functions/ (tests are left out, as the bundle leaves them out)."""
+    sources = {
+        path: data
+        for path, data in sources.items()
+        if path.endswith(".py") and not is_test(path.rpartition("/")[2])
+    }
     trees = import_world.parse_all(sources)
     files = frozenset(sources)
     own: dict[str, dict[str, Function]] = {}
