@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_ui import one_error
 
 from conftest import UI_COMPONENT, bake, invoke, link_node_modules, workspace_module
 
@@ -23,14 +24,6 @@ served = workspace_module("devkit.host.served")
 COMPONENT = UI_COMPONENT
 SOURCE = f"components/{COMPONENT}/{COMPONENT}.svelte"
 EXAMPLE_CALLS = ("notes.recent", "notes.add", "example.greet")
-
-
-def one_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0, result.stdout
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
-    assert len(errors) == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return errors[0]
 
 
 def step(result: subprocess.CompletedProcess[str], name: str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import components, served, ui_calls, walk
+from devkit.host import columns, components, served, ui_calls, walk
 from devkit.host.doctor_report import DONE, MISSING, WARNING, Step
 
 DEPLOY_OPTION = "--ignore-component-calls"
@@ -238,10 +238,7 @@ def describe(found: Report) -> list[str]:
     if len(rows) == 1:
         lines.append("  No UI Component calls a function.")
     else:
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
-        for row in rows:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
-            lines.append("  " + "  ".join([*cells, row[3]]).rstrip())
+        lines += columns.table(rows)
     lines.append("")
     names = found.served.names
     lines.append(
