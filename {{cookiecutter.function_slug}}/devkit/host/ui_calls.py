@@ -68,6 +68,7 @@ def calls(text: str, path: str) -> list[Call]:
     clients |= {m["name"] for m in _CLIENT_TYPED.finditer(code)}
     found: dict[tuple[int, str | None, str], Call] = {}
     wrappers: dict[str, str] = {}  # wrapper function -> its name parameter
+    definitions: list[tuple[int, str, str]] | None = None  # read at the first need
     for match in _CALL.finditer(code):
         argument = match["argument"].strip()
         line = code.count("\n", 0, match.start("argument")) + 1
@@ -78,7 +79,9 @@ def calls(text: str, path: str) -> list[Call]:
         receiver = re.sub(r"\s+", "", match["receiver"] or "")
         if receiver not in clients and receiver != f"{_FACTORY}()":
             continue  # `.call(x)` of something else (`Function.prototype.call`, ...)
-        wrapper = _wrapper(code, argument, match.start())
+        if definitions is None:
+            definitions = _definitions(code)
+        wrapper = _wrapper(definitions, argument, match.start())
         if wrapper is not None:
             wrappers[wrapper] = argument
             continue
@@ -109,26 +112,42 @@ def literal(argument: str) -> str | None:
     return inner
 
 
-def _wrapper(code: str, parameter: str, position: int) -> str | None:
-    """The function around `position` whose first parameter is `parameter` (the name a
-    helper passes on to the client), or None."""
-    if not re.fullmatch(r"[A-Za-z_$][\w$]*", parameter):
-        return None
-    p = re.escape(parameter)
-    patterns = (
-        rf"\bfunction\s+(?P<w>[\w$]+)\s*\(\s*{p}\b",
-        rf"(?P<w>[\w$]+)\s*[:=]\s*(?:async\s+)?function\s*\(\s*{p}\b",
-        rf"(?P<w>[\w$]+)\s*=\s*(?:async\s+)?\(\s*{p}\b[^)]*\)\s*(?::[^=]*)?=>",
-        rf"(?P<w>[\w$]+)\s*=\s*(?:async\s+)?{p}\s*=>",
-        rf"(?:^|[\s;{{}}])(?:async\s+)?(?P<w>[\w$]+)\s*\(\s*{p}\b[^)]*\)\s*(?::[^{{;]*)?\{{",
+_PARAMETER = r"(?P<p>[A-Za-z_$][\w$]*)"
+#: Function definitions, each with its name (`w`) and first parameter (`p`).
+_DEFINITIONS = tuple(
+    re.compile(pattern, re.M)
+    for pattern in (
+        rf"\bfunction\s+(?P<w>[\w$]+)\s*\(\s*{_PARAMETER}",
+        rf"(?P<w>[\w$]+)\s*[:=]\s*(?:async\s+)?function\s*\(\s*{_PARAMETER}",
+        rf"(?P<w>[\w$]+)\s*=\s*(?:async\s+)?\(\s*{_PARAMETER}\b[^)]*\)\s*(?::[^=]*)?=>",
+        rf"(?P<w>[\w$]+)\s*=\s*(?:async\s+)?{_PARAMETER}\s*=>",
+        rf"(?:^|[\s;{{}}])(?:async\s+)?(?P<w>[\w$]+)\s*\(\s*{_PARAMETER}\b[^)]*\)\s*"
+        rf"(?::[^{{;]*)?\{{",
     )
-    best: tuple[int, str] | None = None
-    for pattern in patterns:
-        for match in re.finditer(pattern, code[:position], re.M):
-            name = match["w"]
-            if name not in _NOT_NAMES and (best is None or match.start() > best[0]):
-                best = (match.start(), name)
-    return best[1] if best else None
+)
+
+
+def _definitions(code: str) -> list[tuple[int, str, str]]:
+    """Every function definition in `code`: (where it starts, its name, its first parameter)."""
+    found = {
+        (match.start(), match["w"], match["p"])
+        for pattern in _DEFINITIONS
+        for match in pattern.finditer(code)
+        if match["w"] not in _NOT_NAMES
+    }
+    return sorted(found)
+
+
+def _wrapper(definitions: list[tuple[int, str, str]], parameter: str, position: int) -> str | None:
+    """The function defined last before `position` whose first parameter is `parameter` (the
+    name a helper passes on to the client), or None."""
+    best = None
+    for start, name, first in definitions:
+        if start >= position:
+            break
+        if first == parameter:
+            best = name
+    return best
 
 
 def without_comments(text: str, *, markup: bool = False) -> str:
