@@ -163,6 +163,23 @@ def test_static_list_is_the_list_serve_gives(workspace: Path, shared_venv: Path)
     assert static == json.loads(runtime.stdout)
 
 
+def test_one_component_s_calls_and_the_shared_code(tmp_path: Path) -> None:
+    project = bake(tmp_path, ui_component=COMPONENT)
+    shared = project / "components" / "shared" / "api.ts"
+    shared.parent.mkdir()
+    shared.write_text("export const count = (client) => client.call('notes.count', {});\n")
+    component_calls = workspace_module("devkit.host.component_calls", project)
+
+    everything = component_calls.report(project)
+    one = component_calls.report(project, [COMPONENT])
+    other = component_calls.report(project, ["gauge"])
+
+    assert set(everything.calls) == {COMPONENT, "components/shared"}
+    assert everything.names() == one.names() == sorted([*EXAMPLE_CALLS, "notes.count"])
+    assert other.names() == ["notes.count"]
+    assert list(one.missing()) == ["components/shared"]
+
+
 # -- the week of a new user: remove the examples, and the component still calls them ---------
 
 

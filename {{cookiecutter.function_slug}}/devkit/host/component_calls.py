@@ -73,15 +73,17 @@ def source_files(root: Path) -> list[Path]:
 
 
 def report(root: Path, only: Iterable[str] | None = None, without: Iterable[str] = ()) -> Report:
-    """The calls of the workspace's UI Components (of those named in `only`, else all) beside
-    what `functions/` serves, leaving out the files `without` (posix paths relative to `root`,
-    as if they were removed). Raises ComponentError when `cdk.config.json` is unusable."""
+    """The calls of the workspace's UI Components (of those named in `only`, else all; code
+    shared by components always counts) beside what `functions/` serves, leaving out the files
+    `without` (posix paths relative to `root`, as if they were removed). Raises ComponentError
+    when `cdk.config.json` is unusable."""
     listed = components.listed(root)
-    wanted = None if only is None else set(only)
+    names = {component.name for component in listed}
+    wanted = names if only is None else set(only)
     found = Report(served.read(root, without))
     for path in source_files(root):
         owner = _owner(root, path, listed)
-        if wanted is not None and owner not in wanted:
+        if owner in names and owner not in wanted:
             continue
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
