@@ -192,7 +192,10 @@ def component_workspace(tmp_path: Path, shared_venv: Path) -> Path:
 def test_remove_examples_then_doctor_and_deploy_name_each_unserved_call(
     component_workspace: Path,
 ) -> None:
+    planned = invoke(component_workspace, "remove-examples", "--dry-run")
     removed = invoke(component_workspace, "remove-examples")
+
+    assert f"UI Components would still call the removed examples: {COMPONENT}" in planned.stdout
 
     assert f"UI Components still call the removed examples: {COMPONENT} calls" in removed.stdout
     for name in EXAMPLE_CALLS:

@@ -196,7 +196,7 @@ def remove_examples(c, dry_run=False):
         examples.drop_api_names(ROOT, unneeded)
         print(f"Took {', '.join(unneeded)} out of api_access in workspace.json: no code calls it")
     note = calls and component_calls.removal_note(
-        calls, component_calls.report(ROOT, without=state.unchanged)
+        calls, component_calls.report(ROOT, without=state.unchanged), dry_run=dry_run
     )
     if note:
         print(note)

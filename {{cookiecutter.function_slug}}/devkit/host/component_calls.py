@@ -204,14 +204,15 @@ def newly_missing(before: Report, after: Report) -> dict[str, list[ui_calls.Call
     return found
 
 
-def removal_note(before: Report, after: Report) -> str | None:
+def removal_note(before: Report, after: Report, *, dry_run: bool = False) -> str | None:
     """What `invoke remove-examples` says about the components that still call what it
-    removed, or None."""
+    removed (or, in a dry run, would remove), or None."""
     lost = newly_missing(before, after)
     if not lost:
         return None
+    still = "would still call" if dry_run else "still call"
     return (
-        f"UI Components still call the removed examples: {_missing_text(after, lost)} -> "
+        f"UI Components {still} the removed examples: {_missing_text(after, lost)} -> "
         f"change them to call your own functions (`{TASK}` lists what is served); "
         f"`invoke doctor` and `invoke deploy` refuse them until then"
     )
@@ -250,7 +251,7 @@ def describe(found: Report) -> list[str]:
     )
     called = set(found.names())
     uncalled = [name for name in names if not any(_same(found, name, c) for c in called)]
-    if names and uncalled:
+    if names and uncalled and called:
         lines.append(f"Called by no UI Component: {', '.join(uncalled)}")
     for owner, call in found.dynamic():
         lines.append(
