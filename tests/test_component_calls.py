@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_ui import one_error
+from support import CHROMIUM
+from test_ui import SHADOW, Browser, one_error, serving_both, wait_for_line
 
 from conftest import UI_COMPONENT, bake, invoke, link_node_modules, workspace_module
 
@@ -317,12 +318,34 @@ def test_new_component_with_only_examples_that_need_arguments_says_what_to_give(
     assert not any(name in text for name in EXAMPLE_CALLS)
 
 
-def test_a_new_component_builds(tmp_path: Path, shared_venv: Path, node_modules: Path) -> None:
-    project = bake(tmp_path, ui_component=COMPONENT, examples="no")
-    link_node_modules(project)
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_a_new_component_shows_your_function_s_answer_in_the_simulator(
+    tmp_path: Path, shared_venv: Path, node_modules: Path
+) -> None:
+    project = bake(tmp_path / "ws", examples="no")
     invoke(project, "new", "thermometer")
-    invoke(project, "new-component", "gauge")
+    invoke(project, "new-component", COMPONENT)
+    link_node_modules(project)
 
-    built = invoke(project, "bundle", "--component", "gauge")
-
-    assert "ui-gauge-1.zip" in built.stdout
+    built = invoke(project, "bundle", "--component", COMPONENT)
+    assert f"ui-{COMPONENT}-1.zip" in built.stdout
+    with serving_both(project) as (process, function_port, _ui_port, log_path):
+        line = wait_for_line(process, log_path, "Simulator running at:")
+        wait_for_line(process, log_path, "functions | ")
+        browser = Browser(tmp_path / "profile")
+        browser.function_port = function_port
+        try:
+            target = browser.send("Target.createTarget", url="about:blank")["targetId"]
+            browser.session = browser.send("Target.attachToTarget", targetId=target, flatten=True)[
+                "sessionId"
+            ]
+            browser.send("Fetch.enable", patterns=[{"urlPattern": "http://localhost:8020/*"}])
+            browser.send("Page.navigate", url=line.split("Simulator running at:")[1].strip())
+            answer = browser.wait_for(
+                f"{SHADOW}?.querySelector('[data-testid=answer]')?.textContent.includes('Hello')"
+                f" && {SHADOW}.querySelector('[data-testid=answer]').textContent",
+                timeout=90,
+            )
+        finally:
+            browser.close()
+    assert json.loads(answer)["message"] == "Hello, world!"
