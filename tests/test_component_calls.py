@@ -335,12 +335,7 @@ def test_a_new_component_shows_your_function_s_answer_in_the_simulator(
         browser = Browser(tmp_path / "profile")
         browser.function_port = function_port
         try:
-            target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-            browser.session = browser.send("Target.attachToTarget", targetId=target, flatten=True)[
-                "sessionId"
-            ]
-            browser.send("Fetch.enable", patterns=[{"urlPattern": "http://localhost:8020/*"}])
-            browser.send("Page.navigate", url=line.split("Simulator running at:")[1].strip())
+            browser.open(line.split("Simulator running at:")[1].strip())
             answer = browser.wait_for(
                 f"{SHADOW}?.querySelector('[data-testid=answer]')?.textContent.includes('Hello')"
                 f" && {SHADOW}.querySelector('[data-testid=answer]').textContent",
