@@ -53,6 +53,7 @@ export class Panel {
 context.createBackendComponentClient().call(`chained.call`);
 context.createBackendComponentClient().call(`template.${x}`);
 Object.prototype.hasOwnProperty.call(item, 'key');
+greet.call('not a name', 1); context.createBackendComponentClient().call('odd name');
 panel.load('through.helper', {});
 """
     found = [(c.name, c.line) for c in ui_calls.calls(source, "components/p/p.ts")]
@@ -62,7 +63,8 @@ panel.load('through.helper', {});
         (None, 10),
         ("chained.call", 12),
         (None, 13),
-        ("through.helper", 15),
+        ("odd name", 15),
+        ("through.helper", 16),
     ]
 
 

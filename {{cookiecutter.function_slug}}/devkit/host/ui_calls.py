@@ -6,8 +6,9 @@ IXON's component SDK (`@ixon-cdk/types`) gives a component one way to call its C
 `.vue`, `.ts` and `.js` sources (and `.tsx`, `.jsx`), `calls` finds:
 
 - `.call('module.function', ...)` with a literal first argument (quotes, or backquotes without
-  `${}`), whatever it is called on: `context.createBackendComponentClient().call('notes.add')`,
-  `client.call(...)`, `this.client?.call(...)`;
+  `${}`), whatever it is called on when it looks like a name (on a client, whatever it holds):
+  `context.createBackendComponentClient().call('notes.add')`, `client.call(...)`,
+  `this.client?.call(...)`;
 - `.call(expression, ...)` on a client (`createBackendComponentClient().call(x)`, or a name
   bound to one: `client = context.createBackendComponentClient()`, `client:
   BackendComponentClient`): not a literal, so listed for a check by hand, unless
@@ -38,6 +39,8 @@ _CLIENT_MADE = re.compile(
 )
 _CLIENT_TYPED = re.compile(r"(?P<name>[\w$]+)\s*\??\s*:\s*BackendComponentClient\b")
 _FACTORY = "createBackendComponentClient"
+#: What a function name looks like (a literal of another shape counts only on a client).
+_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 _NOT_NAMES = {"if", "for", "while", "switch", "catch", "function", "return", "with"}
 _SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script\s*>)", re.S | re.I)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -73,11 +76,12 @@ def calls(text: str, path: str) -> list[Call]:
         argument = match["argument"].strip()
         line = code.count("\n", 0, match.start("argument")) + 1
         name = literal(argument)
-        if name is not None:
+        receiver = re.sub(r"\s+", "", match["receiver"] or "")
+        client = receiver in clients or receiver == f"{_FACTORY}()"
+        if name is not None and (client or _NAME.fullmatch(name)):
             found[(line, name, "")] = Call(name, path, line)
             continue
-        receiver = re.sub(r"\s+", "", match["receiver"] or "")
-        if receiver not in clients and receiver != f"{_FACTORY}()":
+        if not client:
             continue  # `.call(x)` of something else (`Function.prototype.call`, ...)
         if definitions is None:
             definitions = _definitions(code)
