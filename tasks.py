@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from invoke import Exit, task
@@ -54,21 +56,36 @@ def test(c, k="", verbose=False, fast=False, serial=False):
 
 #: The template's own lock and the declaration it is compiled from (with the Python CI uses).
 TEST_LOCK, TEST_DECLARATION, TEST_PYTHON = "requirements-test.txt", "requirements-test.in", "3.11"
+#: The declaration's line that records the moment its lock is resolved as of (as a workspace's
+#: `lock_moment`): the same declaration gives the same lock until `invoke lock --upgrade`.
+MOMENT_LINE = re.compile(r"^# lock_moment: (\S+)$", re.MULTILINE)
 
 
-@task(help={"upgrade": "Move every pin to the newest release the declaration allows"})
+@task(help={"upgrade": "Move the moment to now and every pin to the newest release allowed"})
 def lock(c, upgrade=False):
-    """Compile requirements-test.in into requirements-test.txt (every pin, hashes; any OS)."""
+    """Compile requirements-test.in into requirements-test.txt (every pin, hashes; any OS),
+    as of the moment its `# lock_moment:` line records."""
+    declaration = ROOT / TEST_DECLARATION
+    text = declaration.read_text(encoding="utf-8")
+    found = MOMENT_LINE.search(text)
+    if not found:
+        raise Exit(f"{TEST_DECLARATION} has no '# lock_moment: <UTC time>' line: add one", code=1)
+    moment = found[1]
+    if upgrade:
+        moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     command = [
         sys.executable, "-m", "uv", "pip", "compile", "--universal", "--python-version",
         TEST_PYTHON, "--generate-hashes", TEST_DECLARATION, "-o", TEST_LOCK, "--quiet",
     ]  # fmt: skip
     if upgrade:
         command.append("--upgrade")
-    result = subprocess.run(command, cwd=ROOT, env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"})
+    environ = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_EXCLUDE_NEWER": moment}
+    result = subprocess.run(command, cwd=ROOT, env=environ)
     if result.returncode != 0:
         raise Exit(f"uv pip compile failed (exit {result.returncode}): see above", code=1)
-    print(f"Locked {TEST_DECLARATION} into {TEST_LOCK}")
+    if moment != found[1]:
+        declaration.write_text(MOMENT_LINE.sub(f"# lock_moment: {moment}", text), encoding="utf-8")
+    print(f"Locked {TEST_DECLARATION} into {TEST_LOCK} as of {moment}")
 
 
 @task

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import index_standin
 import pytest
 from cookiecutter.main import cookiecutter
 
@@ -146,7 +148,7 @@ def invoke(
 
 #: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
 #: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
-END_TO_END_FIXTURES = {"shared_venv", "registry_uv"}
+END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index", "recorded_index"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -159,11 +161,61 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def registry_uv() -> Path:
-    """uv (requirements-test.txt installs it beside this Python), for tests that resolve
-    against the real package registry: end to end, as they need the network."""
+    """uv (requirements-test.txt installs it beside this Python), for tests that run it (on a
+    package index of their own: no test resolves on the real one)."""
     found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     assert found, "uv is not installed: pip install -r requirements-test.txt"
     return Path(found)
+
+
+@pytest.fixture
+def local_index() -> Iterator[Any]:
+    """A package index of the test's own on a loopback port (tests/index_standin.py), empty:
+    the test publishes what it needs, when it needs it."""
+    with index_standin.serving(index_standin.Index()) as index:
+        yield index
+
+
+#: The real index's answers to the resolutions of the tests (tests/index_standin.py).
+INDEX_SNAPSHOT = TEMPLATE / "tests" / "index-snapshot"
+#: Set to a simple index URL to record the snapshot from it instead of replaying it.
+RECORD_VARIABLE = "IXON_TEST_INDEX_RECORD"
+
+
+def template_lock_moment() -> str:
+    """The `lock_moment` the template's workspace.json records (its locks are as of it)."""
+    text = (WORKSPACE_TEMPLATE / "workspace.json").read_text(encoding="utf-8")
+    found = re.search(r'"lock_moment": "([^"]+)"', text)
+    assert found, "the template's workspace.json records no lock_moment"
+    return found[1]
+
+
+@pytest.fixture(scope="session")
+def _index_snapshot() -> Iterator[Any]:
+    snapshot = index_standin.Snapshot(
+        INDEX_SNAPSHOT, template_lock_moment(), os.environ.get(RECORD_VARIABLE, "")
+    )
+    with index_standin.serving(snapshot) as serving:
+        yield serving
+    if snapshot.upstream:
+        index_standin.trim(INDEX_SNAPSHOT)
+
+
+@pytest.fixture
+def recorded_index(_index_snapshot: Any) -> Iterator[dict[str, str]]:
+    """The variables that point uv and pip at the kept answers of the real package index
+    (tests/index-snapshot/), served on loopback: resolutions of the template's real
+    declarations as of its lock_moment, without the network. A test that asks for what the
+    snapshot lacks fails, saying how to record it."""
+    _index_snapshot.missing.clear()
+    yield index_standin.environment(_index_snapshot)
+    if _index_snapshot.missing:
+        pytest.fail(
+            f"the package index snapshot lacks {', '.join(sorted(set(_index_snapshot.missing)))}:"
+            f" record it by running this test with {RECORD_VARIABLE}=<a simple index URL>"
+            " (README: The template's tests)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,13 @@ UI Components (page-component templates), as IXON's component SDK talks to them:
         api.fail("ui-upload", status=500)                  # POST .../version-upload
         api.fail("publish", status=403)                    # PATCH page-component-template-versions
         api.ui_versions  # versionId -> {"template", "number", "published", "archive"}
+
+The deployed Cloud Function (versions, configuration, function calls, logs) is in
+`tests/ixon_standin_cloud.py`, as `api.cloud`:
+
+        api.cloud.python = shared_venv / "bin" / "python"  # runs the uploaded archive's calls
+        api.cloud.access_token_scope = "AgentList"        # what IXON granted the function
+        api.fail("function-call", status=500)              # and the other names of its FAULTS
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import ixon_standin_cloud
 
 from conftest import workspace_module
 
@@ -72,6 +81,7 @@ ENDPOINTS = (
     "ui-upload",
     "publish",
     *(fault for _path, fault, _company in ACCOUNT.values()),
+    *ixon_standin_cloud.FAULTS,
 )
 
 # One stand-in: the workspace's plumbing (server, handler, error body, `fields` selection).
@@ -127,6 +137,7 @@ class StandIn(_shared.LoopbackServer):
         self._lock = threading.Lock()
         self._server = None
         self.handler = _Handler
+        self.cloud = ixon_standin_cloud.Cloud(self.template_id, self.company_id)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -282,6 +293,8 @@ class _Handler(_shared.JsonHandler):
 
     def do_GET(self) -> None:
         self._record(0)
+        if ixon_standin_cloud.handle(self, "GET", b""):
+            return
         path = self.path.split("?")[0]
         for name, (account_path, _fault, _company) in ACCOUNT.items():
             if path == account_path:
@@ -300,6 +313,10 @@ class _Handler(_shared.JsonHandler):
             *(
                 {"rel": name, "href": f"http://127.0.0.1:{self.api.port}{path}"}
                 for name, (path, _fault, _company) in ACCOUNT.items()
+            ),
+            *(
+                {"rel": name, "href": f"http://127.0.0.1:{self.api.port}{path}"}
+                for name, path in ixon_standin_cloud.LINKS.items()
             ),
         ]
         if self.api.upload_link:
@@ -363,6 +380,8 @@ class _Handler(_shared.JsonHandler):
     def do_PATCH(self) -> None:
         body = self.read_body()
         self._record(len(body))
+        if ixon_standin_cloud.handle(self, "PATCH", body):
+            return
         if not self.path.startswith(PUBLISH_PREFIX):
             self._answer(404, error_body("Not found"))
             return
@@ -416,6 +435,8 @@ class _Handler(_shared.JsonHandler):
         if self.path.startswith(UI_UPLOAD_PREFIX) and self.path.endswith(UI_UPLOAD_SUFFIX):
             self._ui_upload(body)
             return
+        if ixon_standin_cloud.handle(self, "POST", body):
+            return
         prefix, _, suffix = UPLOAD_PATH.partition("{publicId}")
         if not (self.path.startswith(prefix) and self.path.endswith(suffix)):
             self._answer(404, error_body("Not found"))
@@ -448,6 +469,7 @@ class _Handler(_shared.JsonHandler):
             return
         with self.api._lock:
             self.api.uploads.append(body)
+        self.api.cloud.uploaded(body, self.api.user_name)
         data = {"publicId": self.api.template_id}
         if self.api.provisioning:
             data["companyToBeProvisioned"] = True

@@ -432,8 +432,11 @@ def test_invoke_doctor_online_asks_the_api_about_the_token(workspace: Path, api:
         "done     Role (online): your role in Acme Machines is Platform administrator, the role "
         "IXON's process for Cloud Functions asks for" in out
     )
-    # discovery, MyUser, MyCompany, UserMembershipList, GroupList, RoleList
-    assert api.count("GET") == 6
+    # Nothing deployed yet: the deployed function read as `invoke status` reads it.
+    assert "warning  Deployed (online): VERSION 0.1.0 is not deployed here yet" in out
+    # discovery, MyUser, MyCompany, BackendComponentTemplate, its VersionList and ConfigList,
+    # UserMembershipList, GroupList, RoleList
+    assert api.count("GET") == 9
 
 
 def test_invoke_doctor_online_with_a_rejected_token_is_one_error(

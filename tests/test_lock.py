@@ -1,17 +1,25 @@
 """The locks: declarations (`requirements*.in`) compiled by uv into every pin, and `.venv` synced.
 
 In-process: the lock reader and the staleness check (`devkit.host.lock`) on the template's own
-files and on small ones written here. Against the real package registry (end to end): the
-baked locks are exactly what `invoke lock` writes, twice over, and a package dropped from a
-declaration leaves the environment, with uv and with pip.
+files and on small ones written here. End to end, with no network: the baked locks are exactly
+what `invoke lock` writes, twice over, on the real index's answers kept in
+`tests/index-snapshot/`; on an index of the test's own (`tests/index_standin.py`), a lock gives
+the same bytes after newer releases until `invoke lock --upgrade`, and a package dropped from
+a declaration leaves the environment, with uv and with pip.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import index_standin
 import pytest
 
 from conftest import TEMPLATE, bake, invoke, workspace_module
@@ -109,20 +117,55 @@ def test_a_transitive_pin_left_alone_is_not_stale(tmp_path):
     assert lock.stale_reason(_pair(tmp_path, "pytest==9.2.0\n", relocked)) is None
 
 
-def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace):
+def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace, recorded_index):
     """The template's locks are what `invoke lock` writes (from nothing, for the production
-    lock), and a second run changes nothing."""
+    lock), and a second run changes nothing: resolved as of the baked lock_moment, on the
+    index's answers kept in tests/index-snapshot/."""
     before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
     (workspace / lock.PRODUCTION).unlink()
 
-    first = invoke(workspace, "lock")
-    second = invoke(workspace, "lock")
+    first = invoke(workspace, "lock", **recorded_index)
+    second = invoke(workspace, "lock", **recorded_index)
 
     assert "Locked: requirements.txt changed" in first.stdout
     assert "Locked: nothing changed" in second.stdout
     for name, content in before.items():
         assert (workspace / name).read_bytes() == content, f"{name} differs from the baked one"
     assert "Syncing" not in first.stdout + second.stdout  # locking alone installs nothing
+
+
+@pytest.fixture
+def tiny_index(local_index, monkeypatch) -> index_standin.Index:
+    """The packages the small workspaces here install, on the test's own index (a month old),
+    with pip's own wheel for `uv venv --seed`; uv and pip pointed at it alone."""
+    month_ago = _days_ago(30)
+    local_index.publish("iniconfig", "2.3.1", uploaded=month_ago)
+    local_index.publish("pluggy", "1.7.0", uploaded=month_ago)
+    local_index.publish("pytest", "9.2.0", requires=("iniconfig", "pluggy"), uploaded=month_ago)
+    local_index.publish("mdurl", "0.1.2", uploaded=month_ago)
+    pip = _bundled_pip()
+    local_index.add(pip.name, pip.read_bytes(), month_ago)
+    for name, value in index_standin.environment(local_index).items():
+        monkeypatch.setenv(name, value)
+    return local_index
+
+
+def _bundled_pip() -> Path:
+    """The pip wheel Python 3.12 carries for ensurepip (a real pip, no download)."""
+    environment = workspace_module("devkit.host.environment")
+    found = subprocess.run(
+        [
+            str(environment.find_python("3.12")),
+            "-c",
+            "import ensurepip, pathlib; "
+            "print(*pathlib.Path(ensurepip.__file__).parent.glob('_bundled/pip-*.whl'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(found) == 1, found
+    return Path(found[0])
 
 
 def _tiny_workspace(root: Path) -> Path:
@@ -150,7 +193,7 @@ def _installed(python: Path) -> set[str]:
 
 
 def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
-    tmp_path, registry_uv, monkeypatch
+    tmp_path, tiny_index, registry_uv, monkeypatch
 ):
     """The real `environment.ensure` (what `invoke setup` runs) on a two-package workspace:
     it locks, syncs; the declaration loses pluggy; it relocks and pluggy is gone."""
@@ -163,6 +206,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
 
     env = environment.ensure(root, echo=said.append)
     assert {"iniconfig", "pluggy"} <= _installed(env.python)
+    assert "/simple/pluggy/" in tiny_index.requests  # the test's index, not the real one
     assert "Locking again: requirements.txt is not locked yet" in said
 
     (root / "requirements-dev.in").write_text("-r requirements.in\n-c requirements.txt\n")
@@ -178,7 +222,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
     assert "pluggy" not in (root / "requirements-dev.txt").read_text()
 
 
-def test_pip_syncs_too(tmp_path, registry_uv):
+def test_pip_syncs_too(tmp_path, tiny_index, registry_uv):
     """IXON_INSTALLER=pip: pip installs the lock, then what the lock no longer names goes;
     pip itself stays. (uv makes the first install: pip would only be slower at it.)"""
     environment = workspace_module("devkit.host.environment")
@@ -217,7 +261,9 @@ def test_the_shipped_lock_is_the_production_lock_as_it_is(baked):
     bundle.check_requirements(baked)
 
 
-def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path, registry_uv):
+def test_a_workspace_without_declarations_installs_and_removes_nothing(
+    tmp_path, tiny_index, registry_uv
+):
     """From before the locks (or adopted as it was): its hand-written requirements-dev.txt
     need not name every dependency, so it is installed, not synced."""
     environment = workspace_module("devkit.host.environment")
@@ -240,3 +286,162 @@ def test_a_workspace_without_declarations_installs_and_removes_nothing(tmp_path,
 
     assert said[0].startswith("Installing into venv from requirements-dev.txt with uv")
     assert {"pytest", "pluggy", "mdurl"} <= _installed(env.python)  # mdurl: not in the file
+
+
+def _moment(workspace: Path) -> str:
+    return json.loads((workspace / "workspace.json").read_text())["lock_moment"]
+
+
+def _after_a_second() -> None:
+    """Let the clock pass the next whole second (the moment is kept to the second)."""
+    time.sleep(1.1)
+
+
+def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp_path, local_index):
+    """A baked workspace locked today locks to the same bytes after the index published newer
+    releases (even from nothing), until `invoke lock --upgrade` moves its moment."""
+    local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
+    local_index.publish("beta", "2.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    (workspace / "workspace.json").write_text(
+        json.dumps({**json.loads((workspace / "workspace.json").read_text()), "lock_moment": None})
+    )  # a workspace from before lock_moment: its first lock records one
+
+    first = invoke(workspace, "lock", **variables)
+    moment = _moment(workspace)
+    locked = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    assert b"alpha==1.0" in locked[lock.PRODUCTION] and b"beta==2.0" in locked[lock.DEVELOPMENT]
+    assert b"exclude-newer" not in locked[lock.PRODUCTION]  # a bot running the header is free
+    assert f'Recorded "lock_moment": "{moment}"' in first.stdout
+
+    _after_a_second()
+    local_index.publish("alpha", "1.1", requires=("beta",))
+    local_index.publish("beta", "2.1")
+    (workspace / lock.PRODUCTION).unlink()
+    (workspace / lock.DEVELOPMENT).unlink()
+    again = invoke(workspace, "lock", **variables)
+
+    assert "Locked: requirements.txt, requirements-dev.txt changed" in again.stdout  # rewritten
+    for name, content in locked.items():
+        assert (workspace / name).read_bytes() == content, f"{name} took a newer release"
+    assert _moment(workspace) == moment
+
+    _after_a_second()
+    upgraded = invoke(workspace, "lock", "--upgrade", **variables)
+
+    assert "Locked: requirements.txt, requirements-dev.txt changed" in upgraded.stdout
+    assert _moment(workspace) > moment
+    assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
+    assert b"beta==2.1" in (workspace / lock.DEVELOPMENT).read_bytes()
+
+
+def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, local_index):
+    """Declaring a release published after the moment: one line naming the moment and
+    `invoke lock --upgrade`; the locks and the moment stay as they were."""
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    moment = _moment(workspace)
+    _after_a_second()
+    local_index.publish("alpha", "1.1")
+    (workspace / "requirements.in").write_text("alpha==1.1\n")
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    line = refused.stderr.strip().splitlines()[-1]
+    assert line.startswith("ERROR: `uv pip compile requirements.in` failed: ")
+    assert f"published by {moment} (lock_moment in workspace.json)" in line
+    assert "run `invoke lock --upgrade`" in line
+    assert line.endswith("the locks were left as they were")
+    assert {name: (workspace / name).read_bytes() for name in before} == before
+    assert _moment(workspace) == moment
+
+
+def test_a_malformed_moment_is_one_line(tmp_path, local_index):
+    workspace = bake(tmp_path)
+    settings = json.loads((workspace / "workspace.json").read_text())
+    (workspace / "workspace.json").write_text(json.dumps({**settings, "lock_moment": "soon"}))
+    variables = _locking_on(local_index, tmp_path)
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        'ERROR: "lock_moment" in workspace.json must be a UTC time like "2026-12-06T10:00:00Z", '
+        "not 'soon': fix it, or run `invoke lock --upgrade` to set it to now"
+    )
+
+
+def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_index):
+    """A dependency-update pull request compiles without the moment and pins a newer release:
+    `invoke lock` does not take it back to the moment's, it says to move the moment; after
+    `invoke lock --upgrade` the same declarations give the same bytes again."""
+    local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
+    local_index.publish("beta", "2.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    moment = _moment(workspace)
+    _after_a_second()
+    local_index.publish("beta", "2.1")
+    for name in (lock.PRODUCTION, lock.DEVELOPMENT):  # what the bot's pull request holds
+        path = workspace / name
+        path.write_text(path.read_text().replace("beta==2.0", "beta==2.1"))
+    bot = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+
+    refused = invoke(workspace, "lock", check=False, **variables)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"ERROR: requirements.txt pins beta==2.1, newer than what the index had published by "
+        f"{moment} (lock_moment in workspace.json; a dependency-update pull request compiles "
+        "without it): run `invoke lock --upgrade` to move the moment to now, and commit "
+        "workspace.json with the locks; the locks were left as they were"
+    )
+    assert {name: (workspace / name).read_bytes() for name in bot} == bot
+
+    invoke(workspace, "lock", "--upgrade", **variables)
+    assert b"beta==2.1" in (workspace / lock.PRODUCTION).read_bytes()
+    again = invoke(workspace, "lock", **variables)
+    assert "Locked: nothing changed" in again.stdout
+
+
+def test_a_declaration_that_asks_for_an_older_release_is_locked_so(tmp_path, local_index):
+    """Taking a pin back because the declaration asks for it is no bot's lock: it is written."""
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    local_index.publish("alpha", "1.1", uploaded=_days_ago(20))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
+    (workspace / "requirements.in").write_text("alpha==1.0\n")
+
+    invoke(workspace, "lock", **variables)
+
+    assert b"alpha==1.0" in (workspace / lock.PRODUCTION).read_bytes()
+
+
+def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:
+    """The variables that make a workspace's `invoke lock` resolve on `index`, with the uv of
+    the test requirements and no environment of its own."""
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv, "uv is not installed: pip install -r requirements-test.txt"
+    return {
+        **index_standin.environment(index),
+        "IXON_VENV": str(tmp_path / "none"),
+        "PATH": os.pathsep.join([str(Path(uv).parent), os.environ["PATH"]]),
+    }
+
+
+def _days_ago(days: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)
+
+
+def _declaring(workspace: Path, production: str, development: str) -> Path:
+    (workspace / "requirements.in").write_text(production)
+    (workspace / "requirements-dev.in").write_text(development)
+    return workspace

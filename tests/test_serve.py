@@ -361,6 +361,68 @@ def test_invoke_call_talks_to_the_running_server(served: Served) -> None:
     assert failed.stdout == ""
 
 
+def test_invoke_call_finds_the_running_serve_without_a_port(served: Served) -> None:
+    """No --port: the call goes to this workspace's serve on the free port it took (its record
+    in .devkit/serve.json), not to port 8020."""
+    invoke(served.workspace, "call", "notes.add", "--arg", "text=found without --port")
+    recent = invoke(served.workspace, "call", "notes.recent", "--json", '{"limit": 100}')
+
+    assert "in-process" not in recent.stderr
+    assert "found without --port" in [note["text"] for note in json.loads(recent.stdout)]
+
+
+def test_serve_records_its_port_while_it_runs(workspace: Path) -> None:
+    record = workspace / ".devkit" / "serve.json"
+    with serving(workspace, "--docdb", "memory") as server:
+        recorded = json.loads(record.read_text())
+        assert recorded["port"] == server.port
+    assert not record.exists()
+
+
+@contextlib.contextmanager
+def something_on_8020() -> Iterator[None]:
+    """Port 8020 held by a program that is no invoke serve (it answers every request with a
+    bare 404), for the time of the block; when 8020 is taken already, whatever holds it does."""
+    try:
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 8020), http.server.SimpleHTTPRequestHandler
+        )
+    except OSError:
+        yield  # taken: by something that is not this fresh workspace's serve either
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_invoke_call_runs_in_process_whatever_listens_on_8020(workspace: Path) -> None:
+    with something_on_8020():
+        result = invoke(workspace, "call", "example.greet", "--arg", "name=Ada")
+
+    assert json.loads(result.stdout) == GREETING
+    assert "no invoke serve of this workspace runs: calling in-process" in result.stderr
+
+
+def test_a_record_of_a_serve_that_was_killed_is_ignored(workspace: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    record = workspace / ".devkit" / "serve.json"
+    record.parent.mkdir(exist_ok=True)
+    with socket.socket() as listener:  # a port that answers, but its serve is gone
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        record.write_text(json.dumps({"port": port, "pid": gone.pid}))
+        result = invoke(workspace, "call", "example.greet", "--arg", "name=Ada")
+
+    assert json.loads(result.stdout) == GREETING
+    assert "calling in-process" in result.stderr
+
+
 def test_invoke_call_runs_in_process_without_a_server(default_workspace: Path) -> None:
     port = str(free_port())
     result = invoke(default_workspace, "call", "example.greet", "--arg", "name=Ada", "--port", port)

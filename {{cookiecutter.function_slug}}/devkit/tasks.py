@@ -16,6 +16,7 @@ from invoke import Collection
 
 from devkit.tasks_code import audit, format_, lint, lock, setup, test, typecheck
 from devkit.tasks_common import user_task
+from devkit.tasks_remote import config_, logs, status
 from devkit.tasks_serve import call, serve
 from devkit.tasks_ship import (
     api_access,
@@ -65,3 +66,6 @@ namespace.add_task(api_access)
 namespace.add_task(component_calls_)
 namespace.add_task(login_)
 namespace.add_task(logout)
+namespace.add_task(status)
+namespace.add_task(logs)
+namespace.add_task(config_)

@@ -157,16 +157,32 @@ def _simulated_component(wanted: str, ui_port: int) -> str:
         "name": "The function as module.function, for example example.greet",
         "arg": "An argument as key=value (a string); repeat for more",
         "json": "Arguments as a JSON object, for typed values: '{\"limit\": 5}'",
-        "port": "Port of a running invoke serve (default 8020)",
+        "port": "Port of a running invoke serve (default: this workspace's running serve)",
+        "remote": "Call the deployed function in IXON Cloud, as the deploy target's company",
+        "target": 'With --remote: the deploy target of workspace.json (default: "default_target")',
     },
 )
-def call(c, name, arg=None, json="", port=8020):
+def call(c, name, arg=None, json="", port=0, *, remote=False, target=""):
     """Call a function and print its JSON result (on invoke serve, else in-process).
 
-    Sends the body IXON Cloud sends, with the caller of call_context.yaml. Without a server on
-    the port it runs in-process, with an empty in-memory document store.
+    Sends the body IXON Cloud sends, with the caller of call_context.yaml. It goes to this
+    workspace's running invoke serve (whatever its port); with none running it runs in-process,
+    with an empty in-memory document store. With --remote it calls the deployed function
+    through IXON's API instead (BackendComponentFunctionCall).
     """
-    arguments = ["-m", "devkit.runtime.call", name, "--port", str(port)]
+    if target and not remote:
+        raise CommandError("--target picks where a --remote call goes: add --remote")
+    if remote:
+        arguments = [
+            "-m",
+            "devkit.runtime.remote_call",
+            name,
+            *(["--target", target] if target else []),
+        ]
+    else:
+        arguments = ["-m", "devkit.runtime.call", name]
+        if port:
+            arguments += ["--port", str(port)]
     for item in arg or []:
         arguments += ["--arg", item]
     if json:

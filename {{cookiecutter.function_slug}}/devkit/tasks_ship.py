@@ -69,6 +69,7 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
 
 
 @user_task(
+    iterable=["smoke_arg"],
     help={
         "dry_run": "Check and bundle, then show what would be sent where; send nothing",
         "skip_checks": "Do not run the tests and lint first (says so loudly)",
@@ -83,7 +84,9 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
         "ignore_component_calls": "Deploy even when UI Components call functions that "
         "functions/ does not serve",
         "target": 'The deploy target of workspace.json "targets" (default: "default_target")',
-    }
+        "smoke": "After the upload, call this function through IXON; its answer ends the summary",
+        "smoke_arg": "An argument of the --smoke call as key=value; repeat for more",
+    },
 )
 def deploy(
     c,
@@ -100,6 +103,8 @@ def deploy(
     ignore_api_access=False,
     ignore_component_calls=False,
     target="",
+    smoke="",
+    smoke_arg=None,
 ):
     """Test, lint, bundle and upload the function and the UI Components; record the deploy.
 
@@ -132,6 +137,9 @@ def deploy(
         arguments += ["--component", component]
     if target:
         arguments += ["--target", target]
+    arguments += ["--smoke", smoke] if smoke else []
+    for item in smoke_arg or []:
+        arguments += ["--smoke-arg", item]
     run_in_environment("-m", "devkit.runtime.deploy", *arguments)
 
 

@@ -11,8 +11,12 @@ Two pairs, each a declaration and its lock:
   declaration, constrained to the production lock, plus the tools), with sha256 hashes that
   `uv pip sync` (and pip) check on every install.
 
-`uv pip compile --universal` writes both; the same declarations give the same bytes (uv keeps
-the pins of the existing lock unless asked to upgrade). Whether a lock still fits its
+`uv pip compile --universal` writes both; the same declarations give the same bytes, today and
+next month: uv resolves as of the moment recorded as `lock_moment` in `workspace.json` (given to
+uv as UV_EXCLUDE_NEWER: what the package index published later is not seen, and uv keeps the
+pins of the existing lock), and only `invoke lock --upgrade` moves that moment to now. A lock
+that a dependency-update pull request compiled without the moment is not taken back to older
+releases: `invoke lock` says to move the moment instead. Whether a lock still fits its
 declaration is read from the lock itself (uv's `# via -r FILE` notes), so a lock that
 Dependabot or a teammate regenerated needs nothing else. Standard library only, Python 3.9+.
 """
@@ -23,9 +27,11 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from devkit.errors import UserError
+from devkit.host import files, workspace_file
 
 PRODUCTION = "requirements.txt"
 DEVELOPMENT = "requirements-dev.txt"
@@ -41,8 +47,36 @@ _PIN = re.compile(
 _NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;#]*)")
 
 
+#: The setting of `workspace.json` that holds the moment the locks are resolved as of.
+MOMENT_KEY = "lock_moment"
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
 class LockError(UserError):
     """A lock that cannot be made or read; the message says what to do."""
+
+
+def recorded_moment(root: Path) -> str | None:
+    """The `lock_moment` of the workspace at `root` (a UTC time like 2026-12-06T10:00:00Z), or
+    None when it records none (a workspace from before the setting)."""
+    try:
+        value = workspace_file.read(root).get(MOMENT_KEY)
+    except workspace_file.WorkspaceFileError as error:
+        raise LockError(str(error)) from None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise LockError(
+            f'"{MOMENT_KEY}" in {workspace_file.FILE} must be a UTC time like '
+            f'"2026-12-06T10:00:00Z", not {value!r}: fix it, or run `invoke lock --upgrade` '
+            "to set it to now"
+        )
+    return value
+
+
+def now_moment() -> str:
+    """The current UTC time, to the second, as `lock_moment` holds it."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -63,11 +97,16 @@ def normalise(name: str) -> str:
 
 def read_lock(path: Path) -> dict[str, Pin]:
     """The pins of a lock file (as uv or pip-compile writes them), by normalised name."""
-    entries: dict[str, tuple[Pin, list[str]]] = {}
-    notes: list[str] | None = None  # the `# via` notes of the pin just read
     if not path.is_file():
         return {}
-    for line in _logical_lines(path.read_text(encoding="utf-8")):
+    return parse_lock(path.read_text(encoding="utf-8"))
+
+
+def parse_lock(text: str) -> dict[str, Pin]:
+    """The pins of a lock's text, by normalised name."""
+    entries: dict[str, tuple[Pin, list[str]]] = {}
+    notes: list[str] | None = None  # the `# via` notes of the pin just read
+    for line in _logical_lines(text):
         stripped = line.strip()
         if stripped.startswith("#"):
             note = stripped.lstrip("#").strip()
@@ -186,7 +225,9 @@ def declared_pairs(root: Path) -> list[tuple[str, str]]:
 
 
 def compile_command(uv: str, lock: str, declaration: str, python_version: str) -> list[str]:
-    """The uv command that writes `lock` from `declaration` (what the lock's header shows)."""
+    """The uv command that writes `lock` from `declaration` (what the lock's header shows; the
+    moment goes to uv as UV_EXCLUDE_NEWER, so a dependency-update bot that runs the header's
+    command again is not held at it)."""
     command = [uv, "pip", "compile", "--universal", "--python-version", python_version]
     if lock in HASHED:
         command.append("--generate-hashes")
@@ -204,8 +245,10 @@ def lock(
 ) -> list[str]:
     """Compile every declared pair with uv; the names of the locks whose bytes changed.
 
-    `python` is the interpreter uv resolves with (so it never goes looking for, or
-    downloading, one); it does not appear in the lock.
+    Resolves as of the workspace's `lock_moment`; `upgrade` (or a workspace that records none)
+    sets it to now first, and the new moment is recorded only when every lock was written. On a
+    failure every lock keeps its old bytes. `python` is the interpreter uv resolves with (so it
+    never goes looking for, or downloading, one); it does not appear in the lock.
     """
     pairs = declared_pairs(root)
     if not pairs:
@@ -213,24 +256,108 @@ def lock(
             "no requirements.in or requirements-dev.in here: declare what the workspace "
             "needs there (one requirement a line), then run `invoke lock`"
         )
+    recorded = recorded_moment(root)
+    moment = now_moment() if upgrade or recorded is None else recorded
     environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
     environ.pop("VIRTUAL_ENV", None)
+    before = {
+        name: (root / name).read_bytes() if (root / name).is_file() else None for name, _ in pairs
+    }
     changed = []
-    for lock_name, declaration in pairs:
-        before = (root / lock_name).read_bytes() if (root / lock_name).is_file() else None
-        command = compile_command(uv, lock_name, declaration, python_version)
-        if upgrade:
-            command.append("--upgrade")
-        echo(f"Locking {declaration} into {lock_name}")
-        result = subprocess.run(
-            [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            reason = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
-            raise LockError(
-                f"`uv pip compile {declaration}` failed: {reason} (check the names and "
-                f"versions in {declaration}; uv needs the package registry)"
-            )
-        if (root / lock_name).read_bytes() != before:
-            changed.append(lock_name)
+    try:
+        for lock_name, declaration in pairs:
+            command = compile_command(uv, lock_name, declaration, python_version)
+            if upgrade:
+                command.append("--upgrade")
+            echo(f"Locking {declaration} into {lock_name} (as of {moment})")
+            hint = None if upgrade else moment  # what a failure's message names
+            _compile(root, command, {**environ, "UV_EXCLUDE_NEWER": moment}, hint)
+            if (root / lock_name).read_bytes() != before[lock_name]:
+                changed.append(lock_name)
+                if not upgrade:
+                    _check_not_held_back(root, lock_name, before[lock_name], command, environ)
+    except BaseException:
+        _restore(root, before)
+        raise
+    if moment != recorded:
+        workspace_file.set_value(root, MOMENT_KEY, moment)
+        echo(f'Recorded "{MOMENT_KEY}": "{moment}" in {workspace_file.FILE}')
     return changed
+
+
+def _compile(root: Path, command: list[str], environ: dict[str, str], moment: str | None) -> None:
+    """Run uv's compile `command` in `root`; LockError naming uv's reason (and `moment`, the
+    one it resolved as of, if a newer release may be the cause) when it fails."""
+    result = subprocess.run(
+        [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise LockError(_failure(command[-3], result, moment))
+
+
+def _check_not_held_back(
+    root: Path, lock_name: str, before: bytes | None, command: list[str], environ: dict[str, str]
+) -> None:
+    """LockError when the moment took a lock's pin back to an older release: the lock came
+    from someone who compiled without the moment (a dependency-update pull request). Told
+    apart from a declaration that asks for the older release by compiling again without it."""
+    if before is None:
+        return
+    old = parse_lock(before.decode("utf-8", "replace"))
+    new = read_lock(root / lock_name)
+    older = [name for name, pin in new.items() if name in old and _older(pin, old[name])]
+    if not older:
+        return
+    scratch = root / ".devkit" / f"unheld-{lock_name}"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    scratch.write_bytes(before)
+    try:
+        _compile(root, [*command[:-1], scratch.relative_to(root).as_posix()], environ, None)
+        free = read_lock(scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+    held = [name for name in older if name in free and free[name].version == old[name].version]
+    if held:
+        name = held[0]
+        raise LockError(
+            f"{lock_name} pins {name}=={old[name].version}, newer than what the index had "
+            f"published by {recorded_moment(root)} ({MOMENT_KEY} in {workspace_file.FILE}; a "
+            "dependency-update pull request compiles without it): run `invoke lock --upgrade` "
+            f"to move the moment to now, and commit {workspace_file.FILE} with the locks; the "
+            "locks were left as they were"
+        )
+
+
+def _older(pin: Pin, than: Pin) -> bool:
+    """Whether `pin`'s release numbers are below `than`'s (1.2 < 1.10; the rest of a version
+    does not count)."""
+
+    def release(version: str) -> tuple[int, ...]:
+        found = re.match(r"\d+(?:\.\d+)*", version)
+        return tuple(int(part) for part in found[0].split(".")) if found else ()
+
+    return release(pin.version) < release(than.version)
+
+
+def _failure(declaration: str, result: subprocess.CompletedProcess[str], moment: str | None) -> str:
+    reason = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
+    later = (
+        f"; the locks see only what the index had published by {moment} ({MOMENT_KEY} in "
+        f"{workspace_file.FILE}): for a newer release run `invoke lock --upgrade`"
+        if moment
+        else ""
+    )
+    return (
+        f"`uv pip compile {declaration}` failed: {reason} (check the names and versions in "
+        f"{declaration}; uv needs the package registry{later}); the locks were left as they were"
+    )
+
+
+def _restore(root: Path, before: dict[str, bytes | None]) -> None:
+    """Put every lock back as it was before a failed `lock`."""
+    for name, content in before.items():
+        path = root / name
+        if content is None:
+            path.unlink(missing_ok=True)
+        elif not path.is_file() or path.read_bytes() != content:
+            files.write_atomic(path, content)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from devkit.errors import UserError
+from devkit.host import files
 
 FILE = "workspace.json"
 
@@ -35,3 +36,11 @@ def read_object(path: Path, error: type[UserError], what: str) -> dict[str, obje
     if not isinstance(data, dict):
         raise error(f"{path.name} must hold a JSON object: fix {what}")
     return data
+
+
+def set_value(root: Path, key: str, value: object) -> None:
+    """Set `key` of `workspace.json` to `value`, keeping every other setting and its order
+    (a new key goes last); written atomically."""
+    data = read(root)
+    data[key] = value
+    files.write_atomic(root / FILE, json.dumps(data, indent=2) + "\n")

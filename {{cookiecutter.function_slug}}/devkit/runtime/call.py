@@ -1,11 +1,13 @@
 """`invoke call`: call one function and print its JSON result on stdout.
 
 The call carries the JSON body IXON Cloud posts (name, arguments, context, config, created_on),
-with the calling user, company, asset and agent of `call_context.yaml`. It goes to the
-`invoke serve` that answers on the port, once that server has said (by its
-`X-Devkit-Workspace` header) that it serves this very workspace; another workspace's server,
-or anything else on the port, is refused. With none there, it runs in this process through
-the same ixoncdkingress code, with an empty in-memory document store.
+with the calling user, company, asset and agent of `call_context.yaml`. It goes to this
+workspace's running `invoke serve`, found through the record serve keeps
+(`devkit.host.serve_record`) on whatever port it took, or to the one on `--port`; either way
+only once that server has said (by its `X-Devkit-Workspace` header) that it serves this very
+workspace: another workspace's server, or anything else on the port, is refused. With no
+serve of this workspace running (and no `--port`), it runs in this process through the same
+ixoncdkingress code, with an empty in-memory document store, whatever else listens on 8020.
 Either way a call gets the developer's IXON API access (`devkit.runtime.local_api`) and the
 functions' API calls go to `IXON_API_BASE_URL`.
 
@@ -24,11 +26,12 @@ import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import context_files, ids
+from devkit.host import context_files, ids, serve_record
 from devkit.runtime import request_body as calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,6 +225,12 @@ def _json(answer: bytes, name: str, closest: str = "") -> Any:
         result = json.loads(answer)
     except ValueError:
         raise CallError(f"{name} answered something that is not JSON: {answer[:300]!r}") from None
+    return check_result(result, name, closest)
+
+
+def check_result(result: Any, name: str, closest: str = "") -> Any:
+    """`result`, or CallError when it is ixoncdkingress's answer for a failed call (a function
+    not found, a document store failure), locally or deployed."""
     if isinstance(result, str) and result.startswith(FAILURE_ANSWERS):
         hint = ""
         if result.startswith(FAILURE_ANSWERS[0]) and closest:
@@ -238,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", help="module.function, for example example.greet")
     parser.add_argument("--arg", action="append", default=[], help="key=value (repeatable)")
     parser.add_argument("--json", default="", help="arguments as a JSON object")
-    parser.add_argument("--port", type=int, default=8020, help="port of a running invoke serve")
+    parser.add_argument(
+        "--port", type=int, default=None, help="port of a running invoke serve of this workspace"
+    )
     options = parser.parse_args(argv)
     if not options.name or options.name.startswith("-"):
         raise InputError("give the function first: invoke call example.greet --arg name=Ada")
@@ -251,23 +262,30 @@ def main(argv: list[str] | None = None) -> int:
     note = context_files.context_files_note(ROOT)
     if note:
         print(f"Note: {note}", file=sys.stderr)
-    if server_answers(options.port):
-        check_server(options.port)
-        result = call_server(options.port, body, options.name)
+    port = options.port or serve_record.running_port(ROOT)
+    if port and server_answers(port):
+        check_server(port)
+        result = call_server(port, body, options.name)
     else:
+        where = f"no server on {HOST}:{port}" if port else "no invoke serve of this workspace runs"
         print(
-            f"(no server on {HOST}:{options.port}: calling in-process, "
-            "with an empty in-memory document store)",
+            f"({where}: calling in-process, with an empty in-memory document store)",
             file=sys.stderr,
         )
         result = call_in_process(body, options.name)
+    print_result(result)
+    return 0
+
+
+def print_result(result: Any, mask: Callable[[str], str] = str) -> None:
+    """A call's result as its JSON on stdout (`invoke call` and `invoke call --remote`, which
+    masks the token in it)."""
     try:
-        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+        print(mask(json.dumps(result, indent=2, ensure_ascii=False)), flush=True)
     except BrokenPipeError:
         # The reader left early (`invoke call ... | head -1`): not an error of the call.
         # Point stdout at nothing so that Python's own flush at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
 
 
 if __name__ == "__main__":

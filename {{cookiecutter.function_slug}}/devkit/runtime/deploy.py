@@ -41,7 +41,7 @@ from devkit.host import bundle as bundling
 from devkit.host import deploy_record as deployments
 from devkit.host import lint as linting
 from devkit.host.git import GitState, git_state
-from devkit.runtime import deploy_summary, ixon_api, ui_deploy
+from devkit.runtime import deploy_summary, ixon_api, remote_call, ui_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +65,9 @@ class Options:
     publish: bool = False
     #: The deploy target of workspace.json ("": the default one).
     target: str = ""
+    #: A function to call through IXON right after the upload, and its arguments.
+    smoke: str = ""
+    smoke_arguments: tuple[tuple[str, str], ...] = ()
 
     @property
     def function(self) -> bool:
@@ -205,11 +208,15 @@ def deploy(
                 publish=options.publish,
                 echo=echo,
             )
+            remote_call.smoke_after_deploy(
+                config, api, summary, options.smoke, options.smoke_arguments
+            )
         for line in summary.lines():
             echo(line)
+        remote_call.raise_if_smoke_failed(summary)
         return plan.bundle if plan else None
     except UserError as error:
-        if summary.shipped:  # a later step failed: say what did go out, then the error
+        if summary.shipped and not summary.smoke_failed:  # a later step failed: what went out
             for line in summary.lines(stopped=True):
                 echo(line)
         raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
@@ -557,7 +564,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(flag, action="store_true")
     parser.add_argument("--component", default="")
     parser.add_argument("--target", default="")
+    parser.add_argument("--smoke", default="")
+    parser.add_argument("--smoke-arg", action="append", default=[])
     options = parser.parse_args(argv)
+    smoke_arguments = remote_call.smoke_arguments(options)
     if options.functions_only and (options.ui_only or options.component or options.publish):
         raise DeployError(
             "--functions-only deploys no UI Component: drop --ui-only, --component and --publish"
@@ -578,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
                 component=options.component,
                 publish=options.publish,
                 target=options.target,
+                smoke=options.smoke,
+                smoke_arguments=smoke_arguments,
             ),
         ),
         run_checks=lambda: run_checks(root),

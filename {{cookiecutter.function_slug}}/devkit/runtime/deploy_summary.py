@@ -35,6 +35,9 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     provisioning: bool = False
     grants: list[str] = field(default_factory=list)
+    #: The line of `--smoke`: the deployed function's answer, or why there is none.
+    smoke: str = ""
+    smoke_failed: bool = False
 
     def lines(self, *, stopped: bool = False) -> list[str]:
         """The summary, as the deploy's last lines (`stopped`: a later step failed, and the
@@ -56,6 +59,8 @@ class Summary:
         if not self.shipped:
             lines.append("  nothing was uploaded")
         lines += [f"  skipped: {item}" for item in self.skipped]
+        if self.smoke:
+            lines.append(f"  {self.smoke}")
         if stopped:
             lines.append("  stopped before the end: the ERROR line below says why")
         lines.append("Next, in IXON Studio and the IXON portal:")

@@ -10,7 +10,10 @@ OpenAPI description 0.1.294; `devkit.host.ixon_roles` has the facts and their so
   whose group has `isCompanyGroup: true`) and its role's name, held against the role IXON's
   process asks for (Platform administrator for a Cloud Function) and, when the workspace has UI
   Components, the permission they need (Develop apps, which no documented field tells: doctor
-  says it cannot tell).
+  says it cannot tell);
+- with a template ID, the deployed Cloud Function as `invoke status` reads it
+  (`devkit.runtime.status.doctor_steps`): IXON's number of `VERSION`, the company's
+  configuration, the API access IXON has not granted.
 
 Prints one line per step in `invoke doctor`'s format; a refused token or an unreachable API ends
 with one `ERROR:` line. Read-only: only GET requests. The token is sent only in the
@@ -31,7 +34,7 @@ from urllib.parse import urlencode
 
 from devkit.errors import UserError, main_wrapper
 from devkit.host import components, doctor, ixon_roles, settings
-from devkit.runtime import ixon_api
+from devkit.runtime import ixon_api, remote, status
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Stands in for a template ID that is not set yet: these requests do not use it.
@@ -165,6 +168,9 @@ def check(api: Api, root: Path | None = None) -> list[doctor.Step]:
                 f"{company_id} is {company_name or 'a company without a name'}",
             )
         )
+    if root is not None and api.config.template_id.value != _NO_TEMPLATE:
+        # The deployed function, read as `invoke status` reads it.
+        steps += status.doctor_steps(remote.Remote(api.config, api.client), root)
     where = company_name or company_id
     role, unknown = company_role(api, str(user.get("publicId") or ""))
     steps.append(role_step(role, unknown, where))

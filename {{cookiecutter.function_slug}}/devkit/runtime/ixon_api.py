@@ -404,13 +404,15 @@ class Client:
         what: str | None = None,
         repeatable: bool | None = None,
         check: str = "check in IXON whether it took effect before trying again",
+        retries: int | None = None,
     ) -> Answer:
         """Send one request with IXON's headers (and the token when `authorized`), retrying
         what is safe to retry; the answer, whatever its status, or ApiError.
 
         `repeatable` (default: the method changes nothing, or the same thing again) allows
         sending the request again after it may have reached IXON; `check` says how to find out
-        whether an uncertain request took effect. `what` names it in messages.
+        whether an uncertain request took effect. `what` names it in messages. `retries`
+        (default: the settings') bounds the retries: 0 sends it once, whatever IXON answers.
         """
         method = method.upper()
         what = what or f"{method} {url}"
@@ -422,7 +424,7 @@ class Client:
                 raise ApiError(f"refusing the {what} to {url}: {problem}")
         sent_headers = self._headers(authorized=authorized)
         sent_headers.update(headers or {})
-        attempts = self.settings.retries + 1
+        attempts = (self.settings.retries if retries is None else retries) + 1
         for attempt in range(1, attempts + 1):
             if self.verbose:
                 self._show_request(method, url, sent_headers, body)

@@ -57,7 +57,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from devkit.errors import UserError, main_wrapper
-from devkit.host import processes
+from devkit.host import processes, serve_record
 from devkit.runtime import docstore, serve_trust
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,12 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     server = listen(arguments.host, arguments.port)
     if server is None:
         return 2
+    serve_record.write(ROOT, server.server_address[1])  # where `invoke call` finds it
     try:
         # Calls queue from here on; nothing answers them before the trust rules are in place.
         from devkit.runtime import serve_app  # noqa: PLC0415 - the runtime, once it listens
 
         return serve_app.run(arguments, server, stop, trusted)
     finally:
+        serve_record.remove(ROOT)
         server.server_close()
 
 

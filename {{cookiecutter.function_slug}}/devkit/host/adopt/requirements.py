@@ -332,7 +332,10 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
     if uv is None:
         return None
     files = Files.of(root)
+    moment = lock.recorded_moment(root)
     environ = {**os.environ, "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never"}
+    if moment:
+        environ["UV_EXCLUDE_NEWER"] = moment  # as `invoke lock` resolves
     environ.pop("VIRTUAL_ENV", None)
     with tempfile.TemporaryDirectory(prefix="adopt-") as folder:
         Path(folder, files.main).write_text(main, encoding="utf-8")
@@ -346,7 +349,7 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
             if ran.returncode != 0:
                 ran = _run([*command, "--quiet"], folder, environ)
             if ran.returncode != 0:
-                raise AdoptError(_unsatisfiable(ran))
+                raise AdoptError(_unsatisfiable(ran, moment))
         return {name: Path(folder, name).read_text(encoding="utf-8") for name, _ in lock.PAIRS}
 
 
@@ -359,10 +362,16 @@ def _versions(text: str) -> dict[str, str]:
     }
 
 
-def _unsatisfiable(ran: subprocess.CompletedProcess[str]) -> str:
+def _unsatisfiable(ran: subprocess.CompletedProcess[str], moment: str | None) -> str:
     reason = " ".join(line.strip(_UV_DECORATION) for line in ran.stderr.splitlines()).strip()
+    later = (
+        f" (the workspace locks as of {moment}, its {lock.MOMENT_KEY}: for a release published "
+        "since, run `invoke lock --upgrade` first)"
+        if moment
+        else ""
+    )
     return (
-        f"the app's requirements cannot install beside the workspace's (uv: {reason}): "
+        f"the app's requirements cannot install beside the workspace's (uv: {reason}){later}: "
         "change the app's pins named there and adopt again; nothing was written"
     )
 
