@@ -323,11 +323,12 @@ def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
     remove_unchosen(project, answers)
-    add_ui_component(project, answers)
-    remove_caches(project)
     if answers.get("examples") == "no":
         remove_examples(project)
     record_template_files(project)
+    # After the examples are settled and recorded: the component calls what is served.
+    add_ui_component(project, answers)
+    remove_caches(project)
     start = os.environ.get("PWD")
     if not made_by_cruft(answers):
         write_origin(project, answers, start, rendered_in)

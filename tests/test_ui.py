@@ -470,6 +470,15 @@ class Browser(DevTools):
             }
             os.write(self._write, json.dumps(command).encode() + b"\0")
 
+    def open(self, url: str) -> None:
+        """Open `url` in a new page whose calls of localhost:8020 go to `function_port`."""
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        self.send("Fetch.enable", patterns=[{"urlPattern": "http://localhost:8020/*"}])
+        self.send("Page.navigate", url=url)
+
 
 SHADOW = "document.querySelector('app-status-panel')?.shadowRoot"
 
@@ -489,12 +498,7 @@ def test_serve_shows_the_function_answers_in_the_simulator(
         browser = Browser(tmp_path / "profile")
         browser.function_port = function_port
         try:
-            target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-            browser.session = browser.send("Target.attachToTarget", targetId=target, flatten=True)[
-                "sessionId"
-            ]
-            browser.send("Fetch.enable", patterns=[{"urlPattern": "http://localhost:8020/*"}])
-            browser.send("Page.navigate", url=url)
+            browser.open(url)
             greeting = browser.wait_for(
                 f"{SHADOW}?.querySelector('.greeting')?.textContent.includes('Hello')"
                 f" && {SHADOW}.querySelector('.greeting').textContent",

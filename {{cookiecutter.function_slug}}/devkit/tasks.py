@@ -18,7 +18,16 @@ from devkit.tasks_code import audit, format_, lint, lock, setup, test, typecheck
 from devkit.tasks_common import user_task
 from devkit.tasks_remote import config_, logs, status
 from devkit.tasks_serve import call, serve
-from devkit.tasks_ship import api_access, bump, bundle, deploy, login_, logout, version_
+from devkit.tasks_ship import (
+    api_access,
+    bump,
+    bundle,
+    component_calls_,
+    deploy,
+    login_,
+    logout,
+    version_,
+)
 from devkit.tasks_workspace import (
     adopt,
     doctor,
@@ -54,6 +63,7 @@ namespace = Collection(
     rewrite_imports,
 )
 namespace.add_task(api_access)
+namespace.add_task(component_calls_)
 namespace.add_task(login_)
 namespace.add_task(logout)
 namespace.add_task(status)

@@ -1,4 +1,5 @@
-"""The tasks that ship: bundle, deploy, version, bump, api-access, login and logout
+"""The tasks that ship: bundle, deploy, version, bump, api-access, component-calls, login and
+logout
 (`devkit.tasks` gathers every task).
 
 Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
@@ -13,6 +14,7 @@ from devkit.tasks_common import (
     CommandError,
     api_names,
     bundling,
+    component_calls,
     ensure_environment,
     examples,
     import_world,
@@ -79,6 +81,8 @@ def bundle(c, *, functions_only=False, ui_only=False, component=""):
         "component": "Deploy only this UI Component (not the Cloud Function)",
         "publish": "Publish the UI Component versions uploaded (as cdk publish does)",
         "ignore_api_access": 'Deploy even when the code calls IXON API names not in "api_access"',
+        "ignore_component_calls": "Deploy even when UI Components call functions that "
+        "functions/ does not serve",
         "target": 'The deploy target of workspace.json "targets" (default: "default_target")',
         "smoke": "After the upload, call this function through IXON; its answer ends the summary",
         "smoke_arg": "An argument of the --smoke call as key=value; repeat for more",
@@ -97,6 +101,7 @@ def deploy(
     publish=False,
     keep_examples=False,
     ignore_api_access=False,
+    ignore_component_calls=False,
     target="",
     smoke="",
     smoke_arg=None,
@@ -107,11 +112,16 @@ def deploy(
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
     template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md); with
     named targets in workspace.json, those of --target (else the default one). Refuses a
-    Cloud Function whose code calls IXON API names not in "api_access" of workspace.json.
+    Cloud Function whose code calls IXON API names not in "api_access" of workspace.json,
+    and UI Components that call functions that functions/ does not serve.
     """
     _warn(token_file.warning(ROOT))
     if not (ui_only or component or bundling.ui_only(ROOT)):  # the Cloud Function goes too
         api_names.check_before_deploy(ROOT, skip=ignore_api_access, warn=_warn)
+    # Either half breaks the calls: components that call a name, or a function without it.
+    component_calls.check_before_deploy(
+        ROOT, [component] if component else None, skip=ignore_component_calls, warn=_warn
+    )
     flags = {
         "--dry-run": dry_run,
         "--skip-checks": skip_checks,
@@ -186,6 +196,17 @@ def api_access(c, refresh=False):
     if refresh:
         run_in_environment("-m", "devkit.runtime.names_refresh")
     print("\n".join(api_names.describe(api_names.report(ROOT), ROOT)))
+
+
+@user_task(name="component-calls")
+def component_calls_(c):
+    """Show the function names each UI Component calls beside what functions/ serves.
+
+    Names come from the components' sources (client.call('module.function', ...) and helper
+    functions that pass a name on to the client); a name no exposed function serves gets the
+    closest served names. `invoke doctor` and `invoke deploy` refuse those.
+    """
+    print("\n".join(component_calls.describe(component_calls.report(ROOT))))
 
 
 @user_task(name="version")

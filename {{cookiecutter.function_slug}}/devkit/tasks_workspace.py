@@ -15,6 +15,7 @@ from devkit.host import environment, legacy
 from devkit.tasks_common import (
     ROOT,
     adopting,
+    component_calls,
     doctor_targets,
     doctoring,
     ensure_environment,
@@ -193,7 +194,11 @@ def _ask_about_examples() -> bool:
 
 @user_task(help={"dry_run": "Say which files would be removed and remove nothing"})
 def remove_examples(c, dry_run=False):
-    """Remove the template's example functions and tests that are still as baked."""
+    """Remove the template's example functions and tests that are still as baked.
+
+    Names the UI Components that still call the functions it removes.
+    """
+    calls = _component_calls()
     state = examples.remove(ROOT, dry_run=dry_run)
     verb = "Would remove" if dry_run else "Removed"
     if state.unchanged:
@@ -206,6 +211,20 @@ def remove_examples(c, dry_run=False):
     if unneeded:
         examples.drop_api_names(ROOT, unneeded)
         print(f"Took {', '.join(unneeded)} out of api_access in workspace.json: no code calls it")
+    note = calls and component_calls.removal_note(
+        calls, component_calls.report(ROOT, without=state.unchanged), dry_run=dry_run
+    )
+    if note:
+        print(note)
+
+
+def _component_calls():
+    """The UI Components' calls as they are, or None (no usable cdk.config.json: the UI
+    Component steps of `invoke doctor` say what is wrong)."""
+    try:
+        return component_calls.report(ROOT)
+    except ui_components.ComponentError:
+        return None
 
 
 @user_task(help={"dry_run": "Say which files would change and change nothing"})

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit.errors import UserError
-from devkit.host import files, ixon_names, workspace_file
+from devkit.host import columns, files, ixon_names, workspace_file
 
 KEY = "api_access"
 SEEN_FILE = Path(".devkit") / "api-calls.json"
@@ -259,10 +259,7 @@ def describe(found: Report, root: Path) -> list[str]:
     if len(rows) == 1:
         lines.append("  No IXON API calls found in functions/ and none seen at run time.")
     else:
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
-        for row in rows:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
-            lines.append("  " + "  ".join([*cells, row[3]]).rstrip())
+        lines += columns.table(rows)
     lines.append("")
     function = settings.get("function_name") or "this Cloud Function"
     if found.used:

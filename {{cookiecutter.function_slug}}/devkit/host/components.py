@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import UserError
+from devkit.host import examples, ids, served, workspace_file
 from devkit.host import files as atomic
-from devkit.host import ids, workspace_file
 
 #: A component name: IXON's custom element tag is `<prefix>-<name>`, so lower case, digits and
 #: dashes, starting with a letter.
@@ -31,6 +31,10 @@ WORKSPACE_FILE = "workspace.json"
 COMPONENT_ROOT = "components"
 BUILDER = "@ixon-cdk/svelte-builder:browser"
 TEMPLATE_FOLDER = Path(__file__).resolve().parent / "ui_template"
+#: The template's example functions that its demo component calls.
+DEMO_CALLS = ("example.greet", "notes.recent", "notes.add")
+#: What a new component calls while nothing in functions/ is exposed.
+PLACEHOLDER = "your_module.your_function"
 #: Names the simulator or the builder would trip over (`dist/<name>`, the SDK's own words).
 TAKEN = frozenset({"dist", "node-modules", "components", "simulator", "runner", "core"})
 
@@ -97,11 +101,18 @@ def has_components(root: Path) -> bool:
     return (root / CONFIG_FILE).exists() and bool(listed(root))
 
 
+def component_root(root: Path) -> str:
+    """The folder of the UI Components, relative to `root` (`newComponentRoot` of
+    `cdk.config.json`, else `components`)."""
+    config = _read_json(root / CONFIG_FILE, "the SDK's configuration")
+    return str(config.get("newComponentRoot") or COMPONENT_ROOT)
+
+
 def listed(root: Path) -> list[Component]:
     """The workspace's UI Components in name order ([] without `cdk.config.json`)."""
     config = _read_json(root / CONFIG_FILE, "the SDK's configuration")
     prefix = config.get("prefix") or ""
-    folder = root / str(config.get("newComponentRoot") or COMPONENT_ROOT)
+    folder = root / component_root(root)
     settings = _read_json(root / WORKSPACE_FILE, "the workspace settings").get("ui_components")
     settings = settings if isinstance(settings, dict) else {}
     components = []
@@ -123,6 +134,40 @@ def _render(file_name: str, **values: str) -> str:
     for key, value in values.items():
         text = text.replace(f"__{key}__", value)
     return text
+
+
+def source(root: Path, name: str, tag: str) -> str:
+    """The new component's `.svelte` source: it calls a function of yours when functions/
+    exposes one (one that needs no arguments first), else the template's demo of its example
+    functions while they are all served, else one of the examples, else a placeholder name
+    that `invoke doctor` and `invoke deploy` refuse until it is changed."""
+    found = served.read(root)
+    baked = set(examples.state(root).unchanged)
+    own = [f for f in found.functions if f.where.partition(":")[0] not in baked]
+    helpers = _render("answered.js").rstrip("\n")
+    if not own and all(found.serves(call) for call in DEMO_CALLS):
+        return _render("component.svelte", NAME=name, TAG=tag, HELPERS=helpers)
+    candidates = own or list(found.functions)
+    if not candidates:
+        note = (
+            f"  // TODO: {PLACEHOLDER} is a placeholder: nothing in functions/ is exposed yet.\n"
+            "  // `invoke new NAME` adds functions/NAME.py with NAME.hello: call that here."
+        )
+        return _render(
+            "component_call.svelte", NOTE=note, CALL=PLACEHOLDER, ARGUMENTS="{}", HELPERS=helpers
+        )
+    chosen = min(candidates, key=lambda function: bool(function.required))
+    whose = "a function of yours" if own else "one of the template's examples: call your own"
+    note = f"  // It calls {chosen.name} ({chosen.where}), {whose}."
+    arguments = "{}"
+    if chosen.required:
+        arguments = "{ " + ", ".join(f"{parameter}: null" for parameter in chosen.required) + " }"
+        note += (
+            f"\n  // TODO: give it its arguments ({', '.join(chosen.required)}) in place of null."
+        )
+    return _render(
+        "component_call.svelte", NOTE=note, CALL=chosen.name, ARGUMENTS=arguments, HELPERS=helpers
+    )
 
 
 def _package_files(slug: str) -> dict[str, str]:
@@ -163,7 +208,7 @@ def plan(root: Path, name: str, template_id: str = "", slug: str = "") -> dict[s
     settings[name] = {"template_id": template_id}
     workspace["ui_components"] = dict(sorted(settings.items()))
     files = {
-        f"{folder_name}/{name}/{name}.svelte": _render("component.svelte", NAME=name, TAG=tag),
+        f"{folder_name}/{name}/{name}.svelte": source(root, name, tag),
         f"{folder_name}/{name}/manifest.json": _render(
             "manifest.template.json", NAME=name, TAG=tag
         ),

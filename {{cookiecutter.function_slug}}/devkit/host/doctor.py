@@ -11,7 +11,8 @@ deploy's words: the examples, API access, every target's version, lint, the test
 
 The steps live in modules of one job each: `doctor_local` (environments, tests, lint),
 `doctor_settings` (IDs, token), `doctor_release` (examples, API access, versions, deploys),
-`doctor_email` (`--email`); `doctor_report` has the words, `doctor_sources` the settings.
+`component_calls` (the names the UI Components call), `doctor_email` (`--email`);
+`doctor_report` has the words, `doctor_sources` the settings.
 Everything is read from the workspace (offline); `invoke doctor --online` adds what IXON's API
 says about the token (`devkit.runtime.doctor_online`). The access token is never shown.
 Standard library only, Python 3.9+.
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from devkit.host import bundle, doctor_local, doctor_release, doctor_settings
+from devkit.host import bundle, component_calls, doctor_local, doctor_release, doctor_settings
 from devkit.host.check_runs import LAST_TEST, record_test_run
 from devkit.host.doctor_email import email_requests
 from devkit.host.doctor_release import PROVISIONING_BUSINESS_DAYS, business_days_after
@@ -89,6 +90,8 @@ def check(
     steps += doctor_settings.ui_component_steps(sources)
     steps.append(doctor_release.examples_step(root))
     steps.append(doctor_release.api_access_step(sources))
+    calls = component_calls.doctor_step(root)
+    steps += [calls] if calls else []
     steps.append(doctor_settings.token_step(root, sources.environ, now))
     records = doctor_release.records(root, steps)
     steps.append(doctor_release.version_step(root, sources, records))

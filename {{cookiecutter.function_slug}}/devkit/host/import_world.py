@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from devkit.host import ui_calls
 
 PACKAGE = "functions"
 #: The module a called name without a dot reaches (ixoncdkingress's parse_function_location).
@@ -53,10 +54,8 @@ DEFAULT_MODULE = "functions"
 PYTHON_FOLDERS = ("functions", "tests")
 #: Where UI Components' sources live, and the files that may call a function.
 COMPONENT_FOLDERS = ("components",)
-COMPONENT_SUFFIXES = (".svelte", ".vue", ".ts", ".js", ".tsx", ".jsx")
+COMPONENT_SUFFIXES = ui_calls.SUFFIXES
 _SKIPPED = {"node_modules", "__pycache__", "dist", ".venv", "venv", ".git"}
-#: `.call('module.function'` in a UI Component (IXON's backend component client).
-_UI_CALL = re.compile(r"""\.call\(\s*(['"`])([A-Za-z_][\w.-]*)\1""")
 
 
 @dataclass(frozen=True)
@@ -163,14 +162,15 @@ def defined_names(tree: ast.AST) -> set[str] | None:
                     return None
                 names.add((alias.asname or alias.name).partition(".")[0])
         elif isinstance(node, (ast.If, ast.Try)):
-            inner = defined_names(ast.Module(body=_branches(node), type_ignores=[]))
+            inner = defined_names(ast.Module(body=branches(node), type_ignores=[]))
             if inner is None:
                 return None
             names |= inner
     return names
 
 
-def _branches(node: ast.If | ast.Try) -> list[ast.stmt]:
+def branches(node: ast.If | ast.Try) -> list[ast.stmt]:
+    """The statements of every branch of an `if` or `try` (each may run on import)."""
     body = [*node.body, *node.orelse]
     if isinstance(node, ast.Try):
         body += [*node.finalbody, *(s for h in node.handlers for s in h.body)]
@@ -231,15 +231,21 @@ def notes(sources: Mapping[str, bytes], runtime_modules: Iterable[str] = ()) -> 
 
 def exposes(tree: ast.AST) -> bool:
     """Whether a module marks a function with `@FunctionContext.expose` (or `@expose`)."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
-                    isinstance(target, ast.Name) and target.id == "expose"
-                ):
-                    return True
-    return False
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and expose_decorator(node)
+        for node in ast.walk(tree)
+    )
+
+
+def expose_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The `@FunctionContext.expose` (or `@expose`, `@...expose(...)`) marking `node`, or None."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (isinstance(target, ast.Attribute) and target.attr == "expose") or (
+            isinstance(target, ast.Name) and target.id == "expose"
+        ):
+            return decorator
+    return None
 
 
 @dataclass(frozen=True)
@@ -348,15 +354,15 @@ def required_imports(tree: ast.AST) -> list[tuple[str, int]]:
 def called_names(
     sources: Mapping[str, bytes], trees: Mapping[str, ast.AST] | None = None
 ) -> list[tuple[str, int, str]]:
-    """The function names that UI Components (`.call('module.fn'`) and tests
-    (`client.call("module.fn"`) call: (path, line, name)."""
+    """The function names called by UI Components (`devkit.host.ui_calls`) and by tests
+    (`client.call("module.fn"`): (path, line, name)."""
     trees = parse_all(sources) if trees is None else trees
     found = []
     for path, data in sources.items():
         if path.startswith(COMPONENT_FOLDERS) and path.endswith(COMPONENT_SUFFIXES):
-            text = data.decode("utf-8", "replace")
-            for match in _UI_CALL.finditer(text):
-                found.append((path, text.count("\n", 0, match.start()) + 1, match[2]))
+            for call in ui_calls.calls(data.decode("utf-8", "replace"), path):
+                if call.name is not None:
+                    found.append((path, call.line, call.name))
     for path, tree in trees.items():
         if not path.startswith("tests/"):
             continue  # elsewhere `.call("...")` is some other API's (subprocess, mocks)

@@ -12,12 +12,12 @@ under the functions folder. Everything else answers "not found" in ixoncdkingres
 `invoke serve`, `invoke call` and the tests all go through `ingress.make_app`, which puts
 this check in front of ixoncdkingress's function caller. `exposed` lists what a workspace
 serves (importing the user's modules, and only those), for serve's listing and for the
-closest names to a misspelt one.
+closest names to a misspelt one; `devkit.host.served` finds the same list without importing
+anything, for the checks that run before `.venv` exists.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.machinery
 import os
@@ -28,10 +28,7 @@ from pathlib import Path
 
 from ixoncdkingress.webserver.utils import parse_function_location
 
-#: Names ixoncdkingress answers itself, whatever the module part (`caller.call_function`).
-RUNTIME_NAMES = ("list-agent-tools", "list-agent-tools-issues", "app-description")
-#: The module a bare name calls.
-DEFAULT_MODULE = "functions"
+from devkit.host.served import DEFAULT_MODULE, RUNTIME_NAMES, closest, module_names
 
 
 def not_found(location: tuple[str, str]) -> str:
@@ -158,25 +155,7 @@ class Catalogue:
 
     def closest(self, name: str, count: int = 3) -> list[str]:
         """The served names nearest to `name` (a misspelling), best first."""
-        return difflib.get_close_matches(name, self.names, n=count, cutoff=0.6)
-
-
-def module_names(functions: Path) -> list[str]:
-    """The modules under `functions` a name can call (`example`, `pkg.mod`), tests left out
-    as IXON's bundle leaves them out, and `functions` (the module of bare names)."""
-    found = []
-    for path in sorted(functions.rglob("*.py")):
-        relative = path.relative_to(functions).with_suffix("")
-        parts = list(relative.parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        if not parts or "__pycache__" in parts:
-            continue
-        if parts[-1].startswith("test_") or parts[-1].endswith("_test"):
-            continue
-        if all(part.isidentifier() for part in parts):
-            found.append(".".join(parts))
-    return [DEFAULT_MODULE, *(name for name in found if name != DEFAULT_MODULE)]
+        return closest(name, self.names, count)
 
 
 def exposed(functions: Path) -> Catalogue:
