@@ -303,6 +303,20 @@ def default_workspace(tmp_path_factory: pytest.TempPathFactory, shared_venv: Pat
     return bake(tmp_path_factory.mktemp("default"))
 
 
+@pytest.fixture(scope="module")
+def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One baked workspace per module that in-process adopt tests copy before adopting."""
+    return bake(tmp_path_factory.mktemp("adopt-base"))
+
+
+@pytest.fixture
+def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of `adopt_base` and its adopt module (`adopt_support.fresh_copy`)."""
+    from adopt_support import fresh_copy
+
+    return fresh_copy(adopt_base, tmp_path, monkeypatch)
+
+
 @pytest.fixture
 def mongo_standin(shared_venv: Path) -> Iterator[int]:
     """The MongoDB stand-in (tests/mongo_standin.py) on a loopback port; yields the port."""

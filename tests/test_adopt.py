@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from adopt_support import adopt_into, fresh_copy, snapshot
+from adopt_support import adopt_into, snapshot
 from support import free_port, serve_secret
 
 from conftest import (
@@ -574,18 +574,6 @@ def test_adopt_takes_the_default_module_and_a_module_named_like_a_library(tmp_pa
 
 
 # --- adopting, in-process: an untrusted app, IXON's layouts, running again ----------------------
-
-
-@pytest.fixture(scope="module")
-def adopt_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One baked workspace that in-process tests copy before adopting into the copy."""
-    return bake(tmp_path_factory.mktemp("adopt-base"))
-
-
-@pytest.fixture
-def fresh(adopt_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A copy of the baked workspace and its adopt module (uv from the tools' environment)."""
-    return fresh_copy(adopt_base, tmp_path, monkeypatch)
 
 
 def hostile_app(tmp_path: Path) -> Path:

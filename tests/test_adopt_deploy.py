@@ -13,8 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-from adopt_support import adopt_into, fresh_copy, write
+from adopt_support import adopt_into, write
 from test_setup_uv import path_without_uv
 
 from conftest import LIVE_INDEX, bake, invoke, workspace_module
@@ -171,16 +170,6 @@ def test_an_example_replaced_under_keep_examples_is_named_and_its_test_goes(tmp_
 
 
 # --- markers of the plugins adopt brings in ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake(tmp_path_factory.mktemp("adopt-deploy-base"))
-
-
-@pytest.fixture
-def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    return fresh_copy(base, tmp_path, monkeypatch)
 
 
 def test_a_marker_of_a_plugin_adopt_adds_is_not_left_to_do(fresh, tmp_path):

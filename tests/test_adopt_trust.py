@@ -11,19 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from adopt_support import adopt_into, fresh_copy, snapshot, write
-
-from conftest import bake
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake(tmp_path_factory.mktemp("adopt-trust-base"))
-
-
-@pytest.fixture
-def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    return fresh_copy(base, tmp_path, monkeypatch)
+from adopt_support import adopt_into, snapshot, write
 
 
 def ui_app(folder: Path, component_root: object, **more: str) -> Path:

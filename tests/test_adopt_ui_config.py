@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from adopt_support import APPS, adopt_into, fresh_copy, snapshot
+from adopt_support import APPS, adopt_into, snapshot
 
 from conftest import TEMPLATE, bake, invoke, link_node_modules
 
 OLDER = APPS / "ui_older_layout"
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake(tmp_path_factory.mktemp("adopt-ui-base"))
-
-
-@pytest.fixture
-def fresh(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    return fresh_copy(base, tmp_path, monkeypatch)
 
 
 def test_an_app_with_config_json_is_adopted_as_the_sdk_reads_it(fresh):
