@@ -94,6 +94,20 @@ def test_deploy_smoke_reports_the_deployed_functions_answer(
     }
 
 
+def test_a_smoke_call_of_a_name_not_served_is_refused_before_the_upload(
+    project: Path, api: StandIn
+) -> None:
+    uploads = len(api.uploads)
+    result = run(project, "deploy", "--force", "--skip-checks", "--smoke", "example.gret")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ERROR: --smoke example.gret: no function of functions/ serves that name: did you mean "
+        "example.greet? (`invoke component-calls` lists what is served); nothing was uploaded"
+    )
+    assert len(api.uploads) == uploads
+
+
 def test_status_shows_ixons_number_and_what_ixon_has_not_granted(project: Path) -> None:
     out = ok(run(project, "status"))
 

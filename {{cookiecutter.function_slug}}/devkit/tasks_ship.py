@@ -122,6 +122,8 @@ def deploy(
     component_calls.check_before_deploy(
         ROOT, [component] if component else None, skip=ignore_component_calls, warn=_warn
     )
+    if smoke:
+        _check_smoke_name(smoke)
     flags = {
         "--dry-run": dry_run,
         "--skip-checks": skip_checks,
@@ -141,6 +143,22 @@ def deploy(
     for item in smoke_arg or []:
         arguments += ["--smoke-arg", item]
     run_in_environment("-m", "devkit.runtime.deploy", *arguments)
+
+
+def _check_smoke_name(name: str) -> None:
+    """Refuse, before anything is uploaded, a --smoke call of a name that functions/ does not
+    serve (it would only end in IXON's "Not found" after the upload)."""
+    from devkit.host import served  # noqa: PLC0415 - only with --smoke
+
+    found = served.read(ROOT)
+    if found.serves(name):
+        return
+    nearest = found.closest(name)
+    hint = f": did you mean {nearest[0]}?" if nearest else ""
+    raise CommandError(
+        f"--smoke {name}: no function of functions/ serves that name{hint} "
+        "(`invoke component-calls` lists what is served); nothing was uploaded"
+    )
 
 
 def _warn(line: str | None) -> None:
