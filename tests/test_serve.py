@@ -657,7 +657,10 @@ def test_a_call_made_while_serve_starts_waits_and_is_answered(
 
 def test_unreachable_mongodb_uri_is_refused_in_one_line(default_workspace: Path) -> None:
     uri = f"mongodb://ada:secret@127.0.0.1:{free_port()}/"
-    result = invoke(default_workspace, "serve", "--docdb", uri, check=False, timeout=60)
+    port = str(free_port())
+    result = invoke(
+        default_workspace, "serve", "--docdb", uri, "--port", port, check=False, timeout=60
+    )
     assert result.returncode == 2
     assert "ERROR: no MongoDB answers at mongodb://ada:***@127.0.0.1:" in result.stderr
     assert "secret" not in result.stderr + result.stdout

@@ -549,7 +549,13 @@ def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = invoke(workspace_ui, "serve", "--ui-port", str(port), check=False, timeout=60)
+        result = invoke(
+            workspace_ui,
+            "serve",
+            *("--ui-port", str(port), "--port", str(free_port())),
+            check=False,
+            timeout=60,
+        )
     line = one_error(result)
     assert f"port {port}" in line and "--ui-port" in line
 
