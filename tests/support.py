@@ -43,6 +43,24 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def processes_in(folder: Path) -> list[str]:
+    """The processes (pid and command line) running in `folder` or naming it (Linux /proc):
+    what a command started there left behind. Other tests' processes, even of the same
+    tools, are not in it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if command and (cwd == folder or folder in cwd.parents or str(folder) in command):
+            found.append(f"{entry.name} {command}")
+    return found
+
+
 def proc_status(pid: int) -> dict[str, str]:
     """The fields of /proc/PID/status (Linux), like Threads and VmRSS."""
     lines = Path(f"/proc/{pid}/status").read_text().splitlines()

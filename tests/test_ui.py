@@ -25,11 +25,10 @@ from pathlib import Path
 
 import pytest
 from ixon_standin import StandIn, point_workspace_at
-from support import CHROMIUM, DevTools, free_port, serve_and_call, stop_group
+from support import CHROMIUM, DevTools, free_port, processes_in, serve_and_call, stop_group
 from test_hooks import GOOD, load_hook
 
 from conftest import (
-    NODE_CACHE,
     TEMPLATE,
     UI_COMPONENT,
     bake,
@@ -537,11 +536,8 @@ def test_serve_shows_the_function_answers_in_the_simulator(
         assert "Refused" not in log, "serve trusts the simulator it starts"
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the group
         assert process.wait(timeout=30) == 0
-    for trace in (str(workspace_ui), str(NODE_CACHE)):
-        leftovers = subprocess.run(
-            ["pgrep", "-af", trace], capture_output=True, text=True, check=False
-        )
-        assert leftovers.stdout.strip() == "", f"outlived invoke serve: {leftovers.stdout}"
+    # Whatever serve started ran in the workspace (the builders, the simulator) or names it.
+    assert processes_in(workspace_ui.resolve()) == [], "outlived invoke serve"
 
 
 def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
