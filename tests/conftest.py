@@ -152,8 +152,9 @@ def invoke(
 
 
 #: Fixtures that make a test end-to-end: it needs the workspace environment (Python 3.12 with
-#: ixoncdkingress) and runs a baked workspace's tasks. `invoke test --fast` leaves these out.
-END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index"}
+#: ixoncdkingress) and runs a baked workspace's tasks, or resolves requirements with uv (an
+#: in-process adopt: `fresh`). `invoke test --fast` leaves these out.
+END_TO_END_FIXTURES = {"shared_venv", "registry_uv", "local_index", "fresh"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -196,9 +197,13 @@ def template_lock_moment() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _index_snapshot() -> Iterator[Any]:
+def _index_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    upstream = os.environ.get(RECORD_VARIABLE, "")
     snapshot = index_standin.Snapshot(
-        INDEX_SNAPSHOT, template_lock_moment(), os.environ.get(RECORD_VARIABLE, "")
+        INDEX_SNAPSHOT,
+        template_lock_moment(),
+        upstream,
+        uv_cache="" if upstream else str(tmp_path_factory.mktemp("uv-cache")),
     )
     with index_standin.serving(snapshot) as serving:
         _SNAPSHOT.append(serving)

@@ -197,6 +197,8 @@ def _handler(index: Source) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
+            if status == 200 and getattr(index, "uv_cache", ""):  # a snapshot never changes
+                self.send_header("Cache-Control", "max-age=86400, immutable")
             self.end_headers()
             if with_body:
                 self.wfile.write(body)
@@ -219,6 +221,8 @@ class Snapshot:
     requests: list[str] = field(default_factory=list)
     #: What a test asked that the snapshot does not hold.
     missing: list[str] = field(default_factory=list)
+    #: Where uv may cache the answers (a folder of the test session's own), or "" for none.
+    uv_cache: str = ""
     _urls: dict[str, str] = field(default_factory=dict)
     _projects: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -351,13 +355,15 @@ def environment_names() -> list[str]:
 
 def environment(index: Any) -> dict[str, str]:
     """Variables that point uv and pip at `index` alone (and at no configured find-links or
-    constraints of this machine)."""
+    constraints of this machine). uv caches a snapshot's answers (they never change) in a
+    folder of its own; an `Index`, whose answers do change, not at all."""
     simple = f"{index.url}/simple"
+    cache = getattr(index, "uv_cache", "")
     return {
         "UV_DEFAULT_INDEX": simple,
         "UV_INDEX_URL": simple,
         "UV_NO_CONFIG": "1",
-        "UV_NO_CACHE": "1",
+        **({"UV_CACHE_DIR": cache} if cache else {"UV_NO_CACHE": "1"}),
         "PIP_INDEX_URL": simple,
         "PIP_EXTRA_INDEX_URL": "",
         "PIP_FIND_LINKS": "",

@@ -22,12 +22,21 @@ OPTIONS = {
     for name, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
     if isinstance(value, list) and not name.startswith("_")
 }
+#: `git_init` runs git on what was rendered and changes nothing of it: every combination of the
+#: other options is rendered without it, and each CI choice once with it too.
+AFTER_RENDERING = {"git_init": "yes"}
+_RENDERED = {name: values for name, values in OPTIONS.items() if name not in AFTER_RENDERING}
 COMBINATIONS = [
-    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
+    {**dict(zip(_RENDERED, values, strict=True)), "git_init": "no"}
+    for values in itertools.product(*_RENDERED.values())
+] + [
+    {**{name: values[0] for name, values in _RENDERED.items()}, "ci": ci, **AFTER_RENDERING}
+    for ci in OPTIONS["ci"]
 ]
 #: The combinations whose own `invoke test` and `invoke lint` run: every default, every last
-#: choice, and one between. Every combination is rendered and checked.
-RUN = [COMBINATIONS[0], COMBINATIONS[len(COMBINATIONS) // 2], COMBINATIONS[-1]]
+#: choice, and one between (of every option, `git_init` too).
+_EVERY = [dict(zip(OPTIONS, v, strict=True)) for v in itertools.product(*OPTIONS.values())]
+RUN = [_EVERY[0], _EVERY[len(_EVERY) // 2], _EVERY[-1]]
 CACHES = {".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__"}
 TRICKY = 'Zoë O\'Brien "Q" \\'
 
@@ -40,13 +49,19 @@ def generated_files(project: Path) -> list[Path]:
     ]
 
 
+#: The Python sources seen to compile, by content: devkit is the same in every combination, so
+#: each distinct file is compiled once a session.
+_COMPILED: set[str] = set()
+
+
 def assert_well_formed(project: Path) -> None:
     """No Jinja left behind, and every Python, TOML, YAML and JSON file parses."""
     for path in generated_files(project):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\{\{\s*cookiecutter|\{%", text), path
-        if path.suffix == ".py":
+        if path.suffix == ".py" and text not in _COMPILED:
             compile(text, str(path), "exec")
+            _COMPILED.add(text)
         elif path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix in (".yaml", ".yml"):

@@ -21,6 +21,9 @@ from ixon_standin import StandIn, point_workspace_at
 
 from conftest import SHARED_VENV, bake, invoke, workspace_env, workspace_module
 
+#: Every bump runs the workspace's task in a subprocess and git for real: the end-to-end tier.
+pytestmark = pytest.mark.e2e
+
 TODAY = date.today().isoformat()
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada Tester",

@@ -41,8 +41,9 @@ def ruff(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def untouched(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace for refusals, which must leave it as it was."""
+def untouched(tmp_path_factory: pytest.TempPathFactory, shared_venv: Path) -> Path:
+    """A workspace for refusals, which must leave it as it was (`invoke new` asks the
+    workspace environment which module names the runtime has taken)."""
     return bake(tmp_path_factory.mktemp("refusals"))
 
 

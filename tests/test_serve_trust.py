@@ -320,7 +320,9 @@ def test_a_caller_from_no_page_shows_the_sessions_secret(guarded: Served) -> Non
     assert "restart the one you call" in line and "--production" not in line
 
 
-def test_a_session_secret_is_new_each_start_and_gone_after(tmp_path: Path) -> None:
+def test_a_session_secret_is_new_each_start_and_gone_after(
+    tmp_path: Path, shared_venv: Path
+) -> None:
     workspace = bake(tmp_path)
     path = workspace / ".devkit" / "serve-secret"
     seen = []
@@ -333,7 +335,7 @@ def test_a_session_secret_is_new_each_start_and_gone_after(tmp_path: Path) -> No
 
 
 def test_connections_beyond_the_cap_are_refused_and_threads_stay_bounded(
-    tmp_path: Path,
+    tmp_path: Path, shared_venv: Path
 ) -> None:
     trust = workspace_module("devkit.runtime.serve_trust")
     workspace = bake(tmp_path)
