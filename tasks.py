@@ -32,7 +32,7 @@ LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py")
     help={
         "k": "Only run tests matching this expression (pytest -k)",
         "verbose": "List every test",
-        "fast": "Only the in-process tier: no workspace environment, no baked tasks (< 1 min)",
+        "fast": "Only the in-process tier: no workspace environment, no uv, no bump (< 1 min)",
         "serial": "One process instead of one per core (to read a failure's output in order)",
     }
 )
