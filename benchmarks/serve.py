@@ -40,7 +40,7 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE / "tests"))  # the helpers the tests use too
-from support import free_port, proc_status, stdout_to_stderr  # noqa: E402
+from support import free_port, proc_status, serve_secret, stdout_to_stderr  # noqa: E402
 from support import stop_group as stop  # noqa: E402
 
 GREET = json.dumps({"name": "example.greet", "arguments": {"name": "Ada"}}).encode()
@@ -69,6 +69,11 @@ class Result:
     restart_visible: float | None = None
 
 
+#: The running server's session secret header (ours asks callers from no page for it, as
+#: `invoke call` sends it; plain ixoncdkingress ignores it).
+SECRET: dict[str, str] = {}
+
+
 def post(port: int, body: bytes = GREET) -> tuple[int, bytes]:
     return send(http.client.HTTPConnection("127.0.0.1", port, timeout=30), body)
 
@@ -76,7 +81,8 @@ def post(port: int, body: bytes = GREET) -> tuple[int, bytes]:
 def send(connection: http.client.HTTPConnection, body: bytes = GREET) -> tuple[int, bytes]:
     """POST `body` on `connection` (connected already or not), then close it."""
     try:
-        connection.request("POST", "/", body, {"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **SECRET}
+        connection.request("POST", "/", body, headers)
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -114,6 +120,7 @@ def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Ite
             with contextlib.suppress(OSError, http.client.HTTPException):
                 connection.connect()
                 listening = listening or time.perf_counter() - started
+                SECRET.update(serve_secret(cwd))  # ours writes it once it listens
                 if send(connection)[0] == 200:
                     break
             connection.close()
@@ -121,6 +128,7 @@ def server(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Ite
         yield process, time.perf_counter() - started, listening
     finally:
         stop(process)
+        SECRET.clear()
 
 
 def server_pid(process: subprocess.Popen) -> int:

@@ -46,10 +46,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.host import ui_calls
+from devkit.host.served_names import DEFAULT_MODULE, PACKAGE
 
-PACKAGE = "functions"
-#: The module a called name without a dot reaches (ixoncdkingress's parse_function_location).
-DEFAULT_MODULE = "functions"
+#: DEFAULT_MODULE: the module a called name without a dot reaches (ixoncdkingress's
+#: parse_function_location).
 #: Folders whose Python files import in the same world as the functions.
 PYTHON_FOLDERS = ("functions", "tests")
 #: Where UI Components' sources live, and the files that may call a function.

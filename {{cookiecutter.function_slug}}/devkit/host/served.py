@@ -20,50 +20,20 @@ Standard library only, Python 3.9+.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devkit.host import import_world
-
-#: Names ixoncdkingress answers itself, whatever the module part (`caller.call_function`).
-RUNTIME_NAMES = ("list-agent-tools", "list-agent-tools-issues", "app-description")
-DEFAULT_MODULE = import_world.DEFAULT_MODULE
-PACKAGE = import_world.PACKAGE
-
-
-def is_test(name: str) -> bool:
-    """Whether a module's file name is a test's (IXON's bundle leaves those out)."""
-    stem = name[:-3] if name.endswith(".py") else name
-    return stem.startswith("test_") or stem.endswith("_test")
-
-
-def module_names_of(paths: Iterable[str]) -> list[str]:
-    """The modules a called name can reach (`example`, `pkg.mod`), from the posix paths of the
-    `.py` files relative to the functions folder; tests left out, and `functions` (the module
-    of bare names) first."""
-    found = []
-    for path in sorted(paths):
-        parts = path[: -len(".py")].split("/") if path.endswith(".py") else []
-        if parts and parts[-1] == "__init__":
-            parts.pop()
-        if not parts or "__pycache__" in parts or is_test(parts[-1]):
-            continue
-        if all(part.isidentifier() for part in parts):
-            found.append(".".join(parts))
-    return [DEFAULT_MODULE, *(name for name in found if name != DEFAULT_MODULE)]
-
-
-def module_names(functions: Path) -> list[str]:
-    """`module_names_of` the `.py` files under the folder `functions`."""
-    paths = functions.rglob("*.py")
-    return module_names_of(path.relative_to(functions).as_posix() for path in paths)
-
-
-def closest(name: str, names: Iterable[str], count: int = 3) -> list[str]:
-    """The names nearest to `name` (a misspelling), best first."""
-    return difflib.get_close_matches(name, list(names), n=count, cutoff=0.6)
+from devkit.host.served_names import (  # noqa: F401 - re-exported: what serve lists, by name
+    DEFAULT_MODULE,
+    PACKAGE,
+    RUNTIME_NAMES,
+    closest,
+    is_test,
+    module_names,
+    module_names_of,
+)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ under the functions folder. Everything else answers "not found" in ixoncdkingres
 `invoke serve`, `invoke call` and the tests all go through `ingress.make_app`, which puts
 this check in front of ixoncdkingress's function caller. `exposed` lists what a workspace
 serves (importing the user's modules, and only those), for serve's listing and for the
-closest names to a misspelt one; `devkit.host.served` finds the same list without importing
-anything, for the checks that run before `.venv` exists.
+closest names to a misspelt one (`devkit.host.served_names`); `devkit.host.served` finds the
+same list without importing anything, for the checks that run before `.venv` exists.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ixoncdkingress.webserver.utils import parse_function_location
 
-from devkit.host.served import DEFAULT_MODULE, RUNTIME_NAMES, closest, module_names
+from devkit.host.served_names import DEFAULT_MODULE, RUNTIME_NAMES, closest, module_names
 
 
 def not_found(location: tuple[str, str]) -> str:
