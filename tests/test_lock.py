@@ -361,6 +361,26 @@ def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, lo
     assert _moment(workspace) == moment
 
 
+def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(tmp_path, local_index):
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(local_index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    moment = _moment(workspace)
+    (workspace / "requirements-dev.in").write_text("-r requirements.in\nno-such-package\n")
+    _after_a_second()
+
+    refused = invoke(workspace, "lock", "--upgrade", check=False, **variables)
+
+    line = refused.stderr.strip().splitlines()[-1]
+    assert line.startswith("ERROR: `uv pip compile requirements-dev.in` failed: "), line
+    assert "lock --upgrade" not in line.split("failed: ", 1)[1]  # no moment to blame
+    assert line.endswith("the locks were left as they were")
+    assert {name: (workspace / name).read_bytes() for name in before} == before  # both, whole
+    assert _moment(workspace) == moment
+
+
 def test_a_malformed_moment_is_one_line(tmp_path, local_index):
     workspace = bake(tmp_path)
     settings = json.loads((workspace / "workspace.json").read_text())

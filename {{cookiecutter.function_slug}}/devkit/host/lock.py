@@ -271,11 +271,13 @@ def lock(
                 command.append("--upgrade")
             echo(f"Locking {declaration} into {lock_name} (as of {moment})")
             hint = None if upgrade else moment  # what a failure's message names
-            _compile(root, command, {**environ, "UV_EXCLUDE_NEWER": moment}, hint)
+            _compile(root, command, declaration, {**environ, "UV_EXCLUDE_NEWER": moment}, hint)
             if (root / lock_name).read_bytes() != before[lock_name]:
                 changed.append(lock_name)
                 if not upgrade:
-                    _check_not_held_back(root, lock_name, before[lock_name], command, environ)
+                    held = _held_back(root, lock_name, before[lock_name], command, environ)
+                    if held:
+                        raise LockError(_held_back_message(lock_name, *held, moment))
     except BaseException:
         _restore(root, before)
         raise
@@ -285,47 +287,55 @@ def lock(
     return changed
 
 
-def _compile(root: Path, command: list[str], environ: dict[str, str], moment: str | None) -> None:
-    """Run uv's compile `command` in `root`; LockError naming uv's reason (and `moment`, the
-    one it resolved as of, if a newer release may be the cause) when it fails."""
+def _compile(
+    root: Path, command: list[str], declaration: str, environ: dict[str, str], moment: str | None
+) -> None:
+    """Run uv's compile `command` of `declaration` in `root`; LockError naming uv's reason
+    (and `moment`, the one it resolved as of, if a newer release may be the cause)."""
     result = subprocess.run(
         [*command, "--quiet"], cwd=root, env=environ, capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise LockError(_failure(command[-3], result, moment))
+        raise LockError(_failure(declaration, result, moment))
 
 
-def _check_not_held_back(
+def _held_back(
     root: Path, lock_name: str, before: bytes | None, command: list[str], environ: dict[str, str]
-) -> None:
-    """LockError when the moment took a lock's pin back to an older release: the lock came
-    from someone who compiled without the moment (a dependency-update pull request). Told
-    apart from a declaration that asks for the older release by compiling again without it."""
+) -> tuple[str, str] | None:
+    """(name, version) of a pin that the moment took back to an older release: the lock came
+    from someone who compiled without the moment (a dependency-update pull request); None if
+    none was. Told apart from a declaration that asks for the older release by compiling
+    again without the moment, from the lock as it was."""
     if before is None:
-        return
+        return None
     old = parse_lock(before.decode("utf-8", "replace"))
     new = read_lock(root / lock_name)
     older = [name for name, pin in new.items() if name in old and _older(pin, old[name])]
     if not older:
-        return
+        return None
     scratch = root / ".devkit" / f"unheld-{lock_name}"
     scratch.parent.mkdir(parents=True, exist_ok=True)
     scratch.write_bytes(before)
+    declaration = command[command.index("-o") - 1]
     try:
-        _compile(root, [*command[:-1], scratch.relative_to(root).as_posix()], environ, None)
+        unheld = [*command[: command.index("-o") + 1], scratch.relative_to(root).as_posix()]
+        _compile(root, unheld, declaration, environ, None)
         free = read_lock(scratch)
     finally:
         scratch.unlink(missing_ok=True)
-    held = [name for name in older if name in free and free[name].version == old[name].version]
-    if held:
-        name = held[0]
-        raise LockError(
-            f"{lock_name} pins {name}=={old[name].version}, newer than what the index had "
-            f"published by {recorded_moment(root)} ({MOMENT_KEY} in {workspace_file.FILE}; a "
-            "dependency-update pull request compiles without it): run `invoke lock --upgrade` "
-            f"to move the moment to now, and commit {workspace_file.FILE} with the locks; the "
-            "locks were left as they were"
-        )
+    for name in older:
+        if name in free and free[name].version == old[name].version:
+            return name, old[name].version
+    return None
+
+
+def _held_back_message(lock_name: str, name: str, version: str, moment: str) -> str:
+    return (
+        f"{lock_name} pins {name}=={version}, newer than what the index had published by "
+        f"{moment} ({MOMENT_KEY} in {workspace_file.FILE}; a dependency-update pull request "
+        "compiles without it): run `invoke lock --upgrade` to move the moment to now, and "
+        f"commit {workspace_file.FILE} with the locks; the locks were left as they were"
+    )
 
 
 def _older(pin: Pin, than: Pin) -> bool:
