@@ -121,7 +121,7 @@ def test_invoke_lock_writes_the_baked_locks_byte_for_byte(workspace, recorded_in
     """The template's locks are what `invoke lock` writes (from nothing, for the production
     lock), and a second run changes nothing: resolved as of the baked lock_moment, on the
     index's answers kept in tests/index-snapshot/."""
-    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    before = _locks(workspace)
     (workspace / lock.PRODUCTION).unlink()
 
     first = invoke(workspace, "lock", **recorded_index)
@@ -310,7 +310,7 @@ def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp
 
     first = invoke(workspace, "lock", **variables)
     moment = _moment(workspace)
-    locked = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    locked = _locks(workspace)
     assert b"alpha==1.0" in locked[lock.PRODUCTION] and b"beta==2.0" in locked[lock.DEVELOPMENT]
     assert b"exclude-newer" not in locked[lock.PRODUCTION]  # a bot running the header is free
     assert f'Recorded "lock_moment": "{moment}"' in first.stdout
@@ -340,10 +340,8 @@ def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, lo
     """Declaring a release published after the moment: one line naming the moment and
     `invoke lock --upgrade`; the locks and the moment stay as they were."""
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
-    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
-    variables = _locking_on(local_index, tmp_path)
-    invoke(workspace, "lock", "--upgrade", **variables)
-    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    workspace, variables = _locked_on(local_index, tmp_path)
+    before = _locks(workspace)
     moment = _moment(workspace)
     _after_a_second()
     local_index.publish("alpha", "1.1")
@@ -357,16 +355,14 @@ def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, lo
     assert f"published by {moment} (lock_moment in workspace.json)" in line
     assert "run `invoke lock --upgrade`" in line
     assert line.endswith("the locks were left as they were")
-    assert {name: (workspace / name).read_bytes() for name in before} == before
+    assert _locks(workspace) == before
     assert _moment(workspace) == moment
 
 
 def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(tmp_path, local_index):
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
-    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
-    variables = _locking_on(local_index, tmp_path)
-    invoke(workspace, "lock", "--upgrade", **variables)
-    before = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    workspace, variables = _locked_on(local_index, tmp_path)
+    before = _locks(workspace)
     moment = _moment(workspace)
     (workspace / "requirements-dev.in").write_text("-r requirements.in\nno-such-package\n")
     _after_a_second()
@@ -377,7 +373,7 @@ def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(tmp_path, loca
     assert line.startswith("ERROR: `uv pip compile requirements-dev.in` failed: "), line
     assert "lock --upgrade" not in line.split("failed: ", 1)[1]  # no moment to blame
     assert line.endswith("the locks were left as they were")
-    assert {name: (workspace / name).read_bytes() for name in before} == before  # both, whole
+    assert _locks(workspace) == before  # both, whole
     assert _moment(workspace) == moment
 
 
@@ -402,16 +398,14 @@ def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_in
     `invoke lock --upgrade` the same declarations give the same bytes again."""
     local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
     local_index.publish("beta", "2.0", uploaded=_days_ago(30))
-    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
-    variables = _locking_on(local_index, tmp_path)
-    invoke(workspace, "lock", "--upgrade", **variables)
+    workspace, variables = _locked_on(local_index, tmp_path)
     moment = _moment(workspace)
     _after_a_second()
     local_index.publish("beta", "2.1")
     for name in (lock.PRODUCTION, lock.DEVELOPMENT):  # what the bot's pull request holds
         path = workspace / name
         path.write_text(path.read_text().replace("beta==2.0", "beta==2.1"))
-    bot = {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
+    bot = _locks(workspace)
 
     refused = invoke(workspace, "lock", check=False, **variables)
 
@@ -422,7 +416,7 @@ def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_in
         "without it): run `invoke lock --upgrade` to move the moment to now, and commit "
         "workspace.json with the locks; the locks were left as they were"
     )
-    assert {name: (workspace / name).read_bytes() for name in bot} == bot
+    assert _locks(workspace) == bot
 
     invoke(workspace, "lock", "--upgrade", **variables)
     assert b"beta==2.1" in (workspace / lock.PRODUCTION).read_bytes()
@@ -434,15 +428,27 @@ def test_a_declaration_that_asks_for_an_older_release_is_locked_so(tmp_path, loc
     """Taking a pin back because the declaration asks for it is no bot's lock: it is written."""
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
     local_index.publish("alpha", "1.1", uploaded=_days_ago(20))
-    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
-    variables = _locking_on(local_index, tmp_path)
-    invoke(workspace, "lock", "--upgrade", **variables)
+    workspace, variables = _locked_on(local_index, tmp_path)
     assert b"alpha==1.1" in (workspace / lock.PRODUCTION).read_bytes()
     (workspace / "requirements.in").write_text("alpha==1.0\n")
 
     invoke(workspace, "lock", **variables)
 
     assert b"alpha==1.0" in (workspace / lock.PRODUCTION).read_bytes()
+
+
+def _locked_on(index: index_standin.Index, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A baked workspace that declares `alpha` (what `index` has of it), locked on `index`
+    as of now; and the variables that lock it there again."""
+    workspace = _declaring(bake(tmp_path), "alpha\n", "-r requirements.in\n-c requirements.txt\n")
+    variables = _locking_on(index, tmp_path)
+    invoke(workspace, "lock", "--upgrade", **variables)
+    return workspace, variables
+
+
+def _locks(workspace: Path) -> dict[str, bytes]:
+    """The bytes of the workspace's two locks, by name."""
+    return {name: (workspace / name).read_bytes() for name in (lock.PRODUCTION, lock.DEVELOPMENT)}
 
 
 def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:
