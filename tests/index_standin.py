@@ -249,25 +249,19 @@ class Snapshot:
         return None
 
     def _record_download(self, filename: str, metadata: bool, path: Path) -> bytes:
-        """Ask upstream for the file (or its metadata); keep the wheel's metadata, and say so
-        in its page, so that a replay gives uv the metadata instead of the file."""
+        """Ask upstream for the file (or its metadata) and answer it as it came; keep the
+        wheel's metadata that resolving reads, and say so in its page, so that a replay gives
+        uv that metadata instead of the file."""
         body = _fetch(self._urls[filename] + (".metadata" if metadata else ""))
-        kept = body
-        if not metadata and filename.endswith(".whl"):
+        if metadata:
+            found = body
+        elif filename.endswith(".whl"):
             with zipfile.ZipFile(io.BytesIO(body)) as archive:
                 info = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-                kept = archive.read(info[0])
-        elif not metadata:
+                found = archive.read(info[0])
+        else:
             return body  # an sdist: its metadata needs a build; a replay will miss it
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(kept)
-        project = self._projects[filename]
-        page = self.folder / "pages" / f"{project}.json"
-        entries = json.loads(page.read_text(encoding="utf-8"))
-        for entry in entries:
-            if entry["filename"] == filename:
-                entry["core-metadata"] = {"sha256": hashlib.sha256(kept).hexdigest()}
-        _write_page(page, entries)
+        keep_metadata(self.folder, self._projects[filename], filename, found)
         return body
 
     def _record_page(self, project: str, path: Path) -> None:
@@ -282,13 +276,52 @@ class Snapshot:
             )
             self._projects[file["filename"]] = project
             kept.append(_kept_fields(file))
-        if path.is_file():  # keep the metadata recorded before
+        if path.is_file():  # the metadata kept before is what a replay serves: its hash
             before = {e["filename"]: e for e in json.loads(path.read_text(encoding="utf-8"))}
             for entry in kept:
                 known = before.get(entry["filename"], {}).get("core-metadata")
-                if known and "core-metadata" not in entry:
+                if known:
                     entry["core-metadata"] = known
         _write_page(path, kept)
+
+
+#: The metadata fields a resolution reads (core metadata 2.x); the rest (descriptions,
+#: authors, project links) is the package's own text, not kept.
+RESOLVING_FIELDS = (
+    "Metadata-Version",
+    "Name",
+    "Version",
+    "Requires-Dist",
+    "Requires-Python",
+    "Provides-Extra",
+    "Dynamic",
+)
+
+
+def resolving_metadata(metadata: bytes) -> bytes:
+    """The fields of a wheel's METADATA that resolving reads, in their order."""
+    header = metadata.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8")
+    kept = []
+    for line in header.split("\n"):
+        name = line.split(":", 1)[0]
+        if name in RESOLVING_FIELDS and not line[:1].isspace():
+            kept.append(line)
+    return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+def keep_metadata(folder: Path, project: str, filename: str, metadata: bytes) -> None:
+    """Keep what resolving reads of `filename`'s metadata in the snapshot at `folder`, and
+    name its hash in the project's page (PEP 658), so that a replay serves it."""
+    kept = resolving_metadata(metadata)
+    path = folder / "metadata" / f"{filename}.metadata"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(kept)
+    page = folder / "pages" / f"{project}.json"
+    entries = json.loads(page.read_text(encoding="utf-8"))
+    for entry in entries:
+        if entry["filename"] == filename:
+            entry["core-metadata"] = {"sha256": hashlib.sha256(kept).hexdigest()}
+    _write_page(page, entries)
 
 
 def trim(folder: Path) -> None:
