@@ -8,11 +8,12 @@ it as PEP 658 has it) or HTML (PEP 503) by the `Accept` header.
   RECORD, installable for real, each with the upload time the test gives it, so a test can
   publish a newer release "next month" and see what a lock does with it.
 - `Snapshot`: what the real index answered a resolution, kept in `tests/index-snapshot/` (each
-  project's files up to the template's `lock_moment`: names, hashes, upload times; and the
-  metadata of the wheels uv read), so a test can resolve the template's real declarations as
-  uv does, with no network. Nothing there names the index it came from. Recorded by running
-  those tests with IXON_TEST_INDEX_RECORD set to the simple index to ask (see README: The
-  template's tests); a request the snapshot cannot answer fails the test with that advice.
+  project's files up to the template's `lock_moment`: names, hashes, upload times; and, of the
+  wheels uv read, the metadata fields a resolution reads), so a test can resolve the
+  template's real declarations as uv does, with no network. Nothing there names the index it
+  came from. Recorded by running those tests with IXON_TEST_INDEX_RECORD set to the simple
+  index to ask (see README: Developing the template); a request the snapshot cannot answer
+  fails the test with that advice.
 """
 
 from __future__ import annotations
