@@ -1,4 +1,4 @@
-"""Benchmark: `invoke serve` (devkit.runtime.serve) against plain ixoncdkingress, one run.
+"""Benchmark: `invoke serve` (ixon_devkit.serve.serve) against plain ixoncdkingress, one run.
 
 Both serve the same freshly baked workspace, set up as a developer's is (`invoke setup`,
 which byte-compiles devkit's own modules), from the same environment (the pinned
@@ -333,7 +333,7 @@ def main() -> int:
             return [
                 str(python),
                 "-m",
-                "devkit.runtime.serve",
+                "ixon_devkit.serve.serve",
                 "--port",
                 str(port),
                 "--docdb",

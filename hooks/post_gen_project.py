@@ -104,21 +104,32 @@ def record_template_files(project: Path) -> dict[str, dict[str, str]]:
     return recorded
 
 
-def add_ui_component(project: Path, answers: dict[str, str]) -> list[str]:
+def place_wheel(project: Path, wheel: dict[str, str]) -> Path:
+    """Put the tooling's wheel, as this template built it, in the workspace's `.devkit/wheels/`
+    (ignored by git), where `invoke setup` finds it offline: the lock pins this wheel's hash,
+    which is the hash of the same release on the index."""
+    target = project / ".devkit" / "wheels" / wheel["name"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(wheel["path"], target)
+    return target
+
+
+def add_ui_component(project: Path, answers: dict[str, str], package: Path) -> list[str]:
     """Give the workspace its first UI Component when one was named; the files written.
 
-    The workspace's own `invoke new-component` code does it, so a component baked in is the
-    same as one added later; without a name nothing of the UI half is written (no Node needed).
+    The tooling's own `invoke new-component` code (`package`, the template's `devkit/src`) does
+    it, so a component baked in is the same as one added later; without a name nothing of the
+    UI half is written (no Node needed).
     """
     name = answers.get("ui_component", "")
     if not name:
         return []
-    # The workspace's own standard-library code; nothing of it lingers in this process.
+    # The tooling's standard-library code; nothing of it lingers in this process.
     dont_write = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
-    sys.path.insert(0, str(project))
+    sys.path.insert(0, str(package))
     try:
-        components = importlib.import_module("devkit.host.components")
+        components = importlib.import_module("ixon_devkit.ui.components")
         return components.add(
             project,
             name,
@@ -127,8 +138,8 @@ def add_ui_component(project: Path, answers: dict[str, str]) -> list[str]:
         )
     finally:
         sys.dont_write_bytecode = dont_write
-        sys.path.remove(str(project))
-        for module in [m for m in sys.modules if m == "devkit" or m.startswith("devkit.")]:
+        sys.path.remove(str(package))
+        for module in [m for m in sys.modules if m.split(".")[0] == "ixon_devkit"]:
             del sys.modules[module]
 
 
@@ -319,16 +330,21 @@ def where(project: Path, start: str | None) -> str:
     return f'"{folder}"' if " " in folder else folder
 
 
-def main(raw_answers: str, project: Path, rendered_in: str = "") -> int:
+def main(
+    raw_answers: str, project: Path, rendered_in: str = "", wheel: dict[str, str] | None = None
+) -> int:
     """Finish the workspace in `project` and print the next steps."""
     answers = json.loads(raw_answers)
+    template = Path(rendered_in or os.getcwd())
     remove_unchosen(project, answers)
     if answers.get("examples") == "no":
         remove_examples(project)
     record_template_files(project)
     # After the examples are settled and recorded: the component calls what is served.
-    add_ui_component(project, answers)
+    add_ui_component(project, answers, template / "devkit" / "src")
     remove_caches(project)
+    if wheel and not updating(answers, project):
+        place_wheel(project, wheel)
     start = os.environ.get("PWD")
     if not made_by_cruft(answers):
         write_origin(project, answers, start, rendered_in)
@@ -365,5 +381,6 @@ if __name__ == "__main__":
             r"""{{ cookiecutter | tojson }}""",
             Path(os.getcwd()),
             json.loads(r"""[{{ template_folder() | tojson }}]""")[0],
+            json.loads(r"""[{{ devkit_wheel() | tojson }}]""")[0],
         )
     )

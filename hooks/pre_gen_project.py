@@ -17,7 +17,8 @@ TEMPLATE_ID = re.compile(r"[A-Za-z0-9]{12}")
 #: A UI Component's name becomes part of a custom element tag (`app-<name>`).
 UI_COMPONENT = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MAX_UI_COMPONENT = 40
-#: Names the component SDK uses for its own folders (kept in step with devkit/host/components.py).
+#: Names the component SDK uses for its own folders (kept in step with
+#: ixon_devkit/ui/components.py).
 UI_COMPONENT_TAKEN = frozenset(
     {"dist", "node-modules", "components", "simulator", "runner", "core"}
 )

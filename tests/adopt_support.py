@@ -1,4 +1,4 @@
-"""Helpers of the adopt tests that run `devkit.host.adopt` in process on a copy of one bake."""
+"""Helpers of the adopt tests that run `ixon_devkit.adopt` in process on a copy of one bake."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def fresh_copy(
     monkeypatch.delenv("IXON_VENV", raising=False)
     for name, value in snapshot_environment().items():
         monkeypatch.setenv(name, value)
-    return project, workspace_module("devkit.host.adopt", project)
+    return project, workspace_module("ixon_devkit.adopt", project)
 
 
 def adopt_into(project: Path, adopting: ModuleType, app: Path, **options: bool):

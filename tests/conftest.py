@@ -31,20 +31,29 @@ SHARED_VENV = Path(os.environ.get("IXON_TEST_VENV", TEMPLATE / ".bake" / "worksp
 
 
 WORKSPACE_TEMPLATE = TEMPLATE / "{{cookiecutter.function_slug}}"
+#: The tooling package's source (`devkit/src/ixon_devkit`), which in-process tests import.
+PACKAGE_SOURCE = TEMPLATE / "devkit" / "src"
 
 
 def workspace_module(name: str, folder: Path = WORKSPACE_TEMPLATE) -> ModuleType:
-    """The module `name` (like `devkit.host.versioning`) of the workspace in `folder`, imported
-    as the workspace's tasks import it, then forgotten by name so that no other test's
-    `devkit` is this one. Writes no bytecode into the folder."""
-    sys.path.insert(0, str(folder))
+    """The tooling's module `name` (like `ixon_devkit.ship.versioning`) from the template's
+    package source, imported as the tasks of the workspace in `folder` import it (its workspace
+    is `folder`), then forgotten by name so that no other test's `ixon_devkit` is this one.
+    Writes no bytecode into the source."""
+    sys.path.insert(0, str(PACKAGE_SOURCE))
     writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    before = os.environ.get("IXON_WORKSPACE")
+    os.environ["IXON_WORKSPACE"] = str(folder)
     try:
         return importlib.import_module(name)
     finally:
         sys.dont_write_bytecode = writes_bytecode
-        sys.path.remove(str(folder))
-        for loaded in [loaded for loaded in sys.modules if loaded.split(".")[0] == "devkit"]:
+        sys.path.remove(str(PACKAGE_SOURCE))
+        if before is None:
+            os.environ.pop("IXON_WORKSPACE", None)
+        else:
+            os.environ["IXON_WORKSPACE"] = before
+        for loaded in [loaded for loaded in sys.modules if loaded.split(".")[0] == "ixon_devkit"]:
             del sys.modules[loaded]
 
 
@@ -116,6 +125,7 @@ def workspace_env(**extra: str | None) -> dict[str, str]:
     workspace make its own `.venv`).
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_API_")}
+    env.pop("IXON_WORKSPACE", None)
     env["IXON_VENV"] = str(SHARED_VENV)
     env.pop("VIRTUAL_ENV", None)
     for key, value in extra.items():

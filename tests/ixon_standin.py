@@ -1,6 +1,6 @@
 """A local stand-in for IXON's API v2: discovery and the Cloud Function upload, over real HTTP.
 
-Built on the workspace's own stand-in of the API (`devkit/runtime/api_standin.py`): its
+Built on the workspace's own stand-in of the API (`ixon_devkit/testing/api_standin.py`): its
 loopback server, request handler, error body and `fields` selection; this module adds the
 endpoints a deploy, a UI deploy and `invoke doctor --online` talk to, and injected faults.
 
@@ -87,7 +87,7 @@ ENDPOINTS = (
 )
 
 # One stand-in: the workspace's plumbing (server, handler, error body, `fields` selection).
-_shared = workspace_module("devkit.runtime.api_standin")
+_shared = workspace_module("ixon_devkit.testing.api_standin")
 select_fields = _shared.select_fields
 error_body = _shared.error_body
 

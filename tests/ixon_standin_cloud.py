@@ -60,12 +60,12 @@ LINKS = {
 FAULTS = ("template", "versions", "configs", "config", "function-call", "logs")
 CONFIG_ID = "CoNfIg000001"
 #: Runs one call in the workspace environment: ixoncdkingress's own request handling (through
-#: the workspace's `devkit.runtime.testing`) on the unpacked archive.
+#: the workspace's `ixon_devkit.testing.run`) on the unpacked archive.
 DRIVER = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from devkit.runtime import request_body, testing
+from ixon_devkit.serve import request_body; from ixon_devkit.testing import run as testing
 call = json.loads(sys.stdin.read())
 client = testing.FunctionClient(Path(sys.argv[2]), call["context"], config=call["config"])
 body = request_body.request_body(

@@ -602,7 +602,7 @@ def test_a_hostile_app_changes_no_token_destination_brings_nothing_from_outside(
     assert "collector.invalid" not in carried and "proxy.invalid" not in carried
     assert "collector.invalid" not in (project / "workspace.json").read_text(encoding="utf-8")
     assert "IXON_API_BASE_URL=https://collector.invalid/api/" in said  # named, with its value
-    settings = workspace_module("devkit.host.settings", project)
+    settings = workspace_module("ixon_devkit.workspace.settings", project)
     endpoint = settings.load_api_endpoint(project, environ={})
     assert endpoint.base_url.value == settings.DEFAULT_BASE_URL  # the token still goes to IXON
     assert settings.foreign_destination(endpoint.base_url) is None
@@ -628,7 +628,7 @@ def test_setup_runs_no_install_script_of_an_adopted_package_json(fresh, tmp_path
     # shared_venv puts it in the end-to-end tier: it runs npm twice.
     project, adopting = fresh
     adopt_into(project, adopting, hostile_app(tmp_path))
-    node = workspace_module("devkit.host.node", project)
+    node = workspace_module("ixon_devkit.ui.node", project)
 
     said = node.install(project, quiet=True)
 
@@ -688,7 +688,7 @@ def test_runtime_pins_deploy_ids_and_the_example_config_are_settled_in_one_adopt
     assert "functions/functions.py:3 imports yaml, which only the development lock held" in said
     assert locked["pyyaml"] in declared and locked["pyyaml"] in production
     assert "packaging" not in declared  # ixoncdkingress brings it there (docker needs it)
-    assert workspace_module("devkit.host.lock", project).stale_reason(project) is None
+    assert workspace_module("ixon_devkit.workspace.lock", project).stale_reason(project) is None
     settings = json.loads((project / "workspace.json").read_text(encoding="utf-8"))
     values = yaml.safe_load((project / "context_values.yaml").read_text(encoding="utf-8"))
     assert settings["ui_components"]["file-list"] == {"template_id": "FileList0001"}
@@ -734,7 +734,7 @@ def test_a_split_repository_and_a_ui_only_one_are_found_by_their_files(fresh, ad
 
     ui_only = tmp_path / "ui-only-workspace"
     shutil.copytree(adopt_base, ui_only)
-    _, said = adopt_into(ui_only, workspace_module("devkit.host.adopt", ui_only), APPS / "ui_only")
+    _, said = adopt_into(ui_only, workspace_module("ixon_devkit.adopt", ui_only), APPS / "ui_only")
     assert "the UI Components from the app's folder" in said
     assert "Cloud Function from" not in said
     assert (ui_only / "components" / "status-tile" / "status-tile.svelte").is_file()

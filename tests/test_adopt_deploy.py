@@ -112,7 +112,7 @@ def test_adopt_help_prints_the_usage(default_workspace):
 
 def test_doctor_says_nothing_about_a_cloud_function_deploy_without_one(tmp_path):
     project = bake(tmp_path / "ws", examples="no", ui_component="status-panel")
-    doctor = workspace_module("devkit.host.doctor", project)
+    doctor = workspace_module("ixon_devkit.doctor.doctor", project)
 
     report = doctor.check(project, environ={})
     said = "\n".join(report.lines())

@@ -4,7 +4,7 @@ access checked before a deploy.
 The workspace's own modules are tested in-process where they prove the point (the static scan,
 the deploy check, the token age, the stand-in); baked workspaces and their real `invoke serve`,
 `invoke call`, `invoke test`, `invoke api-access` and `invoke deploy` prove the wiring. The IXON
-API is always the workspace's stand-in (`devkit/runtime/api_standin.py`, standard library) on
+API is always the workspace's stand-in (`ixon_devkit/testing/api_standin.py`, standard library) on
 loopback; the token must never show in any output.
 """
 
@@ -35,9 +35,9 @@ DEFAULT_APPLICATION = "9J9IZzeT4xN4"
 PUMP = {"publicId": "Agent0000001", "name": "Pump house"}
 BOILER = {"publicId": "Agent0000002", "name": "boiler room"}
 
-standin = workspace_module("devkit.runtime.api_standin")
-api_access = workspace_module("devkit.host.api_access")
-settings = workspace_module("devkit.host.settings")
+standin = workspace_module("ixon_devkit.testing.api_standin")
+api_access = workspace_module("ixon_devkit.cloud.api_access")
+settings = workspace_module("ixon_devkit.workspace.settings")
 
 
 def no_token(*texts: str) -> None:
@@ -149,7 +149,7 @@ def test_a_misspelt_name_is_caught_before_deploy_and_a_refresh_takes_the_live_li
     assert "AgentLst (did you mean AgentList?" in text
 
     # IXON's live discovery (the stand-in's) lists AgentLst: after a refresh it passes.
-    names_refresh = workspace_module("devkit.runtime.names_refresh")
+    names_refresh = workspace_module("ixon_devkit.cloud.names_refresh")
     with standin.ApiStandIn(token=TOKEN) as live:
         for name in ("Agent", "AgentList", "AgentLst", "MyUser"):
             live.answer(name, data=[])

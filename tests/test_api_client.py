@@ -24,7 +24,7 @@ from ixon_standin import StandIn
 from conftest import WORKSPACE_TEMPLATE, workspace_module
 
 # One import, so that every class below comes from the same modules.
-deploy = workspace_module("devkit.runtime.deploy")
+deploy = workspace_module("ixon_devkit.ship.deploy")
 ixon_api = deploy.ixon_api
 settings = deploy.settings
 deploy_record = deploy.deployments
@@ -355,7 +355,7 @@ def test_each_refusal_is_explained_for_where_it_happened(
 def test_a_403_names_the_role_or_permission_ixon_asks_for_what_was_deployed(
     api: StandIn, out: Recorder
 ) -> None:
-    ui_deploy = workspace_module("devkit.runtime.ui_deploy")
+    ui_deploy = workspace_module("ixon_devkit.ui.ui_deploy")
     api.fail("upload", 403, times=None)
     api.fail("ui-upload", 403, times=None)
 
@@ -470,7 +470,7 @@ def test_the_token_masks_every_run_of_eight_of_its_characters(text: str, masked:
 
 
 def test_one_masker_masks_several_secrets_and_a_short_one_whole() -> None:
-    masking = workspace_module("devkit.host.masking")
+    masking = workspace_module("ixon_devkit.workspace.masking")
     password, otp = "correct horse battery", "492817"
     text = f"user:{otp}:{password.upper()} then {TOKEN[4:16].lower()} and 49281 alone"
 
@@ -643,7 +643,7 @@ def test_concurrent_records_keep_every_entry(tmp_path: Path) -> None:
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from pathlib import Path\n"
-        "from devkit.host import deploy_record\n"
+        "from ixon_devkit.ship import deploy_record\n"
         "for n in range(15):\n"
         "    deploy_record.record(Path(sys.argv[2]), version=f'{sys.argv[3]}.{n}',\n"
         "        template_id='AbCdEf123456', company_id='x', sha256='0', commit=None,\n"

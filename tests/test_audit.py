@@ -67,7 +67,7 @@ def test_audit_without_the_advisory_database_is_one_line(default_workspace):
 def test_npm_audit_without_the_registry_is_one_line(tmp_path, monkeypatch):
     project = bake(tmp_path, ui_component="status-panel")
     monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{closed_port()}/")
-    node = workspace_module("devkit.host.node", project)
+    node = workspace_module("ixon_devkit.ui.node", project)
 
     line, failed = node.audit(project)
 

@@ -37,7 +37,8 @@ COMBINATIONS = [
 #: choice, and one between (of every option, `git_init` too).
 _EVERY = [dict(zip(OPTIONS, v, strict=True)) for v in itertools.product(*OPTIONS.values())]
 RUN = [_EVERY[0], _EVERY[len(_EVERY) // 2], _EVERY[-1]]
-CACHES = {".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__"}
+#: Folders of tools and state, not generated files (`.devkit/` holds the tooling's wheel).
+CACHES = {".git", ".venv", ".devkit", ".ruff_cache", ".pytest_cache", "__pycache__"}
 TRICKY = 'Zoë O\'Brien "Q" \\'
 
 

@@ -376,7 +376,7 @@ def version_in_bundle(archive: bytes, project: Path, folder: Path) -> str:
     """What `about.version` answers when ixoncdkingress runs the uploaded bundle."""
     zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
     script = (
-        "import sys; from pathlib import Path; from devkit.runtime import testing; "
+        "import sys; from pathlib import Path; from ixon_devkit.testing import run as testing; "
         "print(testing.FunctionClient(Path(sys.argv[1]), {}).call('about.version'))"
     )
     python = SHARED_VENV / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
@@ -414,7 +414,7 @@ def test_bump_deploy_bump_deploy_needs_no_flags(repo, shared_venv, tmp_path):
 # -- the module itself -----------------------------------------------------------------------
 
 
-version = workspace_module("devkit.host.versioning")
+version = workspace_module("ixon_devkit.ship.versioning")
 
 
 def test_versions_compare_by_number():

@@ -382,7 +382,7 @@ def test_bundle_refuses_with_the_file_and_line_in_process(tmp_path: Path, case: 
     baked_lines = (project / "requirements.txt").read_text(encoding="utf-8").splitlines()
     expected = expected.replace("{next}", str(len(baked_lines) + 1))
     change(project)
-    bundling = workspace_module("devkit.host.bundle", project)
+    bundling = workspace_module("ixon_devkit.ship.bundle", project)
 
     with pytest.raises(bundling.BundleError) as refused:
         bundling.build(project)

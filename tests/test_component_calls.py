@@ -19,8 +19,8 @@ from test_ui import SHADOW, Browser, one_error, serving_both, wait_for_line
 
 from conftest import UI_COMPONENT, bake, invoke, link_node_modules, workspace_module
 
-ui_calls = workspace_module("devkit.host.ui_calls")
-served = workspace_module("devkit.host.served")
+ui_calls = workspace_module("ixon_devkit.ui.ui_calls")
+served = workspace_module("ixon_devkit.serve.served")
 
 COMPONENT = UI_COMPONENT
 SOURCE = f"components/{COMPONENT}/{COMPONENT}.svelte"
@@ -151,7 +151,7 @@ def test_static_list_is_the_list_serve_gives(workspace: Path, shared_venv: Path)
             str(shared_venv / "bin" / "python"),
             "-c",
             "import json, sys\nfrom pathlib import Path\nsys.path[:0] = ['functions', '.']\n"
-            "from devkit.runtime import function_names\n"
+            "from ixon_devkit.workspace import function_names\n"
             "print(json.dumps(function_names.exposed(Path('functions')).names))",
         ],
         cwd=workspace,
@@ -160,7 +160,7 @@ def test_static_list_is_the_list_serve_gives(workspace: Path, shared_venv: Path)
         check=True,
     )
 
-    static = workspace_module("devkit.host.served", workspace).read(workspace).names
+    static = workspace_module("ixon_devkit.serve.served", workspace).read(workspace).names
 
     assert "greet" in static and "add_note" in static and "ayayot.tools.ping" in static
     assert static == json.loads(runtime.stdout)
@@ -171,7 +171,7 @@ def test_one_component_s_calls_and_the_shared_code(tmp_path: Path) -> None:
     shared = project / "components" / "shared" / "api.ts"
     shared.parent.mkdir()
     shared.write_text("export const count = (client) => client.call('notes.count', {});\n")
-    component_calls = workspace_module("devkit.host.component_calls", project)
+    component_calls = workspace_module("ixon_devkit.ui.component_calls", project)
 
     everything = component_calls.report(project)
     one = component_calls.report(project, [COMPONENT])

@@ -344,9 +344,12 @@ def test_a_first_release_workspace_with_a_task_of_its_own_upgrades_after_cruft_u
         assert stopped.returncode == 1, output
         assert len(output.splitlines()) == 1, output
         assert output.startswith("ERROR: tasks.py is from a template release before 2.0.0")
-        assert "`python3 -m devkit.host.upgrade`" in output and "Upgrading to 2.0.0" in output
+        assert (
+            "`python3 -m ixon_devkit.workspace.upgrade`" in output
+            and "Upgrading to 2.0.0" in output
+        )
 
-    upgraded = run(project, sys.executable, "-m", "devkit.host.upgrade")
+    upgraded = run(project, sys.executable, "-m", "ixon_devkit.workspace.upgrade")
 
     assert upgraded.returncode == 0, upgraded.stderr
     assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout

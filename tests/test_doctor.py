@@ -1,6 +1,6 @@
 """`invoke doctor`: where a workspace stands in IXON's process, and what to do next.
 
-Most tests call the workspace's `devkit.host.doctor` in-process on a freshly baked workspace
+Most tests call the workspace's `ixon_devkit.doctor.doctor` in-process on a freshly baked workspace
 (baking is cheap; no environment is needed). A few run the real `invoke doctor`, `invoke test`
 and `invoke deploy` to prove the wiring, `--online` against the tests' stand-in of IXON's API.
 No output may show the access token.
@@ -21,9 +21,9 @@ from ixon_standin import StandIn, point_workspace_at
 
 from conftest import bake, invoke, workspace_module
 
-doctor = workspace_module("devkit.host.doctor")
-examples = workspace_module("devkit.host.examples")
-api_access = workspace_module("devkit.host.api_access")
+doctor = workspace_module("ixon_devkit.doctor.doctor")
+examples = workspace_module("ixon_devkit.workspace.examples")
+api_access = workspace_module("ixon_devkit.cloud.api_access")
 
 TOKEN = "Zq7SecretTokenXy42Wv9Pq3Lm8Nb5Rt"
 COMPANY = "1234-5678-9012-3456-7890"
@@ -457,7 +457,7 @@ def test_invoke_doctor_online_with_a_rejected_token_is_one_error(
 def online(project: Path, api: StandIn) -> list[str]:
     """`invoke doctor --online`'s lines, in-process against `api`, checked for the token."""
     point_workspace_at(project, api)
-    doctor_online = workspace_module("devkit.runtime.doctor_online")
+    doctor_online = workspace_module("ixon_devkit.doctor.doctor_online")
     lines: list[str] = []
     doctor_online.run(project, echo=lines.append)
     assert all(TOKEN not in line for line in lines)

@@ -1,6 +1,7 @@
-"""`.env` read alike everywhere: the host's standard-library reader (`devkit.host.settings`)
+"""`.env` read alike everywhere: the host's standard-library reader
+(`ixon_devkit.workspace.settings`)
 gives python-dotenv's results on the same files, and the runtime reads with python-dotenv
-itself (`devkit.runtime.dotenv_file`). In-process, against the real python-dotenv."""
+itself (`ixon_devkit.workspace.dotenv_file`). In-process, against the real python-dotenv."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import workspace_module
 
-settings = workspace_module("devkit.host.settings")
+settings = workspace_module("ixon_devkit.workspace.settings")
 
 FILES = {
     "expansion": 'A=1\nB=${A}x\nC="${B}-${MISSING:-fallback}"\nD=${E:-e}\nE=\nF=${E:-unused}\n',

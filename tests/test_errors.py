@@ -17,8 +17,8 @@ SCRIPT = r"""
 import contextlib, importlib, io, json, pkgutil, sys
 import devkit, devkit.host, devkit.runtime
 from invoke import Collection, Program
-from devkit.errors import UserError, main_wrapper
-from devkit.tasks import user_task
+from ixon_devkit.errors import UserError, main_wrapper
+from ixon_devkit.tasks import user_task
 
 for package in (devkit, devkit.host, devkit.runtime):
     for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):

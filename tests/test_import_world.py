@@ -1,4 +1,4 @@
-"""The import world of IXON Cloud, run ahead (`devkit.host.import_world`), in process.
+"""The import world of IXON Cloud, run ahead (`ixon_devkit.workspace.import_world`), in process.
 
 Small function folders written here stand for IXON's layouts: `functions/functions.py` as the
 default module that bare names reach, a helper named like a standard-library module reached
@@ -13,8 +13,8 @@ import pytest
 
 from conftest import workspace_module
 
-import_world = workspace_module("devkit.host.import_world")
-bundle = workspace_module("devkit.host.bundle")
+import_world = workspace_module("ixon_devkit.workspace.import_world")
+bundle = workspace_module("ixon_devkit.ship.bundle")
 
 #: What the runtime has imported before your code (a part of what ixoncdkingress 1.0.0 loads).
 LOADED = frozenset({"types", "json", "certifi", "requests", "ixoncdkingress"})
@@ -229,7 +229,8 @@ def test_the_bundle_takes_ixons_default_module_and_refuses_what_cannot_resolve(t
         bundle.build(refused, runtime_modules=LOADED)
 
 
-#: What `python -m devkit.runtime.distributions` says of the workspace environment (its shape).
+#: What `python -m ixon_devkit.workspace.distributions` says of the workspace environment (its
+#: shape).
 UNLISTED = {
     "yaml": {"distribution": "PyYAML==6.0.4", "via": None},
     "packaging": {"distribution": "packaging==26.4", "via": "docker"},
@@ -260,7 +261,7 @@ def test_the_bundle_flags_imports_that_only_the_dev_requirements_provide(tmp_pat
 
 
 def test_new_writes_a_test_that_imports_beside_ixons_default_module(tmp_path):
-    scaffold = workspace_module("devkit.host.scaffold")
+    scaffold = workspace_module("ixon_devkit.workspace.scaffold")
     write(tmp_path, {"functions/functions.py": EXPOSED.format(name="get_files"), "tests/.keep": ""})
 
     scaffold.create(tmp_path, "thermometer")

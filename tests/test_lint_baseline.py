@@ -1,4 +1,5 @@
-"""Lint findings of code brought in as it was do not block, new ones do (`devkit.host.lint`).
+"""Lint findings of code brought in as it was do not block, new ones do
+(`ixon_devkit.workspace.lint`).
 
 In process: a small workspace written here with the workspace's own `pyproject.toml`, checked by
 the real ruff of the template's test environment.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from conftest import WORKSPACE_TEMPLATE, workspace_module
 
-lint = workspace_module("devkit.host.lint")
+lint = workspace_module("ixon_devkit.workspace.lint")
 
 ADOPTED = """\
 import os

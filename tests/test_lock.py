@@ -1,6 +1,7 @@
 """The locks: declarations (`requirements*.in`) compiled by uv into every pin, and `.venv` synced.
 
-In-process: the lock reader and the staleness check (`devkit.host.lock`) on the template's own
+In-process: the lock reader and the staleness check (`ixon_devkit.workspace.lock`) on the
+template's own
 files and on small ones written here. End to end, with no network: the baked locks are exactly
 what `invoke lock` writes, twice over, on the real index's answers kept in
 `tests/index-snapshot/`; on an index of the test's own (`tests/index_standin.py`), a lock gives
@@ -24,7 +25,7 @@ import pytest
 
 from conftest import TEMPLATE, bake, invoke, workspace_module
 
-lock = workspace_module("devkit.host.lock")
+lock = workspace_module("ixon_devkit.workspace.lock")
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def tiny_index(local_index, monkeypatch) -> index_standin.Index:
 
 def _bundled_pip() -> Path:
     """The pip wheel Python 3.12 carries for ensurepip (a real pip, no download)."""
-    environment = workspace_module("devkit.host.environment")
+    environment = workspace_module("ixon_devkit.workspace.environment")
     found = subprocess.run(
         [
             str(environment.find_python("3.12")),
@@ -197,7 +198,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
 ):
     """The real `environment.ensure` (what `invoke setup` runs) on a two-package workspace:
     it locks, syncs; the declaration loses pluggy; it relocks and pluggy is gone."""
-    environment = workspace_module("devkit.host.environment")
+    environment = workspace_module("ixon_devkit.workspace.environment")
     root = _tiny_workspace(tmp_path)
     monkeypatch.setenv("PATH", os.pathsep.join([str(registry_uv.parent), os.environ["PATH"]]))
     for variable in ("IXON_VENV", "IXON_INSTALLER", "VIRTUAL_ENV"):
@@ -225,7 +226,7 @@ def test_setup_syncs_so_a_package_dropped_from_the_declaration_leaves(
 def test_pip_syncs_too(tmp_path, tiny_index, registry_uv):
     """IXON_INSTALLER=pip: pip installs the lock, then what the lock no longer names goes;
     pip itself stays. (uv makes the first install: pip would only be slower at it.)"""
-    environment = workspace_module("devkit.host.environment")
+    environment = workspace_module("ixon_devkit.workspace.environment")
     root = _tiny_workspace(tmp_path)
     venv = tmp_path / "venv"
     python = environment.find_python("3.12")
@@ -249,7 +250,7 @@ def test_pip_syncs_too(tmp_path, tiny_index, registry_uv):
 def test_the_shipped_lock_is_the_production_lock_as_it_is(baked):
     """`invoke bundle` puts requirements.txt in the archive unchanged (tests/test_bundle.py
     compares the bytes); here: a lock that no longer fits its declaration is refused."""
-    bundle = workspace_module("devkit.host.bundle")
+    bundle = workspace_module("ixon_devkit.ship.bundle")
     declaration = baked / "requirements.in"
     original = declaration.read_bytes()
     declaration.write_bytes(original + b"dominate==2.9.1\n")
@@ -266,7 +267,7 @@ def test_a_workspace_without_declarations_installs_and_removes_nothing(
 ):
     """From before the locks (or adopted as it was): its hand-written requirements-dev.txt
     need not name every dependency, so it is installed, not synced."""
-    environment = workspace_module("devkit.host.environment")
+    environment = workspace_module("ixon_devkit.workspace.environment")
     root = tmp_path
     (root / "workspace.json").write_text('{"python_version": "3.12"}\n')
     (root / "requirements-dev.txt").write_text("pytest==9.2.0\n")  # not its dependencies

@@ -1,6 +1,6 @@
 """`invoke login` and `invoke logout` against the workspace's IXON API stand-in on loopback.
 
-In-process: the workspace's own `devkit.host.login` (standard library, as it runs before
+In-process: the workspace's own `ixon_devkit.cloud.login` (standard library, as it runs before
 `.venv` exists) logs in to the stand-in over real HTTP with answers read from a stream, as from
 standard input. End to end: a baked workspace's real `invoke login` fed on standard input, then
 `invoke deploy` with the stored token, then `invoke logout`.
@@ -31,9 +31,9 @@ from support import free_port
 
 from conftest import bake, invoke, workspace_env, workspace_module
 
-login = workspace_module("devkit.host.login")
-token_file = workspace_module("devkit.host.token_file")
-standin = workspace_module("devkit.runtime.api_standin")
+login = workspace_module("ixon_devkit.cloud.login")
+token_file = workspace_module("ixon_devkit.cloud.token_file")
+standin = workspace_module("ixon_devkit.testing.api_standin")
 
 EMAIL, PASSWORD, NAME = "ada@example.com", "Pa55:word-Secret!", "Ada Lovelace"
 OTP = "424242"
@@ -269,7 +269,7 @@ def _failing_server(status: int) -> Iterator[str]:
 
 
 def test_doctor_blocks_on_a_token_ixon_said_has_expired(tmp_path: Path) -> None:
-    doctor = workspace_module("devkit.host.doctor_settings")
+    doctor = workspace_module("ixon_devkit.doctor.doctor_settings")
     now = datetime.now(UTC)
     token_file.write(tmp_path, "T" * 32, now + timedelta(days=10), NAME)
 
@@ -405,7 +405,7 @@ class _OddToken(BaseHTTPRequestHandler):
 
 
 def test_a_token_of_another_format_names_the_format_not_the_url(tmp_path: Path) -> None:
-    settings = workspace_module("devkit.host.settings")
+    settings = workspace_module("ixon_devkit.workspace.settings")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _OddToken)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/api/"
@@ -420,7 +420,7 @@ def test_a_token_of_another_format_names_the_format_not_the_url(tmp_path: Path) 
     assert str(caught.value) == (
         f"{url}access-tokens gave an access token (secretId) of 11 characters that is not the "
         f"format this workspace takes ({described}): nothing was stored; report it to the "
-        "template's maintainers (devkit/host/ids.py, TOKEN)"
+        "template's maintainers (ixon_devkit/workspace/ids.py, TOKEN)"
     )
     assert not (tmp_path / ".accesstoken").exists()
     # The settings reader describes the same format in the same words.

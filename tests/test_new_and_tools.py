@@ -200,7 +200,7 @@ def test_tools_warns_about_calls_that_would_fail(workspace):
 
 
 def test_deploy_warnings_name_each_tool_that_is_not_ready(workspace):
-    tools = workspace_module("devkit.runtime.tools", workspace)
+    tools = workspace_module("ixon_devkit.workspace.tools", workspace)
     assert tools.deploy_warnings(workspace, venv_python()) == []
     (workspace / "functions" / "gauges.py").write_text(BROKEN_TOOL)
 

@@ -26,7 +26,7 @@ from conftest import WORKSPACE_TEMPLATE, bake, invoke
 SIGN = """
 import json, sys
 from pathlib import Path
-from devkit.runtime import production
+from ixon_devkit.ship import production
 body = json.dumps({
     "name": "example.greet", "arguments": {"name": "Ada"}, "context": {}, "config": {},
     "created_on": sys.argv[1],
@@ -159,7 +159,7 @@ def test_serve_production_answers_signed_calls_and_refuses_unsigned_or_stale_one
 MAKE_KEYS = """
 import sys
 from pathlib import Path
-from devkit.runtime import production
+from ixon_devkit.ship import production
 production.ensure_keys(Path(sys.argv[1]))
 """
 

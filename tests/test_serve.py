@@ -788,7 +788,7 @@ def test_fifty_concurrent_clients_see_no_connection_reset(served: Served) -> Non
 
 
 def test_every_answer_says_which_workspace_it_serves(served: Served) -> None:
-    ids = workspace_module("devkit.host.ids", served.workspace)
+    ids = workspace_module("ixon_devkit.workspace.ids", served.workspace)
     expected = ids.workspace_identity(served.workspace)
 
     answer = served.post(json.dumps({"name": "example.greet", "arguments": {}}).encode())
@@ -852,7 +852,7 @@ def test_invoke_call_refuses_a_server_that_is_no_invoke_serve(default_workspace:
 
 def test_windows_ways_stop_a_child_group_with_ctrl_break(monkeypatch: pytest.MonkeyPatch) -> None:
     """What can be checked off Windows: the calls the Windows branch makes."""
-    processes = workspace_module("devkit.host.processes")
+    processes = workspace_module("ixon_devkit.workspace.processes")
     sent: list[object] = []
 
     class Child:
@@ -885,7 +885,7 @@ def test_the_server_binds_its_port_exclusively_on_windows(shared_venv: Path) -> 
     script = (
         "import socket\n"
         "socket.SO_EXCLUSIVEADDRUSE = -5\n"
-        "from devkit.runtime import serve\n"
+        "from ixon_devkit.serve import serve\n"
         "calls = []\n"
         "class Sock:\n"
         "    def setsockopt(self, *a): calls.append(a)\n"
@@ -907,7 +907,7 @@ def test_the_server_binds_its_port_exclusively_on_windows(shared_venv: Path) -> 
 def test_the_shared_caller_takes_company_and_agent_from_call_context(tmp_path: Path) -> None:
     """`same_caller`: the simulator's context keeps its user, takes call_context.yaml's company
     and agent (and loses an agent that file lacks); a setting that is no boolean is refused."""
-    request_body = workspace_module("devkit.runtime.request_body")
+    request_body = workspace_module("ixon_devkit.serve.request_body")
     sent = {
         "user": {"publicId": "SimUser", "name": "Sim"},
         "company": {"publicId": "companyId", "name": "Simulated Company"},

@@ -38,7 +38,7 @@ PROBE = (
     "def unlisted(context):\n"
     '    return context.api_client.get("MyUser")\n'
 )
-OUTSIDE = ["ixoncdkingress.webserver.utils.x", "os.system", "devkit.tasks.setup", "sys.exit"]
+OUTSIDE = ["ixoncdkingress.webserver.utils.x", "os.system", "ixon_devkit.tasks.setup", "sys.exit"]
 
 
 def not_found(name: str) -> str:
@@ -337,7 +337,7 @@ def test_a_session_secret_is_new_each_start_and_gone_after(
 def test_connections_beyond_the_cap_are_refused_and_threads_stay_bounded(
     tmp_path: Path, shared_venv: Path
 ) -> None:
-    trust = workspace_module("devkit.runtime.serve_trust")
+    trust = workspace_module("ixon_devkit.serve.serve_trust")
     workspace = bake(tmp_path)
     served = start_serve(workspace, "--docdb", "memory")
     idle: list[socket.socket] = []
@@ -425,7 +425,7 @@ def test_serve_lists_its_functions_and_names_the_closest(guarded: Served) -> Non
 
 
 def test_a_body_over_the_limit_is_refused_unread(guarded: Served) -> None:
-    limit = workspace_module("devkit.runtime.serve_trust", guarded.workspace).BODY_LIMIT
+    limit = workspace_module("ixon_devkit.serve.serve_trust", guarded.workspace).BODY_LIMIT
     connection = http.client.HTTPConnection("127.0.0.1", guarded.port, timeout=30)
     try:
         connection.putrequest("POST", "/")
@@ -520,7 +520,7 @@ def test_a_host_beyond_loopback_is_a_choice_and_goes_without_the_token(
 
 
 def test_a_foreign_base_url_is_named_with_where_it_was_set(tmp_path: Path) -> None:
-    settings = workspace_module("devkit.host.settings")
+    settings = workspace_module("ixon_devkit.workspace.settings")
     (tmp_path / ".env").write_text("IXON_API_BASE_URL=https://collector.example.net/api\n")
     endpoint = settings.load_api_endpoint(tmp_path, {})
     line = settings.foreign_destination(endpoint.base_url)
@@ -549,13 +549,13 @@ def test_a_foreign_base_url_is_named_with_where_it_was_set(tmp_path: Path) -> No
     "origin", ["*", "null", "http://localhost:5173/app", "ftp://host", "http://u@host"]
 )
 def test_an_origin_to_trust_must_be_one_page_origin(origin: str) -> None:
-    trust = workspace_module("devkit.runtime.serve_trust")
+    trust = workspace_module("ixon_devkit.serve.serve_trust")
     with pytest.raises(trust.OriginError, match="is not an origin to trust"):
         trust.normal_origin(origin, "--trust-origin")
 
 
 def test_owner_rules_in_process() -> None:
-    trust = workspace_module("devkit.runtime.serve_trust")
+    trust = workspace_module("ixon_devkit.serve.serve_trust")
     assert trust.normal_origin("HTTP://LocalHost:80/", "x") == "http://localhost"
     owner = trust.Owner.listening("127.0.0.1", 8020, trust.simulator_origins(8000))
     base = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json"}
@@ -581,7 +581,7 @@ def test_owner_rules_in_process() -> None:
 
 
 def test_trusted_origins_come_from_workspace_json_and_the_option(tmp_path: Path) -> None:
-    trust = workspace_module("devkit.runtime.serve_trust")
+    trust = workspace_module("ixon_devkit.serve.serve_trust")
     settings = {"trusted_origins": ["http://localhost:5173/", "https://tools.example.com:443"]}
     (tmp_path / "workspace.json").write_text(json.dumps(settings))
     assert trust.configured_origins(tmp_path, ["http://127.0.0.1:9000"]) == [

@@ -17,10 +17,10 @@ from test_api_client import COMPANY, TEMPLATE, TOKEN, Recorder, make_settings
 
 from conftest import workspace_module
 
-status = workspace_module("devkit.runtime.status")
-logs = workspace_module("devkit.runtime.logs")
-remote_config = workspace_module("devkit.runtime.remote_config")
-remote_call = workspace_module("devkit.runtime.remote_call")
+status = workspace_module("ixon_devkit.cloud.status")
+logs = workspace_module("ixon_devkit.cloud.logs")
+remote_config = workspace_module("ixon_devkit.cloud.remote_config")
+remote_call = workspace_module("ixon_devkit.cloud.remote_call")
 remote = remote_call.remote
 
 

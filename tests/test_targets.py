@@ -1,6 +1,6 @@
 """Named deploy targets in `workspace.json`: `invoke deploy --target`, `invoke doctor` per target.
 
-In-process: the workspace's own `devkit.host.targets`, `settings` and `deploy_record` on
+In-process: the workspace's own `ixon_devkit.ship.targets`, `settings` and `deploy_record` on
 `workspace.json` files written here. End to end: a baked workspace with `test` and `production`
 targets deploys one version to both through the workspace's IXON API stand-in, refuses a repeat
 per target, and `invoke doctor` reports each.
@@ -18,10 +18,10 @@ import pytest
 
 from conftest import invoke, workspace_module
 
-targets = workspace_module("devkit.host.targets")
-settings = workspace_module("devkit.host.settings")
-deploy_record = workspace_module("devkit.host.deploy_record")
-standin = workspace_module("devkit.runtime.api_standin")
+targets = workspace_module("ixon_devkit.ship.targets")
+settings = workspace_module("ixon_devkit.workspace.settings")
+deploy_record = workspace_module("ixon_devkit.ship.deploy_record")
+standin = workspace_module("ixon_devkit.testing.api_standin")
 
 TEST = {"company_id": "1111-2222-3333-4444-5555", "template_id": "TestTemplat1"}
 PRODUCTION = {
@@ -125,7 +125,7 @@ def test_deploy_settings_come_from_the_target_and_the_environment_overrides(
     with pytest.raises(settings.SettingsError, match="the targets are: test, production"):
         settings.load(tmp_path, environ, target="staging")
     # `invoke doctor --online --target production` asks IXON about production's company.
-    online = workspace_module("devkit.runtime.doctor_online")
+    online = workspace_module("ixon_devkit.doctor.doctor_online")
     asked = online.load_settings(tmp_path, environ, "production")
     assert (asked.company_id.value, asked.target) == (PRODUCTION["company_id"], "production")
 
@@ -238,8 +238,8 @@ def test_one_version_to_test_and_production_once_each_and_doctor_reports_both(
 
 
 def test_ui_components_deploy_to_the_template_ids_of_the_target(tmp_path: Path) -> None:
-    deploy = workspace_module("devkit.runtime.deploy")
-    components = workspace_module("devkit.host.components")
+    deploy = workspace_module("ixon_devkit.ship.deploy")
+    components = workspace_module("ixon_devkit.ui.components")
     (tmp_path / "workspace.json").write_text(json.dumps(TWO_TARGETS), encoding="utf-8")
     components.add(tmp_path, "status-panel", "TestUiTempl1")
 

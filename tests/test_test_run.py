@@ -1,7 +1,7 @@
 """What every run of a workspace's tests pays before its first test, and what it may skip.
 
-The import checks of the tests' plugin (`devkit.runtime.fixtures`) are skipped while nothing
-they read changed since they last passed (`devkit.host.passed_checks`); garbage collection
+The import checks of the tests' plugin (`ixon_devkit.testing.fixtures`) are skipped while nothing
+they read changed since they last passed (`ixon_devkit.ship.passed_checks`); garbage collection
 waits until the tests are collected, then freezes what exists (speed: benchmarks/
 workspace_tests.py). Neither may hide a problem or change what a test sees.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conftest import invoke, workspace_module
 
-passed_checks = workspace_module("devkit.host.passed_checks")
+passed_checks = workspace_module("ixon_devkit.ship.passed_checks")
 
 REFUSED_IMPORT = {  # IXON Cloud's runtime answers `types` with the standard library's module
     "functions/types.py": "class Mode:\n    pass\n",

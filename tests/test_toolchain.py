@@ -17,7 +17,7 @@ import pytest
 
 from conftest import TEMPLATE, WORKSPACE_TEMPLATE, bake, workspace_module
 
-lock = workspace_module("devkit.host.lock")
+lock = workspace_module("ixon_devkit.workspace.lock")
 
 #: Current majors, as of 2026-11-29: actions/checkout, setup-python and setup-node v7 (July
 #: 2026); Node.js 24 is the active LTS (22 in maintenance, 20 past its end of life).
@@ -66,7 +66,7 @@ def test_gitlab_and_the_dev_container_install_the_current_node(baked):
 
 
 def test_engines_ask_for_a_supported_node():
-    ui = WORKSPACE_TEMPLATE / "devkit/host/ui_template"
+    ui = WORKSPACE_TEMPLATE / "ixon_devkit/ui/ui_template"
     package = json.loads((ui / "package.json").read_text())
     locked = json.loads((ui / "package-lock.json").read_text())["packages"][""]
 

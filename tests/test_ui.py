@@ -558,7 +558,7 @@ def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
 
 def test_hook_and_workspace_agree_on_component_names() -> None:
     """The pre-generation hook keeps its own copy of the name rules (it runs before the
-    workspace exists); the workspace's devkit/host/components.py is the other copy."""
+    workspace exists); the workspace's ixon_devkit/ui/components.py is the other copy."""
     source = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "components.py"
     text = source.read_text()
     assert f're.compile(r"{pre_gen.UI_COMPONENT.pattern}")' in text
@@ -571,7 +571,7 @@ def test_hook_and_workspace_agree_on_component_names() -> None:
 
 
 def test_node_versions_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    node = workspace_module("devkit.host.node")
+    node = workspace_module("ixon_devkit.ui.node")
     monkeypatch.setenv("PATH", path_without_node(tmp_path, "v20.11.1"))
     found = node.find()
     assert found.node_version == (20, 11, 1) and found.npm_version == (20, 11, 1)
@@ -581,8 +581,8 @@ def test_node_versions_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_node_fingerprint_ignores_the_workspace_name(tmp_path: Path) -> None:
-    node = workspace_module("devkit.host.node")
-    components = workspace_module("devkit.host.components")
+    node = workspace_module("ixon_devkit.ui.node")
+    components = workspace_module("ixon_devkit.ui.components")
     fingerprints = []
     for slug in ("one", "two"):
         root = tmp_path / slug
@@ -607,14 +607,14 @@ def test_node_fingerprint_ignores_the_workspace_name(tmp_path: Path) -> None:
 def test_new_component_refusals_write_nothing(
     tmp_path: Path, name: str, template_id: str, expected: str
 ) -> None:
-    components = workspace_module("devkit.host.components")
+    components = workspace_module("ixon_devkit.ui.components")
     with pytest.raises(components.ComponentError, match=expected):
         components.add(tmp_path, name, template_id)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_together_prefixes_output_and_stops_all_when_one_ends(tmp_path: Path) -> None:
-    together = workspace_module("devkit.host.together")
+    together = workspace_module("ixon_devkit.serve.together")
     out = io.StringIO()
     sleeper = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"]
     quitter = [sys.executable, "-c", "print('bye'); raise SystemExit(3)"]
@@ -631,7 +631,7 @@ def test_together_prefixes_output_and_stops_all_when_one_ends(tmp_path: Path) ->
 
 
 def test_bump_raises_the_component_manifest_only(tmp_path: Path) -> None:
-    versioning = workspace_module("devkit.host.versioning")
+    versioning = workspace_module("ixon_devkit.ship.versioning")
     project = ui_workspace(tmp_path)
     assert versioning.manifests(project) == [f"components/{COMPONENT}/manifest.json"]
 

@@ -1,4 +1,5 @@
-"""Upgrading a workspace from a template release before 2.0.0 (devkit/host/upgrade.py), in process.
+"""Upgrading a workspace from a template release before 2.0.0 (ixon_devkit/workspace/upgrade.py),
+in process.
 
 The whole path (a workspace made at the first release with `cruft create`, a task of the user's,
 `cruft update`, the one-line refusal, the upgrade) runs end to end in tests/test_cruft.py; here
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import TEMPLATE, WORKSPACE_TEMPLATE, workspace_module
 
-upgrade = workspace_module("devkit.host.upgrade")
+upgrade = workspace_module("ixon_devkit.workspace.upgrade")
 package = workspace_module("devkit")
 
 #: The template's `tasks.py` before 2.0.0, one commit per version it had (the first release,
@@ -117,14 +118,14 @@ def test_an_upgraded_file_is_left_alone(tmp_path):
     (tmp_path / "tasks.py").write_text(upgrade.THIN, encoding="utf-8")
 
     assert upgrade.upgrade(tmp_path) == [
-        "tasks.py already takes the workspace's tasks from devkit.tasks: nothing to do"
+        "tasks.py already takes the workspace's tasks from ixon_devkit.tasks: nothing to do"
     ]
 
 
 def test_a_moved_module_is_one_line_and_other_names_stay_attribute_errors():
     with pytest.raises(SystemExit) as stopped:
         package.__getattr__("bundle")
-    assert "python3 -m devkit.host.upgrade" in str(stopped.value.code)
+    assert "python3 -m ixon_devkit.workspace.upgrade" in str(stopped.value.code)
     assert "\n" not in str(stopped.value.code)
     with pytest.raises(AttributeError):
         package.__getattr__("tasks_that_never_were")

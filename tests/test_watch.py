@@ -95,7 +95,7 @@ def test_a_saved_test_file_runs_again_alone(workspace: Path) -> None:
 
 
 def test_what_runs_after_a_change(tmp_path: Path) -> None:
-    watch = workspace_module("devkit.runtime.watch")
+    watch = workspace_module("ixon_devkit.testing.watch")
     (tmp_path / "tests").mkdir()
     one, two = tmp_path / "tests" / "test_one.py", tmp_path / "tests" / "test_two.py"
     one.write_text("", encoding="utf-8")

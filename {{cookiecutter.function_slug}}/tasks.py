@@ -1,19 +1,15 @@
-"""Tasks of this workspace: `invoke --list` lists them.
+"""Tasks of this workspace: `invoke --list` lists them, `invoke docs` shows the manual.
 
-The workspace's own tasks (setup, test, serve, deploy, ...) come from `devkit.tasks`, which
-the template owns. This file is yours: add your own tasks below and they join the list.
+The workspace's tasks (setup, test, serve, deploy, ...) come from the tooling package that
+requirements-dev.in pins (ixon-devkit); bootstrap.py runs them in the workspace's environment,
+setting it up first when needed. This file is yours: add your own tasks below.
 """
 
-from __future__ import annotations
+import bootstrap
 
-import sys
-from pathlib import Path
+bootstrap.enter(__file__)
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from devkit.tasks import namespace, user_task  # noqa: E402, F401
+from ixon_devkit.tasks import namespace, user_task  # noqa: E402, F401
 
 # Your own tasks: define them with @user_task (invoke's @task that also turns the workspace's
 # errors into one ERROR: line) and add them to the namespace, for example:

@@ -1,0 +1,71 @@
+"""The workspace's tasks, as an invoke Collection that the workspace's `tasks.py` imports.
+
+The template owns this file and the `tasks_*.py` modules beside it (a template update through
+cruft replaces them); `tasks.py` belongs to you. Tasks that run code in the workspace's
+environment (test, lint, serve, call, deploy, ...) set up the environment first when it is
+missing or its requirements changed, then run a `python -m devkit.runtime.X` entry point in
+it. Every user-facing error is a `ixon_devkit.errors.UserError`, turned into one `ERROR:` line and
+an exit code by `user_task` alone (`ixon_devkit.tasks.common`).
+
+Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
+"""
+
+from __future__ import annotations
+
+from invoke import Collection
+
+from ixon_devkit.tasks.code import audit, format_, lint, lock, setup, test, typecheck
+from ixon_devkit.tasks.common import user_task
+from ixon_devkit.tasks.remote import config_, logs, status
+from ixon_devkit.tasks.serve import call, serve
+from ixon_devkit.tasks.ship import (
+    api_access,
+    bump,
+    bundle,
+    component_calls_,
+    deploy,
+    login_,
+    logout,
+    version_,
+)
+from ixon_devkit.tasks.workspace import (
+    adopt,
+    doctor,
+    new,
+    new_component,
+    remove_examples,
+    rewrite_imports,
+    tools,
+)
+
+__all__ = ["namespace", "user_task"]
+
+namespace = Collection(
+    setup,
+    lock,
+    audit,
+    typecheck,
+    test,
+    lint,
+    format_,
+    serve,
+    call,
+    bundle,
+    deploy,
+    version_,
+    bump,
+    new,
+    new_component,
+    tools,
+    doctor,
+    adopt,
+    remove_examples,
+    rewrite_imports,
+)
+namespace.add_task(api_access)
+namespace.add_task(component_calls_)
+namespace.add_task(login_)
+namespace.add_task(logout)
+namespace.add_task(status)
+namespace.add_task(logs)
+namespace.add_task(config_)
