@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import re
@@ -118,6 +119,33 @@ def _copy_of_earlier_bake(output_dir: Path, answers: dict[str, Any]) -> Path | N
     return target
 
 
+def devkit_dist() -> Path:
+    """The folder holding the tooling's wheel that workspace tasks install, standing for the
+    index a release is published on: `$IXON_DEVKIT_DIST` (CI builds the wheel and sdist there
+    once, `.ci/run`), else `.bake/dist`, built here from the template's `devkit/` (the same
+    bytes: `devkit/build_backend.py`)."""
+    given = os.environ.get("IXON_DEVKIT_DIST")
+    if given:
+        return Path(given).resolve()
+    folder = TEMPLATE / ".bake" / "dist"
+    spec = importlib.util.spec_from_file_location(
+        "_devkit_backend", TEMPLATE / "devkit" / "build_backend.py"
+    )
+    backend = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(backend)
+    name, data = backend.wheel_bytes(TEMPLATE / "devkit")
+    wheel = folder / name
+    if not wheel.is_file() or wheel.read_bytes() != data:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = wheel.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(data)
+        os.replace(partial, wheel)
+    return folder
+
+
+DEVKIT_DIST = devkit_dist()
+
+
 def workspace_env(**extra: str | None) -> dict[str, str]:
     """The environment a workspace task runs in: the shared venv, no stray settings.
 
@@ -127,6 +155,10 @@ def workspace_env(**extra: str | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_API_")}
     env.pop("IXON_WORKSPACE", None)
     env["IXON_VENV"] = str(SHARED_VENV)
+    # The tooling's wheel, as a release's index would serve it (a fresh clone has no
+    # .devkit/wheels/, and `cruft update` places none).
+    env["UV_FIND_LINKS"] = str(DEVKIT_DIST)
+    env["PIP_FIND_LINKS"] = str(DEVKIT_DIST)
     env.pop("VIRTUAL_ENV", None)
     for key, value in extra.items():
         if value is None:
