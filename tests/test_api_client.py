@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from ixon_standin import StandIn
 
-from conftest import WORKSPACE_TEMPLATE, workspace_module
+from conftest import PACKAGE_SOURCE, workspace_module
 
 # One import, so that every class below comes from the same modules.
 deploy = workspace_module("ixon_devkit.ship.deploy")
@@ -651,7 +651,7 @@ def test_concurrent_records_keep_every_entry(tmp_path: Path) -> None:
     )
     processes = [
         subprocess.Popen(
-            [sys.executable, "-B", "-c", script, str(WORKSPACE_TEMPLATE), str(tmp_path), f"{i}.0"]
+            [sys.executable, "-B", "-c", script, str(PACKAGE_SOURCE), str(tmp_path), f"{i}.0"]
         )
         for i in range(6)
     ]

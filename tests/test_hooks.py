@@ -275,6 +275,7 @@ def test_hooks_are_rendered_with_answers_in_a_raw_string():
         source = (TEMPLATE / "hooks" / f"{name}.py").read_text()
         assert 'r"""{{ cookiecutter | tojson }}"""' in source
         rendered = source.count('r"""[{{ template_folder() | tojson }}]"""')
+        rendered += source.count('r"""[{{ devkit_wheel() | tojson }}]"""')
         assert source.count("{{") == 1 + rendered
 
 

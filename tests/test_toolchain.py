@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, WORKSPACE_TEMPLATE, bake, workspace_module
+from conftest import TEMPLATE, bake, workspace_module
 
 lock = workspace_module("ixon_devkit.workspace.lock")
 
@@ -66,7 +66,7 @@ def test_gitlab_and_the_dev_container_install_the_current_node(baked):
 
 
 def test_engines_ask_for_a_supported_node():
-    ui = WORKSPACE_TEMPLATE / "ixon_devkit/ui/ui_template"
+    ui = TEMPLATE / "devkit" / "src" / "ixon_devkit" / "ui" / "ui_template"
     package = json.loads((ui / "package.json").read_text())
     locked = json.loads((ui / "package-lock.json").read_text())["packages"][""]
 
@@ -103,13 +103,12 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def test_no_tool_the_template_locks_is_older_in_the_workspace(baked):
-    """The tools both declare (not what they pull in: ixoncdkingress caps requests)."""
+    """The tools the template declares that the workspace locks (through the tooling package),
+    not what they pull in: ixoncdkingress caps requests."""
     project = baked["github"]
     template = lock.read_lock(TEMPLATE / "requirements-test.txt")
     workspace = lock.read_lock(project / "requirements-dev.txt")
-    tools = set(lock.read_declaration(TEMPLATE / "requirements-test.in")) & set(
-        lock.read_declaration(project / "requirements-dev.in")
-    )
+    tools = set(lock.read_declaration(TEMPLATE / "requirements-test.in")) & set(workspace)
 
     assert {"ruff", "invoke", "pytest", "uv"} <= tools
     for name in tools:

@@ -558,8 +558,8 @@ def test_serve_refuses_a_busy_simulator_port(workspace_ui: Path) -> None:
 
 def test_hook_and_workspace_agree_on_component_names() -> None:
     """The pre-generation hook keeps its own copy of the name rules (it runs before the
-    workspace exists); the workspace's ixon_devkit/ui/components.py is the other copy."""
-    source = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "components.py"
+    workspace exists); the tooling's ixon_devkit/ui/components.py is the other copy."""
+    source = TEMPLATE / "devkit" / "src" / "ixon_devkit" / "ui" / "components.py"
     text = source.read_text()
     assert f're.compile(r"{pre_gen.UI_COMPONENT.pattern}")' in text
     assert f"MAX_NAME = {pre_gen.MAX_UI_COMPONENT}" in text
