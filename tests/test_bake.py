@@ -77,10 +77,11 @@ def anchor(heading: str) -> str:
 
 
 def assert_readme_guides(project: Path) -> None:
-    """The README is a short start that links every topic page of docs/, and every relative
-    link of the README and the pages reaches a file and, with a #, a heading in it."""
+    """The README is a short start; the manual's pages travel with the tooling package
+    (`invoke docs`); every relative link of the README and the pages reaches a file and, with
+    a #, a heading in it."""
     readme = project / "README.md"
-    pages = sorted((project / "docs").glob("*.md"))
+    pages = sorted((TEMPLATE / "devkit" / "src" / "ixon_devkit" / "docs").glob("*.md"))
     assert len(readme.read_text(encoding="utf-8").splitlines()) < 300
     assert len(pages) >= 7
     for source in (readme, *pages):
@@ -91,9 +92,9 @@ def assert_readme_guides(project: Path) -> None:
             if target[1]:
                 headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
                 assert target[1] in {anchor(heading) for heading in headings}, (source, target)
-    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", readme.read_text(encoding="utf-8")))
-    assert linked == {page.name for page in pages}
-    runtime = (project / "docs" / "runtime.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"invoke docs ([\w-]+)", readme.read_text(encoding="utf-8")))
+    assert named == {page.stem for page in pages}
+    runtime = (pages[0].parent / "runtime.md").read_text(encoding="utf-8")
     for limit in ("DocumentDBClient", "upsert", "filter_map", "count_documents", "ObjectId"):
         assert limit in runtime
 
