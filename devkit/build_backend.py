@@ -12,6 +12,7 @@ and a wheel stored without compression (compressors differ between zlib builds).
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import re
@@ -157,22 +158,18 @@ def build_sdist(sdist_directory, config_settings=None):
     ]
     files.append(("PKG-INFO", None))
     target = Path(sdist_directory, base + ".tar.gz")
-    with open(target, "wb") as raw, tarfile.open(fileobj=_FixedGzip(raw), mode="w") as archive:
+    with (
+        open(target, "wb") as raw,
+        # gzip without the file's name and time in its header
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
         for name, path in files:
             data = _metadata(meta, HERE).encode() if path is None else path.read_bytes()
             item = tarfile.TarInfo(f"{base}/{name}")
             item.size, item.mtime, item.mode = len(data), 315532800, 0o644
             archive.addfile(item, io.BytesIO(data))
     return target.name
-
-
-class _FixedGzip(io.RawIOBase):
-    """gzip without the file's name and time in its header."""
-
-    def __new__(cls, raw):
-        import gzip  # noqa: PLC0415
-
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="")
 
 
 def get_requires_for_build_wheel(config_settings=None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TEMPLATE, bake, invoke, workspace_env
+from conftest import DEVKIT_DIST, TEMPLATE, bake, invoke, workspace_env
 
 #: The choice questions of cookiecutter.json (a list of answers, the first the default).
 OPTIONS = {
@@ -379,3 +380,21 @@ def test_a_broken_workspace_json_is_one_clear_error(workspace, task):
     assert result.stderr.strip().startswith("ERROR: workspace.json is not valid JSON")
     assert result.stderr.strip().endswith("fix it")
     assert "Traceback" not in result.stderr
+
+
+def test_a_bake_carries_the_built_wheel_and_pins_its_hash(tmp_path: Path) -> None:
+    """The wheel the hook places in `.devkit/wheels/` is the very file a release build makes
+    (CI's, through IXON_DEVKIT_DIST), and the lock names its hash and version."""
+    project = bake(tmp_path)
+    [built] = DEVKIT_DIST.glob("ixon_devkit-*.whl")
+    [carried] = (project / ".devkit" / "wheels").glob("*.whl")
+    version = built.name.split("-")[1]
+
+    assert carried.name == built.name
+    assert carried.read_bytes() == built.read_bytes()
+    digest = hashlib.sha256(built.read_bytes()).hexdigest()
+    lock_text = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert f"ixon-devkit=={version} \\\n    --hash=sha256:{digest}\n" in lock_text
+    assert f"ixon-devkit=={version}  #" in (project / "requirements-dev.in").read_text()
+    assert not (project / "devkit").exists()
+    assert ".devkit/" in (project / ".gitignore").read_text().splitlines()
