@@ -91,3 +91,23 @@ def test_a_fresh_clone_lists_tests_serves_and_dry_runs_a_deploy_from_a_global_in
     )
     assert status.stdout == ""
     assert json.loads((clone / "workspace.json").read_text())["company_id"] == COMPANY
+
+
+def test_lint_and_format_read_only_the_users_code(tmp_path: Path, shared_venv: Path) -> None:
+    """The template's bootstrap.py, deliberately made to fail ruff here, is neither checked
+    nor reformatted; the same fault in the user's code is found (so the check can fail)."""
+    project = bake(tmp_path, examples="no")
+    fault = "\nimport os,sys\n"
+    bootstrap = project / "bootstrap.py"
+    bootstrap.write_text(bootstrap.read_text(encoding="utf-8") + fault, encoding="utf-8")
+    before = bootstrap.read_bytes()
+
+    invoke(project, "lint")
+    invoke(project, "format")
+
+    assert bootstrap.read_bytes() == before
+    helper = project / "functions" / "helper.py"
+    helper.write_text(fault.lstrip(), encoding="utf-8")
+    found = invoke(project, "lint", check=False)
+    assert found.returncode != 0
+    assert "functions/helper.py" in found.stdout + found.stderr
