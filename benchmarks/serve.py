@@ -1,10 +1,11 @@
 """Benchmark: `invoke serve` (ixon_devkit.serve.serve) against plain ixoncdkingress, one run.
 
 Both serve the same freshly baked workspace, set up as a developer's is (`invoke setup`,
-which byte-compiles devkit's own modules), from the same environment (the pinned
-ixoncdkingress). The plain server is ixoncdkingress's own `__main__` with one thing left out:
-its Docker start (`setup_mongo_container`), which cannot run without a Docker daemon. Ours
-serves with `--docdb memory`. Measured for each, one server at a time, over loopback only:
+which byte-compiles tasks.py and bootstrap.py; uv compiled the installed tooling), from the
+same environment (the pinned ixoncdkingress). The plain server is ixoncdkingress's own
+`__main__` with one thing left out: its Docker start (`setup_mongo_container`), which cannot
+run without a Docker daemon. Ours serves with `--docdb memory`. Measured for each, one server
+at a time, over loopback only:
 
 - start to first answered call (median of --starts starts, ours and plain in turns), and to
   the first accepted connection (ours listens before it loads the runtime: a call made then
@@ -320,7 +321,7 @@ def main() -> int:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("IXON_", "VIRTUAL_ENV"))}
         base["IXON_VENV"] = options.venv
         # The workspace as a developer has it: `invoke setup` ran (with an existing environment
-        # it only byte-compiles devkit's own modules, as an installer compiles packages).
+        # it only byte-compiles tasks.py and bootstrap.py; uv compiled the installed tooling).
         subprocess.run(
             [sys.executable, "-m", "invoke", "setup"],
             cwd=workspace,

@@ -13,7 +13,7 @@ Each is shown as wall-clock time (what the developer waits) and as the CPU secon
 processes used, which a busy shared machine disturbs less.
 
 The workspace is first set up as a developer's is (`invoke setup`: with an existing
-environment it only byte-compiles devkit's own modules). The first `invoke test` of the fresh
+environment it only byte-compiles tasks.py and bootstrap.py). The first `invoke test` of the fresh
 workspace (no bytecode of its tests and functions yet) is shown on a row of its own and
 left out of the medians. With --watch it also times `invoke test --watch`: from saving an
 edited test file to the rerun's result on the watcher's output.
@@ -190,7 +190,7 @@ def main() -> int:
             python = Path(options.venv) / "bin" / "python"
         env["IXON_VENV"] = options.venv
         # The workspace as a developer has it: `invoke setup` ran (with an existing environment
-        # it only byte-compiles devkit's own modules; with --fresh-venv it builds one too).
+        # it only byte-compiles tasks.py and bootstrap.py; with --fresh-venv it builds one too).
         timed([sys.executable, "-m", "invoke", "setup"], workspace, env, [])
         load_before = os.getloadavg()
         state = bytecode_state(python)
