@@ -5,8 +5,8 @@ before `.venv` exists). `tasks.py` calls `enter()`: inside the environment it re
 elsewhere (a global invoke, pipx) it creates `.venv` with the workspace's Python when needed,
 installs the locked requirements-dev.txt (the tooling, ixon-devkit, among them) and runs the
 same invoke command again inside it. Everything else (`invoke setup`, keeping the environment
-in step with its locks) is the tooling's own. IXON_VENV and IXON_PYTHON work as `invoke setup`
-documents them.
+in step with its locks) is the tooling's own. IXON_VENV, IXON_PYTHON and IXON_INSTALLER work as
+`invoke setup` documents them.
 """
 
 import json
@@ -47,17 +47,16 @@ def _install(root, env, bin_dir):
     python = _find_python(root)
     print(f"Setting up {env} (the first task of this clone; later tasks start at once)")
     links = [f"--find-links={path}" for path in [root / ".devkit" / "wheels"] if path.is_dir()]
-    uv = shutil.which("uv")
-    if (env / "pyvenv.cfg").is_file() and uv:
-        pass  # an environment without the tooling (IXON_VENV, or a setup cut short): fill it
-    elif uv:
+    pip_only = os.environ.get("IXON_INSTALLER", "").strip().lower() == "pip"
+    uv = None if pip_only else shutil.which("uv")
+    if uv and not (env / "pyvenv.cfg").is_file():
         subprocess.run([uv, "venv", "--seed", "--quiet", "--python", python, str(env)], check=True)
-    else:
+    elif not uv:  # pip alone (IXON_INSTALLER=pip), or pip puts in the uv the lock pins first
         subprocess.run([python, "-m", "venv", str(env)], check=True)
         pin = next((line.split()[0] for line in (root / LOCK).read_text().splitlines()
                     if line.startswith("uv==")), "uv")
-        pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet"]
-        if subprocess.run([*pip, "--disable-pip-version-check", pin]).returncode != 0:
+        pip = [str(bin_dir / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+        if pip_only or subprocess.run([*pip, "--quiet", pin]).returncode != 0:
             subprocess.run([*pip, *links, "-r", str(root / LOCK)], check=True)
             return
         uv = str(bin_dir / "uv")
