@@ -13,7 +13,9 @@ it as PEP 658 has it) or HTML (PEP 503) by the `Accept` header.
   template's real declarations as uv does, with no network. Nothing there names the index it
   came from. Recorded by running those tests with IXON_TEST_INDEX_RECORD set to the simple
   index to ask (see README: Developing the template); a request the snapshot cannot answer
-  fails the test with that advice.
+  fails the test with that advice. The tooling's own project (`ixon-devkit`) has an empty
+  page there on purpose: its wheel is the one this checkout builds, which the tests offer as
+  find-links (conftest's DEVKIT_DIST), as a release's index would offer it.
 """
 
 from __future__ import annotations
