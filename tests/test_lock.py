@@ -298,7 +298,9 @@ def _after_a_second() -> None:
     time.sleep(1.1)
 
 
-def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp_path, local_index):
+def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(
+    tmp_path, local_index, shared_venv
+):
     """A baked workspace locked today locks to the same bytes after the index published newer
     releases (even from nothing), until `invoke lock --upgrade` moves its moment."""
     local_index.publish("alpha", "1.0", requires=("beta",), uploaded=_days_ago(30))
@@ -337,7 +339,9 @@ def test_invoke_lock_gives_the_same_bytes_after_newer_releases_until_upgrade(tmp
     assert b"beta==2.1" in (workspace / lock.DEVELOPMENT).read_bytes()
 
 
-def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, local_index):
+def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(
+    tmp_path, local_index, shared_venv
+):
     """Declaring a release published after the moment: one line naming the moment and
     `invoke lock --upgrade`; the locks and the moment stay as they were."""
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
@@ -360,7 +364,9 @@ def test_a_release_newer_than_the_moment_is_refused_with_the_remedy(tmp_path, lo
     assert _moment(workspace) == moment
 
 
-def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(tmp_path, local_index):
+def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(
+    tmp_path, local_index, shared_venv
+):
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
     workspace, variables = _locked_on(local_index, tmp_path)
     before = _locks(workspace)
@@ -378,7 +384,7 @@ def test_a_failed_upgrade_names_the_declaration_and_moves_nothing(tmp_path, loca
     assert _moment(workspace) == moment
 
 
-def test_a_malformed_moment_is_one_line(tmp_path, local_index):
+def test_a_malformed_moment_is_one_line(tmp_path, local_index, shared_venv):
     workspace = bake(tmp_path)
     settings = json.loads((workspace / "workspace.json").read_text())
     (workspace / "workspace.json").write_text(json.dumps({**settings, "lock_moment": "soon"}))
@@ -393,7 +399,7 @@ def test_a_malformed_moment_is_one_line(tmp_path, local_index):
     )
 
 
-def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_index):
+def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_index, shared_venv):
     """A dependency-update pull request compiles without the moment and pins a newer release:
     `invoke lock` does not take it back to the moment's, it says to move the moment; after
     `invoke lock --upgrade` the same declarations give the same bytes again."""
@@ -425,7 +431,9 @@ def test_a_lock_compiled_without_the_moment_is_not_taken_back(tmp_path, local_in
     assert "Locked: nothing changed" in again.stdout
 
 
-def test_a_declaration_that_asks_for_an_older_release_is_locked_so(tmp_path, local_index):
+def test_a_declaration_that_asks_for_an_older_release_is_locked_so(
+    tmp_path, local_index, shared_venv
+):
     """Taking a pin back because the declaration asks for it is no bot's lock: it is written."""
     local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
     local_index.publish("alpha", "1.1", uploaded=_days_ago(20))
@@ -454,12 +462,11 @@ def _locks(workspace: Path) -> dict[str, bytes]:
 
 def _locking_on(index: index_standin.Index, tmp_path: Path) -> dict[str, str]:
     """The variables that make a workspace's `invoke lock` resolve on `index`, with the uv of
-    the test requirements and no environment of its own."""
+    the test requirements, in the shared environment (locking installs nothing)."""
     uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     assert uv, "uv is not installed: pip install -r requirements-test.txt"
     return {
         **index_standin.environment(index),
-        "IXON_VENV": str(tmp_path / "none"),
         "PATH": os.pathsep.join([str(Path(uv).parent), os.environ["PATH"]]),
     }
 
