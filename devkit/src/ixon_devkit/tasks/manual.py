@@ -41,13 +41,13 @@ def topics(folder: Path = MANUAL) -> dict[str, str]:
 
 
 def page(topic: str, folder: Path = MANUAL) -> str:
-    """The text of the manual's page on `topic` (`docs/TOPIC.md`; `TOPIC.md` is taken too)."""
+    """The text of the manual's page on `topic`, its file's stem (`testing.md` is taken too)."""
     known = topics(folder)
     name = topic.strip().removesuffix(".md").lower()
     if name not in known:
         raise UnknownTopicError(
             f"the manual has no topic {topic!r}: the topics are {', '.join(known)} "
-            "(invoke docs lists them with their titles)"
+            "(invoke docs, without a topic, lists them with their titles)"
         )
     return (folder / f"{name}.md").read_text(encoding="utf-8")
 
@@ -104,7 +104,7 @@ class _TopicTask(Task):
     help={"topic": "The page to print, like testing; without it, the list of pages"},
 )
 def docs(c, topic=""):
-    """Show the manual: invoke docs lists its topics, invoke docs TOPIC prints one page.
+    """Show the manual: without TOPIC the list of its topics, with one that topic's page.
 
     The manual comes with the tooling (ixon-devkit), so it is always the one of the release
     that requirements-dev.in pins.
