@@ -157,12 +157,15 @@ def build_sdist(sdist_directory, config_settings=None):
     ]
     files.append(("PKG-INFO", None))
     target = Path(sdist_directory, base + ".tar.gz")
-    with open(target, "wb") as raw, tarfile.open(fileobj=_FixedGzip(raw), mode="w") as archive:
-        for name, path in files:
-            data = _metadata(meta, HERE).encode() if path is None else path.read_bytes()
-            item = tarfile.TarInfo(f"{base}/{name}")
-            item.size, item.mtime, item.mode = len(data), 315532800, 0o644
-            archive.addfile(item, io.BytesIO(data))
+    # tarfile leaves a file object it was given open: the gzip stream is closed here, or its
+    # last block and trailer are never written.
+    with open(target, "wb") as raw, _FixedGzip(raw) as compressed:  # noqa: SIM117 - Python 3.9
+        with tarfile.open(fileobj=compressed, mode="w") as archive:
+            for name, path in files:
+                data = _metadata(meta, HERE).encode() if path is None else path.read_bytes()
+                item = tarfile.TarInfo(f"{base}/{name}")
+                item.size, item.mtime, item.mode = len(data), 315532800, 0o644
+                archive.addfile(item, io.BytesIO(data))
     return target.name
 
 
