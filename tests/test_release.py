@@ -184,3 +184,25 @@ def test_the_sdist_is_whole_the_same_every_time_and_builds_the_tree_s_wheel(tmp_
 
     from_sdist = load_file("_sdist_backend", base / "build_backend.py")
     assert from_sdist.wheel_bytes(base) == backend.wheel_bytes(TEMPLATE / "devkit")
+
+
+def test_the_maintainers_pages_links_reach_their_files_and_headings():
+    """The root README and docs/releasing.md, which say how the package is built and released:
+    every relative link reaches a file and, with a #, a heading in it."""
+    from test_bake import anchor
+
+    readme = TEMPLATE / "README.md"
+    releasing = TEMPLATE / "docs" / "releasing.md"
+    assert "uv build devkit" in readme.read_text(encoding="utf-8")
+    assert "(docs/releasing.md)" in readme.read_text(encoding="utf-8")
+    checked = 0
+    for source in (readme, releasing):
+        text = source.read_text(encoding="utf-8")
+        for target, heading in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", text):
+            path = (source.parent / target).resolve() if target else source
+            assert path.is_file(), (source.name, target)
+            if heading:
+                headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+                assert heading in {anchor(title) for title in headings}, (source.name, heading)
+            checked += 1
+    assert checked >= 3
