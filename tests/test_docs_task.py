@@ -99,3 +99,19 @@ def test_the_task_module_imports_nothing_heavy():
         "ixon_devkit.errors",
         "ixon_devkit.tasks.common",
     }
+
+
+def test_a_baked_workspace_prints_its_manual_from_the_installed_package(default_workspace):
+    """End to end: the workspace's tasks.py, through bootstrap.py, in its environment, where
+    the manual is the installed wheel's (the workspace itself has no docs/)."""
+    from conftest import invoke
+
+    listed = invoke(default_workspace, "docs")
+    page = invoke(default_workspace, "docs", "runtime")
+    unknown = invoke(default_workspace, "docs", "nope", check=False)
+
+    assert "  troubleshooting  Troubleshooting" in listed.stdout
+    assert page.stdout == (MANUAL / "runtime.md").read_text(encoding="utf-8")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().startswith("ERROR: the manual has no topic 'nope'")
+    assert not (default_workspace / "docs").exists()
