@@ -25,7 +25,15 @@ def _run(*arguments: str) -> None:
 
 
 #: The template's own Python files and folders.
-LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py", "devkit")
+LINTED = (
+    "hooks",
+    "tests",
+    "tasks.py",
+    "benchmarks",
+    "local_extensions.py",
+    "devkit",
+    ".ci/release_check.py",
+)
 
 
 @task(

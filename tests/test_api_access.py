@@ -635,7 +635,7 @@ def test_a_recording_and_its_report_hold_no_form_of_the_token(workspace: Path) -
             encoding="utf-8",
         )
         recorded = invoke(workspace, "test", "--record", "-k", "echoed", check=False)
-        # IXON_RECORD=1 with pytest itself, as docs/ixon-api.md allows
+        # IXON_RECORD=1 with pytest itself, as invoke docs ixon-api allows
         direct = subprocess.run(
             [str(SHARED_VENV / "bin" / "python"), "-m", "pytest", "-k", "echoed"],
             cwd=workspace,

@@ -77,25 +77,32 @@ def anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
+#: The manual, which travels with the tooling package (`invoke docs TOPIC` prints a page).
+MANUAL = TEMPLATE / "devkit" / "src" / "ixon_devkit" / "docs"
+
+
 def assert_readme_guides(project: Path) -> None:
-    """The README is a short start; the manual's pages travel with the tooling package
-    (`invoke docs`); every relative link of the README and the pages reaches a file and, with
-    a #, a heading in it."""
+    """The README is a short start that names every page of the manual (`invoke docs TOPIC`),
+    the workspace has no docs/ of its own, and every relative link of the README and the
+    manual's pages reaches a file and, with a #, a heading in it (tests/test_pointers.py checks
+    the `invoke docs` pointers themselves)."""
     readme = project / "README.md"
-    pages = sorted((TEMPLATE / "devkit" / "src" / "ixon_devkit" / "docs").glob("*.md"))
+    pages = sorted(MANUAL.glob("*.md"))
     assert len(readme.read_text(encoding="utf-8").splitlines()) < 300
     assert len(pages) >= 7
+    assert not (project / "docs").exists()
     for source in (readme, *pages):
         text = source.read_text(encoding="utf-8")
+        assert not re.search(r"\{\{\s*cookiecutter|\{%", text), source  # the manual is not rendered
         for target in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", text):
             path = (source.parent / target[0]).resolve() if target[0] else source
             assert path.is_file(), (source.name, target)
             if target[1]:
                 headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
                 assert target[1] in {anchor(heading) for heading in headings}, (source, target)
-    named = set(re.findall(r"invoke docs ([\w-]+)", readme.read_text(encoding="utf-8")))
+    named = set(re.findall(r"`invoke docs ([a-z][\w-]*)", readme.read_text(encoding="utf-8")))
     assert named == {page.stem for page in pages}
-    runtime = (pages[0].parent / "runtime.md").read_text(encoding="utf-8")
+    runtime = (MANUAL / "runtime.md").read_text(encoding="utf-8")
     for limit in ("DocumentDBClient", "upsert", "filter_map", "count_documents", "ObjectId"):
         assert limit in runtime
 

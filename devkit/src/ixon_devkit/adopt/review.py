@@ -153,7 +153,7 @@ def _tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
                         f"{relative}:{node.lineno} connects to a MongoDB of its own "
                         "(MongoClient): run one where the suite expects it, or hand the suite "
                         "the workspace's in-memory store by making that fixture return the "
-                        "`document_store` fixture (docs/testing.md: Tests that bring their own "
+                        "`document_store` fixture (invoke docs testing: Tests that bring their own "
                         "MongoDB)"
                     )
             marker = _marker(node)
@@ -178,7 +178,7 @@ def _tests(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
                 result.left.append(
                     f"{relative}:{node.lineno} uses the marker `{marker}` ({brings}), which "
                     "--strict-markers refuses until a plugin in requirements-dev.txt provides it "
-                    "or pyproject.toml registers it (docs/testing.md: Adding a pytest plugin)"
+                    "or pyproject.toml registers it (invoke docs testing: Adding a pytest plugin)"
                 )
 
 

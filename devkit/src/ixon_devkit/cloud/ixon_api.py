@@ -331,7 +331,7 @@ class Client:
             raise ApiError(
                 f"{what} has no {rel} link{wanted}: is {self.settings.base_url.name} IXON's API "
                 f"v2 (from {self.settings.base_url.source})? If it is, IXON changed its API: see "
-                "docs/deploying.md, What the outcomes mean"
+                "invoke docs deploying: What the outcomes mean"
             )
         for name, value in placeholders.items():
             href = href.replace(f"{{{name}}}", value)

@@ -19,7 +19,7 @@ a call behaves as in IXON Cloud. Ours are only the things around it:
   run one at a time, as on ixoncdkingress's single-threaded server;
 - SIGINT (Ctrl-C) and SIGTERM (Ctrl-Break on Windows) stop it cleanly: port freed, store
   closed, container removed;
-- it answers only its owner (`ixon_devkit.serve.serve_trust`, docs/serving.md): requests for
+- it answers only its owner (`ixon_devkit.serve.serve_trust`, invoke docs serving): requests for
   another `Host`, from pages of origins it does not trust, form posts from other pages than
   its own form page, calls from no page without the session's secret (written, once it
   listens, to `.devkit/serve-secret`: `ixon_devkit.serve.serve_secret`), bodies over 10 MB and

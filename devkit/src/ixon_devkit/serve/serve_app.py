@@ -364,7 +364,7 @@ def run(
 
 
 def describe_owner(arguments: Any, owner: serve_trust.Owner) -> list[str]:
-    """What serve says at the start about whom it answers (docs/serving.md)."""
+    """What serve says at the start about whom it answers (invoke docs serving)."""
     pages = ["its own form page"]
     if arguments.simulator_port:
         pages.append(f"IXON's simulator on port {arguments.simulator_port}")

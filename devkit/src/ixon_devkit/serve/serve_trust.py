@@ -272,7 +272,7 @@ class Owner:
                 "413 Content Too Large",
                 f"the body is {length} bytes; this server reads at most {BODY_LIMIT}",
                 f"Refused a body of {length} bytes: serve reads at most {BODY_LIMIT} bytes "
-                "(docs/serving.md)",
+                "(invoke docs serving)",
             )
         return self._without_secret(environ, origin, method)
 
@@ -291,7 +291,7 @@ class Owner:
             f"{serve_secret.HEADER} header with the content of {shown} (invoke call sends it)",
             f"Refused {method} without this session's secret: a tool of yours sends the header "
             f"{serve_secret.HEADER} with the content of {shown}, as invoke call does "
-            "(docs/serving.md)",
+            "(invoke docs serving)",
         )
 
     def shown_hosts(self) -> str:

@@ -16,6 +16,7 @@ from invoke import Collection
 
 from ixon_devkit.tasks.code import audit, format_, lint, lock, setup, test, typecheck
 from ixon_devkit.tasks.common import user_task
+from ixon_devkit.tasks.manual import docs
 from ixon_devkit.tasks.remote import config_, logs, status
 from ixon_devkit.tasks.serve import call, serve
 from ixon_devkit.tasks.ship import (
@@ -61,6 +62,7 @@ namespace = Collection(
     adopt,
     remove_examples,
     rewrite_imports,
+    docs,
 )
 namespace.add_task(api_access)
 namespace.add_task(component_calls_)

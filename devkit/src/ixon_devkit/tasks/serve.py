@@ -30,7 +30,7 @@ from ixon_devkit.workspace import processes
     help={
         "host": "Address to listen on (default 127.0.0.1: this machine only; others need --expose)",
         "port": "Port to listen on (default 8020, as ixoncdkingress)",
-        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (docs/serving.md)",
+        "docdb": "Document store: auto, docker, memory or a mongodb:// URI (invoke docs serving)",
         "functions_only": "Serve only the functions, without IXON's UI simulator (no Node needed)",
         "component": "The UI Component to simulate (default: the first in cdk.config.json)",
         "ui_port": "Port of IXON's UI simulator (default 8000)",
@@ -101,7 +101,7 @@ def serve(
     if port != 8020:
         print(
             f"NOTE: the simulator calls http://localhost:8020/ unless its settings (the gear, "
-            f"Cloud Function URL) say http://localhost:{port}/ (docs/ui-components.md)"
+            f"Cloud Function URL) say http://localhost:{port}/ (invoke docs ui-components)"
         )
     servers = [
         together.Server("functions", command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}),

@@ -110,7 +110,7 @@ def deploy(
 
     Settings: IXON_API_COMPANY_ID and IXON_API_TEMPLATE_ID from the environment, .env or
     workspace.json; the token from IXON_API_ACCESS_TOKEN or .accesstoken; each UI Component's
-    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (docs/deploying.md); with
+    template ID from workspace.json or IXON_UI_TEMPLATE_ID_<NAME> (invoke docs deploying); with
     named targets in workspace.json, those of --target (else the default one). Refuses a
     Cloud Function whose code calls IXON API names not in "api_access" of workspace.json,
     and UI Components that call functions that functions/ does not serve.

@@ -47,7 +47,7 @@ def new(c, name, dry_run=False):
         print(f"{'Would create' if dry_run else 'Created'} {paths}")
         if not dry_run:
             print(
-                "Next: invoke test -k objectstorage; docs/functions.md: Object Storage says "
+                "Next: invoke test -k objectstorage; invoke docs functions: Object Storage says "
                 "what IXON calls"
             )
         return
@@ -150,7 +150,7 @@ def adopt(
     """Bring an existing IXON workspace or app in: functions, tests, requirements, values, UI.
 
     Its code moves in as it is (0.0.x imports rewritten for 1.x); nothing of the app is run or
-    followed; the end says what is left to do (docs/adopting.md). Running it again never
+    followed; the end says what is left to do (invoke docs adopting). Running it again never
     replaces what you changed without --force. Asks about the examples unless told.
     """
     if path in ("-h", "--help"):  # invoke reads a flag after the task as the PATH

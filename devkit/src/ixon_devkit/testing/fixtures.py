@@ -62,7 +62,7 @@ ROOT = root.find()
 RUNTIME_RESOURCES = dict(
     zip(local_api.RUNTIME_LOOKUPS, ("user", "company", "agent", "asset"), strict=True)
 )
-#: A MongoDB server for the tests instead of the in-memory one (docs/testing.md).
+#: A MongoDB server for the tests instead of the in-memory one (invoke docs testing).
 MONGODB_URI_VARIABLE = "IXON_TEST_MONGODB_URI"
 #: The marker naming a recording (`ixon_devkit.testing.recording.MARKER`, imported only when used).
 RECORDING_MARKER = "ixon_recording"
