@@ -330,6 +330,12 @@ REFUSALS = {
         _append("requirements.txt", "-r other.txt\n"),
         'requirements.txt:{next} "-r other.txt"',
     ),
+    "old runtime pin": (
+        _write(
+            "requirements.txt", "requests==2.31.0\nIXONCDKingress == 0.0.9 ; os_name == 'posix'\n"
+        ),
+        "requirements.txt:2 pins ixoncdkingress==0.0.9, the old 0.0.x runtime",
+    ),
     "no ixoncdkingress": (
         _write("requirements.txt", "requests==2.31.0\n"),
         "requirements.txt does not list ixoncdkingress",
