@@ -1,8 +1,9 @@
 """`invoke login` and `invoke logout` against the workspace's IXON API stand-in on loopback.
 
 In-process: the workspace's own `ixon_devkit.cloud.login` (on requests) logs in to the stand-in
-over real HTTP with answers read from a stream, as from standard input. End to end: a baked workspace's real `invoke login` fed on standard input, then
-`invoke deploy` with the stored token, then `invoke logout`.
+over real HTTP with answers read from a stream, as from standard input. End to end: a baked
+workspace's real `invoke login` fed on standard input, then `invoke deploy` with the stored
+token, then `invoke logout`.
 """
 
 from __future__ import annotations
