@@ -4,7 +4,8 @@ Each setting is read from the environment first (CI), then from `.env` (this mac
 `workspace.json` (the answers given when the workspace was baked, committed so that a fresh clone
 deploys to the same company and template; with named deploy targets, the chosen target's values:
 `ixon_devkit.ship.targets`), then a default. The access token is read from
-`IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed: `Token` masks itself.
+`IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed (`Token` does not show it,
+and messages mask it with `ixon_devkit.workspace.masking`).
 
 Every value is checked before a single request is made; a problem names the setting, where its
 value came from and where to find a good one. `.env` is read by python-dotenv.
@@ -133,12 +134,14 @@ class Token:
         self.source = source
 
     def reveal(self) -> str:
-        """The token itself: only for the request header, never for output."""
+        """The token itself: only for the request header and for `masking.mask`, never for
+        output."""
         return self._value
 
     def mask(self, text: str) -> str:
-        """`text` with the token masked: every run of `masking.RUN` or more of its characters,
-        in any case (a server may echo it lower-cased or cut short), becomes `********`."""
+        """`masking.mask(text, token)`: kept only for the API clients that still call it
+        (`ixon_devkit.cloud.ixon_api`, `ixon_devkit.serve.local_api`); mask with
+        `ixon_devkit.workspace.masking` directly."""
         return masking.mask(text, self._value)
 
     def __repr__(self) -> str:
