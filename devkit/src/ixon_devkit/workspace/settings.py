@@ -210,8 +210,9 @@ def read_dotenv(path: Path, environ: Mapping[str, str] | None = None) -> dict[st
 
 
 def _check_binding(name: str, binding: Binding) -> None:
-    """SettingsError naming the line of a binding python-dotenv would skip or leave without a
-    value; nothing for a good one, a comment or a blank line."""
+    """SettingsError naming the line of a binding python-dotenv would skip, leave without a
+    value, or give a key that is no variable name; nothing for a good one, a comment or a blank
+    line."""
     original = binding.original.string
     number = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
     if binding.error:
@@ -221,7 +222,7 @@ def _check_binding(name: str, binding: Binding) -> None:
                 f"{name}:{number} ({quoted[1]}) has a quoted value without its closing quote, "
                 "or something other than a # comment after it: fix the quotes"
             )
-    elif binding.key is None or (
+    elif binding.key is None or (  # a comment, blank lines, or a good binding
         binding.value is not None and re.fullmatch(r"[A-Za-z_]\w*", binding.key)
     ):
         return
