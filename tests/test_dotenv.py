@@ -79,3 +79,20 @@ def test_the_environment_fills_in_what_the_file_does_not_set(tmp_path: Path):
     values = settings.read_dotenv(path, environ={"OUTER": "env", "A_TOO": "set"})
 
     assert values == {"A": "env-set", "OUTER": "file", "B": "file"}
+
+
+def test_an_adopted_apps_dotenv_is_read_by_python_dotenv_without_expanding(
+    tmp_path: Path, monkeypatch
+):
+    source = workspace_module("ixon_devkit.adopt.source")
+    model = workspace_module("ixon_devkit.adopt.model")
+    monkeypatch.setenv("DOTENV_TEST_HOME", "/home/ada")
+    path = tmp_path / ".env"
+    path.write_text(
+        'A=\'x\' # a comment\nB=${DOTENV_TEST_HOME}/sub\nexport C="q\\"uoted"\n'
+        'junk line\nD="never closed\nE=5 # five\n'
+    )
+
+    values = source.env(model.Plan(tmp_path), path)
+
+    assert values == {"A": "x", "B": "${DOTENV_TEST_HOME}/sub", "C": 'q"uoted', "E": "5"}
