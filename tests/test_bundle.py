@@ -330,6 +330,12 @@ REFUSALS = {
         _append("requirements.txt", "-r other.txt\n"),
         'requirements.txt:{next} "-r other.txt"',
     ),
+    "old runtime pin": (
+        _write(
+            "requirements.txt", "requests==2.31.0\nIXONCDKingress == 0.0.9 ; os_name == 'posix'\n"
+        ),
+        "requirements.txt:2 pins ixoncdkingress==0.0.9, the old 0.0.x runtime",
+    ),
     "no ixoncdkingress": (
         _write("requirements.txt", "requests==2.31.0\n"),
         "requirements.txt does not list ixoncdkingress",
@@ -408,6 +414,29 @@ def test_bundle_refuses_with_the_file_and_line(workspace: Path, case: str) -> No
     assert TOKEN not in result.stdout + result.stderr
     dist = workspace / "dist"
     assert not dist.exists() or not any(dist.iterdir()), "nothing is written when refused"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///opt/wheels/tool-1.0-py3-none-any.whl", "https://example.com/tool-1.0.tar.gz"],
+)
+def test_a_direct_reference_among_the_development_tools_is_no_stale_lock(
+    tmp_path: Path, url: str
+) -> None:
+    """uv locks a declared `name @ url` as it is: the lock reader reads it, so the bundle does
+    not take the lock for one that no longer fits its declaration."""
+    project = bake(tmp_path)
+    with (project / "requirements-dev.in").open("a") as declaration:
+        declaration.write(f"tool @ {url}\n")
+    with (project / "requirements-dev.txt").open("a") as locked:
+        locked.write(
+            f"tool @ {url} \\\n    --hash=sha256:{'e' * 64}\n    # via -r requirements-dev.in\n"
+        )
+    bundling = workspace_module("ixon_devkit.ship.bundle", project)
+
+    bundling.build(project)
+
+    assert any((project / "dist").glob("*.zip"))
 
 
 @pytest.mark.parametrize(

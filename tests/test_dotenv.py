@@ -1,7 +1,6 @@
-"""`.env` read alike everywhere: the host's standard-library reader
-(`ixon_devkit.workspace.settings`)
-gives python-dotenv's results on the same files, and the runtime reads with python-dotenv
-itself (`ixon_devkit.workspace.dotenv_file`). In-process, against the real python-dotenv."""
+"""`.env` as the workspace reads it (`ixon_devkit.workspace.settings.read_dotenv`, python-dotenv
+with the errors the workspace promises): the values are python-dotenv's own on the same files,
+and a line python-dotenv would skip, or leave without a value, is one error line."""
 
 from __future__ import annotations
 
@@ -54,3 +53,46 @@ def test_a_line_python_dotenv_would_skip_is_one_error(tmp_path: Path):
 
     with pytest.raises(settings.SettingsError, match=r"\.env:2 \(B\) has a quoted value"):
         settings.read_dotenv(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("A=1\n\n  junk line\n", r"^\.env:3 is not a KEY=value line", id="junk"),
+        pytest.param("A=1\nNAME_ONLY\n", r"^\.env:2 is not a KEY=value line", id="no equals"),
+        pytest.param("A.B=1\n", r"^\.env:1 is not a KEY=value line", id="not a variable name"),
+        pytest.param("A=1\n\nB='x' junk\n", r"^\.env:3 \(B\) has a quoted value", id="junk after"),
+    ],
+)
+def test_a_line_without_a_usable_value_names_its_line(tmp_path: Path, text, expected):
+    path = tmp_path / ".env"
+    path.write_text(text)
+
+    with pytest.raises(settings.SettingsError, match=expected):
+        settings.read_dotenv(path)
+
+
+def test_the_environment_fills_in_what_the_file_does_not_set(tmp_path: Path):
+    path = tmp_path / ".env"
+    path.write_text("A=${OUTER}-${A_TOO:-none}\nOUTER=file\nB=${OUTER}\n")
+
+    values = settings.read_dotenv(path, environ={"OUTER": "env", "A_TOO": "set"})
+
+    assert values == {"A": "env-set", "OUTER": "file", "B": "file"}
+
+
+def test_an_adopted_apps_dotenv_is_read_by_python_dotenv_without_expanding(
+    tmp_path: Path, monkeypatch
+):
+    source = workspace_module("ixon_devkit.adopt.source")
+    model = workspace_module("ixon_devkit.adopt.model")
+    monkeypatch.setenv("DOTENV_TEST_HOME", "/home/ada")
+    path = tmp_path / ".env"
+    path.write_text(
+        'A=\'x\' # a comment\nB=${DOTENV_TEST_HOME}/sub\nexport C="q\\"uoted"\n'
+        'junk line\nD="never closed\nE=5 # five\n'
+    )
+
+    values = source.env(model.Plan(tmp_path), path)
+
+    assert values == {"A": "x", "B": "${DOTENV_TEST_HOME}/sub", "C": 'q"uoted', "E": "5"}

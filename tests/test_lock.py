@@ -89,6 +89,47 @@ LOCKED = (
     "    # via\n    #   -r requirements-dev.in\n    #   pytest\n"
 )
 
+#: A direct reference, declared and locked as uv locks it.
+TOOL = "tool @ file:///opt/wheels/tool-1.0-py3-none-any.whl"
+TOOL_LOCKED = f"{TOOL} \\\n    --hash=sha256:ee\n    # via -r requirements-dev.in\n"
+
+
+def test_a_lock_reads_pins_and_direct_references():
+    pins = lock.parse_lock(LOCKED + TOOL_LOCKED + "colorama==0.4.6 ; sys_platform == 'win32'\n")
+
+    assert pins["tool"].url == "file:///opt/wheels/tool-1.0-py3-none-any.whl"
+    assert (pins["tool"].version, pins["tool"].hashes) == ("", ("sha256:ee",))
+    assert pins["tool"].via == ("-r requirements-dev.in",)
+    assert pins["tool"].line() == TOOL
+    assert pins["pytest"].line() == "pytest==9.2.0" and pins["pytest"].url == ""
+    assert pins["colorama"].marker == "sys_platform == 'win32'"
+
+
+def test_adopt_reads_the_apps_requirement_lines_as_the_lock_does():
+    requirements = workspace_module("ixon_devkit.adopt.requirements")
+    text = (
+        "Requests[socks] == 2.31.0 ; python_version >= '3.8'  # pinned\nflask>=2,<3\n"
+        "pkg==1.*\n-e .\n./local\ntool @ https://example.com/tool.zip\n# comment\n"
+    )
+
+    read = [(line.name, line.pin) for line in requirements.parse(text)]
+
+    assert read == [
+        ("requests", "2.31.0"),
+        ("flask", None),
+        ("pkg", None),
+        (None, None),
+        (None, None),
+        (None, None),
+        (None, None),
+    ]
+    assert requirements._versions(LOCKED + TOOL_LOCKED) == {
+        "ixoncdkingress": "1.0.0",
+        "requests": "2.31.0",
+        "pytest": "9.2.0",
+        "pluggy": "1.7.0",
+    }
+
 
 @pytest.mark.parametrize(
     ("declaration", "locked", "reason"),
@@ -99,6 +140,11 @@ LOCKED = (
         ("pytest==9.3.0\npluggy\n", LOCKED, "asks for pytest==9.3.0, requirements-dev.txt pins"),
         ("pytest==9.2.0\npluggy\n", LOCKED.replace("2.31.0", "2.32.4"), "requirements.txt pins"),
         ("pytest==9.2.0\n", "", "requirements-dev.txt is not locked yet"),
+        ("pytest>=9.3\npluggy\n", LOCKED, "asks for pytest>=9.3, requirements-dev.txt pins 9.2.0"),
+        ("pytest<10,>=9\npluggy\n", LOCKED, None),
+        (f"pytest==9.2.0\npluggy\n{TOOL}\n", LOCKED + TOOL_LOCKED, None),
+        ("pytest==9.2.0\npluggy\n", LOCKED + TOOL_LOCKED, "tool left requirements-dev.in"),
+        (f"pytest==9.2.0\npluggy\n{TOOL}\n", LOCKED, "tool is declared in requirements-dev.in"),
     ],
 )
 def test_a_lock_that_no_longer_fits_its_declaration_is_stale(tmp_path, declaration, locked, reason):

@@ -1,9 +1,9 @@
 """`invoke login` and `invoke logout` against the workspace's IXON API stand-in on loopback.
 
-In-process: the workspace's own `ixon_devkit.cloud.login` (standard library, as it runs before
-`.venv` exists) logs in to the stand-in over real HTTP with answers read from a stream, as from
-standard input. End to end: a baked workspace's real `invoke login` fed on standard input, then
-`invoke deploy` with the stored token, then `invoke logout`.
+In-process: the workspace's own `ixon_devkit.cloud.login` (on requests) logs in to the stand-in
+over real HTTP with answers read from a stream, as from standard input. End to end: a baked
+workspace's real `invoke login` fed on standard input, then `invoke deploy` with the stored
+token, then `invoke logout`.
 """
 
 from __future__ import annotations
@@ -127,6 +127,33 @@ def test_ixon_unreachable_or_failing_is_one_line_each(tmp_path: Path) -> None:
     assert not (tmp_path / ".accesstoken").exists()
 
 
+def test_a_netrc_never_replaces_the_credentials_and_a_redirect_is_not_followed(
+    tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone@example.com password other\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
+
+    assert len(api.issued) == 1
+    # A redirect is an answer, not followed: the credentials stay where they were sent.
+    redirecting = type("Handler", (_Failing,), {"status": 307, "location": api.base_url})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    try:
+        with pytest.raises(login.LoginError) as caught:
+            moved = answers(PLAIN_EMAIL, PLAIN_PASSWORD)
+            login.log_in(tmp_path, moved, environ={"IXON_API_BASE_URL": url})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"(HTTP 307 from {url}access-tokens: Service unavailable)" in str(caught.value)
+    assert len(api.issued) == 1
+
+
 def test_logout_revokes_the_token_then_removes_the_file(tmp_path: Path, api: Any) -> None:
     login.log_in(tmp_path, answers(PLAIN_EMAIL, PLAIN_PASSWORD), environ=environ(api))
     [earlier] = api.issued
@@ -241,6 +268,7 @@ def _invoke_with_input(workspace: Path, task: str, text: str) -> subprocess.Comp
 
 class _Failing(BaseHTTPRequestHandler):
     status = 503
+    location = ""  # where a redirect points
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
@@ -249,6 +277,8 @@ class _Failing(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.dumps(standin.error_body("Service unavailable")).encode()
         self.send_response(self.status)
+        if self.location:
+            self.send_header("Location", self.location + "access-tokens")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -6,7 +6,8 @@ wins (one version must serve both, and the runtime is tested with its own) and t
 named. Lines adopt cannot carry (`-e .`, `x @ file://...`, `-r ../other.txt`, options) are
 named one by one. The merged set is then resolved with uv, the installer `invoke setup` uses,
 before anything is written: a set that cannot install is refused, and each requirement the app
-left unpinned is pinned to the version that resolved. Standard library only.
+left unpinned is pinned to the version that resolved. The lines are read by `packaging`
+(`ixon_devkit.workspace.lock.requirement`).
 """
 
 from __future__ import annotations
@@ -35,11 +36,8 @@ FROM_APP = "# from the adopted app (invoke adopt)"
 RUNTIME = "ixoncdkingress"
 #: Seconds uv may take to resolve the merged set (it asks the package index).
 RESOLVE_TIMEOUT = 300
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
-_VERSION_START = re.compile(r"^(==|>=|<=|~=|!=|<|>|===|;|$)")
 #: The box-drawing characters around uv's messages (a multiplication sign, corners, arrows).
 _UV_DECORATION = " |\u00d7\u2570\u2500\u25b6"
-_RESOLVED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
 
 
 @dataclass(frozen=True)
@@ -51,16 +49,12 @@ class Requirement:
 
     @property
     def pin(self) -> str | None:
-        found = re.search(r"(?<![=<>!~])==\s*([^\s;#,]+)", self.line)
-        return found.group(1) if found and "," not in self.spec else None
+        found = lock.requirement(self.line)
+        return lock.exact_version(found) if found else None
 
     @property
     def spec(self) -> str:
         return re.sub(r"\s+#.*$", "", self.line).strip()
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def parse(text: str) -> list[Requirement]:
@@ -68,16 +62,10 @@ def parse(text: str) -> list[Requirement]:
     found = []
     for raw in text.splitlines():
         line = raw.strip()
-        bare = re.sub(r"(^|\s)#.*$", "", line).strip()
-        if not bare or bare.startswith("-"):
-            found.append(Requirement(None, line))
-            continue
-        match = _NAME.match(bare)
-        rest = match.group(3).strip() if match else ""
-        if not match or not _VERSION_START.match(rest):
-            found.append(Requirement(None, line))  # a URL, a path, `x @ file://...`
-            continue
-        found.append(Requirement(normalise(match.group(1)), line))
+        read = lock.requirement(line)
+        # No name for a comment, an option, a path or a direct reference (`x @ file://...`).
+        named = read is not None and not read.url
+        found.append(Requirement(lock.normalise(read.name) if named else None, line))
     return found
 
 
@@ -171,7 +159,7 @@ def _locked(root: Path, declared: list[Requirement]) -> dict[str | None, Require
     locked = {r.name: r for r in declared if r.name}
     for name in (lock.PRODUCTION, lock.DEVELOPMENT):
         for key, pin in lock.read_lock(root / name).items():
-            locked.setdefault(key, Requirement(key, f"{pin.name}=={pin.version}"))
+            locked.setdefault(key, Requirement(key, pin.line()))
     return locked
 
 
@@ -286,10 +274,10 @@ def _pinned(
         if requirement.pin or not version:
             pinned.append(requirement)
             continue
-        match = _NAME.match(requirement.spec)
-        extras = match.group(2) or "" if match else ""
+        found = lock.requirement(requirement.spec)
+        extras = f"[{','.join(sorted(found.extras))}]" if found and found.extras else ""
         marker = requirement.spec.partition(";")[2].strip()
-        line = f"{match.group(1) if match else requirement.name}{extras}=={version}"
+        line = f"{found.name if found else requirement.name}{extras}=={version}"
         line += f"; {marker}" if marker else ""
         result.done.append(f"pinned {requirement.spec} to {line} (what resolved)")
         pinned.append(Requirement(requirement.name, line))
@@ -356,11 +344,7 @@ def _quiet(*_: object, **__: object) -> None:
 
 def _versions(text: str) -> dict[str, str]:
     """The versions a lock (or uv's output) pins, by normalised name."""
-    return {
-        normalise(match.group(1)): match.group(2)
-        for match in (_RESOLVED.match(line.strip()) for line in text.splitlines())
-        if match
-    }
+    return {name: pin.version for name, pin in lock.parse_lock(text).items() if pin.version}
 
 
 def _unsatisfiable(ran: subprocess.CompletedProcess[str], moment: str | None = None) -> str:

@@ -7,15 +7,18 @@ brought in, nor a file name with a control character (a newline) or a file over
 `MAX_BYTES`; each is one line of the plan. What adopt prints of the app has its control
 characters escaped (`escaped`), so no value of the app can rewrite the terminal's lines.
 Text that adopt must read (requirements, context values, `.env`, JSON) must be UTF-8; any
-other encoding is named. Standard library only.
+other encoding is named. `.env` is read by python-dotenv's parser, without expanding `${NAME}`.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+
+from dotenv.parser import parse_stream
 
 from ixon_devkit.adopt.model import Plan
 
@@ -26,7 +29,6 @@ MAX_BYTES = 10 * 1024 * 1024
 _ODD_NAME = re.compile(r"[\x00-\x1f\x7f]")
 #: Control characters a terminal acts on (C0, DEL and C1): escaped in what adopt prints.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
 def shown(result: Plan, path: Path) -> str:
@@ -149,10 +151,11 @@ def text(result: Plan, path: Path) -> str | None:
 
 
 def env(result: Plan, path: Path) -> dict[str, str]:
-    """The variables a `.env` file of the app sets ({} without one)."""
-    found: dict[str, str] = {}
-    for line in (text(result, path) or "").splitlines():
-        match = _ENV_LINE.match(line)
-        if match and not line.lstrip().startswith("#"):
-            found[match.group(1)] = match.group(2).strip("'\"")
-    return found
+    """The variables a `.env` file of the app sets ({} without one), as python-dotenv reads
+    them; a `${NAME}` stays as it is (no value of this machine goes into the app's), and a line
+    python-dotenv would skip is skipped."""
+    return {
+        binding.key: binding.value
+        for binding in parse_stream(io.StringIO(text(result, path) or ""))
+        if binding.key and binding.value is not None and not binding.error
+    }

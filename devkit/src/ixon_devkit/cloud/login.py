@@ -12,10 +12,10 @@ it (or no longer knows it) is `.accesstoken` removed: a token that IXON still ho
 the file, so that `invoke logout` can be run again. Logging in again revokes the token that an
 earlier `invoke login` stored (not a token copied by hand: that may be a browser's session).
 
-This runs before `.venv` exists (a new clone logs in first), so it is standard library only
-(urllib), Python 3.9+. Redirects are not followed (the credentials would go with them); every
-request has a timeout; every failure is one LoginError line that names the URL asked and in
-which neither the password nor the token appears.
+Requests go out with requests. Redirects are not followed (the credentials would go with
+them), and a `.netrc` never replaces the credentials; every request has a timeout; every
+failure is one LoginError line that names the URL asked and in which neither the password nor
+the token appears (`ixon_devkit.workspace.masking`).
 
 Nothing is sent to a base URL that is neither IXON's nor this machine's (`settings.is_foreign`,
 the rule behind the NOTE of serve, call, deploy and doctor) unless the user says so: on a
@@ -25,19 +25,18 @@ terminal they are asked first; `--trust-base-url URL` (the same URL) says so in 
 from __future__ import annotations
 
 import base64
-import contextlib
 import getpass
-import http.client
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+
+import requests
+import urllib3
 
 from ixon_devkit.cloud import token_file
 from ixon_devkit.errors import UserError
@@ -68,10 +67,6 @@ class Credentials:
         """The Basic header IXON's access-tokens endpoint takes: `email:otp:password`."""
         text = f"{self.email}:{self.otp}:{self.password}"
         return "Basic " + base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-    def mask(self, text: str) -> str:
-        """`text` with the password (and the one-time password) masked."""
-        return masking.mask(text, self.password, self.otp)
 
 
 @dataclass(frozen=True)
@@ -182,47 +177,74 @@ class _Answer:
         )
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: following it would take the credentials somewhere else."""
+class _Authorization(requests.auth.AuthBase):
+    """The Authorization header, given as requests' `auth`: so that no `.netrc` replaces it."""
 
-    def redirect_request(self, *arguments: Any, **keywords: Any) -> None:
-        return None
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.value
+        return request
 
 
-def _send(request: urllib.request.Request, timeout: float, what: str) -> _Answer:
-    """Send `request`; IXON's answer whatever its status; LoginError when none came."""
-    opener = urllib.request.build_opener(_NoRedirects())
+def _send(
+    method: str, url: str, headers: dict[str, str], body: bytes | None, *, timeout: float, what: str
+) -> _Answer:
+    """Send the request; IXON's answer whatever its status (a redirect too: it is not
+    followed); LoginError when none came."""
+    authorization = _Authorization(headers.pop("Authorization"))
     try:
-        with contextlib.closing(opener.open(request, timeout=timeout)) as answer:
-            return _read(request.full_url, answer.status, answer.headers, answer)
-    except urllib.error.HTTPError as answer:
-        with contextlib.closing(answer):
-            return _read(request.full_url, answer.code, answer.headers, answer)
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        reason = getattr(error, "reason", None) or error
-        if isinstance(reason, TimeoutError):
-            raise LoginError(
-                f"IXON's API at {request.full_url} did not answer within {timeout:g} s when "
-                f"asked to {what}: try again later (or check {settings.BASE_URL})"
-            ) from None
+        with requests.request(
+            method,
+            url,
+            headers=headers,
+            data=body,
+            auth=authorization,
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as answer:
+            return _read(url, answer)
+    except requests.Timeout:
         raise LoginError(
-            f"cannot reach IXON's API at {request.full_url} to {what} "
-            f"({type(reason).__name__}: {reason}): check the network (and a proxy: https_proxy) "
-            f"or {settings.BASE_URL}, then try again"
+            f"IXON's API at {url} did not answer within {timeout:g} s when asked to {what}: "
+            f"try again later (or check {settings.BASE_URL})"
+        ) from None
+    except requests.RequestException as error:
+        reason = _reason(error)
+        raise LoginError(
+            f"cannot reach IXON's API at {url} to {what} ({type(reason).__name__}: {reason}): "
+            f"check the network (and a proxy: https_proxy) or {settings.BASE_URL}, then try again"
         ) from None
 
 
-def _read(url: str, status: int, headers: Any, stream: Any) -> _Answer:
-    try:
-        raw = stream.read(MAX_ANSWER)
-    except (OSError, http.client.HTTPException):
+def _reason(error: BaseException) -> BaseException:
+    """The error at the bottom of what requests and urllib3 wrap (ConnectionRefusedError, ...)."""
+    while True:
+        inner = getattr(error, "reason", None) or error.__cause__
+        if inner is None and error.args and isinstance(error.args[0], BaseException):
+            inner = error.args[0]
+        if not isinstance(inner, BaseException):
+            return error
+        error = inner
+
+
+def _read(url: str, answer: requests.Response) -> _Answer:
+    raw = b""
+    try:  # (requests has read the answer to a redirect already: iter_content has it)
+        for piece in answer.iter_content(64 * 1024):
+            raw += piece
+            if len(raw) >= MAX_ANSWER:
+                break
+    except (OSError, requests.RequestException, urllib3.exceptions.HTTPError):
         raw = b""
     try:
-        document = json.loads(raw) if raw else None
+        document = json.loads(raw[:MAX_ANSWER]) if raw else None
     except ValueError:
         document = None
-    content_type = str(headers.get("Content-Type", "") if headers else "")
-    return _Answer(url, status, document, content_type.partition(";")[0].strip())
+    content_type = answer.headers.get("Content-Type", "")
+    return _Answer(url, answer.status_code, document, content_type.partition(";")[0].strip())
 
 
 def _headers(endpoint: settings.ApiEndpoint, authorization: str) -> dict[str, str]:
@@ -240,16 +262,14 @@ def request_token(
 ) -> _Answer:
     """POST `access-tokens` with `credentials`: IXON's answer, whatever it is."""
     # The base URL is checked (settings): https, or http to this machine only.
-    request = urllib.request.Request(  # noqa: S310
+    return _send(
+        "POST",
         endpoint.base_url.value + "access-tokens",
-        data=json.dumps({"expiresIn": EXPIRES_IN}).encode("utf-8"),
-        headers={
-            **_headers(endpoint, credentials.authorization()),
-            "Content-Type": "application/json",
-        },
-        method="POST",
+        {**_headers(endpoint, credentials.authorization()), "Content-Type": "application/json"},
+        json.dumps({"expiresIn": EXPIRES_IN}).encode("utf-8"),
+        timeout=timeout,
+        what="log in",
     )
-    return _send(request, timeout, "log in")
 
 
 def log_in(
@@ -296,11 +316,12 @@ def _revoke_earlier(endpoint: settings.ApiEndpoint, earlier: settings.Token, tim
     try:
         answer = revoke(endpoint, earlier, timeout=timeout)
     except LoginError as error:
-        return earlier.mask(f"NOTE: the token of the earlier login was not revoked ({error})")
+        line = f"NOTE: the token of the earlier login was not revoked ({error})"
+        return masking.mask(line, earlier.reveal())
     if 200 <= answer.status < 300 or answer.status == 401:
         return "The token of the earlier login is revoked"
     line = _status_line(answer, "IXON did not revoke the token of the earlier login")
-    return earlier.mask(f"NOTE: {line}; it stays valid until it expires")
+    return masking.mask(f"NOTE: {line}; it stays valid until it expires", earlier.reveal())
 
 
 def _ask_credentials(ask: Ask) -> Credentials:
@@ -332,7 +353,8 @@ def _token_of(
     data = answer.document.get("data") if isinstance(answer.document, dict) else None
     token = str(data.get("secretId") or "") if answer.success and isinstance(data, dict) else ""
     if not token:
-        raise LoginError(credentials.mask(_login_refusal(answer, endpoint, credentials)))
+        refusal = _login_refusal(answer, endpoint, credentials)
+        raise LoginError(masking.mask(refusal, credentials.password, credentials.otp))
     if not ids.TOKEN.fullmatch(token):
         # The URL answered as IXON does, so the URL is not to blame: the token's format is.
         raise LoginError(
@@ -433,7 +455,7 @@ def log_out(
     try:
         answer = revoke(endpoint, token, timeout=timeout)
     except LoginError as error:
-        raise LoginError(token.mask(_kept(str(error), known))) from None
+        raise LoginError(masking.mask(_kept(str(error), known), token.reveal())) from None
     if 200 <= answer.status < 300:
         token_file.remove(root)
         return LoggedOut(
@@ -447,19 +469,21 @@ def log_out(
             f"{settings.TOKEN_FILE} is removed",
         )
     line = _status_line(answer, "IXON did not revoke the token")
-    raise LoginError(token.mask(_kept(line, known)))
+    raise LoginError(masking.mask(_kept(line, known), token.reveal()))
 
 
 def revoke(
     endpoint: settings.ApiEndpoint, token: settings.Token, *, timeout: float = TIMEOUT
 ) -> _Answer:
     """DELETE `access-tokens/me` with `token`: IXON's answer, whatever it is."""
-    request = urllib.request.Request(  # noqa: S310 - the base URL is checked, as above
+    return _send(
+        "DELETE",
         endpoint.base_url.value + "access-tokens/me",
-        headers=_headers(endpoint, f"Bearer {token.reveal()}"),
-        method="DELETE",
+        _headers(endpoint, f"Bearer {token.reveal()}"),
+        None,
+        timeout=timeout,
+        what="revoke the token",
     )
-    return _send(request, timeout, "revoke the token")
 
 
 def _kept(problem: str, known: token_file.Expiry | None) -> str:

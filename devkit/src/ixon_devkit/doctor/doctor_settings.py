@@ -19,7 +19,7 @@ from typing import Any
 from ixon_devkit.cloud import token_file
 from ixon_devkit.doctor.doctor_report import DEPLOYER_ROLE, DONE, MISSING, WARNING, Step
 from ixon_devkit.doctor.doctor_sources import Sources, ui_components
-from ixon_devkit.workspace import ids, settings, workspace_file
+from ixon_devkit.workspace import ids, masking, settings, workspace_file
 
 TEMPLATE_WAYS = (
     "register the Cloud Function in IXON Studio (Cloud Functions) and copy its ID, or ask "
@@ -224,4 +224,4 @@ def _quoted(sources: Sources, setting: settings.Setting) -> str:
     """A setting's value for a message, masked when it holds the access token by mistake."""
     text = f"{setting.name} {json.dumps(setting.value)}"
     token = settings.find_token(sources.root, sources.environ)
-    return token.mask(text) if token else text
+    return masking.mask(text, token.reveal()) if token else text

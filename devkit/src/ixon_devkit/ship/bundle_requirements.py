@@ -6,7 +6,8 @@ with `==` (no options or included files, which do not reach IXON Cloud); an envi
 marker that excludes the workspace's Python would keep a requirement from ever being
 installed, and a lock that no longer fits its declaration would ship the wrong versions.
 `BundleError` (the error of every refusal of `ixon_devkit.ship.bundle`) lives here, where the first
-check is. Standard library only, Python 3.9+.
+check is. The lines are read by `packaging` (PEP 508), their markers by
+`ixon_devkit.workspace.markers`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ from ixon_devkit.workspace import legacy, lock, markers, workspace_file
 REQUIREMENTS = "requirements.txt"
 RUNTIME = "ixoncdkingress"
 
-_REQUIREMENT = re.compile(
-    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
-    r"==(?!=)\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*(?:;(?P<marker>.*))?"
-)
 #: The Python IXON Cloud runs ixoncdkingress 1.x on, when workspace.json does not say.
 DEFAULT_PYTHON = "3.12"
 
@@ -56,14 +53,16 @@ def check_requirements(root: Path) -> None:
                 f"{where} {json.dumps(line)}: options and included files do not reach IXON "
                 "Cloud: list each requirement itself, pinned with =="
             )
-        match = _REQUIREMENT.fullmatch(line)
-        if not match:
+        # The marker apart: one packaging cannot read is named as such (below), not as unpinned.
+        text, semicolon, marker = line.partition(";")
+        found = lock.requirement(text)
+        if found is None or found.marker or lock.exact_version(found) is None:
             raise BundleError(
                 f"{where} {json.dumps(line)} is not pinned: write name==version (IXON Cloud "
                 "must install exactly what you tested)"
             )
-        _check_marker(where, line, match["marker"], python)
-        names.add(re.sub(r"[-_.]+", "-", match["name"]).lower())
+        _check_marker(where, line, marker if semicolon else None, python)
+        names.add(lock.normalise(found.name))
     if RUNTIME not in names:
         raise BundleError(
             f"{REQUIREMENTS} does not list {RUNTIME}: add {RUNTIME}==<version> (the runtime "

@@ -43,7 +43,7 @@ from ixon_devkit.ship import bundle as bundling
 from ixon_devkit.ship import check_runs, deploy_summary, targets
 from ixon_devkit.ship import deploy_record as deployments
 from ixon_devkit.ui import ui_deploy
-from ixon_devkit.workspace import examples, files, root, settings, workspace_file
+from ixon_devkit.workspace import examples, files, masking, root, settings, workspace_file
 from ixon_devkit.workspace import lint as linting
 from ixon_devkit.workspace.git import GitState, git_state
 
@@ -226,12 +226,12 @@ def deploy(
             summary.record = _record_in_git(root, summary, clean=clean)
             for line in summary.lines(stopped=True):
                 echo(line)
-        raise DeployError(config.token.mask(str(error)), exit_code=error.exit_code) from None
+        secret = config.token.reveal()
+        raise DeployError(masking.mask(str(error), secret), exit_code=error.exit_code) from None
     except (OSError, ValueError, UnicodeError) as error:
         # Anything unforeseen still ends as one line, and never with the token in it.
-        raise DeployError(
-            config.token.mask(f"deploy failed: {type(error).__name__}: {error}")
-        ) from None
+        line = f"deploy failed: {type(error).__name__}: {error}"
+        raise DeployError(masking.mask(line, config.token.reveal())) from None
 
 
 def ship(
@@ -561,7 +561,7 @@ def _mask_token(root: Path, text: str) -> str:
     """`text` with the access token masked: a message may quote a setting that holds it by
     mistake (the token pasted as IXON_API_COMPANY_ID, say)."""
     token = settings.find_token(root)
-    return token.mask(text) if token is not None else text
+    return masking.mask(text, token.reveal()) if token is not None else text
 
 
 def run_checks(root: Path) -> None:

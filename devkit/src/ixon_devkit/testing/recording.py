@@ -167,10 +167,12 @@ def mask_report(report: Any, root: Path) -> None:
         return
     if report.longrepr is not None:
         text = str(report.longrepr)
-        masked = token.mask(text)
+        masked = masking.mask(text, token.reveal())
         if masked != text:
             report.longrepr = masked
-    report.sections = [(title, token.mask(content)) for title, content in report.sections]
+    report.sections = [
+        (title, masking.mask(content, token.reveal())) for title, content in report.sections
+    ]
 
 
 def miss_line(root: Path, name: str, misses: list[str]) -> str:

@@ -27,7 +27,7 @@ from ixon_devkit.ship import deploy_record as deployments
 from ixon_devkit.ship import deploy_summary
 from ixon_devkit.ui import components as ui
 from ixon_devkit.ui import ui_bundle
-from ixon_devkit.workspace import dotenv_file, settings
+from ixon_devkit.workspace import settings
 
 UPLOAD_PATH = "page-component-templates/{id}/version-upload"
 PUBLISH_PATH = "page-component-template-versions/{id}"
@@ -65,7 +65,7 @@ def targets(
     """The components to deploy (all, or the named ones), each checked before any upload.
     `template_ids` (a deploy target's) win over those of `ui_components` in workspace.json."""
     environ = os.environ if environ is None else environ
-    dotenv = dotenv_file.read(root / settings.DOTENV_FILE)
+    dotenv = settings.read_dotenv(root / settings.DOTENV_FILE)
     found = ui.listed(root)
     wanted = list(names)
     for name in wanted:

@@ -11,30 +11,25 @@ environment's own metadata (`importlib.metadata`), not kept in a list.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
-from ixon_devkit.workspace import root
+from packaging.requirements import InvalidRequirement, Requirement
+
+from ixon_devkit.workspace import lock, root
 
 ROOT = root.find()
 RUNTIME = "ixoncdkingress"
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def required(path: Path) -> set[str]:
     """The distribution names listed in a requirements file (normalised)."""
     names = set()
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        match = _NAME.match(line) if line and not line.startswith("-") else None
-        if match:
-            names.add(normalise(match[1]))
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        found = lock.requirement(line)
+        if found is not None:
+            names.add(lock.normalise(found.name))
     return names
 
 
@@ -52,12 +47,13 @@ def closure(names: set[str]) -> dict[str, str | None]:
             needs = metadata.requires(name) or []
         except metadata.PackageNotFoundError:
             continue
-        for requirement in needs:
-            if "extra" in requirement.partition(";")[2]:
+        for text in needs:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
                 continue
-            match = _NAME.match(requirement)
-            if match:
-                todo.append((normalise(match[1]), name))
+            if requirement.marker is None or "extra" not in str(requirement.marker):
+                todo.append((lock.normalise(requirement.name), name))
     return seen
 
 
@@ -75,7 +71,7 @@ def unlisted(root: Path = ROOT) -> dict[str, dict[str, str | None]]:
     runtime = {name for name, through in shipped.items() if through == RUNTIME}
     found: dict[str, dict[str, str | None]] = {}
     for module, distributions in metadata.packages_distributions().items():
-        names = [normalise(d) for d in distributions]
+        names = [lock.normalise(d) for d in distributions]
         if module.startswith("_") or any(n in listed or n in runtime for n in names):
             continue
         via = next((shipped[n] for n in names if n in shipped), None)

@@ -3,7 +3,8 @@
 ixoncdkingress 0.0.x called the context `CbcContext` and kept it in `ixoncdkingress.cbc...`;
 1.x has only `ixoncdkingress.function...` (`FunctionContext`). Code that imports the old
 modules cannot import under 1.x. This module finds such pins and imports (per file and line,
-with the replacement) and rewrites the imports on request. Standard library only, Python 3.9+.
+with the replacement) and rewrites the imports on request. A pin is read by `packaging`
+(`ixon_devkit.workspace.lock.requirement`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ixon_devkit.workspace import files
+from packaging.version import InvalidVersion, Version
+
+from ixon_devkit.workspace import files, lock
 
 #: The ixoncdkingress release this workspace's tooling runs (requirements-dev.txt locks it).
 CURRENT_RELEASE = "1.0.0"
@@ -37,7 +40,6 @@ MODULES: dict[str, tuple[str, dict[str, str]]] = {
     "ixoncdkingress.cbc": ("ixoncdkingress.function", {}),
 }
 RENAMED = {old: new for _, names in MODULES.values() for old, new in names.items()}
-_OLD_PIN = re.compile(r"^\s*ixoncdkingress\s*(?:\[[^\]]*\])?\s*==\s*(0\.0\.[0-9A-Za-z.+-]*)")
 _OLD_MODULE = re.compile(r"\bixoncdkingress\.cbc(?:\.[A-Za-z_][\w.]*)?\b")
 _OLD_NAME = re.compile(r"\b(" + "|".join(RENAMED) + r")\b")
 
@@ -79,9 +81,15 @@ def old_pin(requirements: Path) -> tuple[int, str] | None:
     # Undecodable bytes are the bundle's to refuse (it names the encoding); a pin reads as ASCII.
     text = requirements.read_bytes().decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), 1):
-        found = _OLD_PIN.match(line)
-        if found:
-            return number, found.group(1)
+        found = lock.requirement(line)
+        if found is None or lock.normalise(found.name) != "ixoncdkingress":
+            continue
+        version = lock.exact_version(found)
+        try:
+            if version is not None and Version(version).release[:2] == (0, 0):
+                return number, version
+        except InvalidVersion:
+            continue
     return None
 
 

@@ -18,16 +18,21 @@ pins of the existing lock), and only `invoke lock --upgrade` moves that moment t
 that a dependency-update pull request compiled without the moment is not taken back to older
 releases: `invoke lock` says to move the moment instead. Whether a lock still fits its
 declaration is read from the lock itself (uv's `# via -r FILE` notes), so a lock that
-Dependabot or a teammate regenerated needs nothing else. Standard library only, Python 3.9+.
+Dependabot or a teammate regenerated needs nothing else. Requirement lines are read by
+`packaging` (PEP 508), a direct reference (`name @ https://...`, `name @ file://...`) included.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import files, wheels, workspace_file
@@ -39,11 +44,6 @@ DEVELOPMENT = "requirements-dev.txt"
 PAIRS = ((PRODUCTION, "requirements.in"), (DEVELOPMENT, "requirements-dev.in"))
 #: Only the development lock carries hashes (see the module's docstring).
 HASHED = {DEVELOPMENT}
-
-_PIN = re.compile(
-    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(?P<version>[^\s;\\]+)"
-)
-_NAME = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;#]*)")
 
 
 #: The setting of `workspace.json` that holds the moment the locks are resolved as of.
@@ -80,18 +80,49 @@ def now_moment() -> str:
 
 @dataclass(frozen=True)
 class Pin:
-    """One locked requirement: `name==version ; marker`, and what asked for it."""
+    """One locked requirement: `name==version ; marker` (or a direct reference, `name @ url`,
+    whose version is ""), and what asked for it."""
 
     name: str
     version: str
     marker: str = ""
     hashes: tuple[str, ...] = ()
     via: tuple[str, ...] = field(default=(), compare=False)
+    url: str = ""
+
+    def line(self) -> str:
+        """`name==version`, or `name @ url` for a direct reference."""
+        return f"{self.name} @ {self.url}" if self.url else f"{self.name}=={self.version}"
 
 
 def normalise(name: str) -> str:
     """A distribution name as PEP 503 compares them (`PyYAML` and `pyyaml` are one)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return canonicalize_name(name)
+
+
+def requirement(line: str) -> Requirement | None:
+    """The PEP 508 requirement of a line (its `# comment` and options such as `--hash` left
+    out), or None when the line is none (an option, an include, a path)."""
+    text = _bare(line)
+    try:
+        return Requirement(text) if text and not text.startswith("-") else None
+    except InvalidRequirement:
+        return None
+
+
+def _bare(line: str) -> str:
+    """A requirement line without its `# comment` and `--hash` options."""
+    text = re.sub(r"(^|\s)#.*$", "", line)
+    return re.sub(r"(^|\s)--hash[=\s]\S+", "", text).strip()
+
+
+def exact_version(found: Requirement) -> str | None:
+    """The version `found` pins with one `==` (or `===`), else None."""
+    specifiers = list(found.specifier)
+    if found.url or len(specifiers) != 1 or specifiers[0].operator not in ("==", "==="):
+        return None
+    version = specifiers[0].version
+    return None if version.endswith(".*") else version
 
 
 def read_lock(path: Path) -> dict[str, Pin]:
@@ -113,36 +144,32 @@ def parse_lock(text: str) -> dict[str, Pin]:
             if notes is not None and note:
                 notes.append(note)
             continue
-        requirement = re.sub(r"--hash=\S+", "", stripped.partition(" #")[0]).strip()
-        text, _, marker = requirement.partition(";")
-        match = _PIN.fullmatch(text.strip())
-        if not match:
+        found = requirement(stripped)
+        version = exact_version(found) if found else None
+        if found is None or (version is None and not found.url):
             notes = None
             continue
         pin = Pin(
-            name=normalise(match["name"]),
-            version=match["version"],
-            marker=marker.strip(),
+            name=normalise(found.name),
+            version=version or "",
+            # The marker as the lock writes it (packaging would rewrite its quotes).
+            marker=_bare(stripped).rpartition(";")[2].strip() if found.marker else "",
             hashes=tuple(re.findall(r"--hash=(\S+)", stripped)),
+            url=found.url or "",
         )
         notes = []
         entries[pin.name] = (pin, notes)
-    return {
-        name: Pin(pin.name, pin.version, pin.marker, pin.hashes, tuple(via))
-        for name, (pin, via) in entries.items()
-    }
+    return {name: replace(pin, via=tuple(via)) for name, (pin, via) in entries.items()}
 
 
-def read_declaration(path: Path) -> dict[str, str]:
-    """The requirements a declaration names, with their specifiers (`==9.2.0`, `>=2`, or
-    ""), by normalised name; files it includes with `-r` count as part of it."""
-    declared: dict[str, str] = {}
+def read_declaration(path: Path) -> dict[str, Requirement]:
+    """The requirements a declaration names, by normalised name; files it includes with `-r`
+    count as part of it (constraints and options shape the lock, they declare nothing)."""
+    declared: dict[str, Requirement] = {}
     for _, text in _declaration_lines(path, set()):
-        if not text or text.startswith("-"):
-            continue  # constraints and options shape the lock, they declare nothing
-        match = _NAME.match(text.split(";")[0].strip())
-        if match:
-            declared[normalise(match["name"])] = match["spec"].replace(" ", "")
+        found = requirement(text)
+        if found is not None:
+            declared[normalise(found.name)] = found
     return declared
 
 
@@ -203,19 +230,29 @@ def pair_stale_reason(lock_path: Path, declaration: Path) -> str | None:
         return f"{lock_path.name} is not locked yet"
     sources = {f"-r {name}" for name in declaration_files(declaration)}
     declared = read_declaration(declaration)
-    for name, spec in declared.items():
+    for name, wanted in declared.items():
         pin = pins.get(name)
         if pin is None:
             return f"{name} is declared in {declaration.name} but not in {lock_path.name}"
-        wanted = spec[2:] if spec.startswith("==") and "," not in spec else None
-        if wanted is not None and wanted != pin.version:
-            return (
-                f"{declaration.name} asks for {name}=={wanted}, {lock_path.name} pins {pin.version}"
-            )
+        if not _fits(pin, wanted):
+            asked = f"{name} @ {wanted.url}" if wanted.url else f"{name}{wanted.specifier}"
+            pinned = pin.version or pin.url
+            return f"{declaration.name} asks for {asked}, {lock_path.name} pins {pinned}"
     for name, pin in pins.items():
         if name not in declared and sources & set(pin.via):
             return f"{name} left {declaration.name} but {lock_path.name} still pins it"
     return None
+
+
+def _fits(pin: Pin, wanted: Requirement) -> bool:
+    """Whether `pin` is what `wanted` asks for: a direct reference for a direct reference, a
+    version its specifiers allow (a version packaging cannot read is not judged)."""
+    if wanted.url or pin.url:
+        return bool(wanted.url) == bool(pin.url)
+    try:
+        return wanted.specifier.contains(Version(pin.version), prereleases=True)
+    except InvalidVersion:
+        return True
 
 
 def declared_pairs(root: Path) -> list[tuple[str, str]]:
@@ -343,13 +380,11 @@ def _held_back_message(lock_name: str, name: str, version: str, moment: str) -> 
 
 def _older(pin: Pin, than: Pin) -> bool:
     """Whether `pin`'s release numbers are below `than`'s (1.2 < 1.10; the rest of a version
-    does not count)."""
-
-    def release(version: str) -> tuple[int, ...]:
-        found = re.match(r"\d+(?:\.\d+)*", version)
-        return tuple(int(part) for part in found[0].split(".")) if found else ()
-
-    return release(pin.version) < release(than.version)
+    does not count; a direct reference or a version packaging cannot read is never older)."""
+    try:
+        return Version(pin.version).release < Version(than.version).release
+    except InvalidVersion:
+        return False
 
 
 def _failure(declaration: str, result: subprocess.CompletedProcess[str], moment: str | None) -> str:

@@ -4,15 +4,17 @@ Each setting is read from the environment first (CI), then from `.env` (this mac
 `workspace.json` (the answers given when the workspace was baked, committed so that a fresh clone
 deploys to the same company and template; with named deploy targets, the chosen target's values:
 `ixon_devkit.ship.targets`), then a default. The access token is read from
-`IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed: `Token` masks itself.
+`IXON_API_ACCESS_TOKEN`, else from `.accesstoken`; it is never printed (`Token` does not show it,
+and messages mask it with `ixon_devkit.workspace.masking`).
 
 Every value is checked before a single request is made; a problem names the setting, where its
-value came from and where to find a good one. Standard library only, Python 3.9+.
+value came from and where to find a good one. `.env` is read by python-dotenv.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import ipaddress
 import json
 import os
@@ -23,6 +25,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+from dotenv.parser import Binding, parse_stream
+from dotenv.variables import parse_variables
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.ship import targets
@@ -128,12 +134,14 @@ class Token:
         self.source = source
 
     def reveal(self) -> str:
-        """The token itself: only for the request header, never for output."""
+        """The token itself: only for the request header and for `masking.mask`, never for
+        output."""
         return self._value
 
     def mask(self, text: str) -> str:
-        """`text` with the token masked: every run of `masking.RUN` or more of its characters,
-        in any case (a server may echo it lower-cased or cut short), becomes `********`."""
+        """`masking.mask(text, token)`: kept only for the API clients that still call it
+        (`ixon_devkit.cloud.ixon_api`, `ixon_devkit.serve.local_api`); mask with
+        `ixon_devkit.workspace.masking` directly."""
         return masking.mask(text, self._value)
 
     def __repr__(self) -> str:
@@ -179,85 +187,48 @@ class DeploySettings:
 
 
 def read_dotenv(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`KEY=value` lines of a `.env` file, read as python-dotenv 1.x's `dotenv_values` reads
-    them (the runtime uses python-dotenv itself; tests compare the two on the same files).
+    """`KEY=value` lines of a `.env` file, read by python-dotenv (`dotenv_values`), as the
+    runtime reads them ({} when there is no such file).
 
-    Blank lines and `# comments` are skipped, `export ` is allowed; a value in single or double
-    quotes is what is inside them, over several lines if the quotes span them (double quotes
-    also decode `\\n`, `\\"` and the like), and only a `# comment` may follow it; an unquoted
-    value ends where ` #` starts a comment. `${NAME}` and `${NAME:-default}` expand to an
-    earlier value of the file, else the environment's (`environ`, default `os.environ`), else
-    the default or nothing. UTF-8 (with or without a BOM) and UTF-16 with a BOM (as Windows
-    PowerShell 5 writes it) are read; anything else, and a line python-dotenv would skip as
-    invalid, is one SettingsError line.
+    `${NAME}` and `${NAME:-default}` expand, as python-dotenv expands them, to an earlier value
+    of the file, else the environment's (`environ`, default `os.environ`). UTF-8 (with or without
+    a BOM) and UTF-16 with a BOM (as Windows PowerShell 5 writes it) are read; anything else, a
+    line python-dotenv would skip with a warning and a key without `=` are one SettingsError
+    line each.
     """
-    values: dict[str, str] = {}
     if not path.is_file():
-        return values
+        return {}
+    text = _dotenv_text(path)
+    for binding in parse_stream(io.StringIO(text)):
+        _check_binding(path.name, binding)
     environ = os.environ if environ is None else environ
-
-    def expand(found: re.Match[str]) -> str:
-        name = found["name"]
-        if name in values:
-            return values[name]
-        return environ[name] if name in environ else found["default"] or ""
-
-    for _, key, raw in _dotenv_bindings(path.name, _dotenv_text(path)):
-        values[key] = _DOTENV_VARIABLE.sub(expand, raw)
+    values: dict[str, str] = {}
+    for key, raw in dotenv_values(stream=io.StringIO(text), interpolate=False).items():
+        known = {**environ, **values}  # the file's earlier values win, as python-dotenv has it
+        values[key] = "".join(atom.resolve(known) for atom in parse_variables(raw or ""))
     return values
 
 
-_DOTENV_VARIABLE = re.compile(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}")
-_DOTENV_SPACE = re.compile(r"\s*")
-_DOTENV_BINDING = re.compile(
-    r"""(?:export[^\S\r\n]+)?(?P<key>'[^']+'|[^=\#\s]+)[^\S\r\n]*(?P<equal>=[^\S\r\n]*)?"""
-)
-_DOTENV_QUOTED = {
-    "'": (re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL), re.compile(r"\\[\\']")),
-    '"': (re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL), re.compile(r"\\[\\'\"abfnrtv]")),
-}
-_DOTENV_LINE = re.compile(r"[^\r\n]*")
-_DOTENV_END = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
-
-
-def _dotenv_bindings(name: str, text: str):
-    """(line number, key, unexpanded value) of each binding, as python-dotenv's parser reads."""
-    position = 0
-    while True:
-        position = _DOTENV_SPACE.match(text, position).end()
-        if position >= len(text):
-            return
-        number = text.count("\n", 0, position) + 1
-        if text[position] == "#":
-            end = text.find("\n", position)
-            position = len(text) if end < 0 else end + 1
-            continue
-        binding = _DOTENV_BINDING.match(text, position)
-        key = binding["key"].strip("'") if binding else ""
-        if not binding or not binding["equal"] or not re.fullmatch(r"[A-Za-z_]\w*", key):
+def _check_binding(name: str, binding: Binding) -> None:
+    """SettingsError naming the line of a binding python-dotenv would skip, leave without a
+    value, or give a key that is no variable name; nothing for a good one, a comment or a blank
+    line."""
+    original = binding.original.string
+    number = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
+    if binding.error:
+        quoted = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*[\"']", original)
+        if quoted:
             raise SettingsError(
-                f"{name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
+                f"{name}:{number} ({quoted[1]}) has a quoted value without its closing quote, "
+                "or something other than a # comment after it: fix the quotes"
             )
-        position = binding.end()
-        quoted = _DOTENV_QUOTED.get(text[position : position + 1])
-        if quoted is None:
-            line = _DOTENV_LINE.match(text, position)
-            value = re.sub(r"\s+#.*", "", line[0]).rstrip()
-            position = line.end()
-        else:
-            pattern, escapes = quoted
-            found = pattern.match(text, position)
-            after = _DOTENV_END.match(text, found.end()) if found else None
-            if after is None:
-                raise SettingsError(
-                    f"{name}:{number} ({key}) has a quoted value without its closing quote, "
-                    "or something other than a # comment after it: fix the quotes"
-                )
-            value = escapes.sub(
-                lambda match: codecs.decode(match.group(0), "unicode-escape"), found[1]
-            )
-            position = after.end()
-        yield number, key, value
+    elif binding.key is None or (  # a comment, blank lines, or a good binding
+        binding.value is not None and re.fullmatch(r"[A-Za-z_]\w*", binding.key)
+    ):
+        return
+    raise SettingsError(
+        f"{name}:{number} is not a KEY=value line: fix or remove it (see .env.example)"
+    )
 
 
 def _dotenv_text(path: Path) -> str:
