@@ -525,3 +525,24 @@ def _declaring(workspace: Path, production: str, development: str) -> Path:
     (workspace / "requirements.in").write_text(production)
     (workspace / "requirements-dev.in").write_text(development)
     return workspace
+
+
+def test_a_new_tooling_release_is_taken_by_its_pin_alone(tmp_path, local_index, shared_venv):
+    """The moment holds every package back but the tooling: a release of ixon-devkit newer
+    than the moment is locked once the pin names it (no --upgrade, which would move alpha)."""
+    local_index.publish("alpha", "1.0", uploaded=_days_ago(30))
+    local_index.publish("ixon-devkit", "1.0", uploaded=_days_ago(30))
+    workspace, variables = _locked_on(local_index, tmp_path)
+    declaration = workspace / "requirements-dev.in"
+    declaration.write_text(declaration.read_text() + "ixon-devkit==1.0\n")
+    invoke(workspace, "lock", **variables)
+    local_index.publish("alpha", "2.0")
+    local_index.publish("ixon-devkit", "2.0")
+    declaration.write_text(declaration.read_text().replace("ixon-devkit==1.0", "ixon-devkit==2.0"))
+
+    invoke(workspace, "lock", **variables)
+
+    locked = _locks(workspace)
+    assert b"ixon-devkit==2.0" in locked[lock.DEVELOPMENT]
+    assert b"alpha==1.0" in locked[lock.DEVELOPMENT] and b"alpha==1.0" in locked[lock.PRODUCTION]
+    assert b"exclude-newer" not in locked[lock.DEVELOPMENT]

@@ -34,3 +34,29 @@ def installer_environ(root: Path, environ: dict[str, str] | None = None) -> dict
         environ["UV_FIND_LINKS"] = ",".join([*uv_links, *links])
         environ["PIP_FIND_LINKS"] = " ".join([*environ.get("PIP_FIND_LINKS", "").split(), *links])
     return environ
+
+
+#: uv's settings for a lock, written where the tasks keep their state.
+LOCK_SETTINGS = Path(".devkit") / "uv-lock.toml"
+
+
+def tooling_unheld(root: Path, now: str, environ: dict[str, str]) -> dict[str, str]:
+    """Variables that let a lock take the tooling release the declaration pins, however new:
+    the lock moment holds every other package back, but a new tooling release is taken by
+    changing its pin, then `invoke lock` (not `--upgrade`, which would move everything).
+
+    uv offers this per package only as a setting (`exclude-newer-package`), so it goes in a
+    settings file of the workspace's state that UV_CONFIG_FILE names, which leaves the lock's
+    header as it was. Nothing when the workspace or the user gives uv settings of their own
+    (`uv.toml`, UV_CONFIG_FILE): those are not replaced, and the tooling keeps the moment.
+    """
+    if (root / "uv.toml").is_file() or environ.get("UV_CONFIG_FILE"):
+        return {}
+    path = root / LOCK_SETTINGS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Written by `invoke lock`: the tooling's pin is taken whatever the lock moment.\n"
+        f'[pip]\nexclude-newer-package = {{ "{TOOLING}" = "{now}" }}\n',
+        encoding="utf-8",
+    )
+    return {"UV_CONFIG_FILE": str(path)}
