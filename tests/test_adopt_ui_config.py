@@ -60,7 +60,7 @@ def test_a_config_json_that_is_no_component_configuration_is_no_ui(fresh, tmp_pa
 def test_the_older_layout_bundles_and_dry_runs_a_deploy(tmp_path, shared_venv, node_modules):
     app = tmp_path / OLDER.name
     shutil.copytree(OLDER, app)
-    ui_template = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "ui_template"
+    ui_template = TEMPLATE / "devkit" / "src" / "ixon_devkit" / "ui" / "ui_template"
     for name in ("package.json", "package-lock.json"):  # the SDK set that installs here
         shutil.copy(ui_template / name, app / name)
     project = bake(tmp_path / "ws")

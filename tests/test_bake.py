@@ -265,7 +265,7 @@ def test_a_fresh_workspace_sets_itself_up_once(tmp_path):
     project = bake(tmp_path / "with space")
 
     first = invoke(project, "test", timeout=900, IXON_VENV=None)
-    assert "Setting up" in first.stdout and "passed" in first.stdout
+    assert "Setting up" in first.stderr and "passed" in first.stdout
     version = subprocess.run(
         [str(project / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True
     )

@@ -1,6 +1,6 @@
 """Every user-facing error of the workspace goes through the one wrapper.
 
-Every module of the workspace's devkit is imported in the workspace environment; each
+Every module of the tooling package is imported in the workspace environment; each
 `UserError` subclass found there is raised inside an invoke task wrapped by `user_task` (run by
 invoke's own Program, as `invoke NAME` runs it) and inside a `main_wrapper` entry point. Each
 must end with exactly one `ERROR:` line and its exit code.
@@ -15,13 +15,13 @@ from pathlib import Path
 
 SCRIPT = r"""
 import contextlib, importlib, io, json, pkgutil, sys
-import devkit, devkit.host, devkit.runtime
+import ixon_devkit
 from invoke import Collection, Program
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.tasks import user_task
 
-for package in (devkit, devkit.host, devkit.runtime):
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+for info in pkgutil.walk_packages(ixon_devkit.__path__, "ixon_devkit."):
+    if info.name != "ixon_devkit.__main__":
         importlib.import_module(info.name)
 
 def subclasses(kind):

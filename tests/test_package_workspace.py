@@ -58,7 +58,7 @@ def test_a_fresh_clone_lists_tests_serves_and_dry_runs_a_deploy_from_a_global_in
 
     listed = invoke(clone, "--list", IXON_VENV=None)
 
-    assert "Setting up" in listed.stdout
+    assert "Setting up" in listed.stderr
     assert "  serve " in listed.stdout and "  deploy " in listed.stdout
     python = clone / ".venv" / "bin" / "python"
     version = subprocess.run(
@@ -73,7 +73,7 @@ def test_a_fresh_clone_lists_tests_serves_and_dry_runs_a_deploy_from_a_global_in
     assert f"ixon-devkit=={version}" in pinned
 
     again = invoke(clone, "--list", IXON_VENV=None)
-    assert "Setting up" not in again.stdout
+    assert "Setting up" not in again.stderr
 
     tested = invoke(clone, "test", IXON_VENV=None)
     assert " passed" in tested.stdout

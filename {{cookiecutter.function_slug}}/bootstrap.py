@@ -45,7 +45,7 @@ def _install(root, env, bin_dir):
         sys.exit(f"ERROR: {env} is a folder that is not a virtual environment: move it away, or "
                  "set IXON_VENV to a new folder or an existing environment")
     python = _find_python(root)
-    print(f"Setting up {env} (the first task of this clone; later tasks start at once)")
+    print(f"Setting up {env} (the first task here; later ones start at once)", file=sys.stderr)
     links = [f"--find-links={path}" for path in [root / ".devkit" / "wheels"] if path.is_dir()]
     pip_only = os.environ.get("IXON_INSTALLER", "").strip().lower() == "pip"
     uv = None if pip_only else shutil.which("uv")

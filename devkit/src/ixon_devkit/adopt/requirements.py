@@ -24,7 +24,7 @@ from ixon_devkit.adopt import production
 from ixon_devkit.adopt import source as app
 from ixon_devkit.adopt.model import AdoptError, Options, Plan, put_merged
 from ixon_devkit.errors import UserError
-from ixon_devkit.workspace import environment, legacy, lock, workspace_file
+from ixon_devkit.workspace import environment, legacy, lock, wheels, workspace_file
 
 DEV_REQUIREMENTS = (
     "requirements-dev.txt",
@@ -328,6 +328,8 @@ def lock_together(root: Path, main: str, dev: str) -> dict[str, str] | None:
         for name in (*dict(lock.PAIRS), workspace_file.FILE):
             if (root / name).is_file():
                 shutil.copyfile(root / name, Path(folder, name))
+        if (root / wheels.WHEELS).is_dir():  # the tooling's wheel of a bake from a checkout
+            shutil.copytree(root / wheels.WHEELS, Path(folder, wheels.WHEELS))
         try:
             lock.lock(Path(folder), uv=uv, python=python, python_version=version, echo=_quiet)
         except lock.LockError as error:
@@ -398,9 +400,10 @@ def resolve(
         command = [uv, "pip", "compile", target, "--python-version", version]
         command += ["--no-header", "--no-annotate", "--quiet"]
         # uv's cache first (seconds faster); the package index when the cache lacks something.
-        ran = _run([*command, "--offline"], folder)
+        environ = wheels.installer_environ(root)
+        ran = _run([*command, "--offline"], folder, environ)
         if ran.returncode != 0:
-            ran = _run(command, folder)
+            ran = _run(command, folder, environ)
     if ran.returncode != 0:
         raise AdoptError(_unsatisfiable(ran))
     return _versions(ran.stdout)

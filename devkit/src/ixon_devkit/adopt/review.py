@@ -46,7 +46,10 @@ PLUGIN_MARKERS = {
     "datafiles": ("pytest-datafiles",),
 }
 #: The workspace's pytest plugin, whose fixtures an app's fixture of the same name would hide.
-FIXTURES_PLUGIN = Path("devkit") / "runtime" / "fixtures.py"
+#: The tooling's pytest plugin, whose fixtures an app's own may hide (read, not imported).
+FIXTURES_PLUGIN = Path(__file__).resolve().parents[1] / "testing" / "fixtures.py"
+#: How messages name it.
+FIXTURES_NAME = "ixon_devkit/testing/fixtures.py"
 
 
 def after(root: Path, result: Plan, folder: str) -> dict[str, bytes]:
@@ -197,7 +200,7 @@ def _dev_packages(root: Path, result: Plan) -> tuple[set[str | None], set[str | 
 
 def workspace_fixtures(root: Path) -> set[str]:
     """The fixture names the workspace's pytest plugin provides."""
-    tree = parsed(_read(root / FIXTURES_PLUGIN).encode("utf-8"), str(FIXTURES_PLUGIN))
+    tree = parsed(_read(FIXTURES_PLUGIN).encode("utf-8"), FIXTURES_NAME)
     return {name for name, _ in _fixtures_of(tree)} if tree else set()
 
 
@@ -228,7 +231,7 @@ def _fixtures(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
             if name in ours:
                 result.left.append(
                     f"{relative}:{line} defines the fixture `{name}`, which hides the "
-                    f"workspace's own `{name}` ({FIXTURES_PLUGIN.as_posix()}) for the tests "
+                    f"workspace's own `{name}` ({FIXTURES_NAME}) for the tests "
                     "below it: rename the app's fixture and its uses to keep both, or keep it "
                     "if the app's tests mean their own (then the workspace's examples there "
                     "get the app's)"
