@@ -797,7 +797,7 @@ def with_node_lock(app: Path, into: Path) -> Path:
     1.2.0 set that installs here, from the template's own lock)."""
     copy = into / app.name
     shutil.copytree(app, copy)
-    ui_template = TEMPLATE / "{{cookiecutter.function_slug}}" / "devkit" / "host" / "ui_template"
+    ui_template = TEMPLATE / "devkit" / "src" / "ixon_devkit" / "ui" / "ui_template"
     for package in copy.rglob("package.json"):
         for name in ("package.json", "package-lock.json"):
             shutil.copy(ui_template / name, package.parent / name)
