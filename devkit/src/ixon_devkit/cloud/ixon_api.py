@@ -37,6 +37,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ixon_devkit.cloud import ixon_roles
 from ixon_devkit.errors import UserError
+from ixon_devkit.workspace import masking
 from ixon_devkit.workspace.settings import DEADLINE, DEFAULT_BASE_URL, DeploySettings, is_loopback
 
 UPLOAD_LINK = "BackendComponentTemplateVersionUpload"
@@ -424,6 +425,7 @@ class Client:
                 raise ApiError(f"refusing the {what} to {url}: {problem}")
         sent_headers = self._headers(authorized=authorized)
         sent_headers.update(headers or {})
+        secret = self.settings.token.reveal()
         attempts = (self.settings.retries if retries is None else retries) + 1
         for attempt in range(1, attempts + 1):
             if self.verbose:
@@ -436,13 +438,14 @@ class Client:
                 return answer
             except _FailedAttemptError as failure:
                 if failure.fatal:
-                    raise ApiError(self.mask(failure.final)) from None
+                    raise ApiError(masking.mask(failure.final, secret)) from None
                 if failure.sent and not repeatable:
                     raise UncertainRequestError(
-                        self.mask(
+                        masking.mask(
                             f"the {what} to {url} went out, but {failure.problem}: "
                             "IXON may or may not have taken it, so it was not sent again "
-                            f"(that could repeat it): {check}"
+                            f"(that could repeat it): {check}",
+                            secret,
                         )
                     ) from None
                 retry = _RetryError(failure.reason, failure.final)
@@ -450,7 +453,8 @@ class Client:
                 retry = answered
             if attempt == attempts:
                 tries = f"{attempts} tries" if attempts > 1 else "1 try"
-                raise ApiError(self.mask(f"{retry.final} (gave up after {tries})")) from None
+                final = masking.mask(f"{retry.final} (gave up after {tries})", secret)
+                raise ApiError(final) from None
             wait = retry.wait
             if wait is None:
                 wait = self.settings.retry_backoff * 2 ** (attempt - 1)
@@ -481,10 +485,7 @@ class Client:
 
     def echo(self, text: str) -> None:
         """Print `text` with the token masked."""
-        self._echo(self.mask(text))
-
-    def mask(self, text: str) -> str:
-        return self.settings.token.mask(text)
+        self._echo(masking.mask(text, self.settings.token.reveal()))
 
     # -- one attempt -----------------------------------------------------------------------------
 
@@ -643,10 +644,11 @@ class Client:
             if not repeatable and status not in NOT_TAKEN:
                 # A gateway timeout (504) and the like: IXON may have taken it after all.
                 raise UncertainRequestError(
-                    self.mask(
+                    masking.mask(
                         f"the {what} answered {status} {answer.reason}, which does not tell "
                         "whether IXON took it, so it was not sent again (that could repeat "
-                        f"it): {check}"
+                        f"it): {check}",
+                        self.settings.token.reveal(),
                     )
                 )
             raise _RetryError(f"{status} {answer.reason}", final)
@@ -709,7 +711,7 @@ class Client:
             advice = "the archive is too large for IXON: leave out data files (bundle_include)"
         else:
             advice = "IXON refused the request: fix what the message says and deploy again"
-        return self.mask(f"{what} failed: {status}{messages}: {advice}")
+        return masking.mask(f"{what} failed: {status}{messages}: {advice}", settings.token.reveal())
 
     def _messages_of(self, answer: Answer) -> str:
         try:
@@ -734,7 +736,7 @@ class Client:
                     part += f" (property {item['propertyName']})"
                 parts.append(part)
         text = "; ".join(parts)[:500]
-        return f" ({self.mask(text)})" if text else ""
+        return f" ({masking.mask(text, self.settings.token.reveal())})" if text else ""
 
     # -- the urllib client's names, for code written against it (prefer the public ones) --------
 
