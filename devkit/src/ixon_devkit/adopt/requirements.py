@@ -22,6 +22,7 @@ from pathlib import Path
 from ixon_devkit.adopt import production
 from ixon_devkit.adopt import source as app
 from ixon_devkit.adopt.model import AdoptError, Options, Plan, put_merged
+from ixon_devkit.adopt.requirement_lines import NAME, Requirement, normalise, parse
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import environment, legacy, lock, workspace_file
 
@@ -35,50 +36,9 @@ FROM_APP = "# from the adopted app (invoke adopt)"
 RUNTIME = "ixoncdkingress"
 #: Seconds uv may take to resolve the merged set (it asks the package index).
 RESOLVE_TIMEOUT = 300
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
-_VERSION_START = re.compile(r"^(==|>=|<=|~=|!=|<|>|===|;|$)")
 #: The box-drawing characters around uv's messages (a multiplication sign, corners, arrows).
 _UV_DECORATION = " |\u00d7\u2570\u2500\u25b6"
 _RESOLVED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One line of a requirements file: a project name when the line is a plain requirement."""
-
-    name: str | None
-    line: str
-
-    @property
-    def pin(self) -> str | None:
-        found = re.search(r"(?<![=<>!~])==\s*([^\s;#,]+)", self.line)
-        return found.group(1) if found and "," not in self.spec else None
-
-    @property
-    def spec(self) -> str:
-        return re.sub(r"\s+#.*$", "", self.line).strip()
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def parse(text: str) -> list[Requirement]:
-    """The lines of a requirements file (a comment or an option has no name)."""
-    found = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        bare = re.sub(r"(^|\s)#.*$", "", line).strip()
-        if not bare or bare.startswith("-"):
-            found.append(Requirement(None, line))
-            continue
-        match = _NAME.match(bare)
-        rest = match.group(3).strip() if match else ""
-        if not match or not _VERSION_START.match(rest):
-            found.append(Requirement(None, line))  # a URL, a path, `x @ file://...`
-            continue
-        found.append(Requirement(normalise(match.group(1)), line))
-    return found
 
 
 def _read(path: Path) -> list[Requirement]:
@@ -286,7 +246,7 @@ def _pinned(
         if requirement.pin or not version:
             pinned.append(requirement)
             continue
-        match = _NAME.match(requirement.spec)
+        match = NAME.match(requirement.spec)
         extras = match.group(2) or "" if match else ""
         marker = requirement.spec.partition(";")[2].strip()
         line = f"{match.group(1) if match else requirement.name}{extras}=={version}"
