@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ixon_devkit.cloud import api_access, ixon_api, remote_call
+from ixon_devkit.cloud import api_access, api_transport, ixon_api, remote_call
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.ship import bundle as bundling
 from ixon_devkit.ship import check_runs, deploy_summary, targets
@@ -109,7 +109,7 @@ class Plan:
             f"       Api-Version: {config.api_version.value}, Api-Application: "
             f"{config.application_id.value}, Api-Company: {config.company_id.value}, "
             "Authorization: Bearer ********, Content-Type: application/zip",
-            f"       (only to {ixon_api.show_origin(config.base_url.value)}, the origin of "
+            f"       (only to {api_transport.show_origin(config.base_url.value)}, the origin of "
             f"{config.base_url.name}; each request within {config.deadline:g} s)",
             f"  record version {self.version} in {deployments.RECORD_NAME}",
         ]
