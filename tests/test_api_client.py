@@ -26,6 +26,7 @@ from conftest import PACKAGE_SOURCE, workspace_module
 # One import, so that every class below comes from the same modules.
 deploy = workspace_module("ixon_devkit.ship.deploy")
 ixon_api = deploy.ixon_api
+MAX_ANSWER = workspace_module("ixon_devkit.cloud.api_transport").MAX_ANSWER
 settings = deploy.settings
 deploy_record = deploy.deployments
 
@@ -419,13 +420,13 @@ def stub_client(session: StubSession, out: Recorder) -> Any:
 
 
 def test_answers_are_read_up_to_the_cap_and_redirects_never_followed(out: Recorder) -> None:
-    huge = StubResponse(200, b"x" * (ixon_api.MAX_ANSWER * 3))
+    huge = StubResponse(200, b"x" * (MAX_ANSWER * 3))
     session = StubSession(huge)
 
     answer = stub_client(session, out).request("GET", "https://portal.example/api/")
 
-    assert len(answer.body) == ixon_api.MAX_ANSWER
-    assert huge.read < ixon_api.MAX_ANSWER * 2
+    assert len(answer.body) == MAX_ANSWER
+    assert huge.read < MAX_ANSWER * 2
     assert session.calls[0]["allow_redirects"] is False
     connect, read = session.calls[0]["timeout"]
     assert (connect, read) == (2.0, 5.0)

@@ -23,6 +23,7 @@ from pathlib import Path
 from ixon_devkit.adopt import production
 from ixon_devkit.adopt import source as app
 from ixon_devkit.adopt.model import AdoptError, Options, Plan, put_merged
+from ixon_devkit.adopt.requirement_lines import Requirement, parse
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import environment, legacy, lock, wheels, workspace_file
 
@@ -38,35 +39,6 @@ RUNTIME = "ixoncdkingress"
 RESOLVE_TIMEOUT = 300
 #: The box-drawing characters around uv's messages (a multiplication sign, corners, arrows).
 _UV_DECORATION = " |\u00d7\u2570\u2500\u25b6"
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One line of a requirements file: a project name when the line is a plain requirement."""
-
-    name: str | None
-    line: str
-
-    @property
-    def pin(self) -> str | None:
-        found = lock.requirement(self.line)
-        return lock.exact_version(found) if found else None
-
-    @property
-    def spec(self) -> str:
-        return re.sub(r"\s+#.*$", "", self.line).strip()
-
-
-def parse(text: str) -> list[Requirement]:
-    """The lines of a requirements file (a comment or an option has no name)."""
-    found = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        read = lock.requirement(line)
-        # No name for a comment, an option, a path or a direct reference (`x @ file://...`).
-        named = read is not None and not read.url
-        found.append(Requirement(lock.normalise(read.name) if named else None, line))
-    return found
 
 
 def _read(path: Path) -> list[Requirement]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ixon_devkit.adopt.model import Plan
-from ixon_devkit.adopt.requirements import parse
+from ixon_devkit.adopt.requirement_lines import parse
 from ixon_devkit.cloud import api_access
 from ixon_devkit.workspace import import_world, legacy
 

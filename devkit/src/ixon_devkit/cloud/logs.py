@@ -27,7 +27,7 @@ from typing import Any
 
 from ixon_devkit.cloud import remote
 from ixon_devkit.errors import UserError, main_wrapper
-from ixon_devkit.workspace import root
+from ixon_devkit.workspace import masking, root
 
 ROOT = root.find()
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
@@ -190,8 +190,9 @@ def run(
         )
         entries = newest_last(entries_of(data))
         chosen = select(entries, level=level, function=function, text=text)
+        secret = api.config.token.reveal()
         for entry in chosen:
-            print(api.mask(entry.line()), flush=True)
+            print(masking.mask(entry.line(), secret), flush=True)
         unread = sum(1 for entry in chosen if not entry.read)
         filters = level or function or text
         if not entries:

@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from ixon_devkit.cloud import ixon_api
 from ixon_devkit.errors import UserError
-from ixon_devkit.workspace import settings
+from ixon_devkit.workspace import masking, settings
 
 TEMPLATE = "BackendComponentTemplate"
 VERSIONS = "BackendComponentTemplateVersionList"
@@ -81,9 +81,6 @@ class Remote:
         aimed = f" (target {self.config.target})" if self.config.target else ""
         return f"Cloud Function {self.template_id} of company {self.company_id}{aimed}"
 
-    def mask(self, text: str) -> str:
-        return self.client.mask(text)
-
     # -- requests ------------------------------------------------------------------------------
 
     def document(
@@ -120,9 +117,10 @@ class Remote:
         )
         if not isinstance(document, dict) or document.get("status") != "success":
             raise RemoteError(
-                self.mask(
+                masking.mask(
                     f'the {what} answered {answer.status} without "status": "success" '
-                    f"({str(document)[:200]}): IXON's API may have changed; try again later"
+                    f"({str(document)[:200]}): IXON's API may have changed; try again later",
+                    self.config.token.reveal(),
                 )
             )
         return document
@@ -231,4 +229,5 @@ def connected(
         try:
             yield Remote(config, client)
         except UserError as error:
-            raise type(error)(client.mask(str(error)), exit_code=error.exit_code) from None
+            masked = masking.mask(str(error), config.token.reveal())
+            raise type(error)(masked, exit_code=error.exit_code) from None

@@ -23,7 +23,7 @@ from typing import Any
 from ixon_devkit.cloud import remote
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.serve import call
-from ixon_devkit.workspace import root
+from ixon_devkit.workspace import masking, root
 
 ROOT = root.find()
 CHECK = "see whether it ran in the function's logs (`invoke logs`) before calling again"
@@ -42,9 +42,10 @@ def call_remote(api: remote.Remote, name: str, arguments: dict[str, Any]) -> Any
     )
     if not isinstance(data, dict) or "value" not in data:
         raise call.CallError(
-            api.mask(
+            masking.mask(
                 f"IXON answered the call of {name} without data.value ({str(data)[:200]}): "
-                "check the function's logs (`invoke logs`)"
+                "check the function's logs (`invoke logs`)",
+                api.config.token.reveal(),
             )
         )
     return call.check_result(data["value"], name)
@@ -53,14 +54,15 @@ def call_remote(api: remote.Remote, name: str, arguments: dict[str, Any]) -> Any
 def smoke(api: remote.Remote, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
     """The line `invoke deploy --smoke` reports (the answer, or why there is none), and
     whether the call failed."""
+    secret = api.config.token.reveal()
     try:
         value = call_remote(api, name, arguments)
     except UserError as error:
-        return api.mask(f"smoke call {name} FAILED: {error}"), True
+        return masking.mask(f"smoke call {name} FAILED: {error}", secret), True
     shown = json.dumps(value, ensure_ascii=False)
     if len(shown) > 300:
         shown = shown[:300] + "..."
-    return api.mask(f"smoke call {name} answered {shown}"), False
+    return masking.mask(f"smoke call {name} answered {shown}", secret), False
 
 
 def smoke_arguments(options: Any) -> tuple[tuple[str, Any], ...]:
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     with remote.connected(ROOT, options.target) as api:
         print(f"(calling the deployed {api.where()} through IXON)", file=sys.stderr, flush=True)
         result = call_remote(api, options.name, arguments)
-        call.print_result(result, api.mask)
+        secret = api.config.token.reveal()
+        call.print_result(result, lambda text: masking.mask(text, secret))
     return 0
 
 

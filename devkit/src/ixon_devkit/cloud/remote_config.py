@@ -33,7 +33,7 @@ from typing import Any
 from ixon_devkit.cloud import remote
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.serve import request_body
-from ixon_devkit.workspace import files, git, root
+from ixon_devkit.workspace import files, git, masking, root
 
 ROOT = root.find()
 #: IXON's limit on `values` (OpenAPI 0.1.294: maxLength 65535).
@@ -238,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     with remote.connected(ROOT, options.target) as api:
         pulling = options.action == "pull"
         lines = pull(api, ROOT) if pulling else push(api, ROOT, yes=options.yes)
-        print("\n".join(api.mask(line) for line in lines), flush=True)
+        secret = api.config.token.reveal()
+        print("\n".join(masking.mask(line, secret) for line in lines), flush=True)
     return 0
 
 

@@ -34,7 +34,7 @@ from ixon_devkit.doctor.doctor_report import DONE, WARNING, Step
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.ship import deploy_record as deployments
 from ixon_devkit.ship import targets, versioning
-from ixon_devkit.workspace import root, workspace_file
+from ixon_devkit.workspace import masking, root, workspace_file
 
 ROOT = root.find()
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -293,7 +293,10 @@ def doctor_steps(api: remote.Remote, root: Path) -> list[Step]:
             Step(
                 "Deployed (online)",
                 WARNING,
-                api.mask(f"could not read the deployed Cloud Function: {error}"),
+                masking.mask(
+                    f"could not read the deployed Cloud Function: {error}",
+                    api.config.token.reveal(),
+                ),
                 "`invoke status` for the whole reading",
             )
         ]
@@ -338,7 +341,8 @@ def run(root: Path, target: str = "", *, verbose: bool = False) -> int:
             print()
         with remote.connected(root, name, verbose=verbose) as api:
             lines = describe(read(api, root))
-            print("\n".join(api.mask(line) for line in lines), flush=True)
+            secret = api.config.token.reveal()
+            print("\n".join(masking.mask(line, secret) for line in lines), flush=True)
     return 0
 
 

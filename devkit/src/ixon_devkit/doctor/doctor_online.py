@@ -37,7 +37,7 @@ from ixon_devkit.cloud import ixon_api, ixon_roles, remote, status
 from ixon_devkit.doctor import doctor
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.ui import components
-from ixon_devkit.workspace import root, settings
+from ixon_devkit.workspace import masking, root, settings
 
 ROOT = root.find()
 #: Stands in for a template ID that is not set yet: these requests do not use it.
@@ -103,11 +103,7 @@ class Api:
         try:
             return request()
         except ixon_api.ApiError as error:
-            raise OnlineError(self.mask(str(error))) from None
-
-    def mask(self, text: str) -> str:
-        """`text` with the token masked."""
-        return self.client.mask(text)
+            raise OnlineError(masking.mask(str(error), self.config.token.reveal())) from None
 
 
 def _with(url: str, fields: str, after: str) -> str:
@@ -268,8 +264,9 @@ def run(root: Path, echo: Callable[[str], None] = print, target: str = "") -> in
             steps = check(api, root)
         except OnlineError as error:
             steps = [doctor.Step("IXON's API (online)", doctor.MISSING, str(error), blocking=True)]
+    secret = api.config.token.reveal() if api else ""
     for step in steps:
-        echo(api.mask(step.line()) if api else step.line())
+        echo(masking.mask(step.line(), secret))
     return 1 if any(step.blocking for step in steps) else 0
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from ixon_devkit.errors import UserError, main_wrapper
 from ixon_devkit.serve import context_files, serve_record, serve_secret
 from ixon_devkit.serve import request_body as calls
-from ixon_devkit.workspace import ids, root
+from ixon_devkit.workspace import ids, masking, root
 
 ROOT = root.find()
 HOST = "127.0.0.1"
@@ -206,7 +206,8 @@ def call_in_process(body: bytes, name: str) -> Any:
             response = client.post(body)
         except Exception as error:  # the function's own exception
             _print_function_traceback(error)
-            raise CallError(api.mask(f"{name} raised {type(error).__name__}: {error}")) from None
+            raised = f"{name} raised {type(error).__name__}: {error}"
+            raise CallError(masking.mask(raised, api.last_secret)) from None
     if response.status != 200:
         raise CallError(f"{name} answered {response.status}: {response.body[:300]!r}")
     return _json(response.body, name, response.headers.get(CLOSEST_HEADER, ""))

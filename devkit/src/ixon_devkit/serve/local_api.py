@@ -118,9 +118,11 @@ class LocalApi:
         parsed["context"] = self.add_access(context)
         return json.dumps(parsed).encode("utf-8")
 
-    def mask(self, text: str) -> str:
-        """`text` with the token masked (the last one seen)."""
-        return self._last_token.mask(text) if self._last_token is not None else text
+    @property
+    def last_secret(self) -> str:
+        """The token last seen ("" before any), for `ixon_devkit.workspace.masking` to mask
+        (never to show)."""
+        return self._last_token.reveal() if self._last_token is not None else ""
 
     # -- the rules around each API call --------------------------------------------------------
 

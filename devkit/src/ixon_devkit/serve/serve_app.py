@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from ixon_devkit.cloud import token_file
 from ixon_devkit.serve import docstore, ingress, local_api, serve_secret, serve_trust
 from ixon_devkit.serve import request_body as calls
-from ixon_devkit.workspace import function_names, ids, root, settings
+from ixon_devkit.workspace import function_names, ids, masking, root, settings
 
 ROOT = root.find()
 ERROR_HEADER = "X-Devkit-Error"
@@ -179,7 +180,7 @@ class DevelopmentApp:
                 traceback.print_exc()
                 summary = f"{type(error).__name__}: {error}".splitlines()[0][:500]
                 if self.api is not None:
-                    summary = self.api.mask(summary)
+                    summary = masking.mask(summary, self.api.last_secret)
                 headers = [
                     ("Content-Type", "text/plain"),
                     ("Content-Length", str(len(ERROR_BODY))),
@@ -270,14 +271,15 @@ def _withheld_token() -> settings.Token:
 
 
 class MaskingStream:
-    """A text stream that masks the access token in everything written through it."""
+    """A text stream that masks the access token in everything written through it: the one
+    `secret` returns at the time of writing."""
 
-    def __init__(self, stream: Any, mask: Any) -> None:
+    def __init__(self, stream: Any, secret: Callable[[], str]) -> None:
         self._stream = stream
-        self._mask = mask
+        self._secret = secret
 
     def write(self, text: str) -> int:
-        self._stream.write(self._mask(text))
+        self._stream.write(masking.mask(text, self._secret()))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:
@@ -313,8 +315,8 @@ def run(
             "calls your token, or without --host",
         )
     # Whatever prints (a function, ixoncdkingress, a traceback): never the token.
-    sys.stdout = MaskingStream(sys.stdout, api.mask)
-    sys.stderr = MaskingStream(sys.stderr, api.mask)
+    sys.stdout = MaskingStream(sys.stdout, lambda: api.last_secret)
+    sys.stderr = MaskingStream(sys.stderr, lambda: api.last_secret)
     config = ingress.make_config(
         ROOT,
         host=arguments.host,

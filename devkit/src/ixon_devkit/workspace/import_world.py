@@ -47,6 +47,7 @@ from pathlib import Path
 
 from ixon_devkit.serve.served_names import DEFAULT_MODULE, PACKAGE
 from ixon_devkit.ui import ui_calls
+from ixon_devkit.workspace import walk
 
 #: DEFAULT_MODULE: the module a called name without a dot reaches (ixoncdkingress's
 #: parse_function_location).
@@ -384,17 +385,12 @@ def source_paths(
 ) -> list[Path]:
     """The workspace's files that `problems` reads."""
     found = []
-    for folder in folders:
-        base = root / folder
-        if not base.is_dir():
+    for folder, path in walk.under(root, folders):
+        if _SKIPPED.intersection(path.relative_to(root).parts) or not path.is_file():
             continue
-        for path in sorted(base.rglob("*")):
-            relative = path.relative_to(root)
-            if _SKIPPED.intersection(relative.parts) or not path.is_file():
-                continue
-            wanted = COMPONENT_SUFFIXES if folder in COMPONENT_FOLDERS else (".py",)
-            if path.suffix in wanted or path.suffix == ".py":
-                found.append(path)
+        wanted = COMPONENT_SUFFIXES if folder in COMPONENT_FOLDERS else (".py",)
+        if path.suffix in wanted or path.suffix == ".py":
+            found.append(path)
     return found
 
 

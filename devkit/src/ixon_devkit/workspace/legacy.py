@@ -17,7 +17,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from ixon_devkit.workspace import files, lock
+from ixon_devkit.workspace import files, lock, walk
 
 #: The ixoncdkingress release this workspace's tooling runs (requirements-dev.txt locks it).
 CURRENT_RELEASE = "1.0.0"
@@ -131,17 +131,13 @@ def imports_of(tree: ast.AST, shown: str) -> list[OldImport]:
 
 def python_files(root: Path, folders: Iterable[str] = ("functions", "tests")) -> list[Path]:
     """The Python files under `folders` of `root`, without caches and hidden folders."""
-    found = []
-    for folder in folders:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*.py")):
-            parts = path.relative_to(root).parts
-            if any(part.startswith(".") or part == "__pycache__" for part in parts):
-                continue
-            found.append(path)
-    return found
+    return [
+        path
+        for _folder, path in walk.under(root, folders, "*.py")
+        if not any(
+            part.startswith(".") or part == "__pycache__" for part in path.relative_to(root).parts
+        )
+    ]
 
 
 def find(root: Path, folders: Iterable[str] = ("functions", "tests")) -> list[OldImport]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -21,3 +21,14 @@ def files(top: Path, skipped: set[str]) -> Iterator[Path]:
         )
         for name in sorted(names):
             yield here / name
+
+
+def under(root: Path, folders: Iterable[str], pattern: str = "*") -> Iterator[tuple[str, Path]]:
+    """(folder, path) for every path matching `pattern` at any depth below each of `folders`
+    of `root` that is a folder, folder by folder, each one's paths in sorted order. Nothing is
+    left out: the caller chooses."""
+    for folder in folders:
+        base = root / folder
+        if base.is_dir():
+            for path in sorted(base.rglob(pattern)):
+                yield folder, path
