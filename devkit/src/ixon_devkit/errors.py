@@ -2,10 +2,8 @@
 
 Every error that ends a task with a single `ERROR:` line derives from `UserError`. Its message
 says what is wrong and what to do; `exit_code` is the process's exit status. The invoke tasks
-(`ixon_devkit.tasks.user_task`) and the `python -m devkit.runtime.X` entry points (`main_wrapper`)
+(`ixon_devkit.tasks.user_task`) and the `python -m ixon_devkit.PART.X` entry points (`main_wrapper`)
 both turn it into that line through `error_line`, and nothing else catches it.
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

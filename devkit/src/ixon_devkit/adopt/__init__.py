@@ -16,7 +16,7 @@ names and big files not brought in, text in another encoding than UTF-8 refused 
 
 It plans first and writes nothing until the plan holds: a file you changed (since it was baked
 or since the last adopt, `record`) is never replaced without `--force`. The result says what
-was done and what is left (`review`, `report`). Standard library only, Python 3.9+.
+was done and what is left (`review`, `report`).
 """
 
 from __future__ import annotations

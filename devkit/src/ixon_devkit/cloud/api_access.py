@@ -12,8 +12,6 @@ call works. So `workspace.json` lists the discovery names granted (`"api_access"
 - `check_before_deploy` refuses a deploy whose code calls names the list lacks, or names that
   are not on IXON's list of API names at all (`ixon_devkit.cloud.ixon_names`: a misspelt
   `AgentLst`).
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ another user could read it and no half-written file). When IXON said when the to
 by git) with the user's name and the file's size and modification time: the record holds only
 for the file that `invoke login` wrote, so a token pasted by hand afterwards is judged by its
 file's age again, as IXON's component SDK judges it. The token itself is never in the record.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

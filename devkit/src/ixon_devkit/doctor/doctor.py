@@ -15,7 +15,6 @@ The steps live in modules of one job each: `doctor_local` (environments, tests, 
 `doctor_report` has the words, `doctor_sources` the settings.
 Everything is read from the workspace (offline); `invoke doctor --online` adds what IXON's API
 says about the token (`ixon_devkit.doctor.doctor_online`). The access token is never shown.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

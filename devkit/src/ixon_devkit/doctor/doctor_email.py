@@ -2,7 +2,6 @@
 
 A Cloud Function template (and page-component templates for new UI Components) when the
 workspace has none, and the authorisation of the IXON API names the code calls.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

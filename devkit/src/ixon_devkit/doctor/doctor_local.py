@@ -3,7 +3,6 @@
 The tests are read from their last recorded run (`invoke test`, or the checks of `invoke
 deploy`: `ixon_devkit.ship.check_runs`); lint is run (ruff takes a moment) when the workspace's
 environment is ready. A failure is marked in the words `invoke deploy` stops with.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

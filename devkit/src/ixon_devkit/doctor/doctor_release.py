@@ -4,7 +4,7 @@ each target (the Cloud Function, each UI Component) stands in `deployments.json`
 The template's unchanged examples, IXON API names not granted, a version already deployed to a
 target's template: each is marked in the words `invoke deploy` refuses it with. The Cloud
 Function's deploys and each UI Component's are told apart (`deploy_record.is_component`), so a
-component's upload never reads as the function's. Standard library only, Python 3.9+.
+component's upload never reads as the function's.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A step is `done`, `missing` or `warning`, with the one next action for what is not done; a
 `blocking` step is one `invoke deploy` would refuse, and its detail says it in the words the
-deploy uses. Standard library only, Python 3.9+.
+deploy uses.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 page-component-template ID, the access token.
 
 Each is read as `invoke deploy` reads it (`ixon_devkit.doctor.doctor_sources`); the token is never
-shown. Standard library only, Python 3.9+.
+shown.
 """
 
 from __future__ import annotations

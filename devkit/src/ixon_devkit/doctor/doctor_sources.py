@@ -2,7 +2,7 @@
 
 Environment, then `.env`, then `workspace.json` (with named deploy targets, as the chosen
 target sees it: `ixon_devkit.ship.targets`); a broken file becomes a blocking step rather than a
-traceback. Standard library only, Python 3.9+.
+traceback.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ A workspace without named targets (`ixon_devkit.ship.targets`) gets `doctor.chec
 named targets and no `--target`, the steps that are the same for every target (environment,
 tests, API access, token) are shown once, followed by each target's steps (company, templates,
 version, deploy), each named after its target: `[production] Version: ...`.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

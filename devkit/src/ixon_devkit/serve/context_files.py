@@ -1,6 +1,6 @@
 """Which local configuration values file ixoncdkingress reads, and what it ignores.
 
-Standard library only (the tests' header says it before anything heavy is imported), Python 3.9+.
+Standard library only (the tests' header says it before anything heavy is imported).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ it; for other local tools:
         -d '{"name": "example.greet", "arguments": {"name": "Ada"}}' http://127.0.0.1:8020/
 
 Serve removes the file when it stops (unless a later serve of the workspace wrote its own).
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

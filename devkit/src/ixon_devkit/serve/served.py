@@ -14,7 +14,6 @@ deploy's refusals, `invoke component-calls`) need the same list without importin
 
 `Served.serves(name)` resolves a called name the way ixoncdkingress does and says whether an
 exposed function answers it; `closest` gives the served names nearest to a misspelt one.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The names of the functions a workspace serves, in the few lines `invoke serve` needs at its
 start: the modules a called name can reach, the runtime's own names, and the served names
 closest to a misspelt one. `ixon_devkit.serve.served` reads the whole list from the sources (and
-re-exports these); serve imports only this. Standard library only, Python 3.9+.
+re-exports these); serve imports only this.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `invoke serve` uses it for the function server and IXON's UI simulator. Each server runs in its
 own process group, so the stop reaches the programs a server starts itself (npm starts the
-simulator, which starts the builder) and none is left behind. Standard library only, 3.9+.
+simulator, which starts the builder) and none is left behind.
 """
 
 from __future__ import annotations

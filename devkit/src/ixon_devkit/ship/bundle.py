@@ -15,7 +15,6 @@ file named like a secret, file names that are not UTF-8, and a `functions/_versi
 disagrees with `VERSION`. What may be a mistake but may be meant (a token-like string or a cloud
 key in a data file, a data file of tens of MB) is a warning the bundle carries: `invoke bundle` and
 `invoke deploy` print it before anything is uploaded.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

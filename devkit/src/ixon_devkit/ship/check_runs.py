@@ -4,7 +4,7 @@
 it ships); recording that run lets `invoke doctor` see the tests passed on the bumped code
 instead of asking for another run. The record lives in `.devkit/` (ignored by git).
 The words `invoke deploy` refuses a failed check with are here too, so `invoke doctor` says the
-same. Standard library only, Python 3.9+.
+same.
 """
 
 from __future__ import annotations

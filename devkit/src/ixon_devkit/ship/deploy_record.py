@@ -22,7 +22,6 @@ version again without a word.
 Concurrent deploys: `record` reads and rewrites the record under a lock (`LOCK_NAME`), so N
 deploys at once leave N entries; `one_upload` lets only one deploy of a version to a template
 run at a time, so the second one finds the first one's entry and stops.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

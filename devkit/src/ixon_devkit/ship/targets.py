@@ -14,7 +14,7 @@ more than one place names them under `targets`, one of them the `default_target`
 
 A key a target leaves out comes from the top of the file. `invoke deploy --target NAME` and
 `invoke doctor --target NAME` pick one; the environment (`IXON_API_COMPANY_ID`, ...) and `.env`
-still override the chosen target's values for one run. Standard library only, Python 3.9+.
+still override the chosen target's values for one run.
 """
 
 from __future__ import annotations

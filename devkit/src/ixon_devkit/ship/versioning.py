@@ -10,8 +10,7 @@ All new file contents are computed and every precondition is checked before the 
 written, so a refusal leaves the workspace exactly as it was. From the first write to the tag,
 Ctrl-C and SIGTERM are held back: one that comes before the release commit is made stops git
 (and its hooks) and puts every file back, unstaged; one that comes after lets the tag finish.
-Either way no `.git/index.lock` is left behind. This module runs in the Python
-that runs invoke: standard library only, Python 3.9 and newer.
+Either way no `.git/index.lock` is left behind.
 """
 
 from __future__ import annotations

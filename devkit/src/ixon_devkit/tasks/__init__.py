@@ -1,13 +1,11 @@
 """The workspace's tasks, as an invoke Collection that the workspace's `tasks.py` imports.
 
-The template owns this file and the `tasks_*.py` modules beside it (a template update through
-cruft replaces them); `tasks.py` belongs to you. Tasks that run code in the workspace's
-environment (test, lint, serve, call, deploy, ...) set up the environment first when it is
-missing or its requirements changed, then run a `python -m devkit.runtime.X` entry point in
-it. Every user-facing error is a `ixon_devkit.errors.UserError`, turned into one `ERROR:` line and
-an exit code by `user_task` alone (`ixon_devkit.tasks.common`).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
+The tasks are grouped by what they work on in the modules beside this one; the workspace's
+`tasks.py` is the user's. Every task runs in the workspace's environment (the workspace's
+`bootstrap.py` sees to it); those that run the user's code (test, serve, call, deploy, ...)
+first bring the environment in step with its locks, then run a `python -m ixon_devkit.PART.X`
+entry point there. Every user-facing error is a `ixon_devkit.errors.UserError`, turned into
+one `ERROR:` line and an exit code by `user_task` alone (`ixon_devkit.tasks.common`).
 """
 
 from __future__ import annotations

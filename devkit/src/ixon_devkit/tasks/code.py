@@ -1,7 +1,5 @@
 """The tasks that set up the environment and check the code: setup, lock, audit, typecheck,
 test, lint and format (`ixon_devkit.tasks` gathers every task).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from ixon_devkit.tasks.common import (
     run_in_environment,
     user_task,
 )
-from ixon_devkit.workspace import environment, legacy, processes, settings
+from ixon_devkit.workspace import environment, legacy, masking, processes, settings
 
 
 @user_task(help={"force": "Reinstall even when the environment is up to date"})
@@ -89,7 +87,8 @@ def _record(command: list[str]) -> int:
     if sys.stdout.isatty():
         command = [*command, "--color=yes"]  # through the mask, pytest sees no terminal
     environ = {**os.environ, "IXON_RECORD": "1"}
-    return processes.run_masked(command, ROOT, environ, token.mask if token else str)
+    secret = token.reveal() if token else ""
+    return processes.run_masked(command, ROOT, environ, lambda text: masking.mask(text, secret))
 
 
 @user_task(

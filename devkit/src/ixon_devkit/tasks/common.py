@@ -1,7 +1,5 @@
 """What every module of the workspace's tasks shares: `user_task`, the environment, and the
-host modules the tasks use, each imported at its first use (`ixon_devkit.tasks` says more).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
+modules the tasks use, each imported at its first use (`ixon_devkit.tasks` says more).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The tasks about the deployed Cloud Function: status, logs, config (`ixon_devkit.tasks` gathers
 every task; `invoke call --remote` and `invoke deploy --smoke` are flags of call and deploy).
 
-Each runs a `python -m devkit.runtime.X` entry point in the workspace's environment, which asks
+Each runs a `python -m ixon_devkit.PART.X` entry point in the workspace's environment, which asks
 IXON's API through the deploy's client (`ixon_devkit.cloud.remote`).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """The tasks that run the functions on this machine: serve (with the UI Components' simulator)
 and call (`ixon_devkit.tasks` gathers every task).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
 """
 
 from __future__ import annotations

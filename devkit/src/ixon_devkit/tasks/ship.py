@@ -1,8 +1,6 @@
 """The tasks that ship: bundle, deploy, version, bump, api-access, component-calls, login and
 logout
 (`ixon_devkit.tasks` gathers every task).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """The tasks that change or examine the workspace itself: new, new-component, tools, doctor,
 adopt, remove-examples and rewrite-imports (`ixon_devkit.tasks` gathers every task).
-
-Runs in whatever Python runs invoke: standard library (and invoke) only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ IXON's client never hands to the component: the call just hangs until its timeou
   function serves, where it is called, and the closest served name;
 - `newly_missing` names the calls that removing files (`invoke remove-examples`) leaves
   without a function.
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

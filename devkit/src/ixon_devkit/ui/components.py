@@ -4,7 +4,7 @@ IXON's component SDK (npm packages `@ixon-cdk/*`) reads `cdk.config.json`; each 
 in `components/<name>/` with its `manifest.json` and `icon.svg`, and is deployed to its own
 page-component-template ID, kept per component in `workspace.json` (`ui_components`).
 The bake and `invoke new-component` both use `add`, so a component added later is the same as
-one baked in. Standard library only, Python 3.9+.
+one baked in.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 Only workspaces with a `package.json` need Node; the Python half never does. `npm ci` installs
 exactly what `package-lock.json` pins, with `--ignore-scripts` (no package's install script
 runs) unless workspace.json says `"node_scripts": true`; a stamp in `node_modules/` (a hash of
-both files) makes the next `invoke setup` quick when nothing changed. Standard library only,
-Python 3.9+.
+both files) makes the next `invoke setup` quick when nothing changed.
 """
 
 from __future__ import annotations

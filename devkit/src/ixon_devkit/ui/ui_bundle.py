@@ -3,7 +3,7 @@
 IXON's `cdk build NAME` writes `dist/NAME/` (the script, `manifest.json`, `icon.svg`, a demo
 page); `cdk deploy` zips that folder with the times of the files, so its archive changes on
 every build. Here the same folder is zipped like the function's bundle (sorted, stored entries
-with fixed times), so the same sources give the same sha256. Standard library only, 3.9+.
+with fixed times), so the same sources give the same sha256.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ IXON's component SDK (`@ixon-cdk/types`) gives a component one way to call its C
   argument (`call('notes.add', {...})`) are the names called.
 
 Comments (`//`, `/* */`, and `<!-- -->` outside a component's `<script>`) are left out.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

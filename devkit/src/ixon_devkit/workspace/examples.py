@@ -5,8 +5,6 @@ When a workspace is baked, the sha256 of every example file is recorded under `e
 An example whose bytes still match is the template's and nobody's code: `invoke deploy`
 refuses to ship it unless told `--keep-examples`, and `invoke remove-examples` deletes it. An
 example you edited is yours: it is kept, and no longer counts as an example.
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 The template's pre-generation hook checks the same shapes at bake time (it runs before this
 folder exists, so it keeps its own copy); a test of the template proves the two agree.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

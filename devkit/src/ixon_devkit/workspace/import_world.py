@@ -32,8 +32,6 @@ A helper named like a library module and reached through its package (`from func
 import X`, or a call of `functions.types.fn`) is never refused for its name. Which names the
 runtime has loaded is asked of the workspace's runtime (`python -m ixon_devkit.workspace.modules`),
 not kept in a list.
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations
@@ -417,7 +415,7 @@ def summary(found: list[Problem]) -> str:
 
 
 def ask_environment(python: Path | str, root: Path, module: str, timeout: float = 60) -> object:
-    """What `python -m MODULE` (a devkit.runtime module answering JSON) prints, run in the
+    """What `python -m MODULE` (a tooling module answering JSON) prints, run in the
     workspace's environment; None when it cannot say."""
     try:
         result = subprocess.run(

@@ -9,8 +9,6 @@ shrink: delete a line when you fix its finding (or run `invoke lint --baseline` 
 numbers are left out of it on purpose, so that editing above a finding does not make it new.
 `invoke adopt` lists there the findings of the code it brings in, so that code deploys as it
 came.
-
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

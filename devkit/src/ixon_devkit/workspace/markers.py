@@ -5,7 +5,6 @@ whose marker is false there is never installed, so the function would fail to im
 what is known about IXON Cloud is decided: the Python version (`python_version`,
 `python_full_version`, from the workspace's `python_version`); every other variable (the
 platform, `extra`, ...) is unknown, and a marker that depends on one is not refused.
-Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations

@@ -2,11 +2,9 @@
 
 A server may echo a token lower-cased, upper-cased or cut short, so a secret is masked wherever
 `RUN` or more of its consecutive characters appear, in any case: each such stretch becomes
-`MASK`. A secret shorter than `RUN` (a one-time password) is masked whole. The token's own
-`Token.mask` (`ixon_devkit.workspace.settings`), the login's credentials, the API clients, serve's
-output,
-recordings and `invoke test --record`'s report all mask through `mask` here.
-Standard library only, Python 3.9+.
+`MASK`. A secret shorter than `RUN` (a one-time password) is masked whole. The token, the
+login's credentials, the API clients, serve's output, recordings and `invoke test --record`'s
+report all mask through `mask` here, and nowhere else.
 """
 
 from __future__ import annotations

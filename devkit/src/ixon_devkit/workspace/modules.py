@@ -49,7 +49,7 @@ def loaded_by_runtime() -> list[str]:
     load_runtime()
     names = {name.partition(".")[0] for name in sys.modules}
     names.discard("__main__")
-    names.discard("devkit")
+    names.discard("ixon_devkit")  # the tooling asks; IXON Cloud has none of it
     return sorted(names)
 
 

@@ -3,7 +3,7 @@ with its output masked; or hold those signals back while a step must finish or b
 
 Works on POSIX and Windows alike: where a signal cannot be sent (Windows has no SIGINT for
 another process), a child is started in its own process group and stopped with the event
-Windows delivers to a group (CTRL_BREAK_EVENT). Standard library only, Python 3.9+.
+Windows delivers to a group (CTRL_BREAK_EVENT).
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 `invoke new object-storage`: IXON's Object Storage hooks (`functions/ayayot/objectstorage_v1.py`,
 the module IXON calls) with their tests, from `ixon_devkit/workspace/object_storage/`.
-
-Runs in the Python that runs invoke: standard library only, Python 3.9 and newer.
 """
 
 from __future__ import annotations
@@ -22,7 +20,9 @@ MAX_LENGTH = 40
 #: Names of the workspace itself and of its test tools: with functions/ first on sys.path
 #: (as ixoncdkingress puts it), a module of that name would hide them. The names the runtime
 #: has imported are asked of the runtime itself (`runtime_modules` of `check_name`).
-TAKEN = frozenset({"functions", "devkit", "tests", "conftest", "tasks", "pytest", "mongomock"})
+TAKEN = frozenset(
+    {"functions", "ixon_devkit", "bootstrap", "tests", "conftest", "tasks", "pytest", "mongomock"}
+)
 
 FUNCTION_TEMPLATE = '''\
 """Say here what the functions of this module are for.

@@ -32,7 +32,7 @@ from dotenv.variables import parse_variables
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.ship import targets
-from ixon_devkit.workspace import ids, masking, workspace_file
+from ixon_devkit.workspace import ids, workspace_file
 
 COMPANY_ID = "IXON_API_COMPANY_ID"
 TEMPLATE_ID = "IXON_API_TEMPLATE_ID"
@@ -137,12 +137,6 @@ class Token:
         """The token itself: only for the request header and for `masking.mask`, never for
         output."""
         return self._value
-
-    def mask(self, text: str) -> str:
-        """`masking.mask(text, token)`: kept only for the API clients that still call it
-        (`ixon_devkit.cloud.ixon_api`, `ixon_devkit.serve.local_api`); mask with
-        `ixon_devkit.workspace.masking` directly."""
-        return masking.mask(text, self._value)
 
     def __repr__(self) -> str:
         return f"Token(******** from {self.source})"

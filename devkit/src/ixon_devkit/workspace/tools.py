@@ -6,10 +6,9 @@ and leaves out those that are not ready (`list-agent-tools-issues` says why). Th
 ixoncdkingress's own code the same questions and says the answers in plain words, adding the
 mistakes ixoncdkingress accepts but that fail when the agent calls the tool.
 
-`python -m ixon_devkit.workspace.tools [--strict] [--json]` runs in the workspace's environment (it
-needs
-ixoncdkingress); `invoke tools` runs it. `deploy_warnings()` is for the Python that runs invoke
-and only uses the standard library.
+`python -m ixon_devkit.workspace.tools [--strict] [--json]` runs in a subprocess (it imports
+the user's code and ixoncdkingress); `invoke tools` runs it. `deploy_warnings()` is for the
+tasks' own process and imports nothing of the user's.
 """
 
 from __future__ import annotations
@@ -306,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# --- runs in the Python that runs invoke (standard library only) ---------------------------
+# --- runs in the tasks' own process (imports nothing of the user's) -------------------------
 
 
 def deploy_warnings(root: Path, python: Path | str, timeout: float = 120) -> list[str]:
