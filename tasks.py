@@ -25,7 +25,7 @@ def _run(*arguments: str) -> None:
 
 
 #: The template's own Python files and folders.
-LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py", "devkit")
+LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py", "wheel_extension.py", "devkit")
 
 
 @task(
