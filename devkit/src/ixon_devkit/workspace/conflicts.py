@@ -1,0 +1,43 @@
+"""Conflict markers that `cruft update` (git's three-way merge) leaves in a file.
+
+A conflict reads `<<<<<<< ours`, the workspace's lines, optionally `||||||| base` and the
+common ancestor's, `=======`, the template's lines, `>>>>>>> theirs`. Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONFLICT = re.compile(
+    r"^<<<<<<<[^\n]*\n(?P<ours>.*?)(?:^\|\|\|\|\|\|\|[^\n]*\n.*?)?^=======[^\n]*\n"
+    r"(?P<theirs>.*?)^>>>>>>>[^\n]*(?:\n|\Z)",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def has_conflicts(text: str) -> bool:
+    """Whether `text` holds a conflict git left."""
+    return _CONFLICT.search(text) is not None
+
+
+def resolve(text: str, side: str) -> str:
+    """`text` with every conflict replaced by one side: "ours" (the workspace's) or "theirs"
+    (the template's)."""
+    return _CONFLICT.sub(lambda match: match[side], text)
+
+
+def sides(text: str) -> list[tuple[str, str]]:
+    """(ours, theirs) of every conflict in `text`."""
+    return [(match["ours"], match["theirs"]) for match in _CONFLICT.finditer(text)]
+
+
+def merge_lines(text: str, keep_ours) -> str:
+    """`text` with every conflict replaced by the template's lines followed by the workspace's
+    lines that `keep_ours(line, theirs_lines)` keeps (a declaration's requirements of both)."""
+
+    def merged(match: re.Match[str]) -> str:
+        theirs = match["theirs"].splitlines(keepends=True)
+        ours = [line for line in match["ours"].splitlines(keepends=True) if keep_ours(line, theirs)]
+        return "".join(theirs + [line if line.endswith("\n") else line + "\n" for line in ours])
+
+    return _CONFLICT.sub(merged, text)
