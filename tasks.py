@@ -25,7 +25,15 @@ def _run(*arguments: str) -> None:
 
 
 #: The template's own Python files and folders.
-LINTED = ("hooks", "tests", "tasks.py", "benchmarks", "local_extensions.py", "wheel_extension.py", "devkit")
+LINTED = (
+    "hooks",
+    "tests",
+    "tasks.py",
+    "benchmarks",
+    "local_extensions.py",
+    "wheel_extension.py",
+    "devkit",
+)
 
 
 @task(
