@@ -163,6 +163,28 @@ def test_conflict_markers_are_read_as_the_users_side():
     assert not upgrade.is_current(text)
 
 
+def test_a_merge_of_both_tasks_files_without_a_commit_keeps_only_the_users_statements(tmp_path):
+    """Where both changed the same lines git leaves conflict markers, elsewhere it takes the
+    template's: with no commit to read the user's file from, the user's sides of the
+    conflicts beside the new file's statements."""
+    old = old_tasks()
+    last = old[old.rindex("\n@task") :]  # the old template's last task, then the user's
+    (tmp_path / "tasks.py").write_text(
+        upgrade.THIN.replace(
+            "ns = namespace\n",
+            f"<<<<<<< ours\n{last}{USER_TASK}=======\nns = namespace\n>>>>>>> theirs\n",
+        ),
+        encoding="utf-8",
+    )
+
+    writes, report = upgrade._plan_tasks(tmp_path / "tasks.py", WORKSPACE_TASKS)
+
+    new = writes[tmp_path / "tasks.py"]
+    assert new.count("import bootstrap") == 1 and new.count("\nnamespace.add_task(hello)") == 1
+    assert report == ["Moved your task `hello` into the new tasks.py"]
+    assert list(writes) == [tmp_path / "tasks.py"]  # nothing left out: no old file kept
+
+
 # The whole upgrade of a workspace's files (the lock stood in for)
 
 
@@ -290,7 +312,9 @@ def test_a_conflicted_development_declaration_keeps_both_sides_and_drops_the_too
         encoding="utf-8",
     )
     (root / "requirements-dev.txt").write_text(
-        "<<<<<<< ours\nmine==1\n=======\ntheirs==2\n>>>>>>> theirs\n", encoding="utf-8"
+        "<<<<<<< ours\nmine==1\n    # via -r requirements-dev.in\n=======\ntheirs==2\n"
+        ">>>>>>> theirs\n",
+        encoding="utf-8",
     )
 
     plan = requirements.plan(root, VERSION)
@@ -299,7 +323,33 @@ def test_a_conflicted_development_declaration_keeps_both_sides_and_drops_the_too
     assert merged.splitlines()[-3:] == [pin, "rich==15.0.0", "-c constraints.txt"]
     assert "pytest" not in merged and "uv==" not in merged and "<<<<<<<" not in merged
     assert plan.writes["requirements-dev.txt"] == "theirs==2\n"
+    assert "mine" not in merged  # a compiled lock's pins are no declarations
     assert "Removed `pytest==9.2.0` from requirements-dev.in: ixon-devkit brings it" in " ".join(
+        plan.report
+    )
+
+
+def test_a_hand_written_file_with_conflict_markers_gives_the_users_lines_to_its_declaration(
+    tmp_path,
+):
+    """1.x and 2.x wrote requirements*.txt by hand: cruft merges the template's lock into the
+    user's changed file with conflict markers; the names the template never wrote there are the
+    user's."""
+    root = bake(tmp_path)
+    lock = (root / "requirements-dev.txt").read_text(encoding="utf-8")
+    (root / "requirements-dev.txt").write_text(
+        "<<<<<<< ours\n-r requirements.txt\npytest==9.2.0\nrequests==2.31.0\n"
+        f"rich==15.0.0  # mine\n=======\n{lock}>>>>>>> theirs\n",
+        encoding="utf-8",
+    )
+
+    plan = requirements.plan(root, VERSION)
+
+    assert plan.writes["requirements-dev.txt"] == lock
+    assert plan.writes["requirements-dev.in"].endswith("\nrich==15.0.0  # mine\n")
+    assert "pytest" not in plan.writes["requirements-dev.in"]
+    assert "requests" not in plan.writes["requirements-dev.in"]  # the template's old list had it
+    assert "Kept your requirement `rich==15.0.0  # mine` (now in requirements-dev.in)" in (
         plan.report
     )
 

@@ -1,12 +1,17 @@
 """Conflict markers that `cruft update` (git's three-way merge) leaves in a file.
 
 A conflict reads `<<<<<<< ours`, the workspace's lines, optionally `||||||| base` and the
-common ancestor's, `=======`, the template's lines, `>>>>>>> theirs`. Standard library only.
+common ancestor's, `=======`, the template's lines, `>>>>>>> theirs`. Only where both changed
+the same lines: elsewhere the merge took the template's change, so the user's whole file is
+the last commit's (`committed`; `cruft update` runs on a committed tree). Standard library
+(and git) only.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 _CONFLICT = re.compile(
     r"^<<<<<<<[^\n]*\n(?P<ours>.*?)(?:^\|\|\|\|\|\|\|[^\n]*\n.*?)?^=======[^\n]*\n"
@@ -41,3 +46,18 @@ def merge_lines(text: str, keep_ours) -> str:
         return "".join(theirs + [line if line.endswith("\n") else line + "\n" for line in ours])
 
     return _CONFLICT.sub(merged, text)
+
+
+def committed(root: Path, name: str) -> str | None:
+    """The file `name` of the workspace at `root` as its git HEAD has it, or None."""
+    try:
+        result = subprocess.run(
+            ["git", "show", f"HEAD:./{name}"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import files, upgrade_requirements
-from ixon_devkit.workspace.conflicts import has_conflicts, resolve
+from ixon_devkit.workspace.conflicts import committed, has_conflicts, resolve
 
 #: The `tasks.py` the template writes since 3.0.0 (tests/test_upgrade.py checks it is the
 #: template's file).
@@ -172,9 +172,19 @@ def _added_tasks(statement: ast.stmt) -> set[str]:
     }
 
 
+def _keys(text: str) -> frozenset[str]:
+    lines = text.splitlines()
+    return frozenset(statement_key(lines, statement) for statement in ast.parse(text).body)
+
+
+#: The statements of the new `tasks.py`: a file merged with conflict markers and no commit to
+#: read the user's from may hold some of them beside the old ones.
+THIN_KEYS = _keys(THIN)
+
+
 def _left_out(index: int, statement: ast.stmt, lines: list[str]) -> str | None:
     """Why a statement of the old file stays behind ("" for the template's own), or None."""
-    if statement_key(lines, statement) in KNOWN:
+    if statement_key(lines, statement) in KNOWN | THIN_KEYS:
         return ""
     if index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
         return "Left out your change to the module docstring of tasks.py"
@@ -336,7 +346,11 @@ def _plan_tasks(tasks: Path, workspace_tasks: set[str]) -> tuple[dict[Path, str 
     text = _read(tasks)
     if is_current(text):
         return {}, []
-    old = resolve(text, "ours") if has_conflicts(text) else text
+    old = text
+    if has_conflicts(text):  # the user's file: the last commit's, else the user's sides
+        before = committed(tasks.parent, tasks.name)
+        usable = before is not None and not has_conflicts(before) and not is_current(before)
+        old = before if usable else resolve(text, "ours")
     new, report = plan(old, workspace_tasks)
     writes: dict[Path, str | None] = {tasks: new}
     if any(line.startswith(("Not carried", "Left out", "Check line")) for line in report):

@@ -6,9 +6,10 @@ After `cruft update` a workspace's requirement files are one of three kinds:
 - with conflict markers (a compiled lock, or a declaration both sides changed): a lock takes
   the template's side (it is compiled again anyway), a declaration keeps both sides'
   requirements;
-- from before the locks (1.x, 2.x: `requirements*.txt` written by hand, no `.in` files), kept
-  as they were beside cruft's `.rej` file when the user had changed them: the lines the
-  template had not written (the `.rej` file's removed and context lines are the template's)
+- from before the locks (1.x, 2.x: `requirements*.txt` written by hand, no `.in` files) and
+  changed by the user: cruft leaves them with conflict markers or as they were beside a `.rej`
+  file (the file as the user wrote it is read from the last commit). The lines the template
+  never wrote in such a file (`HAND_WRITTEN`, and the `.rej` file's removed and context lines)
   move to the declaration (`requirements.in`, `requirements-dev.in`), and the lock is compiled
   from it.
 
@@ -24,7 +25,13 @@ from pathlib import Path
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import lock
-from ixon_devkit.workspace.conflicts import has_conflicts, merge_lines, resolve
+from ixon_devkit.workspace.conflicts import (
+    committed,
+    has_conflicts,
+    merge_lines,
+    resolve,
+    sides,
+)
 
 #: Each lock and its declaration.
 PAIRS = {"requirements.txt": "requirements.in", "requirements-dev.txt": "requirements-dev.in"}
@@ -38,6 +45,20 @@ BROUGHT = frozenset(
         "watchfiles", "ruff", "mypy", "pip-audit", "uv",
     }
 )  # fmt: skip
+#: The names the template's hand-written requirement files had before the locks (1.x, 2.x; its
+#: commits ee88ce5 to 7cc10b6): any other name in such a file is the user's.
+HAND_WRITTEN = {
+    "requirements.txt": frozenset({"ixoncdkingress"}),
+    "requirements-dev.txt": frozenset(
+        {
+            "annotated-types", "certifi", "cffi", "charset-normalizer", "cryptography",
+            "dnspython", "docker", "dominate", "idna", "iniconfig", "invoke",
+            "load-environ-typed", "mongomock", "packaging", "pluggy", "pycparser", "pydantic",
+            "pydantic-core", "pygments", "pymongo", "pytest", "pytz", "pyyaml", "requests",
+            "ruff", "sentinels", "typing-extensions", "urllib3", "uv", "vcrpy", "watchfiles",
+        }
+    ),
+}  # fmt: skip
 PIN_NOTE = (
     "  # the workspace's tasks, tools and test fixtures: a new release is a new pin, then "
     "`invoke lock`"
@@ -104,23 +125,46 @@ def plan(root: Path, version: str) -> Plan:
         reject = root / f"{lock_name}.rej"
         if reject.is_file():
             result.rejects.append(reject)
-        if has_conflicts(text):
+        conflicted = has_conflicts(text)
+        hand_written = _hand_written_lines(root, lock_name, text)
+        if hand_written is not None:  # 1.x, 2.x
+            template = HAND_WRITTEN[lock_name] | {
+                requirement_name(line) for line in rejected_template_lines(reject)
+            }
+            carried[declaration] = [
+                line.strip()
+                for line in hand_written
+                if requirement_name(line) not in template | {None}
+            ]
+            # compiled from its declaration, from the template's lock where cruft merged it in
+            result.writes[lock_name] = resolve(text, "theirs") if conflicted else None
+        elif conflicted:
             result.writes[lock_name] = resolve(text, "theirs")
             result.report.append(
                 f"Took the template's side of cruft's conflicts in {lock_name} (locked again)"
             )
-        elif text.strip() and not is_compiled(text):
-            template = {requirement_name(line) for line in rejected_template_lines(reject)}
-            if reject.is_file():
-                carried[declaration] = [
-                    line.strip()
-                    for line in text.splitlines()
-                    if requirement_name(line) not in template | {None}
-                ]
-            result.writes[lock_name] = None  # written by hand: compiled from its declaration
     for declaration in PAIRS.values():
         _plan_declaration(root, declaration, carried[declaration], version, result)
     return result
+
+
+def _hand_written_lines(root: Path, lock_name: str, text: str) -> list[str] | None:
+    """The lines of the user's lock as written by hand before the locks (1.x, 2.x), or None
+    when it was compiled. Read from the last commit (`cruft update` runs on a committed tree);
+    without one, from the file as cruft left it, or the user's sides of its conflicts."""
+    if is_compiled(text) and not has_conflicts(text):
+        return None  # compiled already (by the template, or by an upgrade not yet committed)
+    before = committed(root, lock_name)
+    if before is None or has_conflicts(before):
+        if has_conflicts(text):
+            return [
+                line
+                for ours, _ in sides(text)
+                if not is_compiled(ours)
+                for line in ours.splitlines()
+            ]
+        before = text
+    return None if is_compiled(before) or not before.strip() else before.splitlines()
 
 
 def _plan_declaration(
