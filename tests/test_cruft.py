@@ -358,14 +358,28 @@ def release_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return made
 
 
-def old_workspace(release_repo: dict[str, object], release: str, output: Path) -> Path:
+#: A change of the user's to the first line of tasks.py, which the template changes too.
+OWN_HEADER = '"""The pump monitor\'s tasks: `invoke --list` lists them.'
+
+
+def old_workspace(
+    release_repo: dict[str, object], release: str, output: Path, *, header: bool = False
+) -> Path:
     """A workspace made with `cruft create` at `release`, with a task, a function, its test and
-    a requirement of the user's, committed."""
+    a requirement of the user's (and, with `header`, a change to tasks.py's first line),
+    committed."""
     output.mkdir()
     cruft(output, "create", "--no-input", "--checkout", release_repo[release], release_repo["path"])
     project = output / "my-cloud-function"
+    # committed as made first, as the next steps say: git then has the template's version of
+    # each file, and cruft update merges three ways (conflict markers, not .rej files)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Start")
     tasks = project / "tasks.py"
     text = tasks.read_text(encoding="utf-8")
+    if header:
+        text = OWN_HEADER + text[text.index("\n") :]
     if "ns = namespace\n" in text:  # the thin tasks.py of 2.0.0 on
         tasks.write_text(text.replace("ns = namespace\n", USER_TASK), encoding="utf-8")
     else:
@@ -382,27 +396,32 @@ def old_workspace(release_repo: dict[str, object], release: str, output: Path) -
     if not locks:  # locked as that release's README says
         invoke(project, "lock", **snapshot_environment())
         check_snapshot_missed_nothing()
-    git(project, "init", "--quiet")
     git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "My workspace with work of my own")
+    git(project, "commit", "--quiet", "-m", "Work of my own")
     return project
 
 
-@pytest.mark.parametrize("release", list(RELEASES))
+@pytest.mark.parametrize(
+    ("release", "header"),
+    [("1.0.0", False), ("2.0.0", False), ("pre-package", False), ("pre-package", True)],
+    ids=["1.0.0", "2.0.0", "pre-package", "pre-package-own-header"],
+)
 def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_and_upgrade(
-    release_repo, release, tmp_path, shared_venv
+    release_repo, release, header, tmp_path, shared_venv
 ):
-    project = old_workspace(release_repo, release, tmp_path / "made")
+    project = old_workspace(release_repo, release, tmp_path / "made", header=header)
     assert (project / "devkit").is_dir()
 
     cruft(project, "update", "-y", "--checkout", release_repo["now"])
     tried = invoke(project, "upgrade", check=False)
 
-    if release == "1.0.0":
-        # cruft could not merge the two tasks.py: the old one stays and imports devkit, gone
-        assert (project / "tasks.py.rej").is_file()
+    if release == "1.0.0" or header:
+        # cruft could not merge the two tasks.py: the old one stays beside tasks.py.rej (it
+        # imports devkit, which is gone), or it has conflict markers (no Python)
+        old = (project / "tasks.py").read_text(encoding="utf-8")
+        assert (project / "tasks.py.rej").is_file() or "<<<<<<<" in old
         assert tried.returncode != 0
-        assert "No module named 'devkit'" in tried.stderr
+        assert "No module named 'devkit'" in tried.stderr or "SyntaxError" in tried.stderr
         upgraded = subprocess.run(
             [sys.executable, "-m", "bootstrap", "upgrade"],
             cwd=project,
@@ -419,6 +438,11 @@ def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_an
     assert "Next: invoke --list, invoke test" in upgraded.stdout
     if release == "1.0.0":
         assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout
+    if header:  # not carried, and said: the old file is kept
+        assert "Left out your change to the module docstring of tasks.py" in upgraded.stdout
+        assert OWN_HEADER in (project / "tasks.py.before-3.0").read_text(encoding="utf-8")
+    else:  # everything carried: no old file to look at
+        assert not (project / "tasks.py.before-3.0").exists(), said
     assert not (project / "devkit").exists()
     assert not list(project.glob("*.rej")), said
     assert "ixon-devkit==" in (project / "requirements-dev.in").read_text(encoding="utf-8")
