@@ -363,7 +363,12 @@ OWN_HEADER = '"""The pump monitor\'s tasks: `invoke --list` lists them.'
 
 
 def old_workspace(
-    release_repo: dict[str, object], release: str, output: Path, *, header: bool = False
+    release_repo: dict[str, object],
+    release: str,
+    output: Path,
+    *,
+    header: bool = False,
+    start: bool = True,
 ) -> Path:
     """A workspace made with `cruft create` at `release`, with a task, a function, its test and
     a requirement of the user's (and, with `header`, a change to tasks.py's first line),
@@ -371,11 +376,13 @@ def old_workspace(
     output.mkdir()
     cruft(output, "create", "--no-input", "--checkout", release_repo[release], release_repo["path"])
     project = output / "my-cloud-function"
-    # committed as made first, as the next steps say: git then has the template's version of
-    # each file, and cruft update merges three ways (conflict markers, not .rej files)
     git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Start")
+    if start:
+        # committed as made first, as the next steps say: git then has the template's version
+        # of each file, and cruft update merges three ways (conflict markers); without it
+        # cruft applies what it can and leaves the rest as .rej files
+        git(project, "add", "--all")
+        git(project, "commit", "--quiet", "-m", "Start")
     tasks = project / "tasks.py"
     text = tasks.read_text(encoding="utf-8")
     if header:
@@ -402,14 +409,20 @@ def old_workspace(
 
 
 @pytest.mark.parametrize(
-    ("release", "header"),
-    [("1.0.0", False), ("2.0.0", False), ("pre-package", False), ("pre-package", True)],
-    ids=["1.0.0", "2.0.0", "pre-package", "pre-package-own-header"],
+    ("release", "header", "start"),
+    [
+        ("1.0.0", False, True),
+        ("1.0.0", False, False),
+        ("2.0.0", False, True),
+        ("pre-package", False, True),
+        ("pre-package", True, True),
+    ],
+    ids=["1.0.0", "1.0.0-rejected", "2.0.0", "pre-package", "pre-package-own-header"],
 )
 def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_and_upgrade(
-    release_repo, release, header, tmp_path, shared_venv
+    release_repo, release, header, start, tmp_path, shared_venv
 ):
-    project = old_workspace(release_repo, release, tmp_path / "made", header=header)
+    project = old_workspace(release_repo, release, tmp_path / "made", header=header, start=start)
     assert (project / "devkit").is_dir()
 
     cruft(project, "update", "-y", "--checkout", release_repo["now"])
@@ -419,7 +432,7 @@ def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_an
         # cruft could not merge the two tasks.py: the old one stays beside tasks.py.rej (it
         # imports devkit, which is gone), or it has conflict markers (no Python)
         old = (project / "tasks.py").read_text(encoding="utf-8")
-        assert (project / "tasks.py.rej").is_file() or "<<<<<<<" in old
+        assert (project / "tasks.py.rej").is_file() if not start else "<<<<<<<" in old
         assert tried.returncode != 0
         assert "No module named 'devkit'" in tried.stderr or "SyntaxError" in tried.stderr
         upgraded = subprocess.run(
