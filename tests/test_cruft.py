@@ -295,12 +295,12 @@ OLD_USER_TASK = '''
 @task
 def hello(c, who="world"):
     """Say hello (a task of my own)."""
-    print(f"hello {who}")
+    print(f"hello {who} from {ROOT.name}")  # ROOT: the old header's
 '''
 USER_TASK = '''@user_task
 def hello(c, who="world"):
     """Say hello (a task of my own)."""
-    print(f"hello {who}")
+    print(f"hello {who} from {ROOT.name}")  # ROOT: the old header's
 
 
 namespace.add_task(hello)
@@ -451,6 +451,8 @@ def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_an
     assert "Next: invoke --list, invoke test" in upgraded.stdout
     if release == "1.0.0":
         assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout
+    elif not header:  # cruft merged tasks.py, but the new one defines no ROOT
+        assert "from the old one's header: Path, ROOT" in upgraded.stdout
     if header:  # not carried, and said: the old file is kept
         assert "Left out your change to the module docstring of tasks.py" in upgraded.stdout
         assert OWN_HEADER in (project / "tasks.py.before-3.0").read_text(encoding="utf-8")
@@ -478,7 +480,7 @@ def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_an
     listed = invoke(project, "--list")
     names = {line.split()[0] for line in listed.stdout.splitlines()[1:] if line.strip()}
     assert {"hello", "setup", "test", "serve", "deploy", "upgrade"} <= names
-    assert invoke(project, "hello", "--who", "team").stdout == "hello team\n"
+    assert invoke(project, "hello", "--who", "team").stdout == "hello team from my-cloud-function\n"
     tested = invoke(project, "test", "--verbose")
     assert "test_my_pump_runs PASSED" in tested.stdout, tested.stdout
     again = invoke(project, "upgrade")

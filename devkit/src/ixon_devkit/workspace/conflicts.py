@@ -61,3 +61,18 @@ def committed(root: Path, name: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout if result.returncode == 0 else None
+
+
+def unmerged(root: Path) -> list[str]:
+    """The files of the workspace at `root` that git's merge left unmerged (relative, posix)."""
+    try:
+        result = subprocess.run(
+            ["git", "diff", "--name-only", "--diff-filter=U", "--relative"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return sorted(set(result.stdout.splitlines())) if result.returncode == 0 else []

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ixon_devkit.errors import UserError
 from ixon_devkit.workspace import files, upgrade_requirements
-from ixon_devkit.workspace.conflicts import committed, has_conflicts, resolve
+from ixon_devkit.workspace.conflicts import committed, has_conflicts, resolve, unmerged
 
 #: The `tasks.py` the template writes since 3.0.0 (tests/test_upgrade.py checks it is the
 #: template's file).
@@ -272,6 +272,32 @@ def plan(old: str, workspace_tasks: set[str]) -> tuple[str, list[str]]:
     return new, report
 
 
+def complete(text: str) -> tuple[str | None, list[str]]:
+    """A `tasks.py` cruft merged into the new form whose statements of the user's use names the
+    old file's header gave (`ROOT`, `sys`, `Path`, `task`, ...), with those names given again;
+    None when nothing is missing."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        raise UpgradeError(
+            f"tasks.py does not parse (line {error.lineno}: {error.msg}): fix it, then run "
+            f"`{FALLBACK}` again; nothing was changed"
+        ) from None
+    lines = text.splitlines()
+    own = [node for node in tree.body if statement_key(lines, node) not in KNOWN | THIN_KEYS]
+    needed = set().union(*map(_used_names, own)) - set().union(*map(_bound_names, tree.body))
+    if "ROOT" in needed:
+        needed.add("Path")
+    imports = {HEADER_IMPORTS[name] for name in needed & HEADER_IMPORTS.keys()}
+    if not imports:
+        return None, []
+    new = with_imports(text, imports)
+    if "ROOT" in needed:
+        new = new.replace(NAMESPACE_IMPORT, f"{NAMESPACE_IMPORT}\n{ROOT_LINE}\n", 1)
+    given = ", ".join(sorted(needed & (HEADER_IMPORTS.keys() | {"ROOT"})))
+    return new, [f"Gave tasks.py back what your tasks use from the old one's header: {given}"]
+
+
 def with_imports(text: str, imports: set[str]) -> str:
     """The new `tasks.py` with the imports the carried statements need, just above the
     namespace's import, in the order ruff's isort keeps (the standard library's, then invoke's
@@ -345,7 +371,8 @@ def _plan_tasks(tasks: Path, workspace_tasks: set[str]) -> tuple[dict[Path, str 
     """What to write for tasks.py (and its backup), and the lines to say."""
     text = _read(tasks)
     if is_current(text):
-        return {}, []
+        completed, report = complete(text)
+        return ({tasks: completed} if completed else {}), report
     old = text
     if has_conflicts(text):  # the user's file: the last commit's, else the user's sides
         before = committed(tasks.parent, tasks.name)
@@ -371,9 +398,16 @@ def _clear(root: Path, rejects: list[Path], leftover: str | None) -> list[str]:
         kept = f"; git's history has your changes to {leftover}" if leftover else ""
         report.append(f"Removed devkit/ (the tooling is the ixon-devkit package now{kept})")
     leftovers = _rejects_left(root)
-    if leftovers:
-        report.append(f"Merge by hand what cruft could not: {', '.join(leftovers)}")
-    report.append("Next: invoke --list, invoke test; then commit the upgrade")
+    conflicted = [name for name in unmerged(root) if has_conflicts(_read(root / name))]
+    if leftovers or conflicted:
+        report.append(
+            "Merge by hand what cruft could not: "
+            + ", ".join([*(f"{name} (conflict markers)" for name in conflicted), *leftovers])
+        )
+    report.append(
+        "Next: invoke --list, invoke test; then commit (`git add --all` settles the files cruft "
+        "left conflicted)"
+    )
     return report
 
 
