@@ -322,6 +322,9 @@ def test_a_fresh_bake_has_nothing_to_upgrade(tmp_path):
     report = upgrade.upgrade(root, version=VERSION, workspace_tasks=WORKSPACE_TASKS, relock=None)
 
     assert report == ["The workspace already takes its tooling from ixon-devkit: nothing to do"]
+    (root / "functions" / "example.py.rej").write_text("a hunk\n")
+    again = upgrade.upgrade(root, version=VERSION, workspace_tasks=WORKSPACE_TASKS, relock=None)
+    assert again[1:] == ["Merge by hand what cruft could not: functions/example.py.rej"]
 
 
 # requirement files

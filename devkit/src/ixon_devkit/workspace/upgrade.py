@@ -347,7 +347,10 @@ def upgrade(
     rejects = [path for path in rejects if path.is_file()]
     leftover = _devkit_leftover(root)
     if not writes and not rejects and leftover is None and upgrade_requirements.locked(root):
-        return ["The workspace already takes its tooling from ixon-devkit: nothing to do"]
+        return [
+            "The workspace already takes its tooling from ixon-devkit: nothing to do",
+            *_left_to_merge(root),
+        ]
     before = {path: path.read_bytes() if path.is_file() else None for path in writes}
     try:
         for path, content in writes.items():
@@ -397,18 +400,20 @@ def _clear(root: Path, rejects: list[Path], leftover: str | None) -> list[str]:
         shutil.rmtree(root / "devkit")
         kept = f"; git's history has your changes to {leftover}" if leftover else ""
         report.append(f"Removed devkit/ (the tooling is the ixon-devkit package now{kept})")
-    leftovers = _rejects_left(root)
-    conflicted = [name for name in unmerged(root) if has_conflicts(_read(root / name))]
-    if leftovers or conflicted:
-        report.append(
-            "Merge by hand what cruft could not: "
-            + ", ".join([*(f"{name} (conflict markers)" for name in conflicted), *leftovers])
-        )
+    report += _left_to_merge(root)
     report.append(
         "Next: invoke --list, invoke test; then commit (`git add --all` settles the files cruft "
         "left conflicted)"
     )
     return report
+
+
+def _left_to_merge(root: Path) -> list[str]:
+    """The line naming the files cruft left for the user to merge (conflict markers git left,
+    `.rej` files), if any."""
+    conflicted = [name for name in unmerged(root) if has_conflicts(_read(root / name))]
+    left = [*(f"{name} (conflict markers)" for name in conflicted), *_rejects_left(root)]
+    return [f"Merge by hand what cruft could not: {', '.join(left)}"] if left else []
 
 
 def _rejects_left(root: Path) -> list[str]:
