@@ -1,15 +1,14 @@
 """Jinja extensions of this template; cookiecutter (and cruft) load them by `_extensions`.
 
 Standard library and Jinja only: it runs inside cookiecutter while the template renders.
+`cruft update` renders the workspace's old template and the new one in one process, so the old
+release's `local_extensions` is the one imported for both: an extension added later lives in a
+module of its own (`wheel_extension.py`), and this one's classes keep their names and meaning.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
-import tempfile
-from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -27,47 +26,3 @@ class TemplateFolder(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals["template_folder"] = os.getcwd
-
-
-def _package_folder() -> Path:
-    """The package's folder in this template: beside the files cookiecutter renders (they are
-    rendered from the workspace folder, the hooks from the template's own)."""
-    here = Path.cwd()
-    for folder in (here, here.parent):
-        if (folder / "devkit" / "build_backend.py").is_file():
-            return folder / "devkit"
-    raise RuntimeError(f"the template's devkit/ package is not beside {here}")
-
-
-def devkit_wheel() -> dict[str, str]:
-    """The tooling package's wheel as this template builds it: its file `name`, `version` and
-    `sha256`, and its `path` (built into a temporary folder once per template state)."""
-    folder = _package_folder()
-    spec = importlib.util.spec_from_file_location(
-        "_ixon_build_backend", folder / "build_backend.py"
-    )
-    backend = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(backend)
-    name, data = backend.wheel_bytes(folder)
-    digest = hashlib.sha256(data).hexdigest()
-    target = Path(tempfile.gettempdir()) / f"ixon-devkit-wheels-{digest[:16]}" / name
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    return {
-        "name": name,
-        "version": backend.project(folder)["version"],
-        "sha256": digest,
-        "path": str(target),
-    }
-
-
-class DevkitWheel(Extension):
-    """`{{ devkit_wheel() }}`: the tooling's wheel (see `devkit_wheel`), for the pin and its
-    hash in the workspace's locks and for the hook that places the wheel in the workspace."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.globals["devkit_wheel"] = devkit_wheel

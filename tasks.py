@@ -31,6 +31,7 @@ LINTED = (
     "tasks.py",
     "benchmarks",
     "local_extensions.py",
+    "wheel_extension.py",
     "devkit",
     ".ci/release_check.py",
 )

@@ -269,7 +269,7 @@ def recorded_index(_index_snapshot: Any) -> Iterator[dict[str, str]]:
 #: The snapshot's server of this session (set by `_index_snapshot`), for `invoke ... adopt`.
 _SNAPSHOT: list[Any] = []
 #: Tasks that resolve requirements: `invoke` runs them on the snapshot unless told otherwise.
-RESOLVING_TASKS = {"adopt"}
+RESOLVING_TASKS = {"adopt", "upgrade"}
 #: `invoke` variables that run a resolving task on the real registries instead (one that sets
 #: up an environment from nothing first: installing the pinned, hashed locks downloads).
 LIVE_INDEX: dict[str, str | None] = dict.fromkeys(index_standin.environment_names())

@@ -39,6 +39,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+#: Projects a snapshot neither records nor misses: the tooling, whose wheel the tests build and
+#: offer in a folder of their own (conftest's DEVKIT_DIST, standing for a release's index).
+NOT_RECORDED = frozenset({"ixon-devkit"})
 
 
 def normalise(name: str) -> str:
@@ -231,6 +234,8 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def page(self, project: str, as_json: bool) -> tuple[str, bytes] | None:
+        if project in NOT_RECORDED:
+            return None  # what a folder of the session serves (find-links), never the index
         path = self.folder / "pages" / f"{project}.json"
         if self.upstream:
             with self._lock:

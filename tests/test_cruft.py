@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE
+from conftest import (
+    TEMPLATE,
+    check_snapshot_missed_nothing,
+    invoke,
+    snapshot_environment,
+    workspace_env,
+)
 
 #: Folders of the template's working tree that are not the template.
 #: Whole template copies in git, cruft and its git runs: the end-to-end tier.
@@ -247,7 +254,7 @@ def test_a_bake_from_a_file_url_and_then_by_bare_name_records_the_url(template_r
 
 
 def test_a_moved_workspace_keeps_working_and_the_readme_says_how_to_relink_cruft(
-    template_repo, tmp_path
+    template_repo, tmp_path, shared_venv
 ):
     output = Path(template_repo["path"]).parent / "to-move"
     output.mkdir()
@@ -263,10 +270,9 @@ def test_a_moved_workspace_keeps_working_and_the_readme_says_how_to_relink_cruft
     shutil.move(output / "moved-demo", moved)
 
     # What the README promises keeps working: the tasks that read only the workspace.
-    version = subprocess.run(
-        [sys.executable, "-m", "invoke", "version"], cwd=moved, capture_output=True, text=True
-    )
-    assert version.returncode == 0 and version.stdout.strip() == "0.1.0", version.stderr
+    # (in the shared environment: a first task elsewhere sets up .venv, which is not the point)
+    version = invoke(moved, "version")
+    assert version.stdout.strip() == "0.1.0", version.stderr
     # The relative template path no longer holds: cruft check fails, as the README says...
     assert cruft(moved, "check", check=False).returncode != 0
     readme = (moved / "README.md").read_text(encoding="utf-8")
@@ -280,32 +286,67 @@ def test_a_moved_workspace_keeps_working_and_the_readme_says_how_to_relink_cruft
     assert "up to date" in cruft(moved, "check").stdout
 
 
-#: The template's first release: its `tasks.py` was the template's, with every task in it.
-FIRST_RELEASE = "ae1b876"
-USER_TASK = '''
+#: The releases a workspace moves to the package layout from (the template's commits): 1.0.0,
+#: whose `tasks.py` was the template's with every task in it; 2.0.0, with the thin `tasks.py`
+#: and `devkit/` in the workspace; the last main before the package (locks, requirements*.in).
+RELEASES = {"1.0.0": "ae1b876", "2.0.0": "a95fb13", "pre-package": "058c2bb"}
+OLD_USER_TASK = '''
 
 @task
 def hello(c, who="world"):
     """Say hello (a task of my own)."""
-    print(f"hello {who}")
+    print(f"hello {who} from {ROOT.name}")  # ROOT: the old header's
 '''
+USER_TASK = '''@user_task
+def hello(c, who="world"):
+    """Say hello (a task of my own)."""
+    print(f"hello {who} from {ROOT.name}")  # ROOT: the old header's
+
+
+namespace.add_task(hello)
+
+ns = namespace
+'''
+USER_FUNCTION = '''"""A function of my own."""
+
+from ixoncdkingress.function.context import FunctionContext
+
+
+@FunctionContext.expose
+def pump_status(context: FunctionContext) -> dict[str, str]:
+    return {"pump": "running"}
+'''
+USER_TEST = """from functions import pump
+
+
+def test_my_pump_runs(function_context):
+    assert pump.pump_status(function_context) == {"pump": "running"}
+"""
+#: Requirements of the user's that the locks already hold (through docker, through pip-audit),
+#: so that locking again resolves nothing new: one for IXON Cloud, one for development.
+USER_REQUIREMENT = "requests==2.31.0"
+USER_DEV_REQUIREMENT = "rich==15.0.0"
 
 
 @pytest.fixture(scope="module")
 def release_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A git repository of the template: its first release, then the template as it is now."""
+    """A git repository of the template: each old release, then the template as it is now."""
     repo = tmp_path_factory.mktemp("releases") / "ixon-template"
     repo.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", FIRST_RELEASE], cwd=TEMPLATE, capture_output=True
-    )
-    if archive.returncode != 0:
-        pytest.fail(f"the template's git history ({FIRST_RELEASE}) is needed: {archive.stderr!r}")
-    subprocess.run(["tar", "-x"], cwd=repo, input=archive.stdout, check=True)
     git(repo, "init", "--quiet", "--initial-branch=main")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "The first release")
-    first = git(repo, "rev-parse", "HEAD")
+    made: dict[str, object] = {"path": repo}
+    for release, commit in RELEASES.items():
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=TEMPLATE, capture_output=True
+        )
+        if archive.returncode != 0:
+            pytest.fail(f"the template's git history ({commit}) is needed: {archive.stderr!r}")
+        if release != "1.0.0":
+            git(repo, "rm", "-r", "--quiet", ".")
+        subprocess.run(["tar", "-x"], cwd=repo, input=archive.stdout, check=True)
+        git(repo, "add", "--all")
+        git(repo, "commit", "--quiet", "-m", f"Release {release}")
+        made[release] = git(repo, "rev-parse", "HEAD")
     git(repo, "rm", "-r", "--quiet", ".")
     for relative in template_files():
         target = repo / relative
@@ -313,52 +354,134 @@ def release_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         shutil.copy2(TEMPLATE / relative, target)
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "The template as it is")
-    return {"path": repo, "first": first, "now": git(repo, "rev-parse", "HEAD")}
+    made["now"] = git(repo, "rev-parse", "HEAD")
+    return made
 
 
-def run(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("IXON_")}
-    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+#: A change of the user's to the first line of tasks.py, which the template changes too.
+OWN_HEADER = '"""The pump monitor\'s tasks: `invoke --list` lists them.'
 
 
-def test_a_first_release_workspace_with_a_task_of_its_own_upgrades_after_cruft_update(
-    release_repo, tmp_path
-):
-    made = tmp_path / "made"
-    made.mkdir()
-    cruft(made, "create", "--no-input", "--checkout", release_repo["first"], release_repo["path"])
-    project = made / "my-cloud-function"
-    tasks = project / "tasks.py"
-    tasks.write_text(tasks.read_text(encoding="utf-8") + USER_TASK, encoding="utf-8")
-    mine = tasks.read_text(encoding="utf-8")
+def old_workspace(
+    release_repo: dict[str, object],
+    release: str,
+    output: Path,
+    *,
+    header: bool = False,
+    start: bool = True,
+) -> Path:
+    """A workspace made with `cruft create` at `release`, with a task, a function, its test and
+    a requirement of the user's (and, with `header`, a change to tasks.py's first line),
+    committed."""
+    output.mkdir()
+    cruft(output, "create", "--no-input", "--checkout", release_repo[release], release_repo["path"])
+    project = output / "my-cloud-function"
     git(project, "init", "--quiet")
+    if start:
+        # committed as made first, as the next steps say: git then has the template's version
+        # of each file, and cruft update merges three ways (conflict markers); without it
+        # cruft applies what it can and leaves the rest as .rej files
+        git(project, "add", "--all")
+        git(project, "commit", "--quiet", "-m", "Start")
+    tasks = project / "tasks.py"
+    text = tasks.read_text(encoding="utf-8")
+    if header:
+        text = OWN_HEADER + text[text.index("\n") :]
+    if "ns = namespace\n" in text:  # the thin tasks.py of 2.0.0 on
+        tasks.write_text(text.replace("ns = namespace\n", USER_TASK), encoding="utf-8")
+    else:
+        tasks.write_text(text + OLD_USER_TASK, encoding="utf-8")
+    (project / "functions" / "pump.py").write_text(USER_FUNCTION, encoding="utf-8")
+    (project / "tests" / "test_pump.py").write_text(USER_TEST, encoding="utf-8")
+    locks = not (project / "requirements.in").is_file()  # before the locks: written by hand
+    for name, requirement in (
+        ("requirements", USER_REQUIREMENT),
+        ("requirements-dev", USER_DEV_REQUIREMENT),
+    ):
+        with (project / f"{name}.{'txt' if locks else 'in'}").open("a", encoding="utf-8") as handle:
+            handle.write(f"{requirement}\n")
+    if not locks:  # locked as that release's README says
+        invoke(project, "lock", **snapshot_environment())
+        check_snapshot_missed_nothing()
     git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "My workspace with a task of my own")
+    git(project, "commit", "--quiet", "-m", "Work of my own")
+    return project
+
+
+@pytest.mark.parametrize(
+    ("release", "header", "start"),
+    [
+        ("1.0.0", False, True),
+        ("1.0.0", False, False),
+        ("2.0.0", False, True),
+        ("pre-package", False, True),
+        ("pre-package", True, True),
+    ],
+    ids=["1.0.0", "1.0.0-rejected", "2.0.0", "pre-package", "pre-package-own-header"],
+)
+def test_a_workspace_of_an_old_release_moves_to_the_package_with_cruft_update_and_upgrade(
+    release_repo, release, header, start, tmp_path, shared_venv
+):
+    project = old_workspace(release_repo, release, tmp_path / "made", header=header, start=start)
+    assert (project / "devkit").is_dir()
 
     cruft(project, "update", "-y", "--checkout", release_repo["now"])
+    tried = invoke(project, "upgrade", check=False)
 
-    assert (project / "tasks.py.rej").is_file()  # cruft could not merge the two tasks.py
-    for command in (["--list"], ["version"], ["hello"]):
-        stopped = run(project, sys.executable, "-m", "invoke", *command)
-        output = (stopped.stdout + stopped.stderr).strip()
-        assert stopped.returncode == 1, output
-        assert len(output.splitlines()) == 1, output
-        assert output.startswith("ERROR: tasks.py is from a template release before 2.0.0")
-        assert (
-            "`python3 -m ixon_devkit.workspace.upgrade`" in output
-            and "Upgrading to 2.0.0" in output
+    if release == "1.0.0" or header:
+        # cruft could not merge the two tasks.py: the old one stays beside tasks.py.rej (it
+        # imports devkit, which is gone), or it has conflict markers (no Python)
+        old = (project / "tasks.py").read_text(encoding="utf-8")
+        assert (project / "tasks.py.rej").is_file() if not start else "<<<<<<<" in old
+        assert tried.returncode != 0
+        assert "No module named 'devkit'" in tried.stderr or "SyntaxError" in tried.stderr
+        upgraded = subprocess.run(
+            [sys.executable, "-m", "bootstrap", "upgrade"],
+            cwd=project,
+            env=workspace_env(**snapshot_environment()),
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
+        check_snapshot_missed_nothing()
+    else:
+        upgraded = tried
+    said = upgraded.stdout + upgraded.stderr
+    assert upgraded.returncode == 0, said
+    assert "Next: invoke --list, invoke test" in upgraded.stdout
+    if release == "1.0.0":
+        assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout
+    elif not header:  # cruft merged tasks.py, but the new one defines no ROOT
+        assert "from the old one's header: Path, ROOT" in upgraded.stdout
+    if header:  # not carried, and said: the old file is kept
+        assert "Left out your change to the module docstring of tasks.py" in upgraded.stdout
+        assert OWN_HEADER in (project / "tasks.py.before-3.0").read_text(encoding="utf-8")
+    else:  # everything carried: no old file to look at
+        assert not (project / "tasks.py.before-3.0").exists(), said
+    assert not (project / "devkit").exists()
+    assert not list(project.glob("*.rej")), said
+    assert "ixon-devkit==" in (project / "requirements-dev.in").read_text(encoding="utf-8")
+    assert USER_REQUIREMENT in (project / "requirements.in").read_text(encoding="utf-8")
+    assert USER_DEV_REQUIREMENT in (project / "requirements-dev.in").read_text(encoding="utf-8")
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        assert USER_REQUIREMENT in (project / name).read_text(encoding="utf-8"), name
+    assert USER_DEV_REQUIREMENT in (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert "Locked again: " in upgraded.stdout
+    development = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    pinned = re.search(r"^ixon-devkit==\S+ \\\n\s+--hash=sha256:[0-9a-f]{64}", development, re.M)
+    assert pinned, development
+    tasks = (project / "tasks.py").read_text(encoding="utf-8")
+    assert "from ixon_devkit.tasks import namespace" in tasks
+    assert not re.search(r"^(from|import) devkit\b", tasks, re.M)
+    assert tasks.index("namespace.add_task(hello)") > tasks.index("from ixon_devkit.tasks")
+    assert (project / "functions" / "pump.py").read_text(encoding="utf-8") == USER_FUNCTION
+    assert (project / "tests" / "test_pump.py").read_text(encoding="utf-8") == USER_TEST
 
-    upgraded = run(project, sys.executable, "-m", "ixon_devkit.workspace.upgrade")
-
-    assert upgraded.returncode == 0, upgraded.stderr
-    assert "Moved your task `hello` into the new tasks.py" in upgraded.stdout
-    assert (project / "tasks.py.before-2.0").read_text(encoding="utf-8") == mine
-    assert not (project / "tasks.py.rej").exists()
-    listed = run(project, sys.executable, "-m", "invoke", "--list")
-    assert listed.returncode == 0, listed.stderr
+    listed = invoke(project, "--list")
     names = {line.split()[0] for line in listed.stdout.splitlines()[1:] if line.strip()}
-    assert {"hello", "setup", "test", "serve", "deploy", "adopt", "doctor"} <= names
-    said = run(project, sys.executable, "-m", "invoke", "hello", "--who", "team")
-    assert (said.returncode, said.stdout) == (0, "hello team\n")
-    assert run(project, sys.executable, "-m", "invoke", "version").stdout.strip() == "0.1.0"
+    assert {"hello", "setup", "test", "serve", "deploy", "upgrade"} <= names
+    assert invoke(project, "hello", "--who", "team").stdout == "hello team from my-cloud-function\n"
+    tested = invoke(project, "test", "--verbose")
+    assert "test_my_pump_runs PASSED" in tested.stdout, tested.stdout
+    again = invoke(project, "upgrade")
+    assert "nothing to do" in again.stdout

@@ -6,7 +6,9 @@ elsewhere (a global invoke, pipx) it creates `.venv` with the workspace's Python
 installs the locked requirements-dev.txt (the tooling, ixon-devkit, among them) and runs the
 same invoke command again inside it. Everything else (`invoke setup`, keeping the environment
 in step with its locks) is the tooling's own. IXON_VENV, IXON_PYTHON and IXON_INSTALLER work as
-`invoke setup` documents them.
+`invoke setup` documents them. `python3 -m bootstrap upgrade` runs the tooling's `upgrade`
+without tasks.py (one from an older release that does not load after `cruft update`),
+installing the pin of requirements-dev.in where the lock has no tooling yet.
 """
 
 import json
@@ -19,7 +21,7 @@ from pathlib import Path
 LOCK = "requirements-dev.txt"
 
 
-def enter(tasks_file):
+def enter(tasks_file, module="invoke"):
     root = Path(tasks_file).resolve().parent
     os.environ["IXON_WORKSPACE"] = str(root)
     env = Path(os.environ.get("IXON_VENV") or root / ".venv").expanduser().absolute()
@@ -34,7 +36,7 @@ def enter(tasks_file):
         except (OSError, subprocess.CalledProcessError) as error:
             sys.exit(f"ERROR: setting up {env} failed ({error}): read the output above, fix the "
                      "cause and run the task again")
-    command = [str(bin_dir / "python"), "-m", "invoke", *sys.argv[1:]]
+    command = [str(bin_dir / "python"), "-m", module, *sys.argv[1:]]
     if os.name == "nt":
         sys.exit(subprocess.run(command).returncode)
     os.execv(command[0], command)
@@ -47,21 +49,26 @@ def _install(root, env, bin_dir):
     python = _find_python(root)
     print(f"Setting up {env} (the first task here; later ones start at once)", file=sys.stderr)
     links = [f"--find-links={path}" for path in [root / ".devkit" / "wheels"] if path.is_dir()]
+    lock = (root / LOCK).read_text() if (root / LOCK).is_file() else ""
+    pin = None if "\nixon-devkit==" in lock and "\n<<<<<<<" not in lock else next(
+        (line.split()[0] for line in (root / "requirements-dev.in").read_text().splitlines()
+         if line.startswith("ixon-devkit==")), "ixon-devkit")  # mid-upgrade: the pin alone
     pip_only = os.environ.get("IXON_INSTALLER", "").strip().lower() == "pip"
     uv = None if pip_only else shutil.which("uv")
     if uv and not (env / "pyvenv.cfg").is_file():
         subprocess.run([uv, "venv", "--seed", "--quiet", "--python", python, str(env)], check=True)
     elif not uv:  # pip alone (IXON_INSTALLER=pip), or pip puts in the uv the lock pins first
         subprocess.run([python, "-m", "venv", str(env)], check=True)
-        pin = next((line.split()[0] for line in (root / LOCK).read_text().splitlines()
-                    if line.startswith("uv==")), "uv")
+        uv_pin = next((line.split()[0] for line in lock.splitlines() if line.startswith("uv==")),
+                      "uv")
         pip = [str(bin_dir / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
-        if pip_only or subprocess.run([*pip, "--quiet", pin]).returncode != 0:
-            subprocess.run([*pip, *links, "-r", str(root / LOCK)], check=True)
+        if pip_only or subprocess.run([*pip, "--quiet", uv_pin]).returncode != 0:
+            subprocess.run([*pip, *links, *([pin] if pin else ["-r", LOCK])], check=True, cwd=root)
             return
         uv = str(bin_dir / "uv")
-    sync = [uv, "pip", "sync", "--compile-bytecode", "--python", str(bin_dir / "python")]
-    subprocess.run([*sync, *links, str(root / LOCK)], check=True, cwd=root)
+    sync = [uv, "pip", "install" if pin else "sync", "--compile-bytecode", "--python",
+            str(bin_dir / "python"), *links, pin or str(root / LOCK)]
+    subprocess.run(sync, check=True, cwd=root)
 
 
 def _find_python(root):
@@ -99,3 +106,10 @@ def _ask(command):
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+if __name__ == "__main__":  # `python3 -m bootstrap upgrade`: the tooling's tasks, no tasks.py
+    enter(__file__, "ixon_devkit")
+    import runpy
+
+    runpy.run_module("ixon_devkit", run_name="__main__", alter_sys=True)

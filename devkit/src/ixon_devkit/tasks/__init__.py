@@ -35,6 +35,7 @@ from ixon_devkit.tasks.workspace import (
     remove_examples,
     rewrite_imports,
     tools,
+    upgrade,
 )
 
 __all__ = ["namespace", "user_task"]
@@ -61,6 +62,7 @@ namespace = Collection(
     remove_examples,
     rewrite_imports,
     docs,
+    upgrade,
 )
 namespace.add_task(api_access)
 namespace.add_task(component_calls_)

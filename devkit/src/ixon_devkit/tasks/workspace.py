@@ -1,5 +1,5 @@
 """The tasks that change or examine the workspace itself: new, new-component, tools, doctor,
-adopt, remove-examples and rewrite-imports (`ixon_devkit.tasks` gathers every task).
+adopt, remove-examples, rewrite-imports and upgrade (`ixon_devkit.tasks` gathers every task).
 """
 
 from __future__ import annotations
@@ -235,3 +235,25 @@ def rewrite_imports(c, dry_run=False):
     print(f"{'Would rewrite' if dry_run else 'Rewrote'} {', '.join(changed)}")
     if legacy.old_pin(ROOT / "requirements.txt"):
         print(f"Next: pin ixoncdkingress=={legacy.CURRENT_RELEASE} in requirements.txt")
+
+
+@user_task
+def upgrade(c):
+    """Finish moving this workspace from an older template release, after `cruft update`.
+
+    Carries your tasks into the new tasks.py, your requirements into requirements*.in, pins
+    ixon-devkit, locks again and removes what is left of devkit/ and cruft's .rej files it took
+    over. Where tasks.py does not load, `python3 -m bootstrap upgrade` runs the same.
+    """
+    import ixon_devkit  # noqa: PLC0415
+    from ixon_devkit.tasks import namespace  # noqa: PLC0415 (it imports this module)
+    from ixon_devkit.workspace import upgrade as upgrading  # noqa: PLC0415
+
+    lines = upgrading.upgrade(
+        ROOT,
+        version=ixon_devkit.__version__,
+        workspace_tasks=set(namespace.tasks),
+        relock=environment.lock_workspace,
+    )
+    for line in lines:
+        print(line)

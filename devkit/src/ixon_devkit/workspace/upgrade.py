@@ -1,46 +1,50 @@
-"""Upgrade a `tasks.py` from a template release before 2.0.0 to the thin, user-owned one.
+"""`invoke upgrade`: finish moving a workspace from an older template release to this one.
 
-Before 2.0.0 the template owned `tasks.py`: it defined every workspace task and imported
-`devkit.bundle`, `devkit.deploy`, ... Since 2.0.0 those tasks come from `ixon_devkit.tasks` and
-`tasks.py` belongs to the user. `cruft update` cannot merge the two when the user added tasks of
-their own (it leaves `tasks.py.rej`), and the old file then fails on its first import.
+Before 3.0.0 every workspace carried the tooling in `devkit/` (and before 2.0.0 its `tasks.py`
+held every task); since 3.0.0 the tooling is the ixon-devkit package that requirements-dev.in
+pins, and `tasks.py` takes the tasks from `ixon_devkit.tasks`. `cruft update` brings the
+template's files and deletes the `devkit/` files nobody changed; what it cannot merge it leaves
+as `.rej` files or conflict markers. `invoke upgrade` (run after `cruft update`; where tasks.py
+does not load, `python3 -m bootstrap upgrade`, which runs the same upgrade) does the rest:
 
-`python3 -m ixon_devkit.workspace.upgrade` (run in the workspace; standard library only, no `.venv`
-needed) writes the new `tasks.py` and carries over every statement of the old one that no
-template release wrote: the user's own tasks (added to the workspace's namespace), helpers and
-imports. Statements are told apart by their source text, compared with every top-level
-statement of the template's `tasks.py` before 2.0.0 (`KNOWN`). What cannot be carried (a changed
-template task, a use of a helper the template no longer has) is named, never dropped silently;
-the old file is kept beside the new one.
+- tasks.py: the template's new file, with every statement of the old one that no template
+  release wrote carried over (the user's tasks, added to the namespace; helpers; imports).
+  Statements are told apart by their source text, compared with every top-level statement of
+  every template `tasks.py` before 3.0.0 (`KNOWN`); conflict markers are read as the user's
+  side. What cannot be carried is named, and the old file then kept beside the new one.
+- the requirement files (`upgrade_requirements`): the user's requirements are kept, the pin
+  of the tooling added, the tool lines the package now brings dropped;
+- the locks are compiled again (`environment.lock_workspace`), and what is left of `devkit/`
+  and the `.rej` files handled are removed.
+
+Nothing is changed when a step fails: the files written are put back as they were.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import hashlib
-import sys
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from ixon_devkit.errors import UserError, main_wrapper
-from ixon_devkit.workspace.files import write_atomic
+from ixon_devkit.errors import UserError
+from ixon_devkit.workspace import files, upgrade_requirements
+from ixon_devkit.workspace.conflicts import committed, has_conflicts, resolve, unmerged
 
-#: The `tasks.py` the template writes since 2.0.0 (tests/test_cruft.py checks it is the same as
-#: the template's file).
-THIN = '''"""Tasks of this workspace: `invoke --list` lists them.
+#: The `tasks.py` the template writes since 3.0.0 (tests/test_upgrade.py checks it is the
+#: template's file).
+THIN = '''"""Tasks of this workspace: `invoke --list` lists them, `invoke docs` shows the manual.
 
-The workspace's own tasks (setup, test, serve, deploy, ...) come from `ixon_devkit.tasks`, which
-the template owns. This file is yours: add your own tasks below and they join the list.
+The workspace's tasks (setup, test, serve, deploy, ...) come from the tooling package that
+requirements-dev.in pins (ixon-devkit); bootstrap.py runs them in the workspace's environment,
+setting it up first when needed. This file is yours: add your own tasks below.
 """
 
-from __future__ import annotations
+import bootstrap
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+bootstrap.enter(__file__)
 
 from ixon_devkit.tasks import namespace, user_task  # noqa: E402, F401
 
@@ -56,10 +60,11 @@ from ixon_devkit.tasks import namespace, user_task  # noqa: E402, F401
 
 ns = namespace
 '''
+NAMESPACE_IMPORT = "from ixon_devkit.tasks import namespace, user_task  # noqa: E402, F401\n"
 
 #: sha256 (first 16 hex digits) of each top-level statement of the template's `tasks.py` in
-#: every release before 2.0.0 (commits ee88ce5, d7ae34b, f30cb0d, f47e675; the first release,
-#: ae1b876, has f47e675's), as `statement_key` computes it.
+#: every release before 3.0.0 (commits ee88ce5, d7ae34b, f30cb0d, f47e675 before 2.0.0, the
+#: first release ae1b876 has f47e675's; fc85b42 from 2.0.0 on), as `statement_key` computes it.
 KNOWN = frozenset(
     {
         "02f0dd8e4cea12b6", "0468590345aa6206", "0db4cc4515e83d85", "1781506fb3c8bfbb",
@@ -71,11 +76,12 @@ KNOWN = frozenset(
         "a6284e6d3d43bdfb", "a79262c2e4f94186", "aa9f492e23f4ad28", "c6f9f8d9c2ecc7f0",
         "d40cc8d12407831e", "d5506217f22e9619", "e081aaa3e01bcd06", "e7e0f0b9f079b7f4",
         "eb90febe58104a37", "eff528b7f8d018b7", "f1e9a1ea21230c70", "f274a949556c0f89",
+        "396fcb0298ea7c45", "499ca00ebb8d1cfa", "ead91b6109558935",
     }
 )  # fmt: skip
 
-#: Names the old `tasks.py` defined for its own tasks: a user statement using one cannot be
-#: carried as it is (the helper is gone), and a def with one of these names is the template's.
+#: Names the `tasks.py` before 2.0.0 defined for its own tasks: a user statement using one cannot
+#: be carried as it is (the helper is gone), and a def with one of these names is the template's.
 OLD_TEMPLATE_NAMES = frozenset(
     {
         "_environment", "_run", "_checks", "bundling", "deploying", "environment", "scaffold",
@@ -84,24 +90,25 @@ OLD_TEMPLATE_NAMES = frozenset(
     }
 )  # fmt: skip
 
-#: Names the old header imported that the new `tasks.py` does not, and the import to add.
+#: Names the old headers provided that the new `tasks.py` does not, and the import to add.
 HEADER_IMPORTS = {
     "task": "from invoke import task",
     "Exit": "from invoke import Exit",
     "subprocess": "import subprocess",
+    "sys": "import sys",
+    "Path": "from pathlib import Path",
 }
-#: Names the new `tasks.py` provides, like the old one did.
-PROVIDED = frozenset({"sys", "Path", "ROOT", "annotations"})
+#: The old headers' `ROOT`, defined again where a carried statement uses it.
+ROOT_LINE = "ROOT = Path(__file__).resolve().parent"
 
-BACKUP_SUFFIX = ".before-2.0"
-MARK = (
-    "# Moved here from your tasks.py by `python3 -m ixon_devkit.workspace.upgrade` "
-    "(template 2.0.0):"
-)
+BACKUP_SUFFIX = ".before-3.0"
+MARK = "# Moved here from your tasks.py by `invoke upgrade` (template 3.0.0):"
+#: The one command that runs the upgrade where tasks.py does not load.
+FALLBACK = "python3 -m bootstrap upgrade"
 
 
 class UpgradeError(UserError):
-    """tasks.py cannot be upgraded as it is; the message says why and what to do."""
+    """The workspace cannot be upgraded as it is; the message says why and what to do."""
 
 
 def statement_key(source_lines: list[str], statement: ast.stmt) -> str:
@@ -135,28 +142,49 @@ def _task_decorator(function: ast.FunctionDef) -> ast.expr | None:
     return None
 
 
-def workspace_task_names(tasks_module: Path) -> set[str]:
-    """The names of the workspace's own tasks, read without importing them from
-    `devkit/tasks.py` and the `devkit/tasks_*.py` modules it gathers them from."""
-    names = set()
-    for path in [tasks_module, *sorted(tasks_module.parent.glob("tasks_*.py"))]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        names |= {
-            task_name(node.name, decorator)
-            for node in tree.body
-            if isinstance(node, ast.FunctionDef)
-            and (decorator := _task_decorator(node)) is not None
-        }
-    return names
-
-
 def _used_names(statement: ast.stmt) -> set[str]:
     return {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
 
 
+def _bound_names(statement: ast.stmt) -> set[str]:
+    """The names a carried statement binds itself (its own imports, defs, assignments)."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+        return {statement.name}
+    return {
+        node.id
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+
+
+def _added_tasks(statement: ast.stmt) -> set[str]:
+    """The functions a `namespace.add_task(NAME)` statement adds."""
+    return {
+        node.args[0].id
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_task"
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+    }
+
+
+def _keys(text: str) -> frozenset[str]:
+    lines = text.splitlines()
+    return frozenset(statement_key(lines, statement) for statement in ast.parse(text).body)
+
+
+#: The statements of the new `tasks.py`: a file merged with conflict markers and no commit to
+#: read the user's from may hold some of them beside the old ones.
+THIN_KEYS = _keys(THIN)
+
+
 def _left_out(index: int, statement: ast.stmt, lines: list[str]) -> str | None:
     """Why a statement of the old file stays behind ("" for the template's own), or None."""
-    if statement_key(lines, statement) in KNOWN:
+    if statement_key(lines, statement) in KNOWN | THIN_KEYS:
         return ""
     if index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
         return "Left out your change to the module docstring of tasks.py"
@@ -164,15 +192,20 @@ def _left_out(index: int, statement: ast.stmt, lines: list[str]) -> str | None:
     if name in OLD_TEMPLATE_NAMES:
         return (
             f"Not carried: your changed version of the template's `{name}` (the workspace's "
-            "task lives in devkit/tasks.py now; add yours under another name if you need it)"
+            "task comes from ixon-devkit now; add yours under another name if you need it)"
         )
+    if isinstance(statement, ast.Assign) and [_bound_names(statement)] == [{"ns"}]:
+        return ""  # `ns = namespace` in any spelling: the new file ends with its own
     modules = [alias.name for alias in getattr(statement, "names", [])]
     if isinstance(statement, ast.ImportFrom):
         modules = [statement.module or ""]
     if isinstance(statement, (ast.Import, ast.ImportFrom)) and any(
         module.split(".")[0] == "devkit" for module in modules
     ):
-        return f"Not carried (moved in 2.0.0): `{_segment(lines, statement).strip()}`"
+        return (
+            f"Not carried (devkit/ is the ixon-devkit package since 3.0.0): "
+            f"`{_segment(lines, statement).strip()}`"
+        )
     return None
 
 
@@ -183,25 +216,32 @@ def plan(old: str, workspace_tasks: set[str]) -> tuple[str, list[str]]:
     except SyntaxError as error:
         raise UpgradeError(
             f"tasks.py does not parse (line {error.lineno}: {error.msg}): fix it, then run "
-            "`python3 -m ixon_devkit.workspace.upgrade` again"
+            f"`{FALLBACK}` again; nothing was changed"
         ) from None
     lines = old.splitlines()
-    carried: list[str] = []
-    imports: set[str] = set()
-    added: list[str] = []
+    carried: list[ast.stmt] = []
     report: list[str] = []
     for index, statement in enumerate(tree.body):
         reason = _left_out(index, statement, lines)
-        if reason is not None:
-            report += [reason] if reason else []
-            continue
-        carried.append(_segment(lines, statement))
-        used = _used_names(statement)
-        imports |= {HEADER_IMPORTS[used_name] for used_name in used & HEADER_IMPORTS.keys()}
+        if reason is None:
+            carried.append(statement)
+        elif reason:
+            report.append(reason)
+    if not carried:
+        return THIN, report
+    bound = set().union(*map(_bound_names, carried))
+    used = set().union(*map(_used_names, carried))
+    already_added = set().union(*map(_added_tasks, carried))
+    needed = used - bound
+    if "ROOT" in needed:
+        needed.add("Path")
+    imports = {HEADER_IMPORTS[name] for name in needed & HEADER_IMPORTS.keys()}
+    added: list[str] = []
+    for statement in carried:
         report += [
             f"Check line {statement.lineno} of your old tasks.py: it uses `{gone}`, which the "
             "template's tasks.py no longer defines (see the CHANGELOG's 'Upgrading to 2.0.0')"
-            for gone in sorted(used & OLD_TEMPLATE_NAMES)
+            for gone in sorted(_used_names(statement) & OLD_TEMPLATE_NAMES - bound)
         ]
         decorator = _task_decorator(statement) if isinstance(statement, ast.FunctionDef) else None
         if decorator is None:
@@ -212,91 +252,209 @@ def plan(old: str, workspace_tasks: set[str]) -> tuple[str, list[str]]:
                 f"Your task `{registered}` has the name of a workspace task: it was carried but "
                 f"not added to the list; rename it and add `namespace.add_task({statement.name})`"
             )
-        else:
+            continue
+        if statement.name not in already_added:
             added.append(statement.name)
-            report.append(f"Moved your task `{registered}` into the new tasks.py")
-    if not carried:
-        return THIN, report
+        report.append(f"Moved your task `{registered}` into the new tasks.py")
+    block = [MARK, *([ROOT_LINE] if "ROOT" in needed else [])]
+    block += [f"\n\n{_segment(lines, statement)}" for statement in carried]
+    block += ["\n", *(f"namespace.add_task({name})" for name in added)]
     head, tail = with_imports(THIN, imports).rsplit("ns = namespace\n", 1)
-    block = [MARK, *(f"\n\n{text}" for text in carried), "\n"]
-    block += [f"namespace.add_task({name})" for name in added]
     new = head.rstrip("\n") + "\n\n" + "\n".join(block).rstrip("\n") + "\n\nns = namespace\n" + tail
     try:
         compile(new, "tasks.py", "exec")
     except SyntaxError as error:  # a carried statement that only made sense in the old file
         raise UpgradeError(
             f"the upgraded tasks.py would not compile (line {error.lineno}: {error.msg}); "
-            "nothing was written: move your tasks by hand as the CHANGELOG's 'Upgrading to "
-            "2.0.0' says"
+            "nothing was changed: move your tasks into the template's tasks.py by hand "
+            "(below the namespace import, each added with namespace.add_task)"
         ) from None
     return new, report
 
 
+def complete(text: str) -> tuple[str | None, list[str]]:
+    """A `tasks.py` cruft merged into the new form whose statements of the user's use names the
+    old file's header gave (`ROOT`, `sys`, `Path`, `task`, ...), with those names given again;
+    None when nothing is missing."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        raise UpgradeError(
+            f"tasks.py does not parse (line {error.lineno}: {error.msg}): fix it, then run "
+            f"`{FALLBACK}` again; nothing was changed"
+        ) from None
+    lines = text.splitlines()
+    own = [node for node in tree.body if statement_key(lines, node) not in KNOWN | THIN_KEYS]
+    needed = set().union(*map(_used_names, own)) - set().union(*map(_bound_names, tree.body))
+    if "ROOT" in needed:
+        needed.add("Path")
+    imports = {HEADER_IMPORTS[name] for name in needed & HEADER_IMPORTS.keys()}
+    if not imports:
+        return None, []
+    new = with_imports(text, imports)
+    if "ROOT" in needed:
+        new = new.replace(NAMESPACE_IMPORT, f"{NAMESPACE_IMPORT}\n{ROOT_LINE}\n", 1)
+    given = ", ".join(sorted(needed & (HEADER_IMPORTS.keys() | {"ROOT"})))
+    return new, [f"Gave tasks.py back what your tasks use from the old one's header: {given}"]
+
+
 def with_imports(text: str, imports: set[str]) -> str:
-    """The new `tasks.py` with the old header's imports that the carried statements use, in the
-    order ruff's isort keeps (the standard library's, then invoke's)."""
-    standard = sorted(
-        {"import sys", "from pathlib import Path"} | {i for i in imports if "invoke" not in i}
-    )
+    """The new `tasks.py` with the imports the carried statements need, just above the
+    namespace's import, in the order ruff's isort keeps (the standard library's, then invoke's
+    and ixon_devkit's) and, like it, after `bootstrap.enter`."""
+    if not imports:
+        return text
+    standard = sorted(i for i in imports if "invoke" not in i)
     standard.sort(key=lambda line: (line.startswith("from"), line))
     invoke_names = sorted(i.rsplit(" ", 1)[1] for i in imports if "invoke" in i)
-    block = "\n".join(standard) + "\n"
+    block = "".join(f"{line}  # noqa: E402\n" for line in standard)
+    block += "\n" if standard else ""
     if invoke_names:
-        block += f"\nfrom invoke import {', '.join(invoke_names)}\n"
-    return text.replace("import sys\nfrom pathlib import Path\n", block, 1)
+        block += f"from invoke import {', '.join(invoke_names)}  # noqa: E402\n"
+    return text.replace(NAMESPACE_IMPORT, block + NAMESPACE_IMPORT, 1)
 
 
-def is_old(text: str) -> bool:
-    """Whether a `tasks.py` is from before 2.0.0 (it does not take its tasks from
-    ixon_devkit.tasks)."""
-    return "ixon_devkit.tasks" not in text
+def is_current(text: str) -> bool:
+    """Whether a `tasks.py` already takes its tasks from the package (and has no conflicts)."""
+    return "ixon_devkit.tasks" in text and not has_conflicts(text)
 
 
-def upgrade(root: Path) -> list[str]:
-    """Upgrade `root`'s tasks.py in place; the lines to show. Nothing is written on error."""
-    tasks = root / "tasks.py"
-    if not tasks.is_file():
-        raise UpgradeError(f"no tasks.py in {root}: run this in the workspace's folder")
-    old = tasks.read_text(encoding="utf-8")
-    if not is_old(old):
-        return [
-            "tasks.py already takes the workspace's tasks from ixon_devkit.tasks: nothing to do"
-        ]
-    workspace_tasks = root / "devkit" / "tasks.py"
-    if not workspace_tasks.is_file():
+def upgrade(
+    root: Path,
+    *,
+    version: str,
+    workspace_tasks: set[str],
+    relock: Callable[[Path], list[str]],
+) -> list[str]:
+    """Upgrade the workspace at `root` in place; the lines to show. `relock` compiles the
+    locks (`environment.lock_workspace`). Nothing is changed on error."""
+    if not (root / "bootstrap.py").is_file():
         raise UpgradeError(
-            "devkit/tasks.py is missing: take the template's 2.0.0 release first "
-            "(`cruft update`), then run `python3 -m ixon_devkit.workspace.upgrade` again"
+            f"bootstrap.py is missing in {root}: take the template's 3.0.0 release first "
+            "(`cruft update`), then run `invoke upgrade`"
         )
-    new, report = plan(old, workspace_task_names(workspace_tasks))
-    backup = tasks.with_name(tasks.name + BACKUP_SUFFIX)
-    write_atomic(backup, old)
-    write_atomic(tasks, new)
+    if has_conflicts(_read(root / "workspace.json")):
+        raise UpgradeError(
+            "workspace.json has cruft's conflict markers (<<<<<<<): merge them by hand (keep "
+            "your settings and the template's new ones), then run `invoke upgrade` again"
+        )
+    tasks = root / "tasks.py"
+    writes, report = _plan_tasks(tasks, workspace_tasks)
+    requirements = upgrade_requirements.plan(root, version)
+    writes.update({root / name: content for name, content in requirements.writes.items()})
+    report += requirements.report
+    rejects = [tasks.with_name("tasks.py.rej"), *requirements.rejects]
+    rejects = [path for path in rejects if path.is_file()]
+    leftover = _devkit_leftover(root)
+    if not writes and not rejects and leftover is None and upgrade_requirements.locked(root):
+        return [
+            "The workspace already takes its tooling from ixon-devkit: nothing to do",
+            *_left_to_merge(root),
+        ]
+    before = {path: path.read_bytes() if path.is_file() else None for path in writes}
+    try:
+        for path, content in writes.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                files.write_atomic(path, content)
+        changed = relock(root)
+    except BaseException as error:
+        _restore(before)
+        if isinstance(error, UserError):
+            raise UpgradeError(
+                f"{error}; the upgrade changed nothing: fix that, then run `invoke upgrade` again"
+            ) from None
+        raise
+    report.append(f"Locked again: {', '.join(changed) or 'the locks were up to date'}")
+    return report + _clear(root, rejects, leftover)
+
+
+def _plan_tasks(tasks: Path, workspace_tasks: set[str]) -> tuple[dict[Path, str | None], list[str]]:
+    """What to write for tasks.py (and its backup), and the lines to say."""
+    text = _read(tasks)
+    if is_current(text):
+        completed, report = complete(text)
+        return ({tasks: completed} if completed else {}), report
+    old = text
+    if has_conflicts(text):  # the user's file: the last commit's, else the user's sides
+        before = committed(tasks.parent, tasks.name)
+        usable = before is not None and not has_conflicts(before) and not is_current(before)
+        old = before if usable else resolve(text, "ours")
+    new, report = plan(old, workspace_tasks)
+    writes: dict[Path, str | None] = {tasks: new}
+    if any(line.startswith(("Not carried", "Left out", "Check line")) for line in report):
+        backup = tasks.with_name(tasks.name + BACKUP_SUFFIX)
+        writes[backup] = old
+        report.append(f"Kept your old tasks.py as {backup.name} (delete it once done)")
+    return writes, report
+
+
+def _clear(root: Path, rejects: list[Path], leftover: str | None) -> list[str]:
+    """Remove the `.rej` files taken over and what is left of devkit/; the lines to say."""
+    report = []
+    for path in rejects:
+        path.unlink()
+        report.append(f"Removed {path.name} (cruft's rejected change, taken over here)")
+    if leftover is not None:
+        shutil.rmtree(root / "devkit")
+        kept = f"; git's history has your changes to {leftover}" if leftover else ""
+        report.append(f"Removed devkit/ (the tooling is the ixon-devkit package now{kept})")
+    report += _left_to_merge(root)
     report.append(
-        f"Kept your old tasks.py as {backup.name} (delete it once `invoke --list` suits you)"
+        "Next: invoke --list, invoke test; then commit (`git add --all` settles the files cruft "
+        "left conflicted)"
     )
-    rejected = tasks.with_name(tasks.name + ".rej")
-    if rejected.is_file():
-        rejected.unlink()
-        report.append(
-            "Removed tasks.py.rej (cruft's rejected hunk: the new tasks.py is what it held)"
-        )
-    report.append("Next: invoke --list")
     return report
 
 
-@main_wrapper
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m ixon_devkit.workspace.upgrade",
-        description="Move a tasks.py from a template release before 2.0.0 to the new form.",
+def _left_to_merge(root: Path) -> list[str]:
+    """The line naming the files cruft left for the user to merge (conflict markers git left,
+    `.rej` files), if any."""
+    conflicted = [name for name in unmerged(root) if has_conflicts(_read(root / name))]
+    left = [*(f"{name} (conflict markers)" for name in conflicted), *_rejects_left(root)]
+    return [f"Merge by hand what cruft could not: {', '.join(left)}"] if left else []
+
+
+def _rejects_left(root: Path) -> list[str]:
+    """The `.rej` files cruft left anywhere in the workspace (not in hidden folders, caches and
+    installed packages), relative and posix."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [
+            name for name in subfolders if not name.startswith(".") and name != "node_modules"
+        ]
+        found += [
+            (Path(folder) / name).relative_to(root).as_posix()
+            for name in names
+            if name.endswith(".rej")
+        ]
+    return sorted(found)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _devkit_leftover(root: Path) -> str | None:
+    """What is left of the old `devkit/` folder: "" when only caches, else the files named
+    (those the user had changed); None when there is no such folder (or it is something else:
+    a package's source)."""
+    folder = root / "devkit"
+    if not folder.is_dir() or (folder / "pyproject.toml").is_file():
+        return None
+    left = sorted(
+        path.relative_to(root).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     )
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the workspace folder")
-    arguments = parser.parse_args(argv)
-    for line in upgrade(arguments.root.resolve()):
-        print(line)
-    return 0
+    shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+    return shown
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _restore(before: dict[Path, bytes | None]) -> None:
+    for path, content in before.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        elif not path.is_file() or path.read_bytes() != content:
+            files.write_atomic(path, content)
