@@ -160,15 +160,20 @@ def find_python(version: str) -> Path:
     )
 
 
+def _stamp(env: Environment) -> dict:
+    """What the last install recorded (empty when unreadable)."""
+    try:
+        stamp = json.loads(env.stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
 def is_ready(env: Environment, python_version: str) -> bool:
     """Whether `env` exists, runs and was built from the current requirements."""
     if not env.python.exists() or not env.stamp.exists():
         return False
-    try:
-        stamp = json.loads(env.stamp.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    return stamp.get("digest") == requirements_digest(env.root, python_version)
+    return _stamp(env).get("digest") == requirements_digest(env.root, python_version)
 
 
 def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
@@ -201,8 +206,14 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
             _run(["uv", "venv", "--seed", "--quiet", "--python", str(python), str(env.path)], root)
         else:
             _run([str(python), "-m", "venv", str(env.path)], root)
+    tooling = wheels.locked_hashes(root / lock.DEVELOPMENT)
     if env.stamp.exists():
+        # A build of the tooling from a checkout keeps its version while its content (and so
+        # the hash the lock names) changes: installed again only then.
+        changed_tooling = _stamp(env).get("tooling") != tooling
         env.stamp.unlink()
+    else:
+        changed_tooling = True
     uv = "uv"
     if installer == "bootstrap":
         uv = _bootstrap_uv(env, root, echo)
@@ -219,8 +230,20 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
                 "(pipx install uv), then run `invoke lock`"
             )
         lock.lock(root, uv=locker, python=env.python, python_version=version, echo=echo)
-    sync(env, root, installer="pip" if installer == "pip" else "uv", uv=uv, force=force, echo=echo)
-    stamp = {"digest": requirements_digest(root, version), "installer": installer}
+    sync(
+        env,
+        root,
+        installer="pip" if installer == "pip" else "uv",
+        uv=uv,
+        force=force,
+        reinstall_tooling=changed_tooling,
+        echo=echo,
+    )
+    stamp = {
+        "digest": requirements_digest(root, version),
+        "installer": installer,
+        "tooling": tooling,
+    }
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     compile_devkit(env, root)
     echo(f"Environment ready: {env.path}")
@@ -228,7 +251,14 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
 
 
 def sync(
-    env: Environment, root: Path, *, installer: str, uv: str = "uv", force: bool = False, echo=print
+    env: Environment,
+    root: Path,
+    *,
+    installer: str,
+    uv: str = "uv",
+    force: bool = False,
+    reinstall_tooling: bool = False,
+    echo=print,
 ) -> None:
     """Make `env` hold exactly what requirements-dev.txt locks (its seed packages aside).
 
@@ -251,7 +281,7 @@ def sync(
             command.append("-r")
         if force:  # repair what an install over the top would leave broken
             command.append("--reinstall")
-        elif locked:
+        elif locked and reinstall_tooling:
             command += ["--reinstall-package", wheels.TOOLING]
         _run([*command, lock.DEVELOPMENT], root)
         return

@@ -18,6 +18,22 @@ TOOLING = "ixon-devkit"
 WHEELS = Path(".devkit") / "wheels"
 
 
+def locked_hashes(lock: Path) -> list[str]:
+    """The hashes `lock` names for the tooling (empty when it names none)."""
+    try:
+        text = lock.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    found: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if not line.startswith((" ", "\t")):
+            inside = line.lower().replace("_", "-").startswith(f"{TOOLING}==")
+        elif inside and line.strip().startswith("--hash="):
+            found.append(line.strip().removeprefix("--hash=").rstrip(" \\"))
+    return found
+
+
 def find_links(root: Path) -> list[str]:
     """Folders of wheels the installers look in besides the index (`.devkit/wheels/`)."""
     folder = root / WHEELS
