@@ -76,10 +76,9 @@ def template_files() -> list[Path]:
     )
 
 
-@pytest.fixture(scope="module")
-def template_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A git copy of the template: commit `older` as it is, then `newer` with a change."""
-    repo = tmp_path_factory.mktemp("template") / "ixon-template"
+def git_copy(repo: Path) -> str:
+    """Copy the template's working tree into a new git repository at `repo`, committed as it
+    is; that commit."""
     for relative in template_files():
         target = repo / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +86,14 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "The template as it is")
-    older = git(repo, "rev-parse", "HEAD")
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A git copy of the template: commit `older` as it is, then `newer` with a change."""
+    repo = tmp_path_factory.mktemp("template") / "ixon-template"
+    older = git_copy(repo)
     workspace = repo / "{{cookiecutter.function_slug}}"
     readme = workspace / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + LATER_LINE + "\n", encoding="utf-8")

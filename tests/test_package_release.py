@@ -8,13 +8,10 @@ tooling's hash (cruft also records the new template commit in `.cruft.json`).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
-from test_cruft import create, cruft, git, template_files
-
-from conftest import TEMPLATE
+from test_cruft import create, cruft, git, git_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +19,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def package_change(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     repo = tmp_path_factory.mktemp("template") / "ixon-template"
-    for relative in template_files():
-        target = repo / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TEMPLATE / relative, target)
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "The template as it is")
-    older = git(repo, "rev-parse", "HEAD")
+    older = git_copy(repo)
     errors = repo / "devkit" / "src" / "ixon_devkit" / "errors.py"
     errors.write_text(errors.read_text(encoding="utf-8") + "\n# a fix inside the tooling\n")
     git(repo, "commit", "--quiet", "--all", "-m", "A fix inside the package")
