@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from ixon_devkit.ship import check_runs
 from ixon_devkit.tasks.common import (
@@ -62,6 +63,8 @@ def test(c, k="", verbose=False, record=False, watch=False):
         return
     if record:
         code = _record([str(env.python), *arguments])
+    elif _inside(env):
+        code = _pytest_here(arguments[2:])
     else:
         code = subprocess.run([str(env.python), *arguments], cwd=ROOT).returncode
     check_runs.record_test_run(ROOT, code, selection=k)
@@ -78,6 +81,20 @@ def test(c, k="", verbose=False, record=False, watch=False):
             "(`invoke test -k NAME` runs only the matching ones)",
             exit_code=code,
         )
+
+
+def _inside(env: environment.Environment) -> bool:
+    """Whether this process runs in `env` (as the workspace's bootstrap makes every task run)."""
+    return Path(sys.prefix).resolve() == env.path.resolve()
+
+
+def _pytest_here(arguments: list[str]) -> int:
+    """pytest's exit code, run in this process: the tests run hundreds of times a day, and a
+    second Python would import much of what this one has (importlib.metadata, inspect, ...)."""
+    import pytest  # noqa: PLC0415 - imported by the tests alone, not by every task
+
+    os.chdir(ROOT)
+    return int(pytest.main(arguments))
 
 
 def _record(command: list[str]) -> int:
