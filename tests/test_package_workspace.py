@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,15 @@ def test_lint_and_format_read_only_the_users_code(tmp_path: Path, shared_venv: P
     found = invoke(project, "lint", check=False)
     assert found.returncode != 0
     assert "functions/helper.py" in found.stdout + found.stderr
+
+
+def test_the_tools_configuration_names_only_the_users_code(tmp_path: Path) -> None:
+    """ruff leaves the template's bootstrap.py and .venv out, mypy and coverage read the
+    functions (and mypy the tests): no tool of the user's is pointed at template code."""
+    project = bake(tmp_path)
+    settings = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+
+    assert {"bootstrap.py", ".venv"} <= set(settings["ruff"]["extend-exclude"])
+    assert settings["mypy"]["files"] == ["functions", "tests"]
+    assert settings["coverage"]["run"]["source"] == ["functions"]
+    assert "ixon_devkit" not in json.dumps(settings["ruff"]["lint"])
