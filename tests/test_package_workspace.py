@@ -78,6 +78,7 @@ def test_a_fresh_clone_lists_tests_serves_and_dry_runs_a_deploy_from_a_global_in
 
     tested = invoke(clone, "test", IXON_VENV=None)
     assert " passed" in tested.stdout
+    assert "warnings summary" not in tested.stdout  # pytest runs in the task's process
 
     served = start_serve(clone, IXON_VENV=None)
     try:

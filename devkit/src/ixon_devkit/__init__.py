@@ -3,6 +3,9 @@
 `ixon_devkit.tasks` wires the parts into Invoke tasks (the workspace's `tasks.py` imports its
 `namespace`); `ixon_devkit.testing.fixtures` is the pytest plugin of the workspace's tests. The
 package's README has the layout.
+
+PYTEST_DONT_REWRITE: the package has no assertions for pytest to rewrite, and `invoke test` runs
+pytest in a process that has imported it already (pytest would warn that it cannot).
 """
 
 from __future__ import annotations
