@@ -207,13 +207,13 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
         else:
             _run([str(python), "-m", "venv", str(env.path)], root)
     tooling = wheels.locked_hashes(root / lock.DEVELOPMENT)
+    # A build of the tooling from a checkout keeps its version while its content (and so the
+    # hash the lock names) changes: installed again only then. What is installed is recorded
+    # beside the stamp and kept through a sync, so that a failed or concurrent one (workspaces
+    # sharing an environment through IXON_VENV) never takes the tooling from under the others.
+    changed_tooling = wheels.installed_hashes(env.path) != tooling
     if env.stamp.exists():
-        # A build of the tooling from a checkout keeps its version while its content (and so
-        # the hash the lock names) changes: installed again only then.
-        changed_tooling = _stamp(env).get("tooling") != tooling
         env.stamp.unlink()
-    else:
-        changed_tooling = True
     uv = "uv"
     if installer == "bootstrap":
         uv = _bootstrap_uv(env, root, echo)
@@ -239,11 +239,8 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
         reinstall_tooling=changed_tooling,
         echo=echo,
     )
-    stamp = {
-        "digest": requirements_digest(root, version),
-        "installer": installer,
-        "tooling": tooling,
-    }
+    wheels.record_installed(env.path, tooling)
+    stamp = {"digest": requirements_digest(root, version), "installer": installer}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
     compile_devkit(env, root)
     echo(f"Environment ready: {env.path}")

@@ -299,7 +299,7 @@ def lock(
         "UV_PYTHON": str(python),
         "UV_PYTHON_DOWNLOADS": "never",
     }
-    environ.update(wheels.tooling_unheld(root, now_moment(), environ))
+    environ.update(wheels.tooling_unheld(root, environ))
     environ.pop("VIRTUAL_ENV", None)
     before = {
         name: (root / name).read_bytes() if (root / name).is_file() else None for name, _ in pairs

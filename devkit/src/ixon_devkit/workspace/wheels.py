@@ -9,6 +9,7 @@ the lock's header nor its lines name a folder of this machine.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 #: The tooling's distribution, reinstalled at every sync: a build from a checkout keeps its
@@ -34,6 +35,27 @@ def locked_hashes(lock: Path) -> list[str]:
     return found
 
 
+#: The hashes of the tooling the environment holds, written after a sync installed it.
+INSTALLED = "ixon-devkit.sha256"
+
+
+def installed_hashes(environment: Path) -> list[str]:
+    """What `record_installed` last wrote in `environment` (empty when nothing)."""
+    try:
+        return (environment / INSTALLED).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def record_installed(environment: Path, hashes: list[str]) -> None:
+    """Record that `environment` holds the tooling of `hashes` (none: no record)."""
+    path = environment / INSTALLED
+    if hashes:
+        path.write_text("\n".join(hashes) + "\n", encoding="utf-8")
+    elif path.exists():
+        path.unlink()
+
+
 def find_links(root: Path) -> list[str]:
     """Folders of wheels the installers look in besides the index (`.devkit/wheels/`)."""
     folder = root / WHEELS
@@ -56,7 +78,7 @@ def installer_environ(root: Path, environ: dict[str, str] | None = None) -> dict
 LOCK_SETTINGS = Path(".devkit") / "uv-lock.toml"
 
 
-def tooling_unheld(root: Path, now: str, environ: dict[str, str]) -> dict[str, str]:
+def tooling_unheld(root: Path, environ: dict[str, str]) -> dict[str, str]:
     """Variables that let a lock take the tooling release the declaration pins, however new:
     the lock moment holds every other package back, but a new tooling release is taken by
     changing its pin, then `invoke lock` (not `--upgrade`, which would move everything).
@@ -68,11 +90,14 @@ def tooling_unheld(root: Path, now: str, environ: dict[str, str]) -> dict[str, s
     """
     if (root / "uv.toml").is_file() or environ.get("UV_CONFIG_FILE"):
         return {}
+    # uv takes a date, not "none": a day ahead holds nothing back (now, to the second, held
+    # back a release published within that second).
+    later = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / LOCK_SETTINGS
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Written by `invoke lock`: the tooling's pin is taken whatever the lock moment.\n"
-        f'[pip]\nexclude-newer-package = {{ "{TOOLING}" = "{now}" }}\n',
+        f'[pip]\nexclude-newer-package = {{ "{TOOLING}" = "{later}" }}\n',
         encoding="utf-8",
     )
     return {"UV_CONFIG_FILE": str(path)}
