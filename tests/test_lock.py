@@ -551,7 +551,7 @@ def test_a_new_tooling_release_is_taken_by_its_pin_alone(tmp_path, local_index, 
 def test_the_tooling_hashes_are_read_from_its_block_of_the_lock(tmp_path):
     """What decides whether a sync installs the tooling again (its content changes with the
     hash while a checkout's build keeps its version)."""
-    wheels = workspace_module("ixon_devkit.workspace.wheels")
+    environment = workspace_module("ixon_devkit.workspace.environment")
     path = tmp_path / "requirements-dev.txt"
     path.write_text(
         "invoke==3.0.3 \\\n    --hash=sha256:aaa\n    # via ixon-devkit\n"
@@ -559,5 +559,5 @@ def test_the_tooling_hashes_are_read_from_its_block_of_the_lock(tmp_path):
         "    # via -r requirements-dev.in\nmdurl==0.1.2 \\\n    --hash=sha256:ddd\n"
     )
 
-    assert wheels.locked_hashes(path) == ["sha256:bbb", "sha256:ccc"]
-    assert wheels.locked_hashes(tmp_path / "missing.txt") == []
+    assert environment.locked_tooling(tmp_path) == ["sha256:bbb", "sha256:ccc"]
+    assert environment.locked_tooling(tmp_path / "missing") == []

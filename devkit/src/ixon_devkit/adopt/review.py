@@ -105,7 +105,7 @@ def review(root: Path, result: Plan, runtime_modules: frozenset[str]) -> None:
         )
     _modules(result, functions, tests, runtime_modules)
     _tests(root, result, tests)
-    _fixtures(root, result, tests)
+    _fixtures(result, tests)
     if result.writes.keys() & set(functions):
         result.left.append(
             "run `invoke test`; `invoke format` brings the adopted code to the workspace's "
@@ -198,8 +198,8 @@ def _dev_packages(root: Path, result: Plan) -> tuple[set[str | None], set[str | 
     return after, after - now
 
 
-def workspace_fixtures(root: Path) -> set[str]:
-    """The fixture names the workspace's pytest plugin provides."""
+def workspace_fixtures() -> set[str]:
+    """The fixture names the tooling's pytest plugin provides (the same in every workspace)."""
     tree = parsed(_read(FIXTURES_PLUGIN).encode("utf-8"), FIXTURES_NAME)
     return {name for name, _ in _fixtures_of(tree)} if tree else set()
 
@@ -223,8 +223,8 @@ def _fixtures_of(tree: ast.AST) -> list[tuple[str, int]]:
     return found
 
 
-def _fixtures(root: Path, result: Plan, tests: dict[str, bytes]) -> None:
-    ours = workspace_fixtures(root)
+def _fixtures(result: Plan, tests: dict[str, bytes]) -> None:
+    ours = workspace_fixtures()
     for relative, data in tests.items():
         tree = parsed(data, relative) if relative in result.writes else None
         for name, line in _fixtures_of(tree) if tree else []:

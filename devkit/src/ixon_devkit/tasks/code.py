@@ -34,7 +34,7 @@ def setup(c, force=False):
     the environment somewhere else than .venv.
     """
     env = ensure_environment(force=force)
-    environment.compile_devkit(env, ROOT)  # quick when compiled (ensure compiles at a build)
+    environment.compile_tasks(env, ROOT)  # quick when compiled (ensure compiles at a build)
     for found in legacy.find(ROOT):
         print(f"WARNING: {found.describe()}", file=sys.stderr)
     print(f"Ready: {env.python}")

@@ -160,6 +160,15 @@ def find_python(version: str) -> Path:
     )
 
 
+def locked_tooling(root: Path) -> list[str]:
+    """The hashes the development lock names for the tooling (empty when it names none)."""
+    try:
+        pin = lock.read_lock(root / lock.DEVELOPMENT).get(wheels.TOOLING)
+    except UnicodeDecodeError:
+        return []
+    return list(pin.hashes) if pin else []
+
+
 def _stamp(env: Environment) -> dict:
     """What the last install recorded (empty when unreadable)."""
     try:
@@ -206,7 +215,7 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
             _run(["uv", "venv", "--seed", "--quiet", "--python", str(python), str(env.path)], root)
         else:
             _run([str(python), "-m", "venv", str(env.path)], root)
-    tooling = wheels.locked_hashes(root / lock.DEVELOPMENT)
+    tooling = locked_tooling(root)
     # A build of the tooling from a checkout keeps its version while its content (and so the
     # hash the lock names) changes: installed again only then. What is installed is recorded
     # beside the stamp and kept through a sync, so that a failed or concurrent one (workspaces
@@ -242,7 +251,7 @@ def ensure(root: Path, *, force: bool = False, echo=print) -> Environment:
     wheels.record_installed(env.path, tooling)
     stamp = {"digest": requirements_digest(root, version), "installer": installer}
     env.stamp.write_text(json.dumps(stamp), encoding="utf-8")
-    compile_devkit(env, root)
+    compile_tasks(env, root)
     echo(f"Environment ready: {env.path}")
     return env
 
@@ -399,7 +408,7 @@ def _run_quiet(command: list[str]) -> str | None:
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
-def compile_devkit(env: Environment, root: Path) -> None:
+def compile_tasks(env: Environment, root: Path) -> None:
     """Byte-compile tasks.py and bootstrap.py for the environment's Python (the installers
     compile what they install): with PYTHONDONTWRITEBYTECODE set, Python would compile them again
     at every task. A file that cannot be compiled is compiled in memory at its import."""

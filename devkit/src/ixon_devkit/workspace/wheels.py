@@ -19,22 +19,6 @@ TOOLING = "ixon-devkit"
 WHEELS = Path(".devkit") / "wheels"
 
 
-def locked_hashes(lock: Path) -> list[str]:
-    """The hashes `lock` names for the tooling (empty when it names none)."""
-    try:
-        text = lock.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    found: list[str] = []
-    inside = False
-    for line in text.splitlines():
-        if not line.startswith((" ", "\t")):
-            inside = line.lower().replace("_", "-").startswith(f"{TOOLING}==")
-        elif inside and line.strip().startswith("--hash="):
-            found.append(line.strip().removeprefix("--hash=").rstrip(" \\"))
-    return found
-
-
 #: The hashes of the tooling the environment holds, written after a sync installed it.
 INSTALLED = "ixon-devkit.sha256"
 
