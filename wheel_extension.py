@@ -29,10 +29,29 @@ def _package_folder() -> Path:
     raise RuntimeError(f"the template's devkit/ package is not beside {here}")
 
 
+#: What `devkit_wheel` built, by the package folder's state: a bake asks three times (the pin,
+#: the lock, the hook), and the template's tests bake hundreds of times.
+_BUILT: dict[tuple[object, ...], dict[str, str]] = {}
+
+
+def _state(folder: Path) -> tuple[object, ...]:
+    """The package folder's files with their sizes and times: changes when a file does."""
+    files = [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    stats = sorted((str(path), path.stat()) for path in files)
+    return (str(folder), *((name, st.st_size, st.st_mtime_ns) for name, st in stats))
+
+
 def devkit_wheel() -> dict[str, str]:
     """The tooling package's wheel as this template builds it: its file `name`, `version` and
     `sha256`, and its `path` (built into a temporary folder once per template state)."""
     folder = _package_folder()
+    state = _state(folder)
+    if state not in _BUILT:
+        _BUILT[state] = _build(folder)
+    return _BUILT[state]
+
+
+def _build(folder: Path) -> dict[str, str]:
     spec = importlib.util.spec_from_file_location(
         "_ixon_build_backend", folder / "build_backend.py"
     )
